@@ -1,0 +1,42 @@
+// The typed boundary between tools and everything downstream (bundles, compare, reports).
+// A parser turns one tool's raw output into Measurements; the runner stamps them with the
+// cell, repetition and pass they came from and writes them to samples.jsonl as Samples.
+
+/** Which direction of change is an improvement. Drives the regression label in compare. */
+export type Better = 'higher' | 'lower';
+
+/** One number a tool reported, before the runner knows which cell or repetition it belongs to. */
+export interface Measurement {
+  /** Dotted metric name, unique within one tool run, e.g. `read.iops`, `read.clat.p99`, `dma_iova_link.calls_per_io`. */
+  metric: string;
+  /** null when the tool said the value is absent (`<not supported>`, `<not counted>`), never 0. */
+  value: number | null;
+  /** Unit as printed in reports: `IOPS`, `MiB/s`, `ns`, `%`, `count`, `calls/IO`, `Gb/s`, ... */
+  unit: string;
+  better: Better;
+}
+
+/** Which pass produced a sample: timed repetitions never run with tracing attached. */
+export type PassKind = 'timed' | 'warmup' | `profile:${string}`;
+
+/** One line of samples.jsonl. */
+export interface Sample extends Measurement {
+  /** Workload name from the campaign. */
+  workload: string;
+  /** Stable cell key derived from the workload name and its matrix parameters (same across kernels). */
+  cell: string;
+  /** 0-based repetition index within the cell. */
+  rep: number;
+  pass: PassKind;
+  /** Tool that produced the number: `fio`, `perf-stat`, `ftrace`, `ib_write_bw`, `dma_bench`. */
+  tool: string;
+}
+
+/** Parameter values a matrix can take. */
+export type ParamValue = string | number | boolean;
+export type CellParams = Record<string, ParamValue>;
+
+/** Raised by parsers for bad or truncated input; `dmabench ingest` turns it into exit code 2. */
+export class ParseError extends Error {
+  override name = 'ParseError';
+}

@@ -1,0 +1,53 @@
+// The run bundle on disk: what a campaign run leaves behind, enough to make every report.
+//
+//   BUNDLE/
+//     manifest.json        Manifest (below), rewritten atomically as the run progresses
+//     samples.jsonl        one Sample (collectors/types.ts) per line, appended per finished repetition
+//     raw/<cell>/<pass>-<rep>/   the tools' own output files, untouched
+//     campaign.yaml        the campaign file as given
+import type { Sample } from '../../collectors/types.js';
+
+export const BUNDLE_SCHEMA_VERSION = 1;
+
+export type BundleStatus = 'running' | 'incomplete' | 'complete';
+
+/** The system state recorded with every run (produced by core/system, printed by `dmabench doctor`). */
+export interface SystemState {
+  hostname: string;
+  kernel: { release: string; version: string; cmdline: string };
+  iommu: {
+    /** From the command line and sysfs: strict, lazy, passthrough, off or unknown. */
+    mode: 'strict' | 'lazy' | 'passthrough' | 'off' | 'unknown';
+    /** Per IOMMU group: its type (`DMA`, `DMA-FQ`, `identity`, ...) and the devices in it. */
+    groups: { id: string; type: string; devices: string[] }[];
+  };
+  cpu: { model: string; cores: number; governor?: string; smt?: string; turbo?: string };
+  /** Anything else a probe found, kept as plain data (tools and versions, devices, noise sources). */
+  [key: string]: unknown;
+}
+
+export interface Manifest {
+  schemaVersion: number;
+  label: string;
+  status: BundleStatus;
+  startedAt: string;
+  endedAt?: string;
+  dmabenchVersion: string;
+  /** The resolved campaign (defaults applied), exactly as it ran. */
+  campaign: unknown;
+  campaignFile?: string;
+  system: SystemState | null;
+  /** Cells of the plan, in order, with their parameters. */
+  cells: { workload: string; cell: string; tool: string; params: Record<string, unknown> }[];
+  /** Repetitions finished per cell and pass, keyed `${cell}|${pass}`: what --resume skips. */
+  done: Record<string, number[]>;
+  /** Why the run stopped early, when it did (signal name, error). */
+  interruptedBy?: string;
+  errors: { cell: string; rep: number; pass: string; message: string }[];
+}
+
+export interface LoadedBundle {
+  dir: string;
+  manifest: Manifest;
+  samples: Sample[];
+}
