@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+import { readBundle } from '../../core/bundle/read.js';
+import { compareBundles, worstRegression } from '../../reports/compare/compare.js';
+import type { Comparison } from '../../reports/compare/types.js';
+import { renderTerminal } from '../../reports/render/terminal.js';
+import { renderText } from '../../reports/render/text.js';
+import { renderMarkdown } from '../../reports/render/markdown.js';
+import { renderJson } from '../../reports/render/json.js';
+import { renderCsv } from '../../reports/render/csv.js';
+import { UsageError } from '../errors.js';
+
+const renderers: Record<string, (c: Comparison) => string> = {
+  terminal: (c) => renderTerminal(c, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }),
+  text: renderText,
+  markdown: renderMarkdown,
+  json: renderJson,
+  csv: renderCsv,
+};
+
+function number(name: string, min: number, max = Infinity) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`${name} must be a number between ${min} and ${max}, got ${value}`);
+    return n;
+  };
+}
+
+export interface CompareCliOptions {
+  format: string;
+  noise: number;
+  alpha: number;
+  seed: number;
+  bootstrap: number;
+  pass: string;
+  failOnRegression?: number;
+}
+
+/** Compares bundle directories and renders the result; shared with `lab run`. */
+export async function compareAndRender(dirs: string[], opts: CompareCliOptions): Promise<{ output: string; regressionPct: number }> {
+  const render = renderers[opts.format];
+  if (!render) throw new UsageError(`unknown --format ${opts.format} (${Object.keys(renderers).join(', ')})`);
+  const bundles = await Promise.all(dirs.map((d) => readBundle(d)));
+  const comparison = compareBundles(bundles, {
+    noisePct: opts.noise,
+    alpha: opts.alpha,
+    seed: opts.seed,
+    bootstrapIterations: opts.bootstrap,
+    pass: opts.pass,
+  });
+  return { output: render(comparison), regressionPct: worstRegression(comparison) };
+}
+
+export function registerCompare(program: Command): void {
+  program
+    .command('compare')
+    .description('compare run bundles: per cell and metric n, median, CoV, % change with a bootstrap CI and a Mann-Whitney test')
+    .argument('<base>', 'base bundle directory')
+    .argument('<candidates...>', 'one or more candidate bundle directories')
+    .option('--format <format>', `terminal, text (mailing list), markdown, json or csv`, 'terminal')
+    .option('--noise <pct>', 'changes below this % read "no difference"', number('--noise', 0, 1000), 2)
+    .option('--alpha <p>', 'significance level of the Mann-Whitney test', number('--alpha', 0, 1), 0.05)
+    .option('--seed <n>', 'bootstrap seed (results are reproducible for a seed)', number('--seed', 0), 1)
+    .option('--bootstrap <n>', 'bootstrap resamples', number('--bootstrap', 100, 1e6), 10000)
+    .option('--pass <pass>', 'which pass to compare (timed, warmup, profile:ftrace, ...)', 'timed')
+    .option('--fail-on-regression <pct>', 'exit 1 when a significant regression larger than PCT % exists', number('--fail-on-regression', 0))
+    .action(async (base: string, candidates: string[], opts: CompareCliOptions) => {
+      const { output, regressionPct } = await compareAndRender([base, ...candidates], opts);
+      process.stdout.write(output.endsWith('\n') ? output : output + '\n');
+      if (opts.failOnRegression !== undefined && regressionPct > opts.failOnRegression) {
+        process.stderr.write(`dmabench: significant regression of ${regressionPct.toFixed(1)}% exceeds --fail-on-regression ${opts.failOnRegression}%\n`);
+        process.exitCode = 1;
+      }
+    });
+}

@@ -1,0 +1,20 @@
+import type { Command } from 'commander';
+import { loadCampaign } from '../../core/campaign/load.js';
+import { buildPlan, renderPlan } from '../../core/campaign/plan.js';
+
+export function registerPlan(program: Command): void {
+  program
+    .command('plan')
+    .description('print the expanded cells of a campaign and its estimated duration, without running anything')
+    .argument('<campaign>', 'campaign file (YAML)')
+    .option('--json', 'print the plan as JSON')
+    .action(async (file: string, opts: { json?: boolean }) => {
+      const plan = buildPlan((await loadCampaign(file)).campaign);
+      if (opts.json) {
+        const cells = plan.cells.map((c) => ({ cell: c.key, tool: c.workload.tool, params: c.params, passes: c.passes, estimateSec: c.estimateSec }));
+        process.stdout.write(JSON.stringify({ name: plan.campaign.name, cells, totalPasses: plan.totalPasses, estimateSec: plan.estimateSec }, null, 2) + '\n');
+      } else {
+        process.stdout.write(renderPlan(plan) + '\n');
+      }
+    });
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+// dmabench: benchmarks the two-step DMA mapping API against dma_map_sg. One subcommand per file in cli/commands.
+import { Command } from 'commander';
+import { dmabenchVersion } from '../core/version.js';
+import { exitOnError } from './errors.js';
+import { registerPlan } from './commands/plan.js';
+import { registerRun } from './commands/run.js';
+import { registerDoctor } from './commands/doctor.js';
+import { registerIngest } from './commands/ingest.js';
+import { registerCompare } from './commands/compare.js';
+
+const program = new Command();
+program
+  .name('dmabench')
+  .description('Is the link-based DMA API (dma_iova_*) faster or slower than dma_map_sg, where, and by how much?')
+  .version(dmabenchVersion)
+  .showHelpAfterError();
+
+registerPlan(program);
+registerRun(program);
+registerDoctor(program);
+registerIngest(program);
+registerCompare(program);
+
+program.parseAsync(process.argv).catch(exitOnError);

@@ -1,0 +1,38 @@
+// What the runner needs from a workload collector. One implementation per tool
+// (fio, microbench, ib_write_bw); see collectors/registry.ts.
+import type { ZodIssue } from 'zod';
+import type { Workload } from '../core/campaign/schema.js';
+import type { CellParams, Measurement, PassKind } from './types.js';
+
+export interface RunContext {
+  workload: Workload;
+  params: CellParams;
+  /** Cell key (core/campaign/matrix.ts cellKey). */
+  cell: string;
+  rep: number;
+  pass: PassKind;
+  /** Directory for this repetition's raw tool output; exists, empty, renamed into place on success. */
+  rawDir: string;
+  /** Directory for scratch files (fio's file target); shared by all repetitions of the run. */
+  scratchDir: string;
+  /** Aborted on SIGINT/SIGTERM or timeout: collectors must kill their children. */
+  signal: AbortSignal;
+  log: (line: string) => void;
+}
+
+export interface CollectorOutput {
+  measurements: Measurement[];
+  /** Wall time of the tool itself, so the runner can report its own overhead. */
+  toolMs?: number;
+}
+
+export interface WorkloadCollector {
+  tool: Workload['tool'];
+  /** Problems with one cell's parameters (paths relative to the workload's matrix). */
+  validateParams(params: CellParams): ZodIssue[];
+  /** Rough seconds one repetition of a cell takes, for `plan` and the ETA. */
+  estimateSeconds(workload: Workload, params: CellParams): number;
+  /** Checks before anything runs: the tool is installed, targets are safe. Throws with advice. */
+  preflight(workload: Workload, cells: CellParams[]): Promise<void>;
+  run(ctx: RunContext): Promise<CollectorOutput>;
+}

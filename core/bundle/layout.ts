@@ -1,0 +1,24 @@
+// Where things live inside a run bundle (see schema.ts for the picture).
+import path from 'node:path';
+import type { PassKind } from '../../collectors/types.js';
+
+export const MANIFEST_FILE = 'manifest.json';
+export const SAMPLES_FILE = 'samples.jsonl';
+export const CAMPAIGN_COPY_FILE = 'campaign.yaml';
+
+export function manifestPath(bundleDir: string): string {
+  return path.join(bundleDir, MANIFEST_FILE);
+}
+
+export function samplesPath(bundleDir: string): string {
+  return path.join(bundleDir, SAMPLES_FILE);
+}
+
+/** raw/<cell>/<pass>-<rep>; profile passes become e.g. profile-perf-stat-0. */
+export function rawRepDir(bundleDir: string, cellDir: string, pass: PassKind, rep: number): string {
+  return path.join(bundleDir, 'raw', cellDir, `${pass.replace(/[^A-Za-z0-9._-]/g, '-')}-${rep}`);
+}
+
+export function scratchDir(bundleDir: string): string {
+  return path.join(bundleDir, 'scratch');
+}

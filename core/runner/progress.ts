@@ -1,0 +1,49 @@
+// Progress for long campaigns: one live status line on a terminal, plain lines otherwise
+// (CI logs, `| tee`), always on stderr so stdout stays clean for machine-readable output.
+import { formatDuration } from '../campaign/plan.js';
+
+export interface ProgressState {
+  done: number;
+  total: number;
+  cell: string;
+  pass: string;
+  rep: number;
+  /** Estimated seconds left, from the plan's estimates scaled by how fast we have actually been. */
+  etaSec: number;
+  elapsedSec: number;
+}
+
+export class Progress {
+  private readonly tty: boolean;
+  private lastLen = 0;
+
+  constructor(private readonly stream: NodeJS.WriteStream = process.stderr) {
+    this.tty = Boolean(stream.isTTY) && process.env.CI !== 'true';
+  }
+
+  update(s: ProgressState): void {
+    const text = `[${s.done + 1}/${s.total}] ${s.cell} ${s.pass} #${s.rep + 1}  elapsed ${formatDuration(s.elapsedSec)}  ETA ${formatDuration(s.etaSec)}`;
+    if (this.tty) {
+      const columns = this.stream.columns ?? 120;
+      const line = text.length > columns - 1 ? text.slice(0, columns - 2) + '…' : text;
+      this.stream.write(`\r${line}${' '.repeat(Math.max(0, this.lastLen - line.length))}`);
+      this.lastLen = line.length;
+    } else {
+      this.stream.write(text + '\n');
+    }
+  }
+
+  /** A message that must stay visible (errors, results). */
+  log(line: string): void {
+    if (this.tty && this.lastLen > 0) {
+      this.stream.write(`\r${' '.repeat(this.lastLen)}\r`);
+      this.lastLen = 0;
+    }
+    this.stream.write(line + '\n');
+  }
+
+  end(): void {
+    if (this.tty && this.lastLen > 0) this.stream.write('\n');
+    this.lastLen = 0;
+  }
+}

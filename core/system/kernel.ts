@@ -1,0 +1,46 @@
+// Who we are and which kernel runs: hostname, root or not, release, version banner, command line.
+import { readTrimmed } from './sysfs.js';
+
+export interface KernelInfo {
+  release: string;
+  version: string;
+  cmdline: string;
+}
+
+export async function probeKernel(root: string): Promise<KernelInfo> {
+  const [release, version, cmdline] = await Promise.all([
+    readTrimmed(root, '/proc/sys/kernel/osrelease'),
+    readTrimmed(root, '/proc/version'),
+    readTrimmed(root, '/proc/cmdline'),
+  ]);
+  return { release: release ?? '', version: version ?? '', cmdline: cmdline ?? '' };
+}
+
+export async function probeHostname(root: string): Promise<string> {
+  return (await readTrimmed(root, '/proc/sys/kernel/hostname')) ?? '';
+}
+
+/** Whether this process runs as root (fio on raw devices, tracefs, module loading need it). */
+export function isRoot(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+/** Splits a kernel command line into its parameters (quoted values kept whole; stops at `--`, init's arguments). */
+export function splitCmdline(cmdline: string): string[] {
+  const params: string[] = [];
+  for (const match of cmdline.matchAll(/(?:[^\s"]+|"[^"]*")+/g)) {
+    if (match[0] === '--') break;
+    params.push(match[0]);
+  }
+  return params;
+}
+
+/** The value of `name=` on the command line (the last one wins, as in the kernel), '' for a bare flag. */
+export function cmdlineValue(params: string[], name: string): string | undefined {
+  let value: string | undefined;
+  for (const p of params) {
+    if (p === name) value = '';
+    else if (p.startsWith(`${name}=`)) value = p.slice(name.length + 1).replace(/^"|"$/g, '');
+  }
+  return value;
+}
