@@ -8,6 +8,7 @@ import { registerRun } from './commands/run.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerCompare } from './commands/compare.js';
+import { registerLab } from './commands/lab.js';
 
 const program = new Command();
 program
@@ -21,5 +22,6 @@ registerRun(program);
 registerDoctor(program);
 registerIngest(program);
 registerCompare(program);
+registerLab(program);
 
 program.parseAsync(process.argv).catch(exitOnError);

@@ -6,12 +6,10 @@ import { isReadOnlyRw, type FioParams } from './params.js';
 /**
  * Where fio does its I/O.
  * - `file`: a scratch file fio lays out itself at `size` (e.g. `1G`).
- * - `device`: a whole block device; writes need `destructive: true` and pass the checks in
- *   device-safety.ts (no mounts, partitions, holders or signatures).
+ * - `device`: a whole block device; writes need the workload's `destructive: true` and pass
+ *   the checks in device-safety.ts (no mounts, partitions, holders or signatures).
  */
-export type FioTarget =
-  | { kind: 'file'; path: string; size: string }
-  | { kind: 'device'; path: string; destructive?: boolean };
+export type FioTarget = { kind: 'file'; path: string; size: string } | { kind: 'device'; path: string };
 
 export interface FioJobOptions {
   /** Where fio writes its json+ result (`--output`). */

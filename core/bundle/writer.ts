@@ -5,7 +5,7 @@ import { appendFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import type { Sample } from '../../collectors/types.js';
 import { writeFileAtomic } from './atomic.js';
 import { manifestPath, samplesPath } from './layout.js';
-import { readManifest, readSamples } from './read.js';
+import { BundleError, readManifest, readSamples } from './read.js';
 import type { BundleStatus, Manifest } from './schema.js';
 import { passKey } from '../campaign/plan.js';
 import type { PassKind } from '../../collectors/types.js';
@@ -21,7 +21,7 @@ export class BundleWriter {
     await mkdir(dir, { recursive: true });
     const existing = await readdir(dir);
     if (existing.length > 0) {
-      throw new Error(`${dir} is not empty: pass a new --out directory, or --resume to complete the bundle there`);
+      throw new BundleError(`${dir} is not empty: pass a new --out directory, or --resume to complete the bundle there`);
     }
     const writer = new BundleWriter(dir, manifest);
     await writeFile(samplesPath(dir), '');
@@ -32,7 +32,7 @@ export class BundleWriter {
   /** Reopens an interrupted bundle; samples of repetitions not marked done are dropped. */
   static async resume(dir: string): Promise<BundleWriter> {
     const manifest = await readManifest(dir);
-    if (manifest.status === 'complete') throw new Error(`${dir} is already complete: nothing to resume`);
+    if (manifest.status === 'complete') throw new BundleError(`${dir} is already complete: nothing to resume`);
     const samples = await readSamples(dir);
     const kept = samples.filter((s) => manifest.done[passKey(s.cell, s.pass)]?.includes(s.rep));
     await writeFileAtomic(samplesPath(dir), kept.map((s) => JSON.stringify(s) + '\n').join(''));

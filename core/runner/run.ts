@@ -10,6 +10,7 @@ import { expandMatrix } from '../campaign/matrix.js';
 import { CAMPAIGN_COPY_FILE, rawRepDir, scratchDir } from '../bundle/layout.js';
 import { BUNDLE_SCHEMA_VERSION, type Manifest, type SystemState } from '../bundle/schema.js';
 import { BundleWriter } from '../bundle/writer.js';
+import { BundleError } from '../bundle/read.js';
 import { Progress } from './progress.js';
 import { dmabenchVersion } from '../version.js';
 
@@ -65,11 +66,11 @@ export async function runCampaign(opts: RunOptions): Promise<RunResult> {
 
   let writer: BundleWriter;
   if (opts.resume) {
-    if (!opts.outDir) throw new Error('--resume needs --out DIR naming the interrupted bundle');
+    if (!opts.outDir) throw new BundleError('--resume needs --out DIR naming the interrupted bundle');
     writer = await BundleWriter.resume(opts.outDir);
     const planned = plan.cells.map((c) => c.key).join('\n');
     const recorded = writer.manifest.cells.map((c) => c.cell).join('\n');
-    if (planned !== recorded) throw new Error(`${opts.outDir} was run from a different campaign: its cells do not match ${opts.campaignFile}`);
+    if (planned !== recorded) throw new BundleError(`${opts.outDir} was run from a different campaign: its cells do not match ${opts.campaignFile}`);
   } else {
     const dir = opts.outDir ?? defaultOutDir(label);
     writer = await BundleWriter.create(dir, {

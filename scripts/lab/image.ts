@@ -189,7 +189,7 @@ class ImageBuilder {
       },
       onLine: (line) => {
         this.logStream.write(line + '\n');
-        if (/^(I: (Retrieving|Extracting|Installing|Configuring|Base system)|Setting up |Unpacking linux-image)/.test(line)) {
+        if (/^(I: (Retrieving (InRelease|Packages)|Installing core|Configuring required|Base system)|Setting up (linux-(image|headers)|gcc-\d|nodejs |fio |linux-perf))/.test(line)) {
           this.log(`  ${line}`);
         }
       },
@@ -268,8 +268,10 @@ class ImageBuilder {
     if (!candidate || candidate === '(none)') throw new Error(`no candidate for linux-image-amd64 (${targetRelease ?? 'default'}):\n${policy}`);
     const show = await this.chrootOutput(['apt-cache', 'show', `linux-image-amd64=${candidate}`]);
     const depends = /^Depends:\s*(.*)$/m.exec(show)?.[1];
-    const first = depends?.split(',')[0]?.split('|')[0]?.trim().split(/\s/)[0];
-    const release = /^linux-image-(.+?)(-unsigned)?$/.exec(first ?? '')?.[1];
+    // Depends lists e.g. "linux-base-amd64 (= V), linux-image-7.2.13+deb14-amd64 (= V)".
+    const names = (depends ?? '').split(',').map((d) => d.split('|')[0]?.trim().split(/\s/)[0] ?? '');
+    const versioned = names.find((n) => /^linux-image-\d/.test(n));
+    const release = /^linux-image-(.+?)(-unsigned)?$/.exec(versioned ?? '')?.[1];
     if (!release) throw new Error(`cannot read the kernel package from linux-image-amd64=${candidate}: Depends: ${depends}`);
     const wanted = id === '7' ? /^7\./ : /^6\.12\./;
     if (!wanted.test(release)) {
@@ -282,6 +284,11 @@ class ImageBuilder {
   async install(packages: string[]): Promise<void> {
     this.log(`apt-get install ${packages.join(' ')}`);
     await this.apt(['install', '-y', '--no-install-recommends', ...packages]);
+  }
+
+  async clean(): Promise<void> {
+    this.log('apt-get clean');
+    await this.apt(['clean']);
   }
 
   /** The compiler command in the headers' CONFIG_CC_VERSION_TEXT, e.g. "x86_64-linux-gnu-gcc-16 (Debian 16.1.0-1) 16.1.0". */
@@ -342,9 +349,7 @@ async function buildImage(dir: string, recipe: string, log: (l: string) => void,
       for (const c of compilers) {
         if (!existsSync(path.join(dir, 'rootfs/usr/bin', c.cc))) throw new Error(`${c.cc} is missing after installing ${c.debianPackage}`);
       }
-      await b.install([]).catch(() => undefined);
-      log('apt-get clean');
-      await b['apt'](['clean']);
+      await b.clean();
       const packages = await b.installedVersions();
       const key = createHash('sha256')
         .update(recipe + '\n' + Object.entries(packages).map(([n, v]) => `${n}=${v}`).join('\n'))

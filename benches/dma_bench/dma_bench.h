@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * dma_bench: times DMA mapping APIs (dma_map_sgtable, the two-step
+ * dma_iova_* API, per-segment dma_map_phys/dma_map_page) through the IOMMU
+ * domain of a PCI device bound to this driver. It performs no DMA.
+ */
+#ifndef DMA_BENCH_H
+#define DMA_BENCH_H
+
+#include <linux/types.h>
+#include <linux/version.h>
+#include <linux/dma-mapping.h>
+
+/* The link API (dma_iova_try_alloc & co.) was merged for 6.16. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 16, 0)
+#define DMA_BENCH_HAVE_LINK 1
+#else
+#define DMA_BENCH_HAVE_LINK 0
+#endif
+
+/* dma_map_phys/dma_unmap_phys came in 6.18; before that drivers use dma_map_page. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 18, 0)
+#define DMA_BENCH_HAVE_MAP_PHYS 1
+#else
+#define DMA_BENCH_HAVE_MAP_PHYS 0
+#endif
+
+#ifndef CONFIG_ARCH_SUPPORTS_INT128
+#error "dma_bench needs 128-bit integer support for exact variance sums (x86_64, arm64)"
+#endif
+
+/* Limits: a request outside them is rejected with -EINVAL. */
+#define DMA_BENCH_MAX_SIZE	(64UL << 20)
+#define DMA_BENCH_MAX_SEGS	16384U
+#define DMA_BENCH_MAX_THREADS	64U
+#define DMA_BENCH_MAX_ITERS	100000000U
+#define DMA_BENCH_REQ_MAX	512	/* bytes in one request line */
+
+enum dma_bench_api { DB_API_SG, DB_API_LINK, DB_API_PHYS };
+enum dma_bench_layout { DB_LAYOUT_CONTIGUOUS, DB_LAYOUT_SCATTERED };
+
+struct dma_bench_request {
+	enum dma_bench_api api;
+	u64 size;
+	u32 segs;
+	u64 seg_size;		/* size / segs, a multiple of PAGE_SIZE */
+	enum dma_data_direction dir;
+	u32 threads;
+	u32 iters;
+	u32 warmup;
+	enum dma_bench_layout layout;
+};
+
+/*
+ * Log-linear histogram: values below 2^SUB_BITS ns get one bucket each;
+ * above, every power of two is split into 2^SUB_BITS buckets, so a bucket is
+ * at most 1/128 (0.78%) of its lower bound wide and its midpoint is within
+ * 0.4% of any value in it. Values above 2^(SUB_BITS + MAX_SHIFT + 1) ns
+ * (about 75 min) land in the last bucket.
+ */
+#define DB_HIST_SUB_BITS	7
+#define DB_HIST_SUB		(1U << DB_HIST_SUB_BITS)
+#define DB_HIST_MAX_SHIFT	34
+#define DB_HIST_BUCKETS		((DB_HIST_MAX_SHIFT + 2) * DB_HIST_SUB)
+
+struct db_stats {
+	u64 count;
+	u64 sum;	/* ns */
+	u128 sumsq;	/* ns^2, exact */
+	u64 min;
+	u64 max;
+	u32 hist[DB_HIST_BUCKETS];
+};
+
+/* Phases reported for every thread; timer is the empty timed loop. */
+enum db_phase { DB_PHASE_MAP, DB_PHASE_UNMAP, DB_PHASE_TOTAL, DB_PHASE_TIMER, DB_NR_PHASES };
+
+extern const char *const db_phase_names[DB_NR_PHASES];
+
+/* What actually ran: the path can differ from the requested api. */
+enum db_path {
+	DB_PATH_NONE,
+	DB_PATH_SG,
+	DB_PATH_LINK,
+	DB_PATH_PHYS,		/* dma_map_phys per segment */
+	DB_PATH_PAGE,		/* dma_map_page per segment (kernels < 6.18) */
+};
+
+enum db_status { DB_STATUS_OK, DB_STATUS_UNSUPPORTED, DB_STATUS_FALLBACK, DB_STATUS_ERROR };
+
+struct db_thread_result {
+	int cpu;
+	struct db_stats phase[DB_NR_PHASES];
+};
+
+struct dma_bench_outcome {
+	enum db_status status;
+	enum db_path path;
+	int err;		/* negative errno when status is error */
+	const char *reason;	/* one token, no spaces */
+	u64 wall_ns;
+	u32 nr_threads;		/* entries in thread[] that hold data */
+	struct db_thread_result *thread;	/* kvmalloc'd, nr_threads entries */
+};
+
+/* request.c */
+int db_parse_request(char *line, struct dma_bench_request *req, const char **reason);
+const char *db_api_name(enum dma_bench_api api);
+const char *db_dir_name(enum dma_data_direction dir);
+const char *db_layout_name(enum dma_bench_layout layout);
+
+/* stats.c */
+void db_stats_init(struct db_stats *s);
+void db_stats_add(struct db_stats *s, u64 ns);
+void db_stats_merge(struct db_stats *into, const struct db_stats *from);
+u64 db_stats_percentile(const struct db_stats *s, u32 per_mille);
+/* mean and population standard deviation in thousandths of a ns */
+u64 db_stats_mean_milli(const struct db_stats *s);
+u64 db_stats_stdev_milli(const struct db_stats *s);
+
+/* run.c */
+int db_run(struct device *dev, const struct dma_bench_request *req,
+	   atomic_t *abort, wait_queue_head_t *wq, struct dma_bench_outcome *out);
+
+/* report.c */
+char *db_format_result(const struct dma_bench_request *req, bool have_req,
+		       const char *bdf, const char *domain_type,
+		       const struct dma_bench_outcome *out, size_t *len);
+
+#endif /* DMA_BENCH_H */

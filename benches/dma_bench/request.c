@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Parses and validates one request line: space-separated key=value pairs.
+ * Every rejection names its reason as one token so the result file can
+ * carry it (reason=size_not_divisible and so on).
+ */
+#include <linux/kernel.h>
+#include <linux/string.h>
+#include <linux/cpumask.h>
+#include <linux/mm.h>
+#include "dma_bench.h"
+
+static const char *const api_names[] = {
+	[DB_API_SG] = "sg", [DB_API_LINK] = "link", [DB_API_PHYS] = "phys",
+};
+
+static const char *const layout_names[] = {
+	[DB_LAYOUT_CONTIGUOUS] = "contiguous", [DB_LAYOUT_SCATTERED] = "scattered",
+};
+
+const char *db_api_name(enum dma_bench_api api)
+{
+	return api_names[api];
+}
+
+const char *db_layout_name(enum dma_bench_layout layout)
+{
+	return layout_names[layout];
+}
+
+const char *db_dir_name(enum dma_data_direction dir)
+{
+	switch (dir) {
+	case DMA_TO_DEVICE:
+		return "to_device";
+	case DMA_FROM_DEVICE:
+		return "from_device";
+	default:
+		return "bidirectional";
+	}
+}
+
+static int parse_dir(const char *v, enum dma_data_direction *dir)
+{
+	if (!strcmp(v, "to_device"))
+		*dir = DMA_TO_DEVICE;
+	else if (!strcmp(v, "from_device"))
+		*dir = DMA_FROM_DEVICE;
+	else if (!strcmp(v, "bidirectional"))
+		*dir = DMA_BIDIRECTIONAL;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_one(struct dma_bench_request *req, const char *key,
+		     const char *val, const char **reason, bool *have_api)
+{
+	int i;
+
+	if (!strcmp(key, "api")) {
+		i = match_string(api_names, ARRAY_SIZE(api_names), val);
+		if (i < 0) {
+			*reason = "unknown_api";
+			return -EINVAL;
+		}
+		req->api = i;
+		*have_api = true;
+		return 0;
+	}
+	if (!strcmp(key, "layout")) {
+		i = match_string(layout_names, ARRAY_SIZE(layout_names), val);
+		if (i < 0) {
+			*reason = "unknown_layout";
+			return -EINVAL;
+		}
+		req->layout = i;
+		return 0;
+	}
+	if (!strcmp(key, "dir")) {
+		if (parse_dir(val, &req->dir)) {
+			*reason = "unknown_dir";
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (!strcmp(key, "size")) {
+		if (kstrtou64(val, 0, &req->size)) {
+			*reason = "bad_size";
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (!strcmp(key, "segs") || !strcmp(key, "threads") ||
+	    !strcmp(key, "iters") || !strcmp(key, "warmup")) {
+		u32 v;
+
+		if (kstrtou32(val, 0, &v)) {
+			*reason = "bad_number";
+			return -EINVAL;
+		}
+		if (key[0] == 's')
+			req->segs = v;
+		else if (key[0] == 't')
+			req->threads = v;
+		else if (key[0] == 'i')
+			req->iters = v;
+		else
+			req->warmup = v;
+		return 0;
+	}
+	*reason = "unknown_key";
+	return -EINVAL;
+}
+
+static int validate(struct dma_bench_request *req, const char **reason)
+{
+	if (req->size == 0) {
+		*reason = "size_zero";
+		return -EINVAL;
+	}
+	if (req->size > DMA_BENCH_MAX_SIZE) {
+		*reason = "size_too_large";
+		return -EINVAL;
+	}
+	if (req->segs == 0 || req->segs > DMA_BENCH_MAX_SEGS) {
+		*reason = "bad_segs";
+		return -EINVAL;
+	}
+	if (req->size % req->segs) {
+		*reason = "size_not_divisible";
+		return -EINVAL;
+	}
+	req->seg_size = req->size / req->segs;
+	/* IOVA linking needs granule-aligned segments; pages keep every API comparable. */
+	if (req->seg_size % PAGE_SIZE) {
+		*reason = "segment_not_page_multiple";
+		return -EINVAL;
+	}
+	if (req->layout == DB_LAYOUT_CONTIGUOUS &&
+	    get_order(req->size) > MAX_PAGE_ORDER) {
+		*reason = "contiguous_size_above_max_order";
+		return -EINVAL;
+	}
+	if (req->layout == DB_LAYOUT_SCATTERED &&
+	    get_order(req->seg_size) > MAX_PAGE_ORDER) {
+		*reason = "segment_above_max_order";
+		return -EINVAL;
+	}
+	if (req->threads == 0 || req->threads > DMA_BENCH_MAX_THREADS ||
+	    req->threads > num_online_cpus()) {
+		*reason = "bad_threads";
+		return -EINVAL;
+	}
+	if (req->iters == 0 || req->iters > DMA_BENCH_MAX_ITERS ||
+	    req->warmup > DMA_BENCH_MAX_ITERS) {
+		*reason = "bad_iters";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* @line is modified in place. */
+int db_parse_request(char *line, struct dma_bench_request *req, const char **reason)
+{
+	bool have_api = false;
+	char *tok, *eq;
+	int ret;
+
+	memset(req, 0, sizeof(*req));
+	req->dir = DMA_BIDIRECTIONAL;
+	req->threads = 1;
+	req->iters = 1000;
+	req->warmup = 100;
+	req->layout = DB_LAYOUT_CONTIGUOUS;
+
+	line = strim(line);
+	while ((tok = strsep(&line, " \t")) != NULL) {
+		if (!*tok)
+			continue;
+		eq = strchr(tok, '=');
+		if (!eq || eq == tok || !eq[1]) {
+			*reason = "expected_key_equals_value";
+			return -EINVAL;
+		}
+		*eq = '\0';
+		ret = parse_one(req, tok, eq + 1, reason, &have_api);
+		if (ret)
+			return ret;
+	}
+	if (!have_api) {
+		*reason = "missing_api";
+		return -EINVAL;
+	}
+	return validate(req, reason);
+}

@@ -1,0 +1,169 @@
+import type { Command } from 'commander';
+import path from 'node:path';
+import { ensureLabImage } from '../../scripts/lab/image.js';
+import { bootGuest } from '../../scripts/lab/boot.js';
+import { runCampaignInLab, type IommuMode } from '../../scripts/lab/campaign.js';
+import { packageRoot } from '../../core/version.js';
+import { compareAndRender } from './compare.js';
+import { UsageError } from '../errors.js';
+
+const IOMMU_MODES = ['strict', 'lazy', 'passthrough', 'off'] as const;
+
+function iommuMode(value: string): IommuMode {
+  if (!(IOMMU_MODES as readonly string[]).includes(value)) throw new UsageError(`--iommu must be one of ${IOMMU_MODES.join(', ')}, got ${value}`);
+  return value as IommuMode;
+}
+
+function onOff(value: string): boolean {
+  if (value !== 'on' && value !== 'off') throw new UsageError(`--caching-mode takes on or off, got ${value}`);
+  return value === 'on';
+}
+
+function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} takes a positive whole number, got ${value}`);
+    return n;
+  };
+}
+
+/** Aborts on Ctrl-C so every QEMU and virtiofsd is torn down before we exit. */
+function abortOnSignals(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const handler = (sig: NodeJS.Signals): void => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write(`\n${sig}: stopping the guest\n`);
+    controller.abort(sig);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
+}
+
+const log = (line: string): void => {
+  process.stderr.write(line + '\n');
+};
+
+interface LabRunCli {
+  kernels: string;
+  iommu: IommuMode;
+  cachingMode: boolean;
+  out?: string;
+  rebuild?: boolean;
+  verbose?: boolean;
+  format: string;
+}
+
+async function labRunAndCompare(campaignFile: string, opts: LabRunCli): Promise<void> {
+  const kernels = opts.kernels.split(',').map((k) => k.trim()).filter(Boolean);
+  if (kernels.length === 0) throw new UsageError('--kernels needs at least one kernel (7, 6.12 or a vmlinuz path)');
+  const outDir = opts.out ?? path.join('results', `lab-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  const { signal, dispose } = abortOnSignals();
+  try {
+    const result = await runCampaignInLab({
+      campaignFile,
+      kernels,
+      iommu: opts.iommu,
+      cachingMode: opts.cachingMode,
+      outDir,
+      rebuildImage: opts.rebuild,
+      // The guest's console is long: show it with --verbose, always keep it in the log file.
+      log: (line) => {
+        if (opts.verbose || !line.startsWith('  guest: ')) log(line);
+      },
+      signal,
+    });
+    const dirs = result.bundles.map((b) => b.dir);
+    if (dirs.length >= 2) {
+      const { output } = await compareAndRender(dirs, { format: opts.format, noise: 2, alpha: 0.05, seed: 1, bootstrap: 10000, pass: 'timed' });
+      process.stdout.write(output.endsWith('\n') ? output : output + '\n');
+    }
+    process.stdout.write(`results: ${path.resolve(outDir)}\n`);
+    if (result.bundles.some((b) => b.exitCode !== 0)) process.exitCode = 1;
+  } finally {
+    dispose();
+  }
+}
+
+export function registerLab(program: Command): void {
+  const lab = program
+    .command('lab')
+    .description('real Debian kernels (6.12: dma_map_sg, 7.x: dma_iova_*) under QEMU with an emulated Intel IOMMU, NVMe and soft-RoCE');
+
+  lab
+    .command('image')
+    .description('build the lab root filesystem (cached; a second build with nothing changed is a no-op)')
+    .option('--rebuild', 'build it again even when a cached image exists')
+    .action(async (opts: { rebuild?: boolean }) => {
+      const { signal, dispose } = abortOnSignals();
+      try {
+        const image = await ensureLabImage({ rebuild: opts.rebuild, log, signal });
+        process.stdout.write(`${image.rootfs}\n${image.kernels.map((k) => `  ${k.id}: ${k.release} (${k.cc})`).join('\n')}\n`);
+      } finally {
+        dispose();
+      }
+    });
+
+  lab
+    .command('boot')
+    .description('boot a lab kernel, run CMD inside as root, power off; exits with CMD\'s exit code')
+    .requiredOption('--kernel <kernel>', '7, 6.12 or a path to a vmlinuz')
+    .option('--iommu <mode>', 'strict, lazy, passthrough or off', iommuMode, 'strict')
+    .option('--caching-mode <on|off>', 'the emulated IOMMU\'s caching mode (each sync becomes an invalidation when on)', onOff, true)
+    .option('--cpus <n>', 'guest CPUs', positiveInt('--cpus'), 2)
+    .option('--mem <MiB>', 'guest memory in MiB', positiveInt('--mem'), 2048)
+    .option('--timeout <sec>', 'kill the guest after this many seconds', positiveInt('--timeout'), 600)
+    .option('--console-log <file>', 'where the guest console goes', 'lab-console.log')
+    .argument('<cmd...>', 'command to run inside the guest (after --)')
+    .action(async (cmd: string[], opts: { kernel: string; iommu: IommuMode; cachingMode: boolean; cpus: number; mem: number; timeout: number; consoleLog: string }) => {
+      const { signal, dispose } = abortOnSignals();
+      try {
+        const image = await ensureLabImage({ log, signal });
+        const result = await bootGuest({
+          image,
+          kernel: opts.kernel,
+          iommu: opts.iommu,
+          cachingMode: opts.cachingMode,
+          cpus: opts.cpus,
+          memMiB: opts.mem,
+          command: cmd,
+          timeoutSec: opts.timeout,
+          consoleLog: opts.consoleLog,
+          onConsoleLine: (line) => process.stdout.write(line + '\n'),
+          signal,
+        });
+        process.exitCode = result.exitCode;
+      } finally {
+        dispose();
+      }
+    });
+
+  lab
+    .command('run')
+    .description('run a campaign inside the guest once per kernel and compare the bundles')
+    .argument('<campaign>', 'campaign file (targets inside the guest: /dev/nvme0n1 is the emulated NVMe)')
+    .option('--kernels <list>', 'comma-separated, first is the base: 7, 6.12 or vmlinuz paths', '6.12,7')
+    .option('--iommu <mode>', 'strict, lazy, passthrough or off', iommuMode, 'strict')
+    .option('--caching-mode <on|off>', 'the emulated IOMMU\'s caching mode', onOff, true)
+    .option('--out <dir>', 'where the bundles go (default: results/lab-<timestamp>)')
+    .option('--format <format>', 'comparison format: terminal, text, markdown, json, csv', 'terminal')
+    .option('--rebuild', 'rebuild the lab image first')
+    .option('--verbose', 'stream the guest console')
+    .action(labRunAndCompare);
+
+  lab
+    .command('demo')
+    .description('build what is missing and run configs/lab-demo.yaml on 6.12 and 7, ending with the comparison')
+    .option('--out <dir>', 'where the bundles go (default: results/lab-<timestamp>)')
+    .option('--iommu <mode>', 'strict, lazy, passthrough or off', iommuMode, 'strict')
+    .option('--verbose', 'stream the guest console')
+    .action((opts: { out?: string; iommu: IommuMode; verbose?: boolean }) =>
+      labRunAndCompare(path.join(packageRoot, 'configs', 'lab-demo.yaml'), { ...opts, kernels: '6.12,7', cachingMode: true, format: 'terminal' }),
+    );
+}

@@ -1,0 +1,82 @@
+// The system state recorded in every run bundle (core/bundle/schema.ts SystemState): the fixed
+// fields, plus full detail under extra keys (tools, tracefs, moduleBuild, devices, noise, ...).
+// All probes run in parallel; the slowest are the tool version runs (~100 ms).
+import type { SystemState } from '../bundle/schema.js';
+import { probeBlockDevices, type BlockDevicesInfo } from './block-devices.js';
+import { probeIommu, type IommuDetail } from './iommu.js';
+import { isRoot, probeHostname, probeKernel, splitCmdline } from './kernel.js';
+import { probeKernelApi, type KernelApiInfo } from './kernel-symbols.js';
+import { probeModuleBuild, type ModuleBuildInfo } from './module-build.js';
+import { probeCpu, probeNoise, type CpuInfo, type NoiseInfo } from './noise.js';
+import { probeRdma, type RdmaDevice } from './rdma.js';
+import { probeTools, type ToolInfo } from './tools.js';
+import { probeTracefs, type TracefsInfo } from './tracefs.js';
+import { exists } from './sysfs.js';
+
+export interface CollectOptions {
+  /** Root directory under which /proc, /sys and /lib/modules are read (a guest's tree in the lab). Default '/'. */
+  root?: string;
+  /** Run the tools' version probes (default: only when root is '/', since they run on this host). */
+  tools?: boolean;
+}
+
+/** SystemState with the extra keys this module fills in, typed for readers in this codebase. */
+export interface FullSystemState extends SystemState {
+  collectedAt: string;
+  root: string;
+  /** Whether the collecting process ran as root (only meaningful for root '/'). */
+  isRoot: boolean;
+  cpuDetail: CpuInfo;
+  iommuDetail: Omit<IommuDetail, 'groups' | 'mode'>;
+  kernelApi: KernelApiInfo;
+  tools: Record<string, ToolInfo>;
+  tracefs: TracefsInfo;
+  moduleBuild: ModuleBuildInfo;
+  devices: BlockDevicesInfo & { rdma: RdmaDevice[] };
+  noise: NoiseInfo & { hypervisor: boolean; kvm: boolean };
+}
+
+export async function collectSystemState(opts: CollectOptions = {}): Promise<FullSystemState> {
+  const root = opts.root ?? '/';
+  const withTools = opts.tools ?? root === '/';
+  const kernelPromise = probeKernel(root);
+  const [hostname, kernel, cpu, iommu, kernelApi, tools, tracefs, moduleBuild, block, rdma, noise, kvm] =
+    await Promise.all([
+      probeHostname(root),
+      kernelPromise,
+      probeCpu(root),
+      kernelPromise.then((k) => probeIommu(root, splitCmdline(k.cmdline))),
+      probeKernelApi(root),
+      withTools ? probeTools() : Promise.resolve({}),
+      probeTracefs(root),
+      kernelPromise.then((k) => probeModuleBuild(root, k.release)),
+      probeBlockDevices(root),
+      probeRdma(root),
+      probeNoise(root),
+      exists(root, '/dev/kvm'),
+    ]);
+  const { mode, groups, ...iommuDetail } = iommu;
+  return {
+    hostname,
+    kernel,
+    iommu: { mode, groups },
+    cpu: {
+      model: cpu.model,
+      cores: cpu.cores,
+      ...(cpu.governor !== undefined && { governor: cpu.governor }),
+      ...(cpu.smt !== undefined && { smt: cpu.smt }),
+      ...(cpu.turbo !== undefined && { turbo: cpu.turbo }),
+    },
+    collectedAt: new Date().toISOString(),
+    root,
+    isRoot: isRoot(),
+    cpuDetail: cpu,
+    iommuDetail,
+    kernelApi,
+    tools,
+    tracefs,
+    moduleBuild,
+    devices: { ...block, rdma },
+    noise: { ...noise, hypervisor: cpu.hypervisor, kvm },
+  };
+}

@@ -1,0 +1,70 @@
+// GitHub-flavoured Markdown: bundle table, legend, then per candidate one table per workload/cell.
+import type { Comparison } from '../compare/types.js';
+import { groupTitle, legend, presentInText, sections } from './view.js';
+
+/** Make text safe inside a table cell: pipes would end the cell, newlines the row. */
+export function escapeCell(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+function escapeInline(text: string): string {
+  return text.replace(/([\\`*_[\]<>|])/g, '\\$1');
+}
+
+function table(headers: string[], rows: string[][], rightAligned: boolean[]): string[] {
+  return [
+    `| ${headers.map(escapeCell).join(' | ')} |`,
+    `|${rightAligned.map((r) => (r ? ' ---: ' : ' --- ')).join('|')}|`,
+    ...rows.map((r) => `| ${r.map(escapeCell).join(' | ')} |`),
+  ];
+}
+
+export function renderMarkdown(c: Comparison): string {
+  const out: string[] = ['# dmabench comparison', ''];
+  out.push(
+    ...table(
+      ['', 'label', 'kernel', 'IOMMU', 'host', 'status', 'samples'],
+      c.bundles.map((b, i) => [
+        i === 0 ? 'base' : 'candidate',
+        b.label,
+        b.kernelRelease ?? 'unknown',
+        b.iommuMode ?? 'unknown',
+        b.hostname ?? 'unknown',
+        b.status,
+        String(b.sampleCount),
+      ]),
+      [false, false, false, false, false, false, true],
+    ),
+    '',
+  );
+  for (const { term, text } of legend(c)) out.push(`- **${escapeInline(term)}**: ${escapeInline(text)}`);
+  out.push('');
+
+  for (const section of sections(c)) {
+    out.push(`## ${escapeInline(section.baseLabel)} (base) vs ${escapeInline(section.candidateLabel)}`, '');
+    if (section.groups.length === 0) out.push('No metric in common.', '');
+    for (const group of section.groups) {
+      out.push(`### ${escapeInline(groupTitle(group))}`, '');
+      const rows = group.lines.map((l) => [
+        `\`${l.metric}\``,
+        l.unit,
+        `${l.baseMedian} (n=${l.baseN}, CoV ${l.baseCov})`,
+        `${l.candMedian} (n=${l.candN}, CoV ${l.candCov})`,
+        l.marked ? `**${l.change.trim()}**` : l.change.trim(),
+        l.ci,
+        l.p,
+        l.marked ? `**${l.verdict}**` : l.verdict,
+      ]);
+      out.push(...table(['metric', 'unit', 'base median', 'candidate median', 'change', '95% CI', 'p', 'verdict'], rows, [false, false, true, true, true, false, true, false]));
+      const notes = group.lines.flatMap((l) => l.notes.map((n) => `${l.metric}: ${n}`));
+      if (notes.length > 0) out.push('', ...notes.map((n) => `> note: ${escapeInline(n)}`));
+      out.push('');
+    }
+  }
+  if (c.unmatched.length > 0) {
+    out.push('## Present in some bundles only', '');
+    for (const u of c.unmatched) out.push(`- ${escapeInline(groupTitle(u))} \`${u.metric}\`: only in ${escapeInline(presentInText(c, u.presentIn))}`);
+    out.push('');
+  }
+  return `${out.join('\n').trimEnd()}\n`;
+}

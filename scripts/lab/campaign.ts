@@ -1,0 +1,85 @@
+// `dmabench lab run`: the same campaign inside the guest once per kernel, each run leaving a
+// bundle that is moved out of the guest's root filesystem into the host's output directory.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { loadCampaign } from '../../core/campaign/load.js';
+import { buildPlan } from '../../core/campaign/plan.js';
+import { packageRoot } from '../../core/version.js';
+import { ensureLabImage, installDmabenchIntoImage, type LabImage, type LabKernel } from './image.js';
+import { bootGuest, type BootOptions } from './boot.js';
+
+export type IommuMode = BootOptions['iommu'];
+
+export interface LabRunOptions {
+  campaignFile: string;
+  /** '7', '6.12' or a path to a vmlinuz, in the order the bundles are compared (first = base). */
+  kernels: string[];
+  iommu: IommuMode;
+  cachingMode: boolean;
+  outDir: string;
+  rebuildImage?: boolean;
+  log: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface LabRunResult {
+  image: LabImage;
+  bundles: { kernel: string; release: string; dir: string; exitCode: number }[];
+}
+
+function kernelOf(image: LabImage, spec: string): LabKernel | undefined {
+  return image.kernels.find((k) => k.id === spec);
+}
+
+/** Seconds a guest may take: the plan's estimate with TCG's slowness, plus boot and start-up. */
+function guestTimeoutSec(estimateSec: number): number {
+  return Math.round(estimateSec * 4 + 240);
+}
+
+export async function runCampaignInLab(opts: LabRunOptions): Promise<LabRunResult> {
+  const { campaign } = await loadCampaign(opts.campaignFile);
+  const plan = buildPlan(campaign);
+  const image = await ensureLabImage({ rebuild: opts.rebuildImage, log: opts.log, signal: opts.signal });
+  await installDmabenchIntoImage(image, packageRoot);
+  await fs.mkdir(opts.outDir, { recursive: true });
+
+  const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`;
+  const guestRunDir = `/var/lib/dmabench-lab/runs/${runId}`;
+  const hostRunDir = path.join(image.rootfs, guestRunDir);
+  await fs.mkdir(hostRunDir, { recursive: true });
+  await fs.copyFile(opts.campaignFile, path.join(hostRunDir, 'campaign.yaml'));
+
+  const bundles: LabRunResult['bundles'] = [];
+  try {
+    for (const spec of opts.kernels) {
+      const known = kernelOf(image, spec);
+      const release = known?.release ?? path.basename(spec);
+      const label = `${release} iommu=${opts.iommu}`;
+      const name = `${release}-${opts.iommu}`.replace(/[^A-Za-z0-9._-]/g, '_');
+      const guestBundle = `${guestRunDir}/${name}`;
+      opts.log(`lab: ${campaign.name} on ${release} (iommu ${opts.iommu}, caching-mode ${opts.cachingMode ? 'on' : 'off'}), ~${Math.round(plan.estimateSec)} s of workload`);
+      const started = Date.now();
+      const boot = await bootGuest({
+        image,
+        kernel: known ? known.id : spec,
+        iommu: opts.iommu,
+        cachingMode: opts.cachingMode,
+        command: ['dmabench', 'run', `${guestRunDir}/campaign.yaml`, '--label', label, '--out', guestBundle],
+        timeoutSec: guestTimeoutSec(plan.estimateSec),
+        consoleLog: path.join(opts.outDir, `${name}.console.log`),
+        onConsoleLine: (line) => opts.log(`  guest: ${line}`),
+        signal: opts.signal,
+      });
+      const hostBundle = path.join(opts.outDir, name);
+      await fs.rm(hostBundle, { recursive: true, force: true });
+      await fs.cp(path.join(image.rootfs, guestBundle), hostBundle, { recursive: true }).catch((err: unknown) => {
+        throw new Error(`the guest on ${release} left no bundle (exit code ${boot.exitCode}; console: ${boot.consoleLog}): ${String(err)}`);
+      });
+      opts.log(`lab: ${release} done in ${((Date.now() - started) / 1000).toFixed(0)} s, exit code ${boot.exitCode}, bundle ${hostBundle}`);
+      bundles.push({ kernel: spec, release, dir: hostBundle, exitCode: boot.exitCode });
+    }
+  } finally {
+    await fs.rm(hostRunDir, { recursive: true, force: true });
+  }
+  return { image, bundles };
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what dmabench needs on a Debian box: Debian packages (when root and missing) and the
+# npm dependencies (when node_modules is missing or older than package-lock.json), then builds.
+# Usage: scripts/setup-host.sh [--lab]   (--lab adds QEMU and debootstrap for `dmabench lab`)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(fio util-linux e2fsprogs procps linux-perf trace-cmd kmod)
+if [[ "${1:-}" == "--lab" ]]; then
+  packages+=(qemu-system-x86 qemu-system-common debootstrap)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} > 0)); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "dmabench: missing Debian packages: ${missing[*]}; run as root or: sudo apt-get install ${missing[*]}" >&2
+    exit 2
+  fi
+  echo "installing Debian packages: ${missing[*]}" >&2
+  # The package lists may be absent on a fresh machine: refresh them once.
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  echo "installing npm packages" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+else
+  npm run --silent build
+fi

@@ -1,0 +1,120 @@
+// Real `dmabench run`s of tiny fio campaigns on a temp file: the bundle, interruption and resume.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa } from 'execa';
+import { runCli } from '../helpers/cli.js';
+import { readBundle } from '../../core/bundle/read.js';
+import { repoRoot } from '../helpers/paths.js';
+
+function campaign(cells: string[], reps: number): string {
+  return `name: tiny
+repetitions: ${reps}
+warmup: 0
+workloads:
+  - name: rr
+    tool: fio
+    target: { kind: file, size: 16M }
+    matrix:
+      rw: randread
+      bs: [${cells.join(', ')}]
+      iodepth: 4
+      ioengine: psync
+      runtime: 1
+`;
+}
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(path.join(tmpdir(), 'dmabench-run-'));
+}
+
+test('dmabench run writes a complete bundle with samples, raw outputs and system state', async () => {
+  const dir = await tempDir();
+  try {
+    const file = path.join(dir, 'c.yaml');
+    await writeFile(file, campaign(['4k', '16k'], 2));
+    const out = path.join(dir, 'bundle');
+    const r = await runCli(['run', file, '--label', 'tiny-a', '--out', out]);
+    assert.equal(r.exitCode, 0, String(r.stderr));
+    const bundle = await readBundle(out);
+    assert.equal(bundle.manifest.status, 'complete');
+    assert.equal(bundle.manifest.label, 'tiny-a');
+    assert.equal(bundle.manifest.system?.kernel.release, (await readFile('/proc/sys/kernel/osrelease', 'utf8')).trim());
+    const iops = bundle.samples.filter((s) => s.metric === 'read.iops');
+    assert.equal(iops.length, 4, 'one read.iops sample per cell × repetition');
+    for (const s of iops) assert.ok(s.value !== null && s.value > 0, `positive IOPS, got ${s.value}`);
+    assert.deepEqual(new Set(iops.map((s) => s.cell)).size, 2);
+    const rawCells = await readdir(path.join(out, 'raw'));
+    assert.equal(rawCells.length, 2);
+    const reps = await readdir(path.join(out, 'raw', rawCells[0]!));
+    assert.deepEqual(reps.sort(), ['timed-0', 'timed-1']);
+    // The scratch file is removed after a complete run.
+    await assert.rejects(readdir(path.join(out, 'scratch')));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('SIGINT during a run leaves a valid incomplete bundle that --resume completes', async () => {
+  const dir = await tempDir();
+  try {
+    const file = path.join(dir, 'c.yaml');
+    await writeFile(file, campaign(['4k', '8k', '16k'], 2));
+    const out = path.join(dir, 'bundle');
+    const child = execa(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'cli', 'main.ts'), 'run', file, '--out', out], {
+      reject: false,
+      cwd: repoRoot,
+    });
+    // Wait until at least one repetition is recorded, then interrupt the next one.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      assert.ok(Date.now() < deadline, 'a repetition finished within 60 s');
+      const text = await readFile(path.join(out, 'manifest.json'), 'utf8').catch(() => '');
+      if (text && Object.values((JSON.parse(text) as { done: Record<string, number[]> }).done).flat().length >= 1) break;
+      await sleep(100);
+    }
+    await sleep(300);
+    child.kill('SIGINT');
+    const first = await child;
+    assert.equal(first.exitCode, 130, String(first.stderr));
+    const interrupted = await readBundle(out);
+    assert.equal(interrupted.manifest.status, 'incomplete');
+    assert.equal(interrupted.manifest.interruptedBy, 'SIGINT');
+    const doneBefore = Object.values(interrupted.manifest.done).flat().length;
+    assert.ok(doneBefore >= 1 && doneBefore < 6, `some but not all repetitions done: ${doneBefore}`);
+    // No fio left behind.
+    const fio = await execa('pgrep', ['-f', path.join(out, 'scratch')], { reject: false });
+    assert.equal(fio.stdout.trim(), '', 'no fio process still running on the scratch file');
+
+    const resumed = await runCli(['run', file, '--out', out, '--resume']);
+    assert.equal(resumed.exitCode, 0, String(resumed.stderr));
+    const complete = await readBundle(out);
+    assert.equal(complete.manifest.status, 'complete');
+    const iops = complete.samples.filter((s) => s.metric === 'read.iops');
+    assert.equal(iops.length, 6, 'exactly one sample per cell × repetition, none duplicated');
+    assert.equal(new Set(iops.map((s) => `${s.cell}#${s.rep}`)).size, 6);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a second run into a non-empty directory is refused, and resuming a complete bundle too', async () => {
+  const dir = await tempDir();
+  try {
+    const file = path.join(dir, 'c.yaml');
+    await writeFile(file, campaign(['4k'], 1));
+    const out = path.join(dir, 'bundle');
+    assert.equal((await runCli(['run', file, '--out', out])).exitCode, 0);
+    const again = await runCli(['run', file, '--out', out]);
+    assert.notEqual(again.exitCode, 0);
+    assert.match(String(again.stderr), /not empty/);
+    const resume = await runCli(['run', file, '--out', out, '--resume']);
+    assert.notEqual(resume.exitCode, 0);
+    assert.match(String(resume.stderr), /already complete/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
