@@ -10,7 +10,7 @@ import { renderCsv } from '../../reports/render/csv.js';
 import { UsageError } from '../errors.js';
 
 const renderers: Record<string, (c: Comparison) => string> = {
-  terminal: (c) => renderTerminal(c, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }),
+  terminal: (c) => renderTerminal(c, { colour: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }),
   text: renderText,
   markdown: renderMarkdown,
   json: renderJson,

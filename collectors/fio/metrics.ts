@@ -17,7 +17,7 @@
 // Jobs in different groups (stonewall / new_group) ran one after another and are not summed:
 // with more than one group every name gets a `g<groupid>.` prefix.
 import type { Measurement } from '../types.js';
-import { FIO_DIRECTIONS, type FioCompletionLatency, type FioDirection, type FioJobResult, type FioResult } from './parse.js';
+import { FIO_DIRECTIONS, type FioCompletionLatency, type FioDirection, type FioDirectionResult, type FioJobResult, type FioResult } from './parse.js';
 
 /** Percentiles exported as metrics (fio reports more; all stay in the FioResult). */
 export const EXPORTED_PERCENTILES = ['p50', 'p90', 'p99', 'p99.9', 'p99.99'] as const;
@@ -71,7 +71,9 @@ interface DirectionAggregate {
 }
 
 function aggregateDirection(jobs: FioJobResult[], dir: FioDirection): DirectionAggregate | null {
-  const parts = jobs.map((j) => j.directions[dir]).filter((d) => d !== undefined && (d.totalIos > 0 || d.ioBytes > 0));
+  const parts = jobs
+    .map((j) => j.directions[dir])
+    .filter((d): d is FioDirectionResult => d !== undefined && (d.totalIos > 0 || d.ioBytes > 0));
   const first = parts[0];
   if (!first) return null;
   if (parts.length === 1) {
@@ -124,14 +126,13 @@ function weightedCpu(jobs: FioJobResult[]): { usr: number; sys: number } {
  */
 export function mergedPercentiles(clats: (FioCompletionLatency | null)[]): Record<string, number> {
   if (clats.length === 0 || clats.some((c) => !c || !c.bins)) return {};
-  const counts = new Map<number, number>();
+  // Keyed by fio's own text keys: no number conversion per entry, once per distinct bin below.
+  const counts = new Map<string, number>();
   for (const c of clats) {
-    for (const [key, count] of Object.entries(c!.bins!)) {
-      const ns = Number(key);
-      counts.set(ns, (counts.get(ns) ?? 0) + count);
-    }
+    const bins = c!.bins!;
+    for (const key in bins) counts.set(key, (counts.get(key) ?? 0) + bins[key]!);
   }
-  const bins = [...counts.entries()].sort((a, b) => a[0] - b[0]);
+  const bins = [...counts].map(([key, count]): [number, number] => [Number(key), count]).sort((a, b) => a[0] - b[0]);
   const total = sum(bins.map(([, c]) => c));
   if (total === 0) return {};
 

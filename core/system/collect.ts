@@ -9,7 +9,7 @@ import { probeKernelApi, type KernelApiInfo } from './kernel-symbols.js';
 import { probeModuleBuild, type ModuleBuildInfo } from './module-build.js';
 import { probeCpu, probeNoise, type CpuInfo, type NoiseInfo } from './noise.js';
 import { probeRdma, type RdmaDevice } from './rdma.js';
-import { probeTools, type ToolInfo } from './tools.js';
+import { findVirtiofsd, probeTools, type ToolInfo } from './tools.js';
 import { probeTracefs, type TracefsInfo } from './tracefs.js';
 import { exists } from './sysfs.js';
 
@@ -30,6 +30,8 @@ export interface FullSystemState extends SystemState {
   iommuDetail: Omit<IommuDetail, 'groups' | 'mode'>;
   kernelApi: KernelApiInfo;
   tools: Record<string, ToolInfo>;
+  /** QEMU's virtiofsd (the lab's root filesystem), when installed. */
+  virtiofsd?: string;
   tracefs: TracefsInfo;
   moduleBuild: ModuleBuildInfo;
   devices: BlockDevicesInfo & { rdma: RdmaDevice[] };
@@ -40,7 +42,7 @@ export async function collectSystemState(opts: CollectOptions = {}): Promise<Ful
   const root = opts.root ?? '/';
   const withTools = opts.tools ?? root === '/';
   const kernelPromise = probeKernel(root);
-  const [hostname, kernel, cpu, iommu, kernelApi, tools, tracefs, moduleBuild, block, rdma, noise, kvm] =
+  const [hostname, kernel, cpu, iommu, kernelApi, tools, virtiofsd, tracefs, moduleBuild, block, rdma, noise, kvm] =
     await Promise.all([
       probeHostname(root),
       kernelPromise,
@@ -48,8 +50,9 @@ export async function collectSystemState(opts: CollectOptions = {}): Promise<Ful
       kernelPromise.then((k) => probeIommu(root, splitCmdline(k.cmdline))),
       probeKernelApi(root),
       withTools ? probeTools() : Promise.resolve({}),
+      withTools ? findVirtiofsd() : Promise.resolve(undefined),
       probeTracefs(root),
-      kernelPromise.then((k) => probeModuleBuild(root, k.release)),
+      kernelPromise.then((k) => probeModuleBuild(root, k.release, k.version)),
       probeBlockDevices(root),
       probeRdma(root),
       probeNoise(root),
@@ -74,6 +77,7 @@ export async function collectSystemState(opts: CollectOptions = {}): Promise<Ful
     iommuDetail,
     kernelApi,
     tools,
+    ...(virtiofsd !== undefined && { virtiofsd }),
     tracefs,
     moduleBuild,
     devices: { ...block, rdma },

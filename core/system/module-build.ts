@@ -27,6 +27,11 @@ export function parseCompileHCompiler(compileH: string): string | undefined {
   return text?.split(/, (?=GNU ld|LLD|ld )/)[0];
 }
 
+/** The compiler part of /proc/version: `Linux version R (who@host) (gcc-12 (Debian ...) 12.2.0, GNU ld ...) #1 ...`. */
+export function parseProcVersionCompiler(procVersion: string): string | undefined {
+  return /^Linux version \S+ \([^)]*\) \((.*?), (?:GNU ld|LLD|ld)/.exec(procVersion)?.[1];
+}
+
 /** `gcc-12 (Debian 12.2.0-14+deb12u1) 12.2.0` → gcc, gcc-12, 12.2.0; `Debian clang version 16.0.6 (...)` → clang. */
 export function parseCompilerText(text: string): CompilerText {
   const gccVersion = parseGccVersion(text);
@@ -53,13 +58,15 @@ export interface ModuleBuildInfo {
   kbuildScriptsPresent: boolean;
   compiler?: CompilerText;
   /** Where the compiler text came from. */
-  compilerSource?: '.config' | 'compile.h';
+  compilerSource?: '.config' | 'compile.h' | '/proc/version';
   /** The exact compiler (e.g. gcc-12) is installed, with a matching major version. */
   compilerPresent: boolean;
   compilerPath?: string;
   /** The kernel accepts modules at all (/proc/modules exists and modules_disabled is not 1). */
   moduleLoading: boolean;
   moduleLoadingReason?: string;
+  /** /proc/version names a Debian build: the packages below exist in Debian's archive. */
+  debianKernel: boolean;
   /** Debian packages that would make the build possible. */
   packages: string[];
 }
@@ -83,8 +90,7 @@ async function probeModuleLoading(root: string): Promise<{ ok: boolean; reason?:
   return { ok: true };
 }
 
-async function findCompiler(root: string, compiler: CompilerText): Promise<string | undefined> {
-  const command = compiler.command ?? compiler.family;
+async function findCompilerNamed(root: string, command: string, compiler: CompilerText): Promise<string | undefined> {
   if (root !== '/') {
     for (const dir of ['/usr/bin', '/usr/local/bin']) {
       if (await exists(root, `${dir}/${command}`)) return `${dir}/${command}`;
@@ -93,13 +99,28 @@ async function findCompiler(root: string, compiler: CompilerText): Promise<strin
   }
   const found = await findExecutable(command);
   if (found === undefined || compiler.family !== 'gcc') return found;
-  // The kernel said gcc-12 but a bare `gcc` banner could be another major: check it.
+  // The kernel said gcc 15 but a bare `gcc` here could be another major: check it.
   const run = await runTool(found, ['--version'], 2000);
   const version = parseGccVersion(run.stdout);
   return version !== undefined && majorOf(version) === compiler.major ? found : undefined;
 }
 
-export async function probeModuleBuild(root: string, release: string): Promise<ModuleBuildInfo> {
+/** The kernel's compiler by the name it was called (gcc-12), then by its versioned Debian name. */
+async function findCompiler(root: string, compiler: CompilerText): Promise<string | undefined> {
+  const names = [compiler.command ?? compiler.family];
+  if (compiler.major !== undefined) names.push(`${compiler.family}-${compiler.major}`);
+  for (const name of new Set(names)) {
+    const found = await findCompilerNamed(root, name, compiler);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/**
+ * `procVersion` (the text of /proc/version) names the compiler when the build tree is missing:
+ * it tells which gcc-NN to install together with the headers.
+ */
+export async function probeModuleBuild(root: string, release: string, procVersion = ''): Promise<ModuleBuildInfo> {
   const linkPath = `/lib/modules/${release}/build`;
   const buildDir = await resolveLink(root, linkPath);
   const [buildDirPresent, loading] = await Promise.all([exists(root, buildDir), probeModuleLoading(root)]);
@@ -111,6 +132,7 @@ export async function probeModuleBuild(root: string, release: string): Promise<M
     compilerPresent: false,
     moduleLoading: loading.ok,
     moduleLoadingReason: loading.reason,
+    debianKernel: /Debian/.test(procVersion),
     packages: [],
   };
   if (buildDirPresent) {
@@ -122,9 +144,16 @@ export async function probeModuleBuild(root: string, release: string): Promise<M
     if (compileText !== undefined) {
       info.compiler = parseCompilerText(compileText);
       info.compilerSource = configText !== undefined ? '.config' : 'compile.h';
-      info.compilerPath = await findCompiler(root, info.compiler);
-      info.compilerPresent = info.compilerPath !== undefined;
     }
+  }
+  const fromProc = parseProcVersionCompiler(procVersion);
+  if (info.compiler === undefined && fromProc !== undefined) {
+    info.compiler = parseCompilerText(fromProc);
+    info.compilerSource = '/proc/version';
+  }
+  if (info.compiler !== undefined) {
+    info.compilerPath = await findCompiler(root, info.compiler);
+    info.compilerPresent = info.compilerPath !== undefined;
   }
   if (!buildDirPresent) info.packages.push(`linux-headers-${release}`);
   const pkg = info.compiler === undefined ? undefined : compilerPackage(info.compiler);

@@ -1,5 +1,6 @@
 // Which benchmark tools are installed, where, and which version. Probes run in parallel with
 // short timeouts so collecting the system state stays well under a second.
+import { access, constants } from 'node:fs/promises';
 import { findExecutable, runTool } from './run-tool.js';
 import {
   parseBpftraceVersion,
@@ -60,4 +61,19 @@ export async function probeTool(spec: ToolSpec, timeoutMs = 2000): Promise<ToolI
 export async function probeTools(specs: readonly ToolSpec[] = TOOL_SPECS): Promise<Record<string, ToolInfo>> {
   const infos = await Promise.all(specs.map((spec) => probeTool(spec)));
   return Object.fromEntries(specs.map((spec, i) => [spec.name, infos[i] as ToolInfo]));
+}
+
+/** Where QEMU's virtiofsd lives (not on $PATH in Debian: /usr/lib/qemu in 12, /usr/libexec in 13+). */
+export const VIRTIOFSD_PATHS: readonly string[] = ['/usr/libexec/virtiofsd', '/usr/lib/qemu/virtiofsd', '/usr/bin/virtiofsd'];
+
+export async function findVirtiofsd(): Promise<string | undefined> {
+  for (const candidate of VIRTIOFSD_PATHS) {
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not there; try the next
+    }
+  }
+  return undefined;
 }

@@ -134,8 +134,11 @@ function compareGroups(
 
   if (!result.significant) {
     result.verdict = 'no difference';
+    const floor = smallestTwoSidedP(base.values.length, cand.values.length);
     result.reason =
-      mw.p >= options.alpha
+      mw.method === 'exact' && floor >= options.alpha
+        ? `not significant: with ${base.values.length} and ${cand.values.length} values the smallest possible p is ${floor.toPrecision(3)}; add repetitions`
+        : mw.p >= options.alpha
         ? `not significant (p = ${mw.p.toPrecision(3)} >= ${options.alpha})`
         : 'not significant (confidence interval contains 0)';
     return result;
@@ -160,6 +163,16 @@ function compareGroups(
       ? `significant change from a base median of 0 (${base.better} is better)`
       : `significant (p = ${mw.p.toPrecision(3)}, CI excludes 0) beyond the ${options.noisePct}% noise threshold, ${base.better} is better`;
   return result;
+}
+
+/**
+ * Smallest exact two-sided rank-test p-value that sizes n1 and n2 allow (complete separation,
+ * no ties): 2 / C(n1+n2, n1). 3 repetitions against 3 can never reach p < 0.05.
+ */
+export function smallestTwoSidedP(n1: number, n2: number): number {
+  let ways = 1;
+  for (let i = 1; i <= n1; i++) ways = (ways * (n2 + i)) / i;
+  return Math.min(1, 2 / ways);
 }
 
 function byKey(a: { workload: string; cell: string; metric: string }, b: typeof a): number {

@@ -16,42 +16,48 @@ function pad(text: string, width: number, align: Align): string {
 }
 
 /**
- * Lines of an aligned table: a header line, a dashed rule, then the rows. If the full table
- * is wider than maxWidth, "stacked" mode prints each row's first cell alone and the other cells
- * indented by two spaces on the next line, which keeps long metric names from widening the table.
+ * Lines of an aligned table: a header line, a dashed rule, then the rows. When the table would
+ * be wider than maxWidth, the first column is narrowed to what is left and any first cell longer
+ * than that (a long metric name) is printed alone on its own line, the row's other cells on the
+ * next line; if even that cannot fit, every first cell goes on its own line.
  */
 export function layoutTable(headers: string[], rows: string[][], align: Align[], options: TableOptions = {}): string[] {
   const gap = ' '.repeat(options.gap ?? 2);
   const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
-  const fullWidth = widths.reduce((a, b) => a + b, 0) + gap.length * (widths.length - 1);
-  const stacked = options.maxWidth !== undefined && fullWidth > options.maxWidth;
+  const totalWidth = (): number => widths.reduce((a, b) => a + b, 0) + gap.length * (widths.length - 1);
   const decorate = options.decorate ?? ((_r: number, _c: number, padded: string) => padded);
 
-  const line = (cells: string[], row: number, from: number): string =>
+  // Which rows print their first cell alone on a line (only when too wide).
+  const alone = new Set<number>();
+  if (options.maxWidth !== undefined && totalWidth() > options.maxWidth) {
+    const room = options.maxWidth - (totalWidth() - widths[0]!);
+    const minimum = Math.max(headers[0]?.length ?? 0, 8);
+    const firstWidth = room >= minimum ? room : minimum;
+    rows.forEach((r, i) => {
+      if ((r[0] ?? '').length > firstWidth || room < minimum) alone.add(i);
+    });
+    widths[0] = Math.max(headers[0]?.length ?? 0, ...rows.filter((_r, i) => !alone.has(i)).map((r) => (r[0] ?? '').length));
+  }
+
+  const line = (cells: string[], row: number): string =>
     cells
-      .slice(from)
-      .map((cell, i) => {
-        const column = i + from;
-        const padded = pad(cell, widths[column]!, align[column] ?? 'left');
+      .map((cell, column) => {
+        const last = column === cells.length - 1;
+        // A left-aligned last cell needs no padding: trailing blanks inside colour codes would survive trimEnd.
+        const padded = last && (align[column] ?? 'left') === 'left' ? cell : pad(cell, widths[column]!, align[column] ?? 'left');
         return row < 0 ? padded : decorate(row, column, padded);
       })
       .join(gap)
       .trimEnd();
 
-  const out: string[] = [];
-  if (!stacked) {
-    out.push(line(headers, -1, 0));
-    out.push('-'.repeat(fullWidth));
-    rows.forEach((r, i) => out.push(line(r, i, 0)));
-    return out;
-  }
-  const restWidth = widths.slice(1).reduce((a, b) => a + b, 0) + gap.length * (widths.length - 2) + 2;
-  out.push(headers[0] ?? '');
-  out.push(`  ${line(headers, -1, 1)}`);
-  out.push('-'.repeat(restWidth));
+  const out: string[] = [line(headers, -1), '-'.repeat(totalWidth())];
   rows.forEach((r, i) => {
-    out.push(decorate(i, 0, r[0] ?? ''));
-    out.push(`  ${line(r, i, 1)}`);
+    if (alone.has(i)) {
+      out.push(decorate(i, 0, r[0] ?? ''));
+      out.push(line(['', ...r.slice(1)], i));
+    } else {
+      out.push(line(r, i));
+    }
   });
   return out;
 }

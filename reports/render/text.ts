@@ -70,7 +70,7 @@ export function renderText(c: Comparison): string {
     if (section.groups.length === 0) out.push('  (no metric in common)', '');
     for (const group of section.groups) {
       out.push(`-- ${groupTitle(group)}`);
-      out.push(...layoutTable(TABLE_HEADERS, group.lines.map(tableCells), TABLE_ALIGN, { maxWidth: TEXT_MAX_WIDTH }));
+      out.push(...layoutTable(TABLE_HEADERS, group.lines.map(tableCells), TABLE_ALIGN, { maxWidth: TEXT_MAX_WIDTH, gap: 1 }));
       for (const note of new Set(group.lines.flatMap((l) => l.notes.map((n) => `${l.metric}: ${n}`)))) {
         out.push(...wrap(`note: ${note}`, TEXT_MAX_WIDTH, '  '));
       }

@@ -1,0 +1,301 @@
+// Boot one lab guest: QEMU (TCG) with an emulated Intel IOMMU and NVMe, the lab image as a
+// virtiofs root served by a virtiofsd of its own, no network device. The guest runs one
+// command (guest-init.ts) and powers off; we return its exit code. Every process we start
+// is killed with its process group when the boot ends, times out, is aborted or we are killed.
+import { createWriteStream, existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createGuestJob, guestInitPath, readGuestJobOutcome, writeGuestInit } from './guest-init.js';
+import { hostTools, requireHostTool, requireRoot } from './host.js';
+import type { LabImage } from './image.js';
+import { startGrouped, type GroupedProcess } from './proc.js';
+
+export type IommuMode = 'strict' | 'lazy' | 'passthrough' | 'off';
+export type SpareDevice = 'spare-nvme' | 'edu';
+
+export interface BootGuestOptions {
+  image: LabImage;
+  /** A kernel id of the image ('7', '6.12') or a path to a vmlinuz. */
+  kernel: '7' | '6.12' | string;
+  iommu: IommuMode;
+  /** QEMU intel-iommu caching-mode (every map becomes an invalidation). Default true. */
+  cachingMode?: boolean;
+  cpus?: number;
+  memMiB?: number;
+  command: string[];
+  timeoutSec: number;
+  /** File the serial console is written to (created or truncated). */
+  consoleLog: string;
+  extraDevices?: SpareDevice[];
+  onConsoleLine?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface BootGuestResult {
+  exitCode: number;
+  consoleLog: string;
+  durationMs: number;
+}
+
+/** Why a boot failed; `consoleTail` is the end of the guest's console. */
+export class LabBootError extends Error {
+  constructor(
+    message: string,
+    readonly reason: 'timeout' | 'aborted' | 'panic' | 'init-error' | 'no-exit-code' | 'qemu' | 'virtiofsd',
+    readonly consoleTail: string,
+  ) {
+    super(consoleTail ? `${message}\n--- console tail ---\n${consoleTail}` : message);
+    this.name = 'LabBootError';
+  }
+}
+
+const iommuKernelArgs: Record<IommuMode, string[]> = {
+  strict: ['intel_iommu=on', 'iommu.strict=1'],
+  lazy: ['intel_iommu=on', 'iommu.strict=0'],
+  passthrough: ['intel_iommu=on', 'iommu.passthrough=1'],
+  off: ['intel_iommu=off'],
+};
+
+const scratchBytes = 1024 ** 3;
+const consoleTailLines = 40;
+
+export function resolveKernelImage(image: LabImage, kernel: string): string {
+  const k = image.kernels.find((x) => x.id === kernel);
+  if (k) return k.vmlinuz;
+  if (kernel.includes('/') && existsSync(kernel)) return kernel;
+  throw new Error(`unknown lab kernel "${kernel}": use ${image.kernels.map((x) => x.id).join(' or ')} or a vmlinuz path`);
+}
+
+export function kernelCommandLine(iommu: IommuMode, jobId: string): string {
+  return [
+    ...iommuKernelArgs[iommu],
+    'console=ttyS0',
+    'panic=-1',
+    'rootfstype=virtiofs',
+    'root=rootfs',
+    'rw',
+    `init=${guestInitPath}`,
+    `dmabench.job=${jobId}`,
+  ].join(' ');
+}
+
+export interface QemuArgsInput {
+  vmlinuz: string;
+  append: string;
+  iommu: IommuMode;
+  cachingMode: boolean;
+  cpus: number;
+  memMiB: number;
+  virtiofsSocket: string;
+  nvmeImage: string;
+  spareNvmeImage?: string;
+  edu: boolean;
+}
+
+export function qemuArgs(i: QemuArgsInput): string[] {
+  const args = [
+    '-accel', 'tcg,thread=multi',
+    '-cpu', 'max',
+    '-machine', 'q35,kernel-irqchip=split',
+    '-smp', String(i.cpus),
+    '-m', `${i.memMiB}M`,
+    // virtiofs needs guest memory that virtiofsd can map: a shared memfd backend.
+    '-object', `memory-backend-memfd,id=mem,size=${i.memMiB}M,share=on`,
+    '-numa', 'node,memdev=mem',
+    '-nodefaults',
+    '-nic', 'none',
+    '-display', 'none',
+    '-serial', 'stdio',
+    '-monitor', 'none',
+    '-no-reboot',
+    '-kernel', i.vmlinuz,
+    '-append', i.append,
+  ];
+  // The IOMMU must come before the devices it translates for.
+  if (i.iommu !== 'off') {
+    args.push('-device', `intel-iommu,intremap=on,caching-mode=${i.cachingMode ? 'on' : 'off'}`);
+  }
+  args.push(
+    '-chardev', `socket,id=vfs,path=${i.virtiofsSocket}`,
+    '-device', 'vhost-user-fs-pci,chardev=vfs,tag=rootfs',
+    '-drive', `file=${i.nvmeImage},if=none,id=nvm,format=raw`,
+    '-device', 'nvme,serial=dmabench0,drive=nvm',
+  );
+  if (i.spareNvmeImage) {
+    args.push(
+      '-drive', `file=${i.spareNvmeImage},if=none,id=nvmspare,format=raw`,
+      '-device', 'nvme,serial=dmabench-spare,drive=nvmspare',
+    );
+  }
+  if (i.edu) args.push('-device', 'edu');
+  return args;
+}
+
+async function createSparseImage(file: string): Promise<void> {
+  const h = await fs.open(file, 'w');
+  try {
+    await h.truncate(scratchBytes);
+  } finally {
+    await h.close();
+  }
+}
+
+async function waitForSocket(sock: string, virtiofsd: GroupedProcess, exited: () => boolean): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!existsSync(sock)) {
+    if (exited()) throw new Error('virtiofsd exited before creating its socket');
+    if (Date.now() > deadline) {
+      virtiofsd.kill();
+      throw new Error(`virtiofsd did not create ${sock} within 15 s`);
+    }
+    await sleep(20);
+  }
+}
+
+/** Keeps the console's last lines and writes every byte to the log file. */
+class ConsoleSink {
+  private readonly file;
+  private partial = '';
+  readonly tail: string[] = [];
+  panicked = false;
+  private poweringOff = false;
+
+  constructor(
+    path: string,
+    private readonly onLine?: (line: string) => void,
+  ) {
+    this.file = createWriteStream(path);
+  }
+
+  write(chunk: Buffer): void {
+    this.file.write(chunk);
+    this.partial += chunk.toString('utf8');
+    const lines = this.partial.split('\n');
+    this.partial = lines.pop() ?? '';
+    for (const l of lines) this.line(l.replace(/\r$/, ''));
+  }
+
+  private line(l: string): void {
+    // The guest's own power-off tears the root away; anything after it is not the job's failure.
+    if (/sysrq: Power Off/.test(l)) this.poweringOff = true;
+    if (!this.poweringOff && /Kernel panic - not syncing/.test(l)) this.panicked = true;
+    this.tail.push(l);
+    if (this.tail.length > consoleTailLines) this.tail.shift();
+    this.onLine?.(l);
+  }
+
+  text(): string {
+    return [...this.tail, ...(this.partial ? [this.partial] : [])].join('\n');
+  }
+
+  private closing: Promise<void> | undefined;
+
+  close(): Promise<void> {
+    if (this.partial) this.line(this.partial);
+    this.partial = '';
+    this.closing ??= new Promise((resolve) => this.file.end(resolve));
+    return this.closing;
+  }
+}
+
+/** Boot the guest, run `command` in it and return its exit code. Throws LabBootError otherwise. */
+export async function bootGuest(opts: BootGuestOptions): Promise<BootGuestResult> {
+  requireRoot('booting a lab guest');
+  const qemuBin = requireHostTool(hostTools.qemu);
+  const virtiofsdBin = requireHostTool(hostTools.virtiofsd);
+  const vmlinuz = resolveKernelImage(opts.image, opts.kernel);
+  const started = Date.now();
+
+  await writeGuestInit(opts.image.rootfs);
+  const job = await createGuestJob(opts.image.rootfs, opts.command);
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'dmabench-boot-'));
+  const sock = path.join(tmp, 'virtiofs.sock');
+  const nvmeImage = path.join(tmp, 'nvme.img');
+  const spare = opts.extraDevices?.includes('spare-nvme') ? path.join(tmp, 'nvme-spare.img') : undefined;
+  const consoleSink = new ConsoleSink(opts.consoleLog, opts.onConsoleLine);
+  const internal = new AbortController();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, internal.signal]) : internal.signal;
+  const running: GroupedProcess[] = [];
+  const virtiofsdOutput: string[] = [];
+  let timer: NodeJS.Timeout | undefined;
+
+  try {
+    await createSparseImage(nvmeImage);
+    if (spare) await createSparseImage(spare);
+
+    let virtiofsdExited = false;
+    const virtiofsd = startGrouped(
+      virtiofsdBin,
+      [`--socket-path=${sock}`, '-o', `source=${opts.image.rootfs}`, '-o', 'cache=auto'],
+      { signal, onLine: (l) => virtiofsdOutput.push(l) },
+    );
+    running.push(virtiofsd);
+    void virtiofsd.done.then(() => (virtiofsdExited = true));
+    try {
+      await waitForSocket(sock, virtiofsd, () => virtiofsdExited);
+    } catch (e) {
+      throw new LabBootError(`${(e as Error).message}: ${virtiofsdOutput.slice(-10).join('\n')}`, 'virtiofsd', '');
+    }
+
+    const args = qemuArgs({
+      vmlinuz,
+      append: kernelCommandLine(opts.iommu, job.id),
+      iommu: opts.iommu,
+      cachingMode: opts.cachingMode ?? true,
+      cpus: opts.cpus ?? 2,
+      memMiB: opts.memMiB ?? 2048,
+      virtiofsSocket: sock,
+      nvmeImage,
+      spareNvmeImage: spare,
+      edu: opts.extraDevices?.includes('edu') ?? false,
+    });
+    const qemuStderr: string[] = [];
+    const qemu = startGrouped(qemuBin, args, {
+      signal,
+      onStdout: (chunk) => consoleSink.write(chunk),
+      onLine: (l, stream) => {
+        if (stream === 'stderr') qemuStderr.push(l);
+      },
+    });
+    running.push(qemu);
+    let timedOut = false;
+    timer = setTimeout(() => {
+      timedOut = true;
+      internal.abort();
+    }, opts.timeoutSec * 1000);
+
+    const q = await qemu.done;
+    clearTimeout(timer);
+    await consoleSink.close();
+    const tail = consoleSink.text();
+    if (timedOut) {
+      throw new LabBootError(`the guest exceeded its ${opts.timeoutSec} s timeout and was killed`, 'timeout', tail);
+    }
+    if (opts.signal?.aborted) throw new LabBootError('the guest boot was aborted', 'aborted', tail);
+    if (q.exitCode !== 0) {
+      const how = q.signal ? `was killed by ${q.signal}` : `exited with ${q.exitCode}`;
+      throw new LabBootError(`QEMU ${how}: ${qemuStderr.slice(-10).join('\n')}`, 'qemu', tail);
+    }
+    if (consoleSink.panicked) throw new LabBootError('the guest kernel panicked', 'panic', tail);
+    const outcome = await readGuestJobOutcome(job);
+    if (outcome.kind === 'init-error') {
+      throw new LabBootError(`the guest init failed: ${outcome.message}`, 'init-error', tail);
+    }
+    if (outcome.kind === 'no-exit-code') {
+      throw new LabBootError('the guest powered off without writing the command\'s exit code', 'no-exit-code', tail);
+    }
+    return { exitCode: outcome.exitCode, consoleLog: opts.consoleLog, durationMs: Date.now() - started };
+  } finally {
+    clearTimeout(timer);
+    for (const p of running) p.kill();
+    await Promise.all(running.map((p) => p.done));
+    await consoleSink.close();
+    await fs.rm(tmp, { recursive: true, force: true });
+    await fs.rm(job.hostDir, { recursive: true, force: true });
+  }
+}
+
+/** Alias used by the lab campaign runner. */
+export type BootOptions = BootGuestOptions;

@@ -1,0 +1,199 @@
+// Renderers: structure of each output (headers, marker, legend, widths), CSV and JSON parse back.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Better, Sample } from '../../collectors/types.js';
+import type { LoadedBundle } from '../../core/bundle/schema.js';
+import { compareBundles, type Comparison } from '../../reports/compare/compare.js';
+import { renderText } from '../../reports/render/text.js';
+import { renderTerminal } from '../../reports/render/terminal.js';
+import { renderMarkdown } from '../../reports/render/markdown.js';
+import { renderJson } from '../../reports/render/json.js';
+import { CSV_COLUMNS, renderCsv } from '../../reports/render/csv.js';
+import { chooseScale, formatNumber, formatPct, formatP } from '../../reports/render/format.js';
+
+function bundle(label: string, release: string, mode: 'strict' | 'lazy', metrics: [string, string, Better, (number | null)[]][]): LoadedBundle {
+  const samples: Sample[] = metrics.flatMap(([metric, unit, better, values]) =>
+    values.map((value, rep) => ({ workload: 'fio-randread', cell: 'fio-randread:bs=64k,iodepth=8', rep, pass: 'timed' as const, tool: 'fio', metric, value, unit, better })),
+  );
+  return {
+    dir: `/b/${label}`,
+    samples,
+    manifest: {
+      schemaVersion: 1,
+      label,
+      status: 'complete',
+      startedAt: '2025-01-01T00:00:00Z',
+      dmabenchVersion: '0.1.0',
+      campaign: {},
+      system: { hostname: 'labhost', kernel: { release, version: '#1', cmdline: '' }, iommu: { mode, groups: [] }, cpu: { model: 'qemu', cores: 2 } },
+      cells: [],
+      done: {},
+      errors: [],
+    },
+  };
+}
+
+const IOPS = [1000, 1012, 993, 1005, 998];
+const LAT = [1.2e6, 1.25e6, 1.22e6, 1.21e6, 1.23e6];
+
+function comparison(): Comparison {
+  return compareBundles(
+    [
+      bundle('linux-6.12', '6.12.117-amd64', 'strict', [
+        ['read.iops', 'IOPS', 'higher', IOPS],
+        ['read.clat.p99', 'ns', 'lower', LAT],
+        ['dma_iova_link.calls_per_io_with_a_very_long_metric_name_indeed', 'calls/IO', 'lower', [8, 8, 8, 8, 8]],
+        ['cycles', 'count', 'lower', [5, null, null]],
+      ]),
+      bundle('linux-7.2', '7.2.13-amd64', 'lazy', [
+        ['read.iops', 'IOPS', 'higher', IOPS.map((v) => v * 1.1)],
+        ['read.clat.p99', 'ns', 'lower', LAT.map((v) => v * 1.001)],
+        ['dma_iova_link.calls_per_io_with_a_very_long_metric_name_indeed', 'calls/IO', 'lower', [8, 8, 8, 8, 8]],
+        ['cycles', 'count', 'lower', [5, 6, 7]],
+        ['only.here', 'count', 'lower', [1, 2]],
+      ]),
+    ],
+    { bootstrapIterations: 2000, seed: 5 },
+  );
+}
+
+/** Minimal RFC 4180 reader (quoted fields, doubled quotes), enough to read our own CSV back. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  const endField = (): void => {
+    row.push(field);
+    field = '';
+  };
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') endField();
+    else if (ch === '\n') {
+      endField();
+      rows.push(row);
+      row = [];
+    } else if (ch !== '\r') field += ch;
+  }
+  if (field !== '' || row.length > 0) {
+    endField();
+    rows.push(row);
+  }
+  return rows;
+}
+
+test('text: header block names each bundle, kernel and IOMMU mode; legend; marker; <= 100 columns', () => {
+  const text = renderText(comparison());
+  for (const expected of ['linux-6.12', 'linux-7.2', '6.12.117-amd64', '7.2.13-amd64', 'strict', 'lazy']) assert.ok(text.includes(expected), expected);
+  assert.match(text, /Legend:/);
+  assert.match(text, /\*\s+significant: Mann-Whitney p < 0\.05/);
+  assert.match(text, /2% noise threshold/);
+  assert.match(text, /Mann-Whitney U/);
+  assert.match(text, /percentile bootstrap/);
+  assert.match(text, /== linux-6\.12 \(base\) vs linux-7\.2 ==/);
+  assert.match(text, /^-- fio-randread:bs=64k,iodepth=8$/m);
+
+  const iopsLine = text.split('\n').find((l) => l.startsWith('read.iops'));
+  assert.ok(iopsLine, 'read.iops row');
+  assert.match(iopsLine, /\+10\.0%\*/, 'significant 10% change is marked');
+  assert.match(iopsLine, /improvement/);
+  const latLine = text.split('\n').find((l) => l.startsWith('read.clat.p99'))!;
+  assert.doesNotMatch(latLine, /%\*/, 'a 0.1% change is not marked');
+  assert.match(latLine, / ms /, 'nanoseconds around 1.2e6 print as ms');
+
+  assert.match(text, /cycles .* 1\+2\? .*n too small/);
+  assert.match(text, /only\.here: only in linux-7\.2/);
+  for (const line of text.split('\n')) assert.ok(line.length <= 100, `line too wide (${line.length}): ${line}`);
+  assert.ok(/^[\x20-\x7e\n]*$/.test(text), 'plain ASCII');
+  // The long metric name went on its own line rather than widening the table.
+  assert.ok(text.split('\n').includes('dma_iova_link.calls_per_io_with_a_very_long_metric_name_indeed'));
+});
+
+test('terminal: no escape codes unless colour is asked for', () => {
+  const c = comparison();
+  const plain = renderTerminal(c);
+  assert.ok(!plain.includes('\u001b['));
+  assert.match(plain, /read\.iops/);
+  const coloured = renderTerminal(c, { colour: true });
+  assert.ok(coloured.includes('\u001b[32m'), 'improvement in green');
+  // Same text once the escapes are removed.
+  assert.equal(coloured.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), ''), plain);
+});
+
+test('markdown: bundle table, legend and one GFM table per group with escaped cells', () => {
+  const md = renderMarkdown(comparison());
+  assert.match(md, /^# dmabench comparison$/m);
+  assert.match(md, /^\| base \| linux-6\.12 \| 6\.12\.117-amd64 \| strict \|/m);
+  assert.match(md, /^## linux-6\.12 \(base\) vs linux-7\.2$/m);
+  assert.match(md, /^### fio-randread:bs=64k,iodepth=8$/m);
+  assert.match(md, /^\| metric \| unit \| base median \| candidate median \| change \| 95% CI \| p \| verdict \|$/m);
+  const iops = md.split('\n').find((l) => l.startsWith('| `read.iops`'))!;
+  assert.match(iops, /\*\*\+10\.0%\*\*\*/);
+  assert.match(iops, /\*\*improvement\*\*/);
+  // Every table row has the same number of unescaped pipes as its header.
+  for (const line of md.split('\n').filter((l) => l.startsWith('| `'))) assert.equal(line.replace(/\\\|/g, '').split('|').length, 10, line);
+});
+
+test('json: parses back with kind, version and the full comparison', () => {
+  const c = comparison();
+  const parsed = JSON.parse(renderJson(c)) as Comparison & { kind: string; version: number };
+  assert.equal(parsed.kind, 'dmabench-comparison');
+  assert.equal(parsed.version, 1);
+  assert.equal(parsed.rows.length, c.rows.length);
+  assert.deepEqual(parsed.options, c.options);
+  const iops = parsed.rows.find((r) => r.metric === 'read.iops')!;
+  assert.equal(iops.candidates[0]!.verdict, 'improvement');
+  assert.equal(iops.base.median, 1000);
+});
+
+test('json: non-finite numbers are spelled out instead of silently becoming null', () => {
+  const c = comparison();
+  c.rows[0]!.base.mean = Infinity;
+  assert.match(renderJson(c), /"mean": "Infinity"/);
+});
+
+test('csv: parses back with the documented columns, one row per metric and candidate, empty = absent', () => {
+  const c = comparison();
+  const rows = parseCsv(renderCsv(c));
+  assert.deepEqual(rows[0], [...CSV_COLUMNS]);
+  const body = rows.slice(1);
+  assert.equal(body.length, c.rows.length);
+  for (const r of body) assert.equal(r.length, CSV_COLUMNS.length);
+  const col = (name: (typeof CSV_COLUMNS)[number]): number => CSV_COLUMNS.indexOf(name);
+  const iops = body.find((r) => r[col('metric')] === 'read.iops')!;
+  assert.equal(iops[col('cell')], 'fio-randread:bs=64k,iodepth=8', 'a field with commas survives quoting');
+  assert.equal(iops[col('base_label')], 'linux-6.12');
+  assert.equal(iops[col('cand_label')], 'linux-7.2');
+  assert.equal(Number(iops[col('base_median')]), 1000);
+  assert.ok(Math.abs(Number(iops[col('change_pct')]) - 10) < 1e-9);
+  assert.equal(iops[col('verdict')], 'improvement');
+  assert.equal(iops[col('significant')], 'true');
+  const cycles = body.find((r) => r[col('metric')] === 'cycles')!;
+  assert.equal(cycles[col('base_missing')], '2');
+  assert.equal(cycles[col('mw_p')], '', 'no test, empty field');
+  assert.equal(cycles[col('verdict')], 'n too small');
+});
+
+test('number formatting', () => {
+  assert.deepEqual(chooseScale('ns', 1.2e6), { unit: 'ms', factor: 1e-6 });
+  assert.deepEqual(chooseScale('ns', 850), { unit: 'ns', factor: 1 });
+  assert.deepEqual(chooseScale('IOPS', 1.2e6), { unit: 'IOPS', factor: 1 });
+  assert.equal(formatNumber(1234567), '1234567');
+  assert.equal(formatNumber(12.3), '12.3');
+  assert.equal(formatNumber(0.012345), '0.01235');
+  assert.equal(formatNumber(null), '-');
+  assert.equal(formatPct(2.345), '+2.35%');
+  assert.equal(formatPct(-12.34), '-12.3%');
+  assert.equal(formatPct(-0.001), '+0.00%');
+  assert.equal(formatPct(250), '+250%');
+  assert.equal(formatP(0.0004), '<0.001');
+  assert.equal(formatP(0.0079365), '0.0079');
+});
