@@ -41,14 +41,14 @@ mnt() { # type dir [options]
   is_mounted "$2" && return 0
   if [ -n "$3" ]; then mount -t "$1" -o "$3" "$1" "$2"; else mount -t "$1" "$1" "$2"; fi || fail "cannot mount $1 on $2"
 }
-mnt sysfs /sys
+stamp a; mnt sysfs /sys; stamp b
 mnt devtmpfs /dev
 mnt devpts /dev/pts
 mnt tmpfs /dev/shm
 mnt tmpfs /tmp
-mnt tmpfs /run
+mnt tmpfs /run; stamp c
 mnt tracefs /sys/kernel/tracing
-mnt debugfs /sys/kernel/debug
+mnt debugfs /sys/kernel/debug; stamp d
 echo dmabench-lab > /proc/sys/kernel/hostname
 ip link set lo up 2>/dev/null || say "warning: cannot bring lo up"
 

@@ -62,7 +62,7 @@ test('an unknown key is refused with its location', () => {
 
 test('a bad fio parameter points at its matrix line', () => {
   const message = errorOf(good.replace('bs: [4k, 64k]', 'bs: [4k, lots]'));
-  assert.match(message, /^bad\.yaml:10:\d+: workloads\[0\]\.matrix\.bs: /);
+  assert.match(message, /^bad\.yaml:9:\d+: workloads\[0\]\.matrix\.bs: /);
 });
 
 test('a YAML syntax error names its line', () => {

@@ -1,0 +1,117 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Exercises dma_bench inside a lab guest (run as root, in the guest): loads the
+# module, binds a spare device, runs each API, feeds it bad requests, removes
+# the device and signals a run mid-way, tries rmmod mid-run, and checks dmesg.
+# Every result file the module produced is copied to OUTDIR with the request
+# that produced it, for the parser's fixtures.
+#
+# usage: lab-selftest.sh MODULE.ko OUTDIR [vendor:device of the spare, default 1234:11e8 (QEMU edu)]
+set -u
+KO=$1
+OUT=$2
+ID=${3:-1234:11e8}
+D=/sys/kernel/debug/dma_bench
+fails=0
+mkdir -p "$OUT"
+
+say() { echo "selftest: $*"; }
+bad() { say "FAIL: $*"; fails=$((fails + 1)); }
+ok() { say "ok: $*"; }
+
+spare=
+for d in /sys/bus/pci/devices/*; do
+  if [ "$(cat "$d/vendor"):$(cat "$d/device")" = "0x${ID%%:*}:0x${ID##*:}" ]; then spare=${d##*/}; break; fi
+done
+[ -n "$spare" ] || { say "FAIL: no PCI device $ID"; exit 1; }
+say "spare device $spare, iommu group type $(cat /sys/bus/pci/devices/$spare/iommu_group/type 2>/dev/null || echo none)"
+uname -r > "$OUT/kernel-release.txt"
+dmesg -c > /dev/null
+
+insmod "$KO" || { say "FAIL: insmod"; exit 1; }
+
+bind() {
+  echo dma_bench > "/sys/bus/pci/devices/$spare/driver_override"
+  echo "$spare" > /sys/bus/pci/drivers/dma_bench/bind
+}
+unbind() {
+  echo "$spare" > /sys/bus/pci/drivers/dma_bench/unbind
+  echo > "/sys/bus/pci/devices/$spare/driver_override"
+}
+
+# run NAME EXPECTED_RC REQUEST: write the request, save the result as OUTDIR/NAME.txt
+run() {
+  name=$1 want=$2
+  shift 2
+  echo "$*" > "$D/run"
+  rc=$?
+  cat "$D/result" > "$OUT/$name.txt"
+  printf '%s\n' "$*" > "$OUT/$name.request.txt"
+  if [ "$rc" = "$want" ]; then ok "$name rc=$rc: $(grep '^result' "$OUT/$name.txt")"; else bad "$name rc=$rc want $want: $(grep '^result' "$OUT/$name.txt")"; fi
+}
+
+# Without a device every request fails with ENODEV.
+run no-device 1 api=sg size=65536 segs=16
+
+bind
+[ "$(cat $D/device)" = "$spare" ] && ok "bound via driver_override" || bad "device file says $(cat $D/device)"
+
+run sg-contig-64k 0 api=sg size=65536 segs=16 dir=to_device threads=1 iters=2000 warmup=200 layout=contiguous
+run sg-scattered-64k 0 api=sg size=65536 segs=16 dir=to_device threads=2 iters=2000 warmup=200 layout=scattered
+run link-scattered-64k 0 api=link size=65536 segs=16 dir=to_device threads=2 iters=2000 warmup=200 layout=scattered
+run link-contig-1m 0 api=link size=1048576 segs=8 dir=from_device threads=1 iters=500 warmup=50 layout=contiguous
+run phys-scattered-64k 0 api=phys size=65536 segs=16 dir=bidirectional threads=2 iters=2000 warmup=200 layout=scattered
+
+# Bad requests: each must fail and leave the module usable.
+run bad-size-zero 1 api=sg size=0 segs=1
+run bad-size-huge 1 api=sg size=1073741824 segs=16
+run bad-segs 1 api=sg size=65536 segs=100000
+run bad-threads 1 api=sg size=65536 segs=16 threads=999
+run bad-divisible 1 api=sg size=65536 segs=3
+run bad-subpage 1 api=sg size=65536 segs=32
+run bad-api 1 api=foo size=65536 segs=16
+run bad-key 1 api=sg size=65536 segs=16 colour=blue
+run bad-token 1 garbage
+run bad-iters 1 api=sg size=65536 segs=16 iters=0
+run big-scattered 0 api=sg size=67108864 segs=16384 threads=1 iters=3 warmup=0 layout=scattered
+run after-bad 0 api=sg size=8192 segs=2 iters=100 warmup=10
+
+# A signal ends a run with EINTR.
+(echo "api=link size=65536 segs=16 iters=100000000 warmup=0" > "$D/run") &
+w=$!
+sleep 2
+kill -TERM "$w"
+wait "$w"
+cat "$D/result" > "$OUT/interrupted.txt"
+grep -q 'reason=interrupted' "$OUT/interrupted.txt" && ok "signal -> interrupted" || bad "signal: $(grep '^result' "$OUT/interrupted.txt")"
+
+# rmmod during a run is refused (the open file holds a module reference), then works.
+(echo "api=sg size=65536 segs=16 iters=100000000 warmup=0" > "$D/run") &
+w=$!
+sleep 2
+if rmmod dma_bench 2>/dev/null; then bad "rmmod succeeded mid-run"; else ok "rmmod refused mid-run"; fi
+# Removing the device mid-run stops the run with ENODEV.
+unbind
+wait "$w"
+cat "$D/result" > "$OUT/device-removed.txt"
+grep -q 'reason=device_removed' "$OUT/device-removed.txt" && ok "unbind mid-run -> device_removed" || bad "unbind: $(grep '^result' "$OUT/device-removed.txt")"
+
+# The device file binds a driverless device and unbinds it.
+echo "$spare" > $D/device && [ "$(cat $D/device)" = "$spare" ] && ok "bound via device file" || bad "device file bind"
+run after-rebind 0 api=phys size=16384 segs=4 iters=100 warmup=10
+echo none > $D/device && [ "$(cat $D/device)" = none ] && ok "unbound via device file" || bad "device file unbind"
+
+# Unload while a run is active with the device still bound: kill the writer, then rmmod.
+bind
+(echo "api=link size=65536 segs=16 iters=100000000 warmup=0" > "$D/run") &
+w=$!
+sleep 1
+kill -INT "$w"; wait "$w"
+rmmod dma_bench && ok "rmmod after interrupted run" || bad "rmmod after interrupted run"
+[ -e /sys/bus/pci/drivers/dma_bench ] && bad "driver still registered"
+echo > "/sys/bus/pci/devices/$spare/driver_override"
+
+dmesg > "$OUT/dmesg.txt"
+if grep -Eiq 'oops|warning|bug:|call trace|general protection|kasan' "$OUT/dmesg.txt"; then bad "dmesg has warnings (see dmesg.txt)"; else ok "dmesg clean"; fi
+say "done, $fails failure(s)"
+[ "$fails" = 0 ]

@@ -1,0 +1,130 @@
+// runFio against the real fio on a scratch file: short runs, real numbers, raw files kept,
+// abort kills every fio process, failures are reported with fio's own words.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { runFio, FioRunError, FIO_OUTPUT_FILE, FIO_STDERR_FILE } from '../../collectors/fio/collector.js';
+import { fioParamsSchema } from '../../collectors/fio/params.js';
+import { parseFioOutput } from '../../collectors/fio/parse.js';
+import { DeviceSafetyError } from '../../collectors/fio/device-safety.js';
+
+let dir = '';
+before(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'dmabench-fio-collector-'));
+});
+after(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const live = () => new AbortController().signal;
+
+/** PIDs of processes whose command line mentions `needle` (to find fio job processes). */
+async function processesMentioning(needle: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmd = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (cmd.includes(needle)) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+test('a 1 s randread on a scratch file gives positive measurements and keeps raw output', async () => {
+  const params = fioParamsSchema.parse({ rw: 'randread', bs: '4k', iodepth: 4, runtime: 1, ioengine: 'psync' });
+  const rawDir = path.join(dir, 'raw-randread');
+  // The scratch directory does not exist yet: runFio creates it and fio lays out the file.
+  const target = { kind: 'file' as const, path: path.join(dir, 'scratch', 'sub', 'a.fio'), size: '16M' };
+  const { result, measurements } = await runFio(params, target, { rawDir, signal: live(), jobName: 'unit-randread' });
+
+  assert.match(result.fioVersion ?? '', /^fio-\d+\.\d+/);
+  assert.equal(result.jobs.length, 1);
+  assert.equal(result.jobs[0]!.name, 'unit-randread');
+  for (const name of ['read.iops', 'read.bw', 'read.clat.mean', 'read.clat.p50', 'read.clat.p99', 'read.clat.p99.9']) {
+    const m = measurements.find((x) => x.metric === name);
+    assert.ok(m, `${name} missing`);
+    assert.equal(typeof m.value, 'number');
+    assert.ok(m.value! > 0, `${name} = ${m.value}`);
+  }
+  assert.equal(measurements.find((x) => x.metric === 'errors')!.value, 0);
+  assert.ok(!measurements.some((m) => m.metric.startsWith('write.')));
+
+  // The raw file is fio's own json+, and it holds the numbers we returned.
+  const raw = await readFile(path.join(rawDir, FIO_OUTPUT_FILE), 'utf8');
+  assert.ok(raw.includes('"bins"'), 'json+ histogram kept');
+  assert.equal(parseFioOutput(raw).jobs[0]!.directions.read!.iops, result.jobs[0]!.directions.read!.iops);
+  assert.equal(await readFile(path.join(rawDir, FIO_STDERR_FILE), 'utf8'), '');
+});
+
+test('numjobs=2 randrw with group reporting: both directions, one job entry', async () => {
+  const params = fioParamsSchema.parse({ rw: 'randrw', bs: '4k', numjobs: 2, runtime: 1, rwmixread: 50, ioengine: 'psync' });
+  const { result, measurements } = await runFio(
+    params,
+    { kind: 'file', path: path.join(dir, 'scratch', 'b.fio'), size: '16M' },
+    { rawDir: path.join(dir, 'raw-randrw'), signal: live(), jobName: 'unit-randrw' },
+  );
+  assert.equal(result.jobs.length, 1);
+  for (const name of ['read.iops', 'write.iops', 'write.clat.p99']) assert.ok(measurements.find((m) => m.metric === name)!.value! > 0, name);
+});
+
+test('abort kills fio and its job processes promptly', async () => {
+  const params = fioParamsSchema.parse({ rw: 'randread', bs: '4k', numjobs: 2, runtime: 60, ioengine: 'psync' });
+  const scratch = path.join(dir, 'scratch', 'abort-me.fio');
+  const ac = new AbortController();
+  const t0 = performance.now();
+  const run = runFio(params, { kind: 'file', path: scratch, size: '16M' }, { rawDir: path.join(dir, 'raw-abort'), signal: ac.signal, jobName: 'abort', killGraceMs: 2000 });
+  // Abort once the job processes exist.
+  for (let i = 0; i < 50 && (await processesMentioning(scratch)).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok((await processesMentioning(scratch)).length >= 2, 'fio and its job processes were running');
+  ac.abort(new Error('test abort'));
+  await assert.rejects(run, /test abort/);
+  assert.ok(performance.now() - t0 < 15_000, 'returned well before the 60 s runtime');
+  await new Promise((r) => setTimeout(r, 300));
+  assert.deepEqual(await processesMentioning(scratch), []);
+});
+
+test('fio failing (unknown ioengine) throws FioRunError with fio\'s message', async () => {
+  const params = fioParamsSchema.parse({ rw: 'read', bs: '4k', runtime: 1, ioengine: 'nosuchengine' });
+  const rawDir = path.join(dir, 'raw-bad-engine');
+  await assert.rejects(
+    runFio(params, { kind: 'file', path: path.join(dir, 'scratch', 'c.fio'), size: '1M' }, { rawDir, signal: live(), jobName: 'bad' }),
+    (err: unknown) => err instanceof FioRunError && /engine nosuchengine not loadable/.test(err.message) && err.exitCode === 1,
+  );
+  assert.match(await readFile(path.join(rawDir, FIO_STDERR_FILE), 'utf8'), /failed to load engine/);
+});
+
+test('a write workload on a device target is checked before fio starts', async () => {
+  const params = fioParamsSchema.parse({ rw: 'randwrite', bs: '4k', runtime: 1 });
+  await assert.rejects(
+    runFio(params, { kind: 'device', path: path.join(dir, 'not-a-device') }, { rawDir: path.join(dir, 'raw-dev'), signal: live(), jobName: 'dev' }),
+    (err: unknown) => err instanceof DeviceSafetyError && /not a block device/.test(err.message),
+  );
+  // Any block device on the machine: the flag is checked before the device is even inspected.
+  let someDevice = '';
+  for (const name of await readdir('/sys/class/block')) {
+    if ((await stat(`/dev/${name}`).catch(() => null))?.isBlockDevice()) {
+      someDevice = `/dev/${name}`;
+      break;
+    }
+  }
+  assert.ok(someDevice, 'this machine has a block device node');
+  await assert.rejects(
+    runFio(params, { kind: 'device', path: someDevice }, { rawDir: path.join(dir, 'raw-dev'), signal: live(), jobName: 'dev' }),
+    (err: unknown) => err instanceof DeviceSafetyError && /not marked destructive/.test(err.message),
+  );
+});
+
+test('fio missing from PATH: the error names the Debian package', async () => {
+  const params = fioParamsSchema.parse({ rw: 'read', bs: '4k', runtime: 1 });
+  const saved = process.env.PATH;
+  process.env.PATH = path.join(dir, 'empty-bin');
+  try {
+    await assert.rejects(
+      runFio(params, { kind: 'file', path: path.join(dir, 'd.fio'), size: '1M' }, { rawDir: path.join(dir, 'raw-nofio'), signal: live(), jobName: 'x' }),
+      /fio not found: install it \(Debian: apt-get install fio\)/,
+    );
+  } finally {
+    process.env.PATH = saved;
+  }
+});
