@@ -71,7 +71,7 @@ export function resolveKernelImage(image: LabImage, kernel: string): string {
 export function kernelCommandLine(iommu: IommuMode, jobId: string): string {
   return [
     ...iommuKernelArgs[iommu],
-    'console=ttyS0', 'mitigations=off',
+    'console=ttyS0',
     'panic=-1',
     'rootfstype=virtiofs',
     'root=rootfs',

@@ -67,6 +67,18 @@ test('randread json+ (io_uring): every figure matches the JSON fio wrote', () =>
   assert.equal(job.directions.write!.totalIos, 0);
 });
 
+test('fio 3.41 json+ (Debian sid chroot) parses the same way', () => {
+  const text = read('randread-iouring-3.41.json');
+  const rj = (JSON.parse(text) as Raw).jobs[0];
+  const r = parseFioOutput(text);
+  assert.equal(r.fioVersion, 'fio-3.41');
+  const rd = r.jobs[0]!.directions.read!;
+  assert.equal(rd.totalIos, 42767); // read off the file
+  assert.equal(rd.iops, rj.read.iops);
+  assert.equal(rd.clat!.percentiles['p99.9'], 6127616);
+  assert.deepEqual(mergedPercentiles([rd.clat]), rd.clat!.percentiles);
+});
+
 test('randread metrics: names, units, directions, and only the direction that did I/O', () => {
   const text = read('randread-iouring-3.33.json');
   const rj = (JSON.parse(text) as Raw).jobs[0];
