@@ -4,7 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { Measurement } from '../types.js';
-import { assertToolInstalled } from '../tool-check.js';
+import { MissingToolError } from '../tool-check.js';
 import { assertDeviceWriteAllowed } from './device-safety.js';
 import { buildFioArgs, type FioTarget } from './job.js';
 import { fioMeasurements } from './metrics.js';
@@ -44,9 +44,8 @@ export async function runFio(
   params: FioParams,
   target: FioTarget,
   ctx: FioRunContext,
-): Promise<{ result: FioResult; measurements: Measurement[] }> {
+): Promise<{ result: FioResult; measurements: Measurement[]; toolMs: number }> {
   ctx.signal.throwIfAborted();
-  await assertToolInstalled('fio', ['--version'], 'fio');
   if (target.kind === 'device' && !isReadOnlyRw(params.rw)) {
     await assertDeviceWriteAllowed(target.path, { destructive: ctx.destructive ?? false });
   }
@@ -58,7 +57,10 @@ export async function runFio(
   const args = buildFioArgs(params, target, { outputFile, jobName: ctx.jobName });
   await writeFile(path.join(ctx.rawDir, FIO_ARGS_FILE), JSON.stringify(['fio', ...args], null, 2) + '\n');
 
+  const started = performance.now();
   const run = await runKillable('fio', args, ctx.signal, ctx.killGraceMs ?? 5000);
+  // fio's own wall time, so the runner can report its overhead beyond it.
+  const toolMs = performance.now() - started;
   await writeFile(path.join(ctx.rawDir, FIO_STDERR_FILE), run.stderr);
   if (run.stdout.trim() !== '') await writeFile(path.join(ctx.rawDir, FIO_STDOUT_FILE), run.stdout);
   ctx.signal.throwIfAborted();
@@ -76,7 +78,7 @@ export async function runFio(
     throw new FioRunError(`fio failed (${why}); raw output in ${ctx.rawDir}`, run.exitCode, result);
   }
   if (!result) throw parseProblem;
-  return { result, measurements: fioMeasurements(result) };
+  return { result, measurements: fioMeasurements(result), toolMs };
 }
 
 interface ChildOutcome {
@@ -118,6 +120,11 @@ async function runKillable(file: string, args: string[], signal: AbortSignal, gr
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     const r = await child;
+    // A spawn failure has no exit code: checking here, not with `fio --version` before every
+    // repetition, keeps a process start off the per-repetition path.
+    if (r.failed && r.exitCode === undefined && /ENOENT/.test(r.message ?? "")) {
+      throw new MissingToolError(`${file} not found: install it (Debian: apt-get install ${file})`);
+    }
     return { exitCode: r.exitCode, signal: r.signal, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
   } finally {
     signal.removeEventListener('abort', onAbort);

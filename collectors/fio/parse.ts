@@ -4,8 +4,9 @@
 // Real fio output is rarely just JSON: `--output-format=normal,json` prints header lines
 // before the object and the normal report after it, error lines ("fio: pid=0, err=20/...")
 // land before it when stderr is merged, and `--status-interval` prints one complete object
-// per interval (cumulative, the last one is the final result). So: locate the objects with a
-// single linear scan, keep the last complete one, and parse that with JSON.parse.
+// per interval (cumulative, the last one is the final result). So: take the last object (by
+// fio's layout, a `{` line to the next `}` line; failing that, by a linear brace scan aware of
+// strings) and parse it with JSON.parse.
 import { ParseError } from '../types.js';
 
 export type FioDirection = 'read' | 'write' | 'trim';

@@ -4,13 +4,12 @@ import path from 'node:path';
 import type { WorkloadCollector } from '../collector.js';
 import type { Workload } from '../../core/campaign/schema.js';
 import type { CellParams } from '../types.js';
-import { fioParamsSchema, type FioParams } from './params.js';
+import { fioParamsSchema, isReadOnlyRw, type FioParams } from './params.js';
 import { runFio } from './collector.js';
 import type { FioTarget } from './job.js';
 import { assertDeviceWriteAllowed } from './device-safety.js';
 import { assertToolInstalled } from '../tool-check.js';
 
-const READ_ONLY_RW = new Set(['read', 'randread']);
 
 function targetFor(workload: Workload, scratchDir: string): FioTarget {
   const t = workload.target ?? { kind: 'file' as const, size: '256M' };
@@ -36,8 +35,8 @@ export const fioWorkload: WorkloadCollector = {
     await assertToolInstalled('fio', ['--version'], 'fio');
     if (workload.target?.kind !== 'device') return;
     for (const cell of cells) {
-      const rw = String(cell.rw ?? 'read');
-      if (!READ_ONLY_RW.has(rw)) {
+      const params = fioParamsSchema.parse(cell) as FioParams;
+      if (!isReadOnlyRw(params.rw)) {
         await assertDeviceWriteAllowed(workload.target.path, { destructive: workload.destructive });
       }
     }
@@ -45,12 +44,12 @@ export const fioWorkload: WorkloadCollector = {
 
   async run(ctx) {
     const params = fioParamsSchema.parse(ctx.params) as FioParams;
-    const t0 = performance.now();
-    const { measurements } = await runFio(params, targetFor(ctx.workload, ctx.scratchDir), {
+    const { measurements, toolMs } = await runFio(params, targetFor(ctx.workload, ctx.scratchDir), {
       rawDir: ctx.rawDir,
       signal: ctx.signal,
       jobName: ctx.workload.name,
+      destructive: ctx.workload.destructive,
     });
-    return { measurements, toolMs: performance.now() - t0 };
+    return { measurements, toolMs };
   },
 };

@@ -1,7 +1,7 @@
 // The guest's PID 1: a sh script the host writes into the rootfs. It prepares the pseudo
 // filesystems, loads nvme, runs the job named on the kernel command line (dmabench.job=ID) and
-// powers the guest off. The job's argv is one file per argument (job/ID/argv/0, 1, ...), read
-// back byte for byte and passed as "$@": no shell string is ever built from the host's values.
+// powers the guest off. The job's argv is a NUL-separated file (job/ID/cmd) read back with
+// bash's mapfile and run as "${argv[@]}": no shell string is ever built from the host's values.
 // Results go into job/ID/ (exit code, init errors), which the host reads after QEMU is gone.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -12,85 +12,91 @@ export const guestLabDir = '/opt/dmabench-lab';
 export const guestInitPath = `${guestLabDir}/init`;
 export const guestJobRoot = `${guestLabDir}/job`;
 
-export const guestInitScript = `#!/bin/sh
+// Under TCG on a busy host every exec costs most of a second, so the script does nearly
+// everything with bash builtins: one `mount -a` for all pseudo filesystems, builtin loops
+// instead of sleep, mapfile for the argv. Bash (Essential in Debian) rather than dash for mapfile.
+export const guestFstab = `# dmabench lab guest mounts, used by ${guestInitPath} (mount -a -T)
+proc /proc proc defaults 0 0
+sysfs /sys sysfs defaults 0 0
+devtmpfs /dev devtmpfs defaults 0 0
+devpts /dev/pts devpts X-mount.mkdir 0 0
+tmpfs /dev/shm tmpfs X-mount.mkdir 0 0
+tmpfs /tmp tmpfs defaults 0 0
+tmpfs /run tmpfs defaults 0 0
+tracefs /sys/kernel/tracing tracefs defaults 0 0
+debugfs /sys/kernel/debug debugfs defaults 0 0
+`;
+
+export const guestInitScript = `#!/bin/bash
 # dmabench lab guest init (PID 1). Written by scripts/lab/guest-init.ts: edits here are overwritten.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C.UTF-8 TERM=dumb
 say() { echo "dmabench-lab: $*"; }
-
-# Without /proc there is no sysrq: leaving PID 1 panics the kernel, and panic=-1 with
-# QEMU's -no-reboot then ends the guest, so the host sees the failure quickly.
-mount -t proc proc /proc || { say "FATAL: cannot mount /proc"; exit 1; }
-
-is_mounted() { grep -q "^[^ ]* $1 " /proc/mounts; }
-stamp() { read -r up _ </proc/uptime; say "[$up s] $*"; }
+stamp() { local up _; read -r up _ </proc/uptime; say "[$up s] $*"; }
 # After sysrq-o the root filesystem goes away under us: wait with builtins only (running a
-# program from the root now would fail, and PID 1 exiting would panic the kernel).
+# program now would fail, and PID 1 exiting would panic the kernel).
 poweroff_now() { sync; echo o > /proc/sysrq-trigger; while :; do :; done; }
 
-JOB=$(sed -n 's/.*dmabench\\.job=\\([A-Za-z0-9_-]*\\).*/\\1/p' /proc/cmdline)
+mount -a -T ${guestLabDir}/fstab
+mounted=$?
+# Without /proc there is no sysrq and no job id: leaving PID 1 panics the kernel, and
+# panic=-1 with QEMU's -no-reboot then ends the guest, so the host sees the failure quickly.
+[ -r /proc/cmdline ] || { say "FATAL: cannot mount /proc"; exit 1; }
+
+JOB=
+read -r cmdline </proc/cmdline
+for w in $cmdline; do
+  case $w in dmabench.job=*) JOB=\${w#dmabench.job=} ;; esac
+done
 D=${guestJobRoot}/$JOB
-if [ -z "$JOB" ] || [ ! -d "$D/argv" ]; then
-  say "FATAL: no job on the kernel command line or no $D/argv"
+if [ -z "$JOB" ] || [ ! -f "$D/cmd" ]; then
+  say "FATAL: no dmabench.job= on the kernel command line or no $D/cmd"
   poweroff_now
 fi
 fail() { say "FATAL: $*"; echo "$*" > "$D/init-error"; poweroff_now; }
+[ "$mounted" = 0 ] || fail "mount -a -T ${guestLabDir}/fstab failed (see the console above)"
 
-mnt() { # type dir [options]
-  mkdir -p "$2" 2>/dev/null
-  is_mounted "$2" && return 0
-  if [ -n "$3" ]; then mount -t "$1" -o "$3" "$1" "$2"; else mount -t "$1" "$1" "$2"; fi || fail "cannot mount $1 on $2"
-}
-stamp a; mnt sysfs /sys; stamp b
-mnt devtmpfs /dev
-mnt devpts /dev/pts
-mnt tmpfs /dev/shm
-mnt tmpfs /tmp
-mnt tmpfs /run; stamp c
-mnt tracefs /sys/kernel/tracing
-mnt debugfs /sys/kernel/debug; stamp d
 echo dmabench-lab > /proc/sys/kernel/hostname
-ip link set lo up 2>/dev/null || say "warning: cannot bring lo up"
+ip link set lo up || say "warning: cannot bring lo up"
 
 stamp "mounted; modprobe nvme"
 modprobe nvme || fail "modprobe nvme failed"
-i=0
+read -r up _ </proc/uptime
+deadline=$(( \${up%.*} + 30 ))
 while [ ! -b /dev/nvme0n1 ]; do
-  i=$((i + 1))
-  [ "$i" -gt 300 ] && fail "/dev/nvme0n1 did not appear within 30 s of modprobe nvme"
-  sleep 0.1
+  read -r up _ </proc/uptime
+  [ "\${up%.*}" -ge "$deadline" ] && fail "/dev/nvme0n1 did not appear within 30 s of modprobe nvme"
 done
 
-set --
-n=0
-while [ -e "$D/argv/$n" ]; do
-  a=$(cat "$D/argv/$n"; printf x)
-  set -- "$@" "\${a%x}"
-  n=$((n + 1))
-done
-[ "$#" -gt 0 ] || fail "empty argv in $D/argv"
+# argv, NUL-separated, exactly as the host wrote it: no shell string is built from it.
+mapfile -d '' -t argv <"$D/cmd"
+[ "\${#argv[@]}" -gt 0 ] || fail "empty command in $D/cmd"
 
 export DMABENCH_LAB_JOB_DIR="$D"
 cd /root 2>/dev/null || cd /
-stamp "job $JOB: start $1"
-"$@" </dev/null
+stamp "job $JOB: start \${argv[0]}"
+"\${argv[@]}" </dev/null
 rc=$?
 say "job $JOB: exit $rc"
-echo "$rc" > "$D/exit.tmp" && mv "$D/exit.tmp" "$D/exit"
+echo "$rc" > "$D/exit"
 poweroff_now
 `;
 
 /** Write the init script into the rootfs (atomically: concurrent boots may be reading it). */
 export async function writeGuestInit(rootfs: string): Promise<void> {
-  const target = path.join(rootfs, guestInitPath);
+  await writeIfChanged(path.join(rootfs, guestLabDir, 'fstab'), guestFstab, 0o644);
+  await writeIfChanged(path.join(rootfs, guestInitPath), guestInitScript, 0o755);
+}
+
+async function writeIfChanged(target: string, text: string, mode: number): Promise<void> {
   await fs.mkdir(path.dirname(target), { recursive: true });
   try {
-    if ((await fs.readFile(target, 'utf8')) === guestInitScript) return;
+    if ((await fs.readFile(target, 'utf8')) === text) return;
   } catch {
     // not there yet
   }
   const tmp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}`;
-  await fs.writeFile(tmp, guestInitScript, { mode: 0o755 });
+  await fs.writeFile(tmp, text, { mode });
   await fs.rename(tmp, target);
 }
 
@@ -100,14 +106,14 @@ export interface GuestJob {
   hostDir: string;
 }
 
-/** Create a job directory holding argv, one file per argument. */
+/** Create a job directory holding the command as NUL-separated argv (job/ID/cmd). */
 export async function createGuestJob(rootfs: string, argv: string[]): Promise<GuestJob> {
   if (argv.length === 0) throw new Error('the guest command is empty');
   for (const a of argv) if (a.includes('\0')) throw new Error('a guest command argument contains a NUL byte');
   const id = `${Date.now().toString(36)}-${process.pid}-${randomBytes(4).toString('hex')}`;
   const hostDir = path.join(rootfs, guestJobRoot, id);
-  await fs.mkdir(path.join(hostDir, 'argv'), { recursive: true });
-  for (const [i, a] of argv.entries()) await fs.writeFile(path.join(hostDir, 'argv', String(i)), a);
+  await fs.mkdir(hostDir, { recursive: true });
+  await fs.writeFile(path.join(hostDir, 'cmd'), argv.map((a) => a + '\0').join(''));
   return { id, hostDir };
 }
 
