@@ -1,0 +1,47 @@
+// Turns parsed perf stat counters into Measurements: one per event (summed over CPUs when perf
+// printed per-CPU lines), plus per-I/O figures when the caller knows how many I/Os the run did.
+import type { Measurement } from '../types.js';
+import type { PerfStatResult } from './stat-parse.js';
+
+export interface PerfStatMeasurementOptions {
+  /** I/Os completed during the counted run; adds `perf.<event>_per_io` measurements. */
+  ios?: number;
+}
+
+/** Every counter perf stat reports costs something, so fewer is better for all of them. */
+const BETTER = 'lower' as const;
+
+export function perfStatMeasurements(r: PerfStatResult, opts: PerfStatMeasurementOptions = {}): Measurement[] {
+  const totals = new Map<string, { value: number | null; unit: string }>();
+  for (const e of r.events) {
+    const prev = totals.get(e.event);
+    if (!prev) {
+      totals.set(e.event, { value: e.value, unit: e.unit });
+    } else if (e.value !== null) {
+      prev.value = (prev.value ?? 0) + e.value;
+    }
+  }
+  const out: Measurement[] = [];
+  const ios = opts.ios;
+  for (const [event, { value, unit }] of totals) {
+    const metric = `perf.${metricName(event)}`;
+    out.push({ metric, value, unit: unit === '' ? 'count' : unit, better: BETTER });
+    if (ios !== undefined && ios > 0) {
+      const perIo = perIoValue(value, unit, ios);
+      out.push({ metric: `${metric}_per_io`, value: perIo.value, unit: perIo.unit, better: BETTER });
+    }
+  }
+  return out;
+}
+
+/** `cycles` → `cycles`; `software/config=2,config1=0/` → `software_config_2_config1_0`. */
+function metricName(event: string): string {
+  return event.replace(/[^A-Za-z0-9_.:-]+/g, '_').replace(/^_+|_+$/g, '');
+}
+
+function perIoValue(value: number | null, unit: string, ios: number): { value: number | null; unit: string } {
+  if (value === null) return { value: null, unit: unit === 'msec' ? 'ns/IO' : `${unit || 'count'}/IO` };
+  // task-clock and cpu-clock come in msec; per I/O they are only readable in ns.
+  if (unit === 'msec') return { value: (value * 1e6) / ios, unit: 'ns/IO' };
+  return { value: value / ios, unit: unit === '' ? 'count/IO' : `${unit}/IO` };
+}
