@@ -9,7 +9,9 @@ const USER_ERROR_NAMES = new Set([
   'DeviceSafetyError',
   'MissingToolError',
   'UsageError',
-  'LabError',
+  'LabBootError',
+  'HostSetupError',
+  'TracefsError',
 ]);
 
 export class UsageError extends Error {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import type { Measurement } from '../types.js';
 import { MissingToolError } from '../tool-check.js';
+import { processTree, signalAll } from '../../core/proc/tree.js';
 import { assertDeviceWriteAllowed } from './device-safety.js';
 import { buildFioArgs, type FioTarget } from './job.js';
 import { fioMeasurements } from './metrics.js';
@@ -89,47 +90,39 @@ interface ChildOutcome {
 }
 
 /**
- * Runs a command in its own process group so an abort reaches fio's forked job processes too
- * (execa's cancelSignal alone signals only the direct child). SIGTERM first, so fio stops its
- * jobs and unlinks nothing half-written, then SIGKILL for the whole group after a grace period.
+ * Runs fio so that an abort reaches every process it started. fio's job processes leave its
+ * process group (setsid), so on abort we signal the whole tree found under /proc: SIGTERM first,
+ * so fio stops its jobs cleanly, then SIGKILL for every pid we saw after a grace period.
  */
 async function runKillable(file: string, args: string[], signal: AbortSignal, graceMs: number): Promise<ChildOutcome> {
-  const child = execa(file, args, {
-    cancelSignal: signal,
-    detached: true,
-    stdin: 'ignore',
-    reject: false,
-    // SIGTERM to the group is sent by onAbort; this is what execa sends the leader.
-    killSignal: 'SIGTERM',
-    forceKillAfterDelay: graceMs,
-  });
+  const child = execa(file, args, { stdin: 'ignore', reject: false });
+  const seen = new Set<number>();
   let killTimer: NodeJS.Timeout | undefined;
-  const killGroup = (sig: NodeJS.Signals) => {
+  const signalTree = (sig: NodeJS.Signals) => {
     if (child.pid === undefined) return;
-    try {
-      process.kill(-child.pid, sig);
-    } catch {
-      // group already gone
-    }
+    for (const pid of processTree(child.pid)) seen.add(pid);
+    signalAll(seen, sig);
   };
   const onAbort = () => {
-    killGroup('SIGTERM');
-    killTimer = setTimeout(() => killGroup('SIGKILL'), graceMs);
+    signalTree('SIGTERM');
+    killTimer = setTimeout(() => signalTree('SIGKILL'), graceMs);
     killTimer.unref();
   };
-  signal.addEventListener('abort', onAbort, { once: true });
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
   try {
     const r = await child;
     // A spawn failure has no exit code: checking here, not with `fio --version` before every
     // repetition, keeps a process start off the per-repetition path.
-    if (r.failed && r.exitCode === undefined && /ENOENT/.test(r.message ?? "")) {
+    if (r.failed && r.exitCode === undefined && /ENOENT/.test(r.message ?? '')) {
       throw new MissingToolError(`${file} not found: install it (Debian: apt-get install ${file})`);
     }
+    signal.throwIfAborted();
     return { exitCode: r.exitCode, signal: r.signal, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
   } finally {
     signal.removeEventListener('abort', onAbort);
-    // Job processes can outlive the leader: once it is gone, make sure none is left behind.
-    if (signal.aborted) killGroup('SIGKILL');
+    // Jobs can outlive the leader: once it is gone, make sure none we saw is left behind.
+    if (signal.aborted) signalAll(seen, 'SIGKILL');
     if (killTimer) clearTimeout(killTimer);
   }
 }

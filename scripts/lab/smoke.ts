@@ -57,7 +57,7 @@ async function holdMode(): Promise<void> {
     timeoutSec: 600,
     consoleLog: await consoleFile('hold'),
     onConsoleLine: (l) => {
-      if (/dmabench-lab: job .*: start/.test(l)) console.log('HOLDING');
+      if (/dmabench-lab: .*job \S+: start/.test(l)) console.log('HOLDING');
     },
   });
 }

@@ -1,0 +1,375 @@
+// Control of tracefs for one profiling pass: find it, save the state a pass changes, set the pass
+// up, hand out the trace as a stream, and put everything back afterwards, also when the process
+// gets SIGINT or SIGTERM in the middle. Writes are synchronous on purpose: a signal handler must
+// be able to restore the state before the process dies, and tracefs writes are tiny.
+//
+// ftrace pitfalls handled here (DESIGN §3):
+// - writing current_tracer clears the ring buffer: tracing is switched off (and the buffer is
+//   not trusted) before the tracer changes; the pass clears the buffer itself before it starts;
+// - a name missing from available_filter_functions makes the whole filter write fail: names are
+//   checked first and written one by one in append mode; absent ones are reported, not fatal;
+// - set_ftrace_filter and set_graph_function read `#### all functions enabled ####` when empty.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa } from 'execa';
+
+export class TracefsError extends Error {
+  override name = 'TracefsError';
+}
+
+export interface TracefsPassConfig {
+  /** current_tracer for the pass: 'function', 'function_graph', or 'nop' (events only). Default 'nop'. */
+  tracer?: string;
+  /** Names for set_ftrace_filter (function tracers trace only these). */
+  filterFunctions?: string[];
+  /** Names for set_graph_function (function_graph starts graphs only at these). */
+  graphFunctions?: string[];
+  /** Tracepoints as `system:event` (e.g. `iommu:map`), written to set_event. */
+  events?: string[];
+  /** Tracer options by name (`funcgraph-proc`, `funcgraph-tail`, `irq-info`, ...), through options/NAME. */
+  options?: Record<string, boolean>;
+  /** Per-CPU ring buffer size in KiB. */
+  bufferSizeKb?: number;
+}
+
+/** Content of every file a pass may change, as read before the pass. undefined: not readable. */
+export interface TracefsState {
+  root: string;
+  files: Record<string, string | undefined>;
+}
+
+/** Files (relative to the tracefs root) whose content a pass changes and restore puts back. */
+export function touchedFiles(cfg: TracefsPassConfig): string[] {
+  const files = ['tracing_on', 'current_tracer', 'set_event'];
+  if (cfg.filterFunctions !== undefined) files.push('set_ftrace_filter');
+  if (cfg.graphFunctions !== undefined) files.push('set_graph_function');
+  if (cfg.bufferSizeKb !== undefined) files.push('buffer_size_kb');
+  for (const name of Object.keys(cfg.options ?? {})) files.push(`options/${name}`);
+  return files;
+}
+
+const CANDIDATES = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];
+
+/** The tracefs mount point: the first mounted candidate, else any tracefs in /proc/mounts. */
+export function findTracefs(): string {
+  for (const dir of CANDIDATES) {
+    if (fs.existsSync(path.join(dir, 'current_tracer'))) return dir;
+  }
+  let mounts = '';
+  try {
+    mounts = fs.readFileSync('/proc/mounts', 'utf8');
+  } catch {
+    // fall through to the error below
+  }
+  for (const line of mounts.split('\n')) {
+    const [, mountPoint, type] = line.split(' ');
+    if (type === 'tracefs' && mountPoint && fs.existsSync(path.join(mountPoint, 'current_tracer'))) return mountPoint;
+  }
+  throw new TracefsError('tracefs is not mounted (try: mount -t tracefs nodev /sys/kernel/tracing)');
+}
+
+/** findTracefs(), mounting tracefs at /sys/kernel/tracing first when nothing is mounted (needs root). */
+export async function findOrMountTracefs(): Promise<string> {
+  try {
+    return findTracefs();
+  } catch (e) {
+    const target = CANDIDATES[0] ?? '/sys/kernel/tracing';
+    const r = await execa('mount', ['-t', 'tracefs', 'nodev', target], { reject: false });
+    if (r.exitCode !== 0) throw new TracefsError(`${(e as Error).message}; mount failed: ${r.stderr.trim()}`);
+    return findTracefs();
+  }
+}
+
+export function readTracefsFile(root: string, file: string): string | undefined {
+  try {
+    return fs.readFileSync(path.join(root, file), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+export function saveState(root: string, files: string[]): TracefsState {
+  const saved: Record<string, string | undefined> = {};
+  for (const f of files) saved[f] = readTracefsFile(root, f);
+  return { root, files: saved };
+}
+
+/**
+ * Writes the saved state back. Returns one message per file that could not be restored (an empty
+ * array means everything is as it was). Synchronous so it can run inside a signal handler.
+ */
+export function restoreState(state: TracefsState): string[] {
+  const errors: string[] = [];
+  const { root, files } = state;
+  const attempt = (file: string, fn: () => void): void => {
+    try {
+      fn();
+    } catch (e) {
+      errors.push(`${file}: ${(e as Error).message}`);
+    }
+  };
+  // Stop recording first so nothing of ours lands in the buffer while we restore.
+  attempt('tracing_on', () => writeFile(root, 'tracing_on', '0'));
+  const order = Object.keys(files).filter((f) => f !== 'tracing_on');
+  for (const file of order) {
+    const content = files[file];
+    if (content === undefined) continue; // we never could read it, so we never changed it
+    attempt(file, () => restoreFile(root, file, content));
+  }
+  const on = files['tracing_on'];
+  if (on !== undefined) attempt('tracing_on', () => writeFile(root, 'tracing_on', on.trim()));
+  return errors;
+}
+
+function restoreFile(root: string, file: string, content: string): void {
+  switch (file) {
+    case 'current_tracer':
+      writeFile(root, file, content.trim());
+      return;
+    case 'set_ftrace_filter':
+    case 'set_graph_function':
+      // Module functions read back as `name [mod]`; the kernel takes the bare name.
+      writeList(root, file, listLines(content).map((l) => l.replace(/\s+\[[^\]]+\]$/, '')));
+      return;
+    case 'set_event':
+      writeList(root, file, listLines(content));
+      return;
+    case 'buffer_size_kb': {
+      // "7 (expanded: 1408)": the buffer was never expanded; the expanded size is what a write gives back.
+      const m = /expanded:\s*(\d+)/.exec(content);
+      const kb = m?.[1] ?? content.trim();
+      if ((readTracefsFile(root, file) ?? '').trim() !== content.trim()) writeFile(root, file, kb);
+      return;
+    }
+    default:
+      writeFile(root, file, content.trim());
+  }
+}
+
+/** Lines of a list file, without the `#### all functions enabled ####` placeholder and comments. */
+function listLines(content: string): string[] {
+  return content
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+}
+
+function writeFile(root: string, file: string, value: string): void {
+  fs.writeFileSync(path.join(root, file), value.endsWith('\n') ? value : `${value}\n`);
+}
+
+/** Truncates a list file, then appends entries one by one (one bad entry fails alone). */
+function writeList(root: string, file: string, entries: string[]): string[] {
+  const p = path.join(root, file);
+  fs.writeFileSync(p, '');
+  const failed: string[] = [];
+  for (const e of entries) {
+    try {
+      fs.appendFileSync(p, `${e}\n`);
+    } catch {
+      failed.push(e);
+    }
+  }
+  return failed;
+}
+
+/** Which of these names available_filter_functions lists (undefined: the file is unreadable). */
+export async function availableFunctions(root: string, names: string[]): Promise<Set<string> | undefined> {
+  const wanted = new Set(names);
+  const found = new Set<string>();
+  let stream: fs.ReadStream;
+  try {
+    fs.accessSync(path.join(root, 'available_filter_functions'), fs.constants.R_OK);
+    stream = fs.createReadStream(path.join(root, 'available_filter_functions'), { encoding: 'utf8' });
+  } catch {
+    return undefined;
+  }
+  let carry = '';
+  try {
+    for await (const chunk of stream as AsyncIterable<string>) {
+      const lines = (carry + chunk).split('\n');
+      carry = lines.pop() ?? '';
+      for (const line of lines) {
+        const name = line.split(/\s/, 1)[0] ?? '';
+        if (wanted.has(name)) found.add(name);
+      }
+    }
+  } catch {
+    return undefined;
+  }
+  const name = carry.split(/\s/, 1)[0] ?? '';
+  if (wanted.has(name)) found.add(name);
+  return found;
+}
+
+export interface PassSetupReport {
+  /** Filter names skipped: absent from available_filter_functions or refused by the kernel. */
+  missingFilterFunctions: string[];
+  missingGraphFunctions: string[];
+  /** Events set_event refused. */
+  missingEvents: string[];
+}
+
+/**
+ * One tracing pass. begin() saves the state and sets the pass up with tracing off; start() clears
+ * the buffer and turns tracing on; stop() turns it off; readTrace()/readPipe() give the text;
+ * restore() puts tracefs back. SIGINT/SIGTERM during the pass restore and then re-raise.
+ */
+export class TracefsPass {
+  private restored = false;
+  private readonly signalHandlers: [NodeJS.Signals, () => void][] = [];
+
+  private constructor(
+    readonly root: string,
+    readonly saved: TracefsState,
+    readonly setup: PassSetupReport,
+  ) {}
+
+  static async begin(cfg: TracefsPassConfig, opts: { root?: string; handleSignals?: boolean } = {}): Promise<TracefsPass> {
+    const root = opts.root ?? findTracefs();
+    const files = touchedFiles(cfg);
+    const saved = saveState(root, files);
+    // Refuse before changing anything if a file the pass needs cannot even be read (lockdown,
+    // missing tracer support): we could not put it back.
+    const unreadable = files.filter((f) => saved.files[f] === undefined);
+    if (unreadable.length > 0) throw new TracefsError(`cannot read ${unreadable.join(', ')} under ${root}; not touching tracefs`);
+
+    const filterCheck = await availableFunctions(root, [...(cfg.filterFunctions ?? []), ...(cfg.graphFunctions ?? [])]);
+    const pass = new TracefsPass(root, saved, { missingFilterFunctions: [], missingGraphFunctions: [], missingEvents: [] });
+    if (opts.handleSignals !== false) pass.installSignalHandlers();
+    try {
+      pass.apply(cfg, filterCheck);
+    } catch (e) {
+      const errors = pass.restore();
+      const suffix = errors.length > 0 ? ` (restore also failed: ${errors.join('; ')})` : '';
+      throw new TracefsError(`setting up the trace pass failed: ${(e as Error).message}${suffix}`);
+    }
+    return pass;
+  }
+
+  private apply(cfg: TracefsPassConfig, available: Set<string> | undefined): void {
+    const root = this.root;
+    writeFile(root, 'tracing_on', '0');
+    // Changing the tracer clears the buffer; the previous content is not ours, so it is dropped.
+    writeFile(root, 'current_tracer', cfg.tracer ?? 'nop');
+    if (cfg.bufferSizeKb !== undefined) writeFile(root, 'buffer_size_kb', String(cfg.bufferSizeKb));
+    for (const [name, on] of Object.entries(cfg.options ?? {})) writeFile(root, `options/${name}`, on ? '1' : '0');
+    if (cfg.filterFunctions !== undefined) {
+      this.setup.missingFilterFunctions.push(...this.writeFunctions('set_ftrace_filter', cfg.filterFunctions, available));
+      if (cfg.filterFunctions.length > 0 && this.setup.missingFilterFunctions.length === cfg.filterFunctions.length) {
+        // An empty filter would trace every function in the kernel.
+        throw new TracefsError(`none of the filter functions exist: ${cfg.filterFunctions.join(', ')}`);
+      }
+    }
+    if (cfg.graphFunctions !== undefined) {
+      this.setup.missingGraphFunctions.push(...this.writeFunctions('set_graph_function', cfg.graphFunctions, available));
+    }
+    this.setup.missingEvents.push(...writeList(root, 'set_event', cfg.events ?? []));
+  }
+
+  private writeFunctions(file: string, names: string[], available: Set<string> | undefined): string[] {
+    const present = available ? names.filter((n) => available.has(n)) : names;
+    const absent = available ? names.filter((n) => !available.has(n)) : [];
+    return [...absent, ...writeList(this.root, file, present)];
+  }
+
+  /** Clears the buffer and turns tracing on. */
+  start(): void {
+    writeFile(this.root, 'trace', '');
+    writeFile(this.root, 'tracing_on', '1');
+  }
+
+  stop(): void {
+    writeFile(this.root, 'tracing_on', '0');
+  }
+
+  /** The `trace` file (a snapshot that does not consume events) as a stream. */
+  readTrace(): Readable {
+    return fs.createReadStream(path.join(this.root, 'trace'));
+  }
+
+  /**
+   * `trace_pipe` (consuming) as a stream that ends when `signal` aborts and the pipe is drained.
+   * Reads non-blocking and polls: a blocking read would pin a libuv thread until the next event.
+   */
+  readPipe(signal: AbortSignal, pollMs = 50): Readable {
+    const file = path.join(this.root, 'trace_pipe');
+    async function* chunks(): AsyncGenerator<Buffer> {
+      const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+      const buf = Buffer.alloc(64 * 1024);
+      try {
+        for (;;) {
+          let n = 0;
+          try {
+            n = fs.readSync(fd, buf, 0, buf.length, null);
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+          }
+          if (n > 0) {
+            yield Buffer.from(buf.subarray(0, n));
+            continue;
+          }
+          if (signal.aborted) return;
+          await sleep(pollMs);
+        }
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+    return Readable.from(chunks(), { objectMode: false });
+  }
+
+  /** Puts back everything begin() saved; idempotent. Returns messages for files not restored. */
+  restore(): string[] {
+    if (this.restored) return [];
+    this.restored = true;
+    this.removeSignalHandlers();
+    return restoreState(this.saved);
+  }
+
+  private installSignalHandlers(): void {
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      const handler = (): void => {
+        const errors = this.restore();
+        for (const e of errors) process.stderr.write(`dmabench: tracefs restore: ${e}\n`);
+        // Die of the same signal as the default action would have, now that tracefs is clean.
+        process.kill(process.pid, sig);
+      };
+      process.on(sig, handler);
+      this.signalHandlers.push([sig, handler]);
+    }
+  }
+
+  private removeSignalHandlers(): void {
+    for (const [sig, handler] of this.signalHandlers) process.off(sig, handler);
+    this.signalHandlers.length = 0;
+  }
+}
+
+/**
+ * Runs one pass around a workload: begin, start, workload, stop, consume the trace, restore.
+ * Restores also when the workload or the consumer throws.
+ */
+export async function runTracePass<W, R>(
+  cfg: TracefsPassConfig,
+  workload: () => Promise<W>,
+  consume: (trace: Readable) => Promise<R>,
+  opts: { root?: string } = {},
+): Promise<{ workload: W; result: R; setup: PassSetupReport; restoreErrors: string[] }> {
+  const pass = await TracefsPass.begin(cfg, { root: opts.root });
+  try {
+    pass.start();
+    let w: W;
+    try {
+      w = await workload();
+    } finally {
+      pass.stop();
+    }
+    const result = await consume(pass.readTrace());
+    return { workload: w, result, setup: pass.setup, restoreErrors: pass.restore() };
+  } finally {
+    pass.restore(); // no-op after a successful restore above
+  }
+}

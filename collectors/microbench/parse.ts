@@ -1,0 +1,178 @@
+// Parser for the dma_bench module's `result` file (format v1, benches/dma_bench/report.c): one
+// record per line, a record name then key=value pairs, closed by `end`. Pure: text in, typed
+// result out; ParseError for anything truncated, foreign or inconsistent. Unknown record names
+// and unknown keys are ignored so a newer module with extra fields still parses.
+import { ParseError } from '../types.js';
+import type {
+  MicrobenchApi,
+  MicrobenchDir,
+  MicrobenchLayout,
+  MicrobenchPath,
+  MicrobenchPhase,
+  MicrobenchResult,
+  MicrobenchStatus,
+  PhaseStats,
+  ThreadStats,
+} from './types.js';
+import { microbenchPhases } from './types.js';
+
+const supportedVersion = 1;
+
+type Fields = Map<string, string>;
+interface RecordLine {
+  name: string;
+  fields: Fields;
+  lineNo: number;
+}
+
+function splitRecord(line: string, lineNo: number): RecordLine {
+  const [name, ...pairs] = line.trim().split(/\s+/);
+  const fields: Fields = new Map();
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new ParseError(`dma_bench result line ${lineNo}: expected key=value, got "${pair}"`);
+    fields.set(pair.slice(0, eq), pair.slice(eq + 1));
+  }
+  return { name: name ?? '', fields, lineNo };
+}
+
+function str(rec: RecordLine, key: string): string {
+  const v = rec.fields.get(key);
+  if (v === undefined || v === '') throw new ParseError(`dma_bench result line ${rec.lineNo} (${rec.name}): missing ${key}`);
+  return v;
+}
+
+function num(rec: RecordLine, key: string): number {
+  const v = str(rec, key);
+  if (!/^-?\d+(\.\d+)?$/.test(v)) throw new ParseError(`dma_bench result line ${rec.lineNo}: ${key}=${v} is not a number`);
+  return Number(v);
+}
+
+function oneOf<T extends string>(rec: RecordLine, key: string, allowed: readonly T[]): T {
+  const v = str(rec, key);
+  if (!(allowed as readonly string[]).includes(v)) {
+    throw new ParseError(`dma_bench result line ${rec.lineNo}: ${key}=${v} is not one of ${allowed.join(', ')}`);
+  }
+  return v as T;
+}
+
+function phaseStats(rec: RecordLine): PhaseStats {
+  const s: PhaseStats = {
+    count: num(rec, 'count'),
+    mean: num(rec, 'mean'),
+    stdev: num(rec, 'stdev'),
+    min: num(rec, 'min'),
+    max: num(rec, 'max'),
+    p50: num(rec, 'p50'),
+    p90: num(rec, 'p90'),
+    p99: num(rec, 'p99'),
+    p999: num(rec, 'p99.9'),
+  };
+  // Cheap consistency checks catch a mangled copy that still looks well-formed.
+  if (s.count > 0 && !(s.min <= s.p50 && s.p50 <= s.p90 && s.p90 <= s.p99 && s.p99 <= s.p999 && s.p999 <= s.max)) {
+    throw new ParseError(`dma_bench result line ${rec.lineNo}: percentiles are not ordered min <= p50 <= ... <= max`);
+  }
+  return s;
+}
+
+function records(text: string): RecordLine[] {
+  const out: RecordLine[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.trim();
+    if (line) out.push(splitRecord(line, i + 1));
+  });
+  return out;
+}
+
+function parseRequest(rec: RecordLine): NonNullable<MicrobenchResult['request']> {
+  return {
+    api: oneOf<MicrobenchApi>(rec, 'api', ['sg', 'link', 'phys']),
+    size: num(rec, 'size'),
+    segs: num(rec, 'segs'),
+    segSize: num(rec, 'seg_size'),
+    dir: oneOf<MicrobenchDir>(rec, 'dir', ['to_device', 'from_device', 'bidirectional']),
+    threads: num(rec, 'threads'),
+    iters: num(rec, 'iters'),
+    warmup: num(rec, 'warmup'),
+    layout: oneOf<MicrobenchLayout>(rec, 'layout', ['contiguous', 'scattered']),
+  };
+}
+
+function addStats(result: MicrobenchResult, rec: RecordLine): void {
+  const thread = str(rec, 'thread');
+  const phase = oneOf<MicrobenchPhase>(rec, 'phase', microbenchPhases);
+  const cpu = num(rec, 'cpu');
+  let target: ThreadStats;
+  if (thread === 'all') {
+    target = result.all ??= { cpu: -1, phases: {} };
+  } else {
+    if (!/^\d+$/.test(thread)) throw new ParseError(`dma_bench result line ${rec.lineNo}: thread=${thread}`);
+    const n = Number(thread);
+    target = result.threads[n] ??= { cpu, phases: {} };
+  }
+  target.phases[phase] = phaseStats(rec);
+}
+
+/** Parse the text read from /sys/kernel/debug/dma_bench/result. */
+export function parseMicrobenchResult(text: string): MicrobenchResult {
+  const recs = records(text);
+  const head = recs[0];
+  if (!head || head.name !== 'dma_bench') throw new ParseError('not a dma_bench result: the first line is not a "dma_bench" record');
+  if (recs[recs.length - 1]?.name !== 'end') throw new ParseError('dma_bench result is truncated: no "end" line');
+  const version = num(head, 'version');
+  if (version !== supportedVersion) throw new ParseError(`dma_bench result format version ${version} is not supported (expected ${supportedVersion})`);
+
+  let resultRec: RecordLine | undefined;
+  const result: MicrobenchResult = {
+    formatVersion: version,
+    kernel: str(head, 'kernel'),
+    clock: str(head, 'clock'),
+    device: { bdf: null, iommuDomain: 'none' },
+    status: 'error',
+    path: 'none',
+    errno: 0,
+    reason: null,
+    wallNs: 0,
+    threads: [],
+  };
+
+  for (const rec of recs.slice(1, -1)) {
+    switch (rec.name) {
+      case 'device': {
+        const bdf = str(rec, 'bdf');
+        result.device = { bdf: bdf === 'none' ? null : bdf, iommuDomain: str(rec, 'iommu_domain') };
+        break;
+      }
+      case 'request':
+        result.request = parseRequest(rec);
+        break;
+      case 'result': {
+        resultRec = rec;
+        result.status = oneOf<MicrobenchStatus>(rec, 'status', ['ok', 'unsupported', 'fallback', 'error']);
+        result.path = oneOf<MicrobenchPath>(rec, 'path', ['sg', 'link', 'phys', 'page', 'none']);
+        result.errno = num(rec, 'errno');
+        const reason = str(rec, 'reason');
+        result.reason = reason === 'none' ? null : reason;
+        result.wallNs = num(rec, 'wall_ns');
+        break;
+      }
+      case 'timer':
+        result.timerOverheadNs = num(rec, 'overhead_ns');
+        break;
+      case 'stats':
+        addStats(result, rec);
+        break;
+      default:
+        break; // a record a newer module added
+    }
+  }
+
+  if (!resultRec) throw new ParseError('dma_bench result has no "result" line');
+  if (result.threads.some((t) => t === undefined)) throw new ParseError('dma_bench result skips a thread number');
+  if (result.status === 'ok' || result.status === 'fallback') {
+    for (const phase of ['map', 'unmap', 'total'] as const) {
+      if (!result.all?.phases[phase]) throw new ParseError(`dma_bench result with status ${result.status} lacks the all-threads ${phase} stats`);
+    }
+  }
+  return result;
+}

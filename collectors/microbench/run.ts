@@ -1,0 +1,120 @@
+// Runs requests through the dma_bench module on one PCI device: insmod, take the device from
+// its driver (driver_override + bind, the sysfs flow of the kernel's dma_map_benchmark), write
+// each request to debugfs `run`, read `result`, then give the device back and rmmod. Root only.
+//
+// A request is written by a `tee` child rather than from Node: the write blocks for the whole
+// run, and a child can be killed, which the module turns into -EINTR and an "interrupted" result.
+import fs from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { parseMicrobenchResult } from './parse.js';
+import { formatMicrobenchRequest } from './request.js';
+import type { MicrobenchRequest, MicrobenchResult } from './types.js';
+
+export const moduleName = 'dma_bench';
+
+export interface RunMicrobenchOptions {
+  /** PCI address of a device to borrow, e.g. 0000:00:03.0. Its driver is unbound for the run. */
+  bdf: string;
+  requests: MicrobenchRequest[];
+  /** The built dma_bench.ko (buildModule). */
+  modulePath: string;
+  signal?: AbortSignal;
+  /** Overridable for tests; defaults are the real locations and commands. */
+  sysfsRoot?: string;
+  debugfsDir?: string;
+  insmod?: string;
+  rmmod?: string;
+}
+
+export interface MicrobenchRun {
+  request: MicrobenchRequest;
+  /** The line written to `run`. */
+  line: string;
+  /** The text read from `result`, as the module wrote it. */
+  raw: string;
+  result: MicrobenchResult;
+  /** The write's error (the module rejected the request or the run failed); result says why. */
+  writeError?: string;
+}
+
+const bdfPattern = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i;
+
+async function originalDriver(deviceDir: string): Promise<string | undefined> {
+  try {
+    const name = path.basename(await fs.readlink(path.join(deviceDir, 'driver')));
+    return name === moduleName ? undefined : name;
+  } catch {
+    return undefined; // no driver bound
+  }
+}
+
+async function runOne(req: MicrobenchRequest, dir: string, signal?: AbortSignal): Promise<MicrobenchRun> {
+  const line = formatMicrobenchRequest(req);
+  const w = await execa('tee', [path.join(dir, 'run')], {
+    input: `${line}\n`,
+    stdout: 'ignore',
+    reject: false,
+    cancelSignal: signal,
+  });
+  const raw = await fs.readFile(path.join(dir, 'result'), 'utf8');
+  const run: MicrobenchRun = { request: req, line, raw, result: parseMicrobenchResult(raw) };
+  if (w.failed) run.writeError = w.stderr.trim() || w.shortMessage;
+  return run;
+}
+
+export async function runMicrobench(opts: RunMicrobenchOptions): Promise<MicrobenchRun[]> {
+  if (!bdfPattern.test(opts.bdf)) throw new Error(`"${opts.bdf}" is not a PCI address like 0000:00:03.0`);
+  const sys = opts.sysfsRoot ?? '/sys';
+  const dbg = opts.debugfsDir ?? `/sys/kernel/debug/${moduleName}`;
+  const deviceDir = path.join(sys, 'bus/pci/devices', opts.bdf);
+  const drivers = path.join(sys, 'bus/pci/drivers');
+  if (!existsSync(deviceDir)) throw new Error(`no PCI device ${opts.bdf} (${deviceDir} is missing)`);
+
+  const load = await execa(opts.insmod ?? 'insmod', [opts.modulePath], { reject: false });
+  if (load.failed) {
+    const hint = /File exists/.test(load.stderr) ? ` (${moduleName} is already loaded: rmmod it first)` : '';
+    throw new Error(`insmod ${opts.modulePath} failed${hint}: ${load.stderr.trim() || load.shortMessage}`);
+  }
+
+  const previous = await originalDriver(deviceDir);
+  const runs: MicrobenchRun[] = [];
+  let bound = false;
+  let failure: unknown;
+  try {
+    if (previous) await fs.writeFile(path.join(drivers, previous, 'unbind'), opts.bdf);
+    await fs.writeFile(path.join(deviceDir, 'driver_override'), moduleName);
+    await fs.writeFile(path.join(drivers, moduleName, 'bind'), opts.bdf);
+    bound = true;
+    for (const req of opts.requests) {
+      if (opts.signal?.aborted) break;
+      runs.push(await runOne(req, dbg, opts.signal));
+    }
+  } catch (e) {
+    failure = e;
+  }
+
+  // Give the device back whatever happened; each step on its own so one failure does not skip the rest.
+  const steps: Array<[string, () => Promise<unknown>]> = [
+    ['unbind from dma_bench', () => (bound ? fs.writeFile(path.join(drivers, moduleName, 'unbind'), opts.bdf) : Promise.resolve())],
+    ['clear driver_override', () => fs.writeFile(path.join(deviceDir, 'driver_override'), '\n')],
+    ['rmmod', () => execa(opts.rmmod ?? 'rmmod', [moduleName])],
+    ['re-probe the original driver', () => (previous ? fs.writeFile(path.join(sys, 'bus/pci/drivers_probe'), opts.bdf) : Promise.resolve())],
+  ];
+  const problems: string[] = [];
+  for (const [what, step] of steps) {
+    try {
+      await step();
+    } catch (e) {
+      problems.push(`${what}: ${(e as Error).message}`);
+    }
+  }
+  // The run's own error matters more than clean-up trouble, but neither is dropped silently.
+  if (failure) {
+    if (problems.length && failure instanceof Error) failure.message += ` (clean-up also failed: ${problems.join('; ')})`;
+    throw failure;
+  }
+  if (problems.length) throw new Error(`dma_bench ran but clean-up failed: ${problems.join('; ')}`);
+  return runs;
+}

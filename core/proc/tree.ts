@@ -1,0 +1,50 @@
+// Killing a whole process tree. Process groups are not enough: fio's job processes call
+// setsid() (seen with fio 3.33: each job has its own session and group), so a group kill
+// reaches only the leader and the jobs live on, holding our pipes open. We walk /proc instead.
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Parent pid of every process, from /proc/<pid>/stat (field 4, after the parenthesised comm). */
+function parentMap(): Map<number, number> {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const afterComm = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parents.set(Number(entry), Number(afterComm[1]));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return parents;
+}
+
+/** `pid` and all its descendants, parents before children. */
+export function processTree(pid: number): number[] {
+  const parents = parentMap();
+  const children = new Map<number, number[]>();
+  for (const [child, parent] of parents) {
+    const list = children.get(parent) ?? [];
+    list.push(child);
+    children.set(parent, list);
+  }
+  const tree: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const p = queue.shift()!;
+    tree.push(p);
+    queue.push(...(children.get(p) ?? []));
+  }
+  return tree;
+}
+
+/** Sends `signal` to every pid, ignoring those already gone. */
+export function signalAll(pids: Iterable<number>, signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // ESRCH: gone already
+    }
+  }
+}

@@ -1,0 +1,137 @@
+// parseMicrobenchResult over results read from the dma_bench module in lab guests
+// (test/fixtures/dma_bench/README.md says how each was produced).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fixture } from '../helpers/paths.js';
+import { parseMicrobenchResult } from '../../collectors/microbench/parse.js';
+import type { PhaseStats } from '../../collectors/microbench/types.js';
+import { ParseError } from '../../collectors/types.js';
+
+const read = (name: string): string => readFileSync(fixture('dma_bench', name), 'utf8');
+
+function assertOrdered(s: PhaseStats | undefined, label: string): void {
+  assert.ok(s, `${label} present`);
+  assert.ok(s.count > 0, `${label} count`);
+  for (const [a, b] of [
+    ['min', 'p50'],
+    ['p50', 'p90'],
+    ['p90', 'p99'],
+    ['p99', 'p999'],
+    ['p999', 'max'],
+    ['min', 'mean'],
+    ['mean', 'max'],
+  ] as const) {
+    assert.ok(s[a] <= s[b], `${label}: ${a}=${s[a]} <= ${b}=${s[b]}`);
+  }
+  assert.ok(s.stdev >= 0);
+}
+
+test('link run on 7.2 under a strict IOMMU: status, request echo, per-thread and merged stats', () => {
+  const r = parseMicrobenchResult(read('7.2-strict-link-scattered-64k.txt'));
+  assert.equal(r.formatVersion, 1);
+  assert.match(r.kernel, /^7\.2\.\d+/);
+  assert.equal(r.clock, 'local_clock');
+  assert.equal(r.status, 'ok');
+  assert.equal(r.path, 'link');
+  assert.equal(r.errno, 0);
+  assert.equal(r.reason, null);
+  assert.equal(r.device.iommuDomain, 'DMA');
+  assert.match(r.device.bdf ?? '', /^0000:00:/);
+  assert.deepEqual(r.request, {
+    api: 'link', size: 65536, segs: 16, segSize: 4096, dir: 'to_device', threads: 2, iters: 2000, warmup: 200, layout: 'scattered',
+  });
+  assert.equal(r.threads.length, 2);
+  assert.deepEqual(r.threads.map((t) => t.cpu), [0, 1]);
+  for (const phase of ['map', 'unmap', 'total', 'timer'] as const) {
+    const all = r.all?.phases[phase];
+    assertOrdered(all, `all.${phase}`);
+    const per = r.threads.map((t) => t.phases[phase]!);
+    per.forEach((s, i) => assertOrdered(s, `thread${i}.${phase}`));
+    assert.equal(all!.count, per.reduce((n, s) => n + s.count, 0), `${phase}: merged count is the sum`);
+    assert.equal(all!.min, Math.min(...per.map((s) => s.min)));
+    assert.equal(all!.max, Math.max(...per.map((s) => s.max)));
+  }
+  assert.equal(r.all!.phases.map!.count, 2 * 2000, 'warm-up iterations are not counted');
+  assert.ok(r.timerOverheadNs! > 0 && r.timerOverheadNs! < r.all!.phases.map!.p50);
+  assert.equal(r.timerOverheadNs, r.all!.phases.timer!.p50);
+});
+
+test('sg and per-segment phys runs parse with their own paths', () => {
+  const sg = parseMicrobenchResult(read('7.2-strict-sg-contig-64k.txt'));
+  assert.equal(sg.path, 'sg');
+  assert.equal(sg.request?.layout, 'contiguous');
+  assert.equal(sg.threads.length, 1);
+  const phys = parseMicrobenchResult(read('7.2-strict-phys-scattered-64k.txt'));
+  assert.equal(phys.path, 'phys');
+  assert.equal(phys.request?.dir, 'bidirectional');
+});
+
+test('6.12: link is unsupported (no stats), phys runs as dma_map_page', () => {
+  const link = parseMicrobenchResult(read('6.12-strict-link-unsupported.txt'));
+  assert.match(link.kernel, /^6\.12\./);
+  assert.equal(link.status, 'unsupported');
+  assert.equal(link.reason, 'link_api_needs_6.16');
+  assert.equal(link.all, undefined);
+  assert.equal(link.threads.length, 0);
+  const phys = parseMicrobenchResult(read('6.12-strict-phys-scattered-64k.txt'));
+  assert.equal(phys.status, 'ok');
+  assert.equal(phys.path, 'page');
+});
+
+test('no IOMMU: link falls back to per-segment dma_map_phys and says so', () => {
+  const r = parseMicrobenchResult(read('7.2-iommu-off-link-fallback.txt'));
+  assert.equal(r.status, 'fallback');
+  assert.equal(r.path, 'phys');
+  assert.equal(r.reason, 'dma_iova_try_alloc_false');
+  assert.equal(r.device.iommuDomain, 'none');
+  assert.ok(r.all?.phases.map);
+});
+
+test('rejected and aborted requests: status error with errno and reason', () => {
+  const bad = parseMicrobenchResult(read('7.2-strict-bad-divisible.txt'));
+  assert.equal(bad.status, 'error');
+  assert.equal(bad.errno, -22);
+  assert.equal(bad.reason, 'size_not_divisible');
+  assert.equal(bad.request, undefined);
+  assert.equal(bad.device.bdf, null);
+
+  const noDev = parseMicrobenchResult(read('7.2-strict-no-device.txt'));
+  assert.equal(noDev.errno, -19);
+  assert.equal(noDev.reason, 'no_device_bound');
+  assert.equal(noDev.request?.api, 'sg');
+
+  const intr = parseMicrobenchResult(read('7.2-strict-interrupted.txt'));
+  assert.equal(intr.errno, -4);
+  assert.equal(intr.reason, 'interrupted');
+
+  const removed = parseMicrobenchResult(read('7.2-strict-device-removed.txt'));
+  assert.equal(removed.errno, -19);
+  assert.equal(removed.reason, 'device_removed');
+});
+
+test('truncated, foreign or inconsistent text is a ParseError', () => {
+  const good = read('7.2-strict-link-scattered-64k.txt');
+  const lines = good.trimEnd().split('\n');
+  assert.throws(() => parseMicrobenchResult(lines.slice(0, -1).join('\n')), ParseError, 'no end line');
+  assert.throws(() => parseMicrobenchResult(lines.slice(0, 6).join('\n')), ParseError, 'cut mid-way');
+  assert.throws(() => parseMicrobenchResult(''), ParseError);
+  assert.throws(() => parseMicrobenchResult('{"jobs": []}\n'), ParseError);
+  assert.throws(() => parseMicrobenchResult(good.replace('version=1', 'version=2')), /version 2/);
+  assert.throws(() => parseMicrobenchResult(good.replace('status=ok', 'status=great')), ParseError);
+  assert.throws(() => parseMicrobenchResult(good.replace(/ p50=\d+/, ' p50=x')), /not a number/);
+  // a result that claims ok but lost its merged stats lines
+  const noAll = lines.filter((l) => !l.startsWith('stats thread=all')).join('\n');
+  assert.throws(() => parseMicrobenchResult(noAll), /all-threads/);
+  // percentiles swapped: a mangled copy
+  const swapped = good.replace(/p90=(\d+) p99=(\d+)/, (_m, a: string, b: string) => `p90=${b}9 p99=${a}`);
+  assert.throws(() => parseMicrobenchResult(swapped), /not ordered/);
+});
+
+test('tolerates CRLF line ends and unknown records from a newer module', () => {
+  const good = read('7.2-strict-sg-contig-64k.txt');
+  const crlf = parseMicrobenchResult(good.replace(/\n/g, '\r\n'));
+  assert.equal(crlf.status, 'ok');
+  const extra = parseMicrobenchResult(good.replace('\nend', '\nnuma node=0\nend'));
+  assert.deepEqual(extra.all, parseMicrobenchResult(good).all);
+});
