@@ -24,6 +24,8 @@ export interface CollectorOutput {
   measurements: Measurement[];
   /** Wall time of the tool itself, so the runner can report its own overhead. */
   toolMs?: number;
+  /** I/Os (requests, messages) the workload completed, for per-I/O profiler figures. */
+  ios?: number;
 }
 
 export interface WorkloadCollector {

@@ -44,12 +44,13 @@ export const fioWorkload: WorkloadCollector = {
 
   async run(ctx) {
     const params = fioParamsSchema.parse(ctx.params) as FioParams;
-    const { measurements, toolMs } = await runFio(params, targetFor(ctx.workload, ctx.scratchDir), {
+    const { result, measurements, toolMs } = await runFio(params, targetFor(ctx.workload, ctx.scratchDir), {
       rawDir: ctx.rawDir,
       signal: ctx.signal,
       jobName: ctx.workload.name,
       destructive: ctx.workload.destructive,
     });
-    return { measurements, toolMs };
+    const ios = result.jobs.flatMap((j) => Object.values(j.directions)).reduce((n, d) => n + d.totalIos, 0);
+    return { measurements, toolMs, ios };
   },
 };

@@ -2,10 +2,13 @@
 // clean interruption (SIGINT/SIGTERM kill every child and leave an incomplete bundle) and resume.
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Sample } from '../../collectors/types.js';
 import { collectorFor } from '../../collectors/registry.js';
+import { profilerFor } from '../../collectors/profilers.js';
+import type { CollectorOutput } from '../../collectors/collector.js';
+import type { Measurement, PassKind, Sample } from '../../collectors/types.js';
+import type { ProfilerSpec, Workload } from '../campaign/schema.js';
 import { loadCampaign } from '../campaign/load.js';
-import { buildPlan, type Plan } from '../campaign/plan.js';
+import { buildPlan, type Plan, type PlannedCell } from '../campaign/plan.js';
 import { expandMatrix } from '../campaign/matrix.js';
 import { CAMPAIGN_COPY_FILE, rawRepDir, scratchDir } from '../bundle/layout.js';
 import { BUNDLE_SCHEMA_VERSION, type Manifest, type SystemState } from '../bundle/schema.js';
@@ -13,6 +16,11 @@ import { BundleWriter } from '../bundle/writer.js';
 import { BundleError } from '../bundle/read.js';
 import { Progress } from './progress.js';
 import { dmabenchVersion } from '../version.js';
+
+/** The campaign's profiler spec for a `profile:<kind>` pass. */
+function profilerSpecFor(workload: Workload, pass: string): ProfilerSpec | undefined {
+  return workload.profilers.find((p) => `profile:${p.kind}` === pass);
+}
 
 export interface RunOptions {
   campaignFile: string;
@@ -62,6 +70,7 @@ export async function runCampaign(opts: RunOptions): Promise<RunResult> {
 
   for (const workload of campaign.workloads) {
     await collectorFor(workload.tool).preflight(workload, expandMatrix(workload.matrix));
+    for (const p of workload.profilers) await profilerFor(p.kind).preflight(p.options);
   }
 
   let writer: BundleWriter;
@@ -104,68 +113,81 @@ export async function runCampaign(opts: RunOptions): Promise<RunResult> {
   }
 }
 
+interface PassContext {
+  writer: BundleWriter;
+  scratch: string;
+  signal: AbortSignal;
+  progress: Progress;
+}
+
+/** One repetition of one pass of a cell: the workload, with the pass's profiler around it. */
+async function runPass(cell: PlannedCell, pass: PassKind, rep: number, rawDir: string, signal: AbortSignal, ctx: PassContext): Promise<{ samples: Sample[]; toolMs?: number }> {
+  const log = (line: string): void => ctx.progress.log(line);
+  const spec = pass.startsWith('profile:') ? profilerSpecFor(cell.workload, pass) : undefined;
+  const active = spec ? await profilerFor(spec.kind).start({ options: spec.options, rawDir, signal, log }) : undefined;
+  let output: CollectorOutput;
+  try {
+    output = await collectorFor(cell.workload.tool).run({
+      workload: cell.workload,
+      params: cell.params,
+      cell: cell.key,
+      rep,
+      pass,
+      rawDir,
+      scratchDir: ctx.scratch,
+      signal,
+      log,
+    });
+  } catch (err) {
+    await active?.stop({ workloadOk: false });
+    throw err;
+  }
+  const profiled = active ? await active.stop({ ios: output.ios, workloadOk: true }) : [];
+  const stamp = (tool: string) => (m: Measurement): Sample => ({ ...m, workload: cell.workload.name, cell: cell.key, rep, pass, tool });
+  return {
+    samples: [...output.measurements.map(stamp(cell.workload.tool)), ...profiled.map(stamp(spec?.kind ?? cell.workload.tool))],
+    toolMs: output.toolMs,
+  };
+}
+
 async function executePlan(plan: Plan, writer: BundleWriter, signal: AbortSignal, progress: Progress): Promise<number[]> {
   const total = plan.totalPasses;
   const started = Date.now();
   let done = 0;
   let estimatedDone = 0;
   const overheadMs: number[] = [];
-  const scratch = scratchDir(writer.dir);
-  await mkdir(scratch, { recursive: true });
+  const ctx: PassContext = { writer, scratch: scratchDir(writer.dir), signal, progress };
+  await mkdir(ctx.scratch, { recursive: true });
 
   for (const cell of plan.cells) {
-    const collector = collectorFor(cell.workload.tool);
     for (const { pass, rep } of cell.passes) {
       if (signal.aborted) return overheadMs;
-      if (writer.isDone(cell.key, pass, rep)) {
-        done++;
-        estimatedDone += cell.estimateSec;
-        continue;
-      }
-      const elapsedSec = (Date.now() - started) / 1000;
-      const remaining = plan.estimateSec - estimatedDone;
-      // Scale the plan's estimate by how fast we actually went so far.
-      const speed = estimatedDone > 0 && elapsedSec > 0 ? elapsedSec / estimatedDone : 1;
-      progress.update({ done, total, cell: cell.key, pass, rep, elapsedSec, etaSec: remaining * speed });
+      if (!writer.isDone(cell.key, pass, rep)) {
+        const elapsedSec = (Date.now() - started) / 1000;
+        // Scale the plan's estimate by how fast we actually went so far.
+        const speed = estimatedDone > 0 && elapsedSec > 0 ? elapsedSec / estimatedDone : 1;
+        progress.update({ done, total, cell: cell.key, pass, rep, elapsedSec, etaSec: (plan.estimateSec - estimatedDone) * speed });
 
-      const rawDir = rawRepDir(writer.dir, cell.dir, pass, rep);
-      const tmpRaw = `${rawDir}.partial`;
-      await rm(tmpRaw, { recursive: true, force: true });
-      await mkdir(tmpRaw, { recursive: true });
-      const timeoutSec = cell.workload.timeout ?? cell.estimateSec * 3 + 60;
-      const repSignal = AbortSignal.any([signal, AbortSignal.timeout(timeoutSec * 1000)]);
-      const t0 = performance.now();
-      try {
-        const output = await collector.run({
-          workload: cell.workload,
-          params: cell.params,
-          cell: cell.key,
-          rep,
-          pass,
-          rawDir: tmpRaw,
-          scratchDir: scratch,
-          signal: repSignal,
-          log: (line) => progress.log(line),
-        });
-        if (signal.aborted) return overheadMs; // killed mid-run: the output is not a whole repetition
-        await rm(rawDir, { recursive: true, force: true });
-        await rename(tmpRaw, rawDir);
-        const samples: Sample[] = output.measurements.map((m) => ({
-          ...m,
-          workload: cell.workload.name,
-          cell: cell.key,
-          rep,
-          pass,
-          tool: cell.workload.tool,
-        }));
-        await writer.recordPass(cell.key, pass, rep, samples);
-        if (output.toolMs !== undefined) overheadMs.push(performance.now() - t0 - output.toolMs);
-      } catch (err) {
-        if (signal.aborted) return overheadMs;
-        const timedOut = repSignal.aborted && !signal.aborted;
-        const message = timedOut ? `timed out after ${timeoutSec} s` : (err as Error).message;
-        progress.log(`error: ${cell.key} ${pass} #${rep + 1}: ${message}`);
-        await writer.recordError(cell.key, pass, rep, message);
+        const rawDir = rawRepDir(writer.dir, cell.dir, pass, rep);
+        const partial = `${rawDir}.partial`;
+        await rm(partial, { recursive: true, force: true });
+        await mkdir(partial, { recursive: true });
+        const timeoutSec = cell.workload.timeout ?? cell.estimateSec * 3 + 60;
+        const passSignal = AbortSignal.any([signal, AbortSignal.timeout(timeoutSec * 1000)]);
+        const t0 = performance.now();
+        try {
+          const { samples, toolMs } = await runPass(cell, pass, rep, partial, passSignal, ctx);
+          if (signal.aborted) return overheadMs; // killed mid-run: not a whole repetition
+          await rm(rawDir, { recursive: true, force: true });
+          await rename(partial, rawDir);
+          await writer.recordPass(cell.key, pass, rep, samples);
+          if (toolMs !== undefined) overheadMs.push(performance.now() - t0 - toolMs);
+        } catch (err) {
+          if (signal.aborted) return overheadMs;
+          const message = passSignal.aborted ? `timed out after ${timeoutSec} s` : (err as Error).message;
+          progress.log(`error: ${cell.key} ${pass} #${rep + 1}: ${message}`);
+          await writer.recordError(cell.key, pass, rep, message);
+        }
       }
       done++;
       estimatedDone += cell.estimateSec;

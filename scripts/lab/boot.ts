@@ -2,15 +2,15 @@
 // virtiofs root served by a virtiofsd of its own, no network device. The guest runs one
 // command (guest-init.ts) and powers off; we return its exit code. Every process we start
 // is killed with its process group when the boot ends, times out, is aborted or we are killed.
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync, rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createGuestJob, guestInitPath, readGuestJobOutcome, writeGuestInit } from './guest-init.js';
+import { createGuestJob, guestInitPath, readGuestJobOutcome, removeStaleGuestJobs, writeGuestInit } from './guest-init.js';
 import { hostTools, requireHostTool, requireRoot } from './host.js';
 import type { LabImage } from './image.js';
-import { startGrouped, type GroupedProcess } from './proc.js';
+import { onProcessEnd, startGrouped, type GroupedProcess } from './proc.js';
 
 export type IommuMode = 'strict' | 'lazy' | 'passthrough' | 'off';
 export type SpareDevice = 'spare-nvme' | 'edu';
@@ -209,8 +209,14 @@ export async function bootGuest(opts: BootGuestOptions): Promise<BootGuestResult
   const started = Date.now();
 
   await writeGuestInit(opts.image.rootfs);
+  await removeStaleGuestJobs(opts.image.rootfs);
   const job = await createGuestJob(opts.image.rootfs, opts.command);
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'dmabench-boot-'));
+  // If we are killed mid-boot (SIGINT), the children die with their group; this removes their files.
+  const unregisterCleanup = onProcessEnd(() => {
+    rmSync(tmp, { recursive: true, force: true });
+    rmSync(job.hostDir, { recursive: true, force: true });
+  });
   const sock = path.join(tmp, 'virtiofs.sock');
   const nvmeImage = path.join(tmp, 'nvme.img');
   const spare = opts.extraDevices?.includes('spare-nvme') ? path.join(tmp, 'nvme-spare.img') : undefined;
@@ -294,6 +300,7 @@ export async function bootGuest(opts: BootGuestOptions): Promise<BootGuestResult
     await consoleSink.close();
     await fs.rm(tmp, { recursive: true, force: true });
     await fs.rm(job.hostDir, { recursive: true, force: true });
+    unregisterCleanup();
   }
 }
 

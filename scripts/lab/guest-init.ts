@@ -117,6 +117,31 @@ export async function createGuestJob(rootfs: string, argv: string[]): Promise<Gu
   return { id, hostDir };
 }
 
+/** Delete job directories left by processes that are gone (a host killed with SIGKILL). */
+export async function removeStaleGuestJobs(rootfs: string): Promise<void> {
+  const root = path.join(rootfs, guestJobRoot);
+  let names: string[];
+  try {
+    names = await fs.readdir(root);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^[0-9a-z]+-(\d+)-[0-9a-f]+$/.exec(name)?.[1]);
+    if (!pid || pidAlive(pid)) continue;
+    await fs.rm(path.join(root, name), { recursive: true, force: true });
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export type GuestJobOutcome =
   | { kind: 'exited'; exitCode: number }
   | { kind: 'init-error'; message: string }

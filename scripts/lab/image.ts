@@ -369,11 +369,21 @@ async function buildImage(dir: string, recipe: string, log: (l: string) => void,
   }
 }
 
+/** Where the image for the current recipe lives (complete only with its ready stamp). */
+export function labImageDir(cacheDir: string = defaultLabCacheDir()): string {
+  return path.join(cacheDir, recipeHash());
+}
+
+/** The cached image if it is complete, without building anything. */
+export function findReadyLabImage(cacheDir?: string): Promise<LabImage | undefined> {
+  return readReadyImage(labImageDir(cacheDir));
+}
+
 /** Return the cached lab image, building it first when missing, incomplete or `rebuild` is set. */
 export async function ensureLabImage(opts: EnsureLabImageOptions): Promise<LabImage> {
   const cacheDir = opts.cacheDir ?? defaultLabCacheDir();
   const recipe = recipeHash();
-  const finalDir = path.join(cacheDir, recipe);
+  const finalDir = labImageDir(cacheDir);
   if (!opts.rebuild) {
     const ready = await readReadyImage(finalDir);
     if (ready) return ready;

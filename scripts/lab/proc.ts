@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { execa, type ResultPromise } from 'execa';
 
 const liveGroups = new Set<number>();
+const syncCleanups = new Set<() => void>();
 let handlersInstalled = false;
 
 /** Kill a process group, ignoring groups that are already gone. */
@@ -20,6 +21,27 @@ export function killGroup(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void
 function killAllGroups(): void {
   for (const pid of liveGroups) killGroup(pid);
   liveGroups.clear();
+  for (const fn of syncCleanups) {
+    try {
+      fn();
+    } catch {
+      // best effort: the process is ending
+    }
+  }
+  syncCleanups.clear();
+}
+
+/**
+ * Run `fn` (synchronous: the process is ending) if this process exits or is signalled before
+ * the returned unregister function is called. For temporary files next to killed children.
+ */
+export function onProcessEnd(fn: () => void): () => void {
+  installHandlers();
+  syncCleanups.add(fn);
+  return () => {
+    syncCleanups.delete(fn);
+    if (liveGroups.size === 0 && syncCleanups.size === 0) uninstallHandlers();
+  };
 }
 
 function onFatalSignal(signal: NodeJS.Signals): void {
@@ -137,7 +159,7 @@ export function startGrouped(file: string, args: string[], opts: GroupedOptions 
     // The leader is gone; make sure nothing it started outlives it.
     killGroup(pid);
     liveGroups.delete(pid);
-    if (liveGroups.size === 0) uninstallHandlers();
+    if (liveGroups.size === 0 && syncCleanups.size === 0) uninstallHandlers();
     return { exitCode: r.exitCode, signal: r.signal, tail, aborted };
   })();
   return { pid, done, kill };

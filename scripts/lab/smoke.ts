@@ -1,7 +1,7 @@
 // Smoke check of the lab on this machine (root): image cache, boots of both kernels under strict
 // and passthrough IOMMU, exit-code propagation, timeout clean-up and SIGINT clean-up. Prints timings.
 //   node --import tsx scripts/lab/smoke.ts [--cache-dir DIR] [--rebuild]
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,9 +23,11 @@ function argValue(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
+let consoleDir: string | undefined;
+/** Console logs of this run, in one directory that is removed when every check passed. */
 async function consoleFile(tag: string): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'dmabench-smoke-'));
-  return path.join(dir, `${tag}.console.log`);
+  consoleDir ??= await mkdtemp(path.join(os.tmpdir(), 'dmabench-smoke-'));
+  return path.join(consoleDir, `${tag}.console.log`);
 }
 
 let failures = 0;
@@ -72,6 +74,15 @@ async function sigintCheck(): Promise<void> {
     stderr: 'inherit',
   });
   const started = Date.now();
+  try {
+    await sigintRound(child, tmp, started);
+  } finally {
+    child.kill('SIGKILL');
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+async function sigintRound(child: ReturnType<typeof execa>, tmp: string, started: number): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     child.stdout?.on('data', (d: Buffer) => {
       if (d.toString().includes('HOLDING')) resolve();
@@ -85,7 +96,8 @@ async function sigintCheck(): Promise<void> {
   console.log(`     SIGINT: guest up after ${((Date.now() - started) / 1000).toFixed(1)} s, child ended by ${r.signal ?? r.exitCode}`);
   check(before.length >= 2, `SIGINT: qemu and virtiofsd were running before (${before.length} processes)`);
   check(after.length === 0, `SIGINT: no qemu/virtiofsd left afterwards (${after.join(' ') || 'none'})`);
-  await rm(tmp, { recursive: true, force: true });
+  const leftFiles = (await readdir(tmp)).filter((n) => n.startsWith('dmabench-boot-'));
+  check(leftFiles.length === 0, `SIGINT: the boot's temporary files are gone (${leftFiles.join(' ') || 'none left'})`);
 }
 
 async function main(): Promise<void> {
@@ -110,6 +122,8 @@ async function main(): Promise<void> {
   check(ours.length === 0, `timeout: no qemu/virtiofsd of ours left (pgrep -f qemu-system: ${qemuLeft.join(' ') || 'empty'})`);
 
   await sigintCheck();
+  if (failures === 0 && consoleDir) await rm(consoleDir, { recursive: true, force: true });
+  else if (consoleDir) console.log(`console logs kept in ${consoleDir}`);
   console.log(failures === 0 ? 'lab smoke: all checks passed' : `lab smoke: ${failures} check(s) failed`);
   process.exitCode = failures === 0 ? 0 : 1;
 }

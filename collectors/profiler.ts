@@ -1,0 +1,32 @@
+// What the runner needs from a profiler (perf stat, perf record, ftrace). A profiler is started
+// before the workload of a profile pass and stopped after it; timed passes never run with one,
+// so tracing overhead never enters timed numbers. See collectors/profilers.ts for the registry.
+import type { ProfilerSpec } from '../core/campaign/schema.js';
+import type { Measurement } from './types.js';
+
+export interface ProfilerContext {
+  options: ProfilerSpec['options'];
+  /** This pass's raw directory (the workload's raw files go there too). */
+  rawDir: string;
+  signal: AbortSignal;
+  log: (line: string) => void;
+}
+
+export interface ProfilerStopInput {
+  /** I/Os (or requests) the workload did during the pass, for per-I/O normalisation. */
+  ios?: number;
+  /** Whether the workload finished; a failed one still stops (and restores) the profiler. */
+  workloadOk: boolean;
+}
+
+export interface ActiveProfiler {
+  /** Stops collection, restores whatever it changed, parses, and returns measurements. */
+  stop(input: ProfilerStopInput): Promise<Measurement[]>;
+}
+
+export interface Profiler {
+  kind: ProfilerSpec['kind'];
+  /** Checks before anything runs: the tool exists, tracefs is there, options are valid. */
+  preflight(options: ProfilerSpec['options']): Promise<void>;
+  start(ctx: ProfilerContext): Promise<ActiveProfiler>;
+}
