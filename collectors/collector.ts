@@ -37,4 +37,6 @@ export interface WorkloadCollector {
   /** Checks before anything runs: the tool is installed, targets are safe. Throws with advice. */
   preflight(workload: Workload, cells: CellParams[]): Promise<void>;
   run(ctx: RunContext): Promise<CollectorOutput>;
+  /** Undo what run() left in place for later repetitions (a loaded module, a borrowed device). Called once after the plan ends or is interrupted. */
+  teardown?(): Promise<void>;
 }

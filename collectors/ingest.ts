@@ -1,10 +1,13 @@
 // `dmabench ingest`: parse a raw tool output made elsewhere. Each tool contributes a detector
 // (a look at the file's first bytes) and a parser; the detectors are tried in order.
-import { open, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { Measurement } from './types.js';
 import { ParseError } from './types.js';
 import { parseFioOutput } from './fio/parse.js';
 import { fioMeasurements } from './fio/metrics.js';
+import { ibWriteBwIngest } from './perftest/ingest.js';
+import { profilerIngestParsers } from './ingest-profilers.js';
+import { readTextHead } from './ingest-text.js';
 
 export interface IngestResult {
   tool: string;
@@ -30,18 +33,7 @@ const fioIngest: IngestParser = {
   },
 };
 
-export const ingestParsers: IngestParser[] = [fioIngest];
-
-async function readHead(file: string, bytes = 64 * 1024): Promise<string> {
-  const handle = await open(file, 'r');
-  try {
-    const buffer = Buffer.alloc(bytes);
-    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
-    return buffer.subarray(0, bytesRead).toString('utf8');
-  } finally {
-    await handle.close();
-  }
-}
+export const ingestParsers: IngestParser[] = [fioIngest, ibWriteBwIngest, ...profilerIngestParsers];
 
 export async function ingestFile(file: string, tool?: string): Promise<IngestResult> {
   let parser: IngestParser | undefined;
@@ -49,7 +41,7 @@ export async function ingestFile(file: string, tool?: string): Promise<IngestRes
     parser = ingestParsers.find((p) => p.tool === tool);
     if (!parser) throw new ParseError(`${file}: unknown --tool ${tool} (known: ${ingestParsers.map((p) => p.tool).join(', ')})`);
   } else {
-    const head = await readHead(file);
+    const head = await readTextHead(file);
     parser = ingestParsers.find((p) => p.detect(head));
     if (!parser) throw new ParseError(`${file}: cannot tell which tool wrote this file; pass --tool (${ingestParsers.map((p) => p.tool).join(', ')})`);
   }

@@ -252,10 +252,10 @@ export class TracefsPass {
   private apply(cfg: TracefsPassConfig, available: Set<string> | undefined): void {
     const root = this.root;
     writeFile(root, 'tracing_on', '0');
-    // Changing the tracer clears the buffer; the previous content is not ours, so it is dropped.
-    writeFile(root, 'current_tracer', cfg.tracer ?? 'nop');
     if (cfg.bufferSizeKb !== undefined) writeFile(root, 'buffer_size_kb', String(cfg.bufferSizeKb));
-    for (const [name, on] of Object.entries(cfg.options ?? {})) writeFile(root, `options/${name}`, on ? '1' : '0');
+    // Filters go in BEFORE the tracer: a function tracer switched on while set_ftrace_filter is
+    // still empty patches every function of the kernel for a moment (seen in the lab: under TCG
+    // that mass live-patching oopsed a 6.12 guest on a stale int3 in an unrelated function).
     if (cfg.filterFunctions !== undefined) {
       this.setup.missingFilterFunctions.push(...this.writeFunctions('set_ftrace_filter', cfg.filterFunctions, available));
       if (cfg.filterFunctions.length > 0 && this.setup.missingFilterFunctions.length === cfg.filterFunctions.length) {
@@ -266,6 +266,9 @@ export class TracefsPass {
     if (cfg.graphFunctions !== undefined) {
       this.setup.missingGraphFunctions.push(...this.writeFunctions('set_graph_function', cfg.graphFunctions, available));
     }
+    for (const [name, on] of Object.entries(cfg.options ?? {})) writeFile(root, `options/${name}`, on ? '1' : '0');
+    // Changing the tracer clears the buffer; the previous content is not ours, so it is dropped.
+    writeFile(root, 'current_tracer', cfg.tracer ?? 'nop');
     this.setup.missingEvents.push(...writeList(root, 'set_event', cfg.events ?? []));
   }
 

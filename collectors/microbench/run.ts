@@ -14,18 +14,9 @@ import type { MicrobenchRequest, MicrobenchResult } from './types.js';
 
 export const moduleName = 'dma_bench';
 
-export interface RunMicrobenchOptions {
-  /** PCI address of a device to borrow, e.g. 0000:00:03.0. Its driver is unbound for the run. */
-  bdf: string;
+export interface RunMicrobenchOptions extends MicrobenchSessionOptions {
   requests: MicrobenchRequest[];
-  /** The built dma_bench.ko (buildModule). */
-  modulePath: string;
   signal?: AbortSignal;
-  /** Overridable for tests; defaults are the real locations and commands. */
-  sysfsRoot?: string;
-  debugfsDir?: string;
-  insmod?: string;
-  rmmod?: string;
 }
 
 export interface MicrobenchRun {
@@ -64,7 +55,28 @@ async function runOne(req: MicrobenchRequest, dir: string, signal?: AbortSignal)
   return run;
 }
 
-export async function runMicrobench(opts: RunMicrobenchOptions): Promise<MicrobenchRun[]> {
+export interface MicrobenchSessionOptions {
+  /** PCI address of a device to borrow, e.g. 0000:00:03.0. Its driver is unbound until close(). */
+  bdf: string;
+  /** The built dma_bench.ko (buildModule). */
+  modulePath: string;
+  /** Overridable for tests; defaults are the real locations and commands. */
+  sysfsRoot?: string;
+  debugfsDir?: string;
+  insmod?: string;
+  rmmod?: string;
+}
+
+/** The module loaded and the device bound: run requests, then close() to give everything back. */
+export interface MicrobenchSession {
+  readonly bdf: string;
+  run(req: MicrobenchRequest, signal?: AbortSignal): Promise<MicrobenchRun>;
+  /** Unbind, clear driver_override, rmmod, re-probe the original driver; throws what failed. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** insmod and bind the device; on a bind failure everything done so far is undone before throwing. */
+export async function openMicrobenchSession(opts: MicrobenchSessionOptions): Promise<MicrobenchSession> {
   if (!bdfPattern.test(opts.bdf)) throw new Error(`"${opts.bdf}" is not a PCI address like 0000:00:03.0`);
   const sys = opts.sysfsRoot ?? '/sys';
   const dbg = opts.debugfsDir ?? `/sys/kernel/debug/${moduleName}`;
@@ -79,42 +91,62 @@ export async function runMicrobench(opts: RunMicrobenchOptions): Promise<Microbe
   }
 
   const previous = await originalDriver(deviceDir);
-  const runs: MicrobenchRun[] = [];
   let bound = false;
-  let failure: unknown;
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    // Give the device back whatever happened; each step on its own so one failure does not skip the rest.
+    const steps: Array<[string, () => Promise<unknown>]> = [
+      ['unbind from dma_bench', () => (bound ? fs.writeFile(path.join(drivers, moduleName, 'unbind'), opts.bdf) : Promise.resolve())],
+      ['clear driver_override', () => fs.writeFile(path.join(deviceDir, 'driver_override'), '\n')],
+      ['rmmod', () => execa(opts.rmmod ?? 'rmmod', [moduleName])],
+      ['re-probe the original driver', () => (previous ? fs.writeFile(path.join(sys, 'bus/pci/drivers_probe'), opts.bdf) : Promise.resolve())],
+    ];
+    const problems: string[] = [];
+    for (const [what, step] of steps) {
+      try {
+        await step();
+      } catch (e) {
+        problems.push(`${what}: ${(e as Error).message}`);
+      }
+    }
+    if (problems.length) throw new Error(`dma_bench clean-up failed: ${problems.join('; ')}`);
+  };
+
   try {
     if (previous) await fs.writeFile(path.join(drivers, previous, 'unbind'), opts.bdf);
     await fs.writeFile(path.join(deviceDir, 'driver_override'), moduleName);
     await fs.writeFile(path.join(drivers, moduleName, 'bind'), opts.bdf);
     bound = true;
+  } catch (e) {
+    await close().catch((c: unknown) => {
+      if (e instanceof Error) e.message += ` (${(c as Error).message})`;
+    });
+    throw e;
+  }
+  return { bdf: opts.bdf, run: (req, signal) => runOne(req, dbg, signal), close };
+}
+
+export async function runMicrobench(opts: RunMicrobenchOptions): Promise<MicrobenchRun[]> {
+  const session = await openMicrobenchSession(opts);
+  const runs: MicrobenchRun[] = [];
+  let failure: unknown;
+  try {
     for (const req of opts.requests) {
       if (opts.signal?.aborted) break;
-      runs.push(await runOne(req, dbg, opts.signal));
+      runs.push(await session.run(req, opts.signal));
     }
   } catch (e) {
     failure = e;
   }
-
-  // Give the device back whatever happened; each step on its own so one failure does not skip the rest.
-  const steps: Array<[string, () => Promise<unknown>]> = [
-    ['unbind from dma_bench', () => (bound ? fs.writeFile(path.join(drivers, moduleName, 'unbind'), opts.bdf) : Promise.resolve())],
-    ['clear driver_override', () => fs.writeFile(path.join(deviceDir, 'driver_override'), '\n')],
-    ['rmmod', () => execa(opts.rmmod ?? 'rmmod', [moduleName])],
-    ['re-probe the original driver', () => (previous ? fs.writeFile(path.join(sys, 'bus/pci/drivers_probe'), opts.bdf) : Promise.resolve())],
-  ];
-  const problems: string[] = [];
-  for (const [what, step] of steps) {
-    try {
-      await step();
-    } catch (e) {
-      problems.push(`${what}: ${(e as Error).message}`);
-    }
-  }
+  let cleanup: Error | undefined;
+  await session.close().catch((e: unknown) => (cleanup = e as Error));
   // The run's own error matters more than clean-up trouble, but neither is dropped silently.
   if (failure) {
-    if (problems.length && failure instanceof Error) failure.message += ` (clean-up also failed: ${problems.join('; ')})`;
+    if (cleanup && failure instanceof Error) failure.message += ` (clean-up also failed: ${cleanup.message})`;
     throw failure;
   }
-  if (problems.length) throw new Error(`dma_bench ran but clean-up failed: ${problems.join('; ')}`);
+  if (cleanup) throw new Error(`dma_bench ran but ${cleanup.message}`);
   return runs;
 }

@@ -36,7 +36,7 @@ export const profilerSchema = z
 export const workloadSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
-    tool: z.enum(['fio']),
+    tool: z.enum(['fio', 'ib_write_bw', 'microbench']),
     description: z.string().optional(),
     matrix: matrixSchema,
     target: targetSchema.optional(),

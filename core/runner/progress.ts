@@ -18,7 +18,8 @@ export class Progress {
   private lastLen = 0;
 
   constructor(private readonly stream: NodeJS.WriteStream = process.stderr) {
-    this.tty = Boolean(stream.isTTY) && process.env.CI !== 'true';
+    // A serial console (the lab guest, TERM=dumb) is a TTY that cannot redraw a line.
+    this.tty = Boolean(stream.isTTY) && process.env.CI !== 'true' && process.env.TERM !== 'dumb';
   }
 
   update(s: ProgressState): void {

@@ -101,7 +101,7 @@ export async function runCampaign(opts: RunOptions): Promise<RunResult> {
   const controller = new AbortController();
   const restoreSignals = interruptOnSignals(controller, progress);
   try {
-    const overheadMs = await executePlan(plan, writer, controller.signal, progress);
+    const overheadMs = await executePlan(plan, writer, controller.signal, progress).finally(() => teardownCollectors(plan, progress));
     const interrupted = controller.signal.aborted ? String(controller.signal.reason) : undefined;
     const status = interrupted || writer.manifest.errors.length > 0 ? 'incomplete' : 'complete';
     await writer.finish(status, interrupted);
@@ -110,6 +110,13 @@ export async function runCampaign(opts: RunOptions): Promise<RunResult> {
   } finally {
     progress.end();
     restoreSignals();
+  }
+}
+
+/** Lets each collector undo what it kept between repetitions (a loaded module, a borrowed device). */
+async function teardownCollectors(plan: Plan, progress: Progress): Promise<void> {
+  for (const tool of new Set(plan.cells.map((c) => c.workload.tool))) {
+    await collectorFor(tool).teardown?.().catch((err: unknown) => progress.log(`error: ${tool} clean-up: ${(err as Error).message}`));
   }
 }
 

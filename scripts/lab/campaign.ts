@@ -7,6 +7,7 @@ import { buildPlan } from '../../core/campaign/plan.js';
 import { packageRoot } from '../../core/version.js';
 import { ensureLabImage, installDmabenchIntoImage, type LabImage, type LabKernel } from './image.js';
 import { bootGuest, type BootOptions } from './boot.js';
+import { prebuildDmabenchModules } from './module.js';
 
 export type IommuMode = BootOptions['iommu'];
 
@@ -41,6 +42,9 @@ export async function runCampaignInLab(opts: LabRunOptions): Promise<LabRunResul
   const plan = buildPlan(campaign);
   const image = await ensureLabImage({ rebuild: opts.rebuildImage, log: opts.log, signal: opts.signal });
   await installDmabenchIntoImage(image, packageRoot);
+  if (campaign.workloads.some((w) => w.tool === 'microbench')) {
+    await prebuildDmabenchModules(image, path.join(packageRoot, 'benches', 'dma_bench'), opts.log, opts.signal);
+  }
   await fs.mkdir(opts.outDir, { recursive: true });
 
   const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`;
@@ -64,6 +68,8 @@ export async function runCampaignInLab(opts: LabRunOptions): Promise<LabRunResul
         kernel: known ? known.id : spec,
         iommu: opts.iommu,
         cachingMode: opts.cachingMode,
+        // QEMU's edu device: a spare PCI device for the microbench to borrow (costs nothing otherwise).
+        extraDevices: ['edu'],
         command: ['dmabench', 'run', `${guestRunDir}/campaign.yaml`, '--label', label, '--out', guestBundle],
         timeoutSec: guestTimeoutSec(plan.estimateSec),
         consoleLog: path.join(opts.outDir, `${name}.console.log`),

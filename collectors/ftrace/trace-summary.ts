@@ -1,0 +1,132 @@
+// One pass over a `trace` text (function, function_graph or nop tracer, with iommu tracepoints
+// possibly mixed in) giving what the ftrace profiler and `dmabench ingest` report: calls per
+// function, durations per function (function_graph), iommu map/unmap totals, and how much of the
+// trace was lost. Then the Measurements, per I/O when the caller knows the I/O count.
+import type { Measurement } from '../types.js';
+import { eachLine, type LineSource } from './lines.js';
+import { FunctionTraceAccumulator } from './function-trace.js';
+import { FunctionGraphAccumulator } from './function-graph.js';
+import { IommuEventAccumulator, type IommuEventsResult } from './iommu-events.js';
+import type { DurationSummary } from './histogram.js';
+import type { TraceHealth } from './trace-line.js';
+import { callCountMeasurements } from './calls-per-io.js';
+
+export type TraceTextKind = 'function' | 'function_graph' | 'nop';
+
+export interface TraceSummary {
+  tracer: TraceTextKind;
+  health: TraceHealth;
+  /** Function → calls. */
+  calls: Map<string, number>;
+  /** Function → durations (function_graph only, functions with at least one duration). */
+  durations: Map<string, DurationSummary>;
+  /** Tracepoint event name → records (function and nop traces). */
+  events: Map<string, number>;
+  iommu: IommuEventsResult;
+  /** Lines not understood (a high number means a format this parser does not know). */
+  unparsed: number;
+}
+
+/** The tracer named by a trace's `# tracer: NAME` header, if it is one summarizeTrace reads. */
+export function tracerOfHeader(head: string): TraceTextKind | undefined {
+  const m = /^#\s*tracer:\s*(\S+)/m.exec(head);
+  const name = m?.[1];
+  return name === 'function' || name === 'function_graph' || name === 'nop' ? name : undefined;
+}
+
+export async function summarizeTrace(source: LineSource, tracer: TraceTextKind): Promise<TraceSummary> {
+  const iommu = new IommuEventAccumulator();
+  if (tracer === 'function_graph') {
+    const graph = new FunctionGraphAccumulator();
+    await eachLine(source, (line) => {
+      graph.push(line);
+      iommu.push(line);
+    });
+    const result = graph.finish();
+    const calls = new Map<string, number>();
+    const durations = new Map<string, DurationSummary>();
+    for (const [name, f] of result.functions) {
+      calls.set(name, f.calls);
+      if (f.durations.count > 0) durations.set(name, f.durations.summary());
+    }
+    return { tracer, health: result.health, calls, durations, events: new Map(), iommu: iommu.result, unparsed: result.unparsed };
+  }
+  const fn = new FunctionTraceAccumulator();
+  await eachLine(source, (line) => {
+    fn.push(line);
+    iommu.push(line);
+  });
+  // A `# tracer: nop` header (events only) is read by the function accumulator too: say which it was.
+  const named = fn.result.health.tracer === 'nop' ? 'nop' : tracer;
+  return { tracer: named, health: fn.result.health, calls: fn.result.calls, durations: new Map(), events: fn.result.events, iommu: iommu.result, unparsed: fn.result.unparsed };
+}
+
+/**
+ * Events missing from the trace: `[LOST N EVENTS]` markers plus entries overwritten when the ring
+ * buffer wrapped (entries-written − entries-in-buffer). A marker without a count counts as one.
+ */
+export function lostEvents(h: TraceHealth): number {
+  return h.lostEvents + h.lostMarkersWithoutCount + (h.overwritten ?? 0);
+}
+
+export interface TraceMeasurementOptions {
+  /** I/Os the workload completed while tracing: adds `.calls_per_io` and iommu per-I/O figures. */
+  ios?: number;
+  /** Functions that were traced: those never called get `.calls` 0 (absent ones get nothing). */
+  traced?: string[];
+  /** Whether iommu:map/unmap were enabled (their totals are reported even when 0). */
+  iommuEvents?: boolean;
+}
+
+export function traceMeasurements(s: TraceSummary, opts: TraceMeasurementOptions = {}): Measurement[] {
+  const counts = new Map(s.calls);
+  for (const name of opts.traced ?? []) if (!counts.has(name)) counts.set(name, 0);
+  const ios = opts.ios !== undefined && opts.ios > 0 ? opts.ios : undefined;
+  const out = callCountMeasurements(counts, ios);
+  for (const name of [...s.durations.keys()].sort()) {
+    const d = s.durations.get(name);
+    if (!d) continue;
+    out.push(
+      { metric: `${name}.duration.mean`, value: d.meanNs, unit: 'ns', better: 'lower' },
+      { metric: `${name}.duration.p50`, value: d.p50Ns, unit: 'ns', better: 'lower' },
+      { metric: `${name}.duration.p99`, value: d.p99Ns, unit: 'ns', better: 'lower' },
+    );
+  }
+  if (opts.iommuEvents || s.iommu.map.count > 0 || s.iommu.unmap.count > 0) {
+    for (const [op, stats] of [['map', s.iommu.map], ['unmap', s.iommu.unmap]] as const) {
+      out.push({ metric: `iommu.${op}.calls`, value: stats.count, unit: 'count', better: 'lower' });
+      if (ios !== undefined) {
+        out.push(
+          { metric: `iommu.${op}.calls_per_io`, value: stats.count / ios, unit: 'calls/IO', better: 'lower' },
+          { metric: `iommu.${op}.bytes_per_io`, value: stats.bytes / ios, unit: 'B/IO', better: 'lower' },
+        );
+      }
+    }
+  }
+  // Other tracepoints (the iommu ones are above): `events.<name>.count`, syscall exits as `<name>.exit`.
+  for (const [event, count] of [...s.events].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (event === 'map' || event === 'unmap') continue;
+    const name = `events.${event.endsWith('->') ? `${event.slice(0, -2)}.exit` : event}`;
+    out.push({ metric: `${name}.count`, value: count, unit: 'count', better: 'lower' });
+    if (ios !== undefined) out.push({ metric: `${name}.per_io`, value: count / ios, unit: 'count/IO', better: 'lower' });
+  }
+  out.push({ metric: 'ftrace.lost_events', value: lostEvents(s.health), unit: 'count', better: 'lower' });
+  return out;
+}
+
+/** Plain-object view for JSON output (`dmabench ingest --json`): calls and mean duration per function. */
+export function traceSummaryJson(s: TraceSummary): Record<string, unknown> {
+  const functions: Record<string, { calls: number; meanNs?: number }> = {};
+  for (const [name, calls] of [...s.calls].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const d = s.durations.get(name);
+    functions[name] = d ? { calls, meanNs: d.meanNs } : { calls };
+  }
+  return {
+    tracer: s.tracer,
+    functions,
+    events: Object.fromEntries(s.events),
+    iommu: { map: { calls: s.iommu.map.count, bytes: s.iommu.map.bytes }, unmap: { calls: s.iommu.unmap.count, bytes: s.iommu.unmap.bytes } },
+    lostEvents: lostEvents(s.health),
+    unparsed: s.unparsed,
+  };
+}

@@ -1,0 +1,53 @@
+// Reading a raw file for `dmabench ingest`: the first bytes for detection and the whole file as a
+// stream, both through gunzip when the file is gzip-compressed (traces are often kept as .gz).
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+
+async function isGzip(file: string): Promise<boolean> {
+  const handle = await open(file, 'r');
+  try {
+    const magic = Buffer.alloc(2);
+    const { bytesRead } = await handle.read(magic, 0, 2, 0);
+    return bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The file's content as a byte stream, decompressed when it is gzip. */
+export async function openTextStream(file: string): Promise<Readable> {
+  const raw = createReadStream(file);
+  if (!(await isGzip(file))) return raw;
+  const gunzip = createGunzip();
+  raw.on('error', (e) => gunzip.destroy(e));
+  return raw.pipe(gunzip);
+}
+
+/** The first `bytes` bytes of the (decompressed) content as text. */
+export async function readTextHead(file: string, bytes = 64 * 1024): Promise<string> {
+  const stream = await openTextStream(file);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= bytes) break;
+    }
+  } catch {
+    // a truncated gzip still has a readable head
+  } finally {
+    stream.destroy();
+  }
+  return Buffer.concat(chunks).subarray(0, bytes).toString('utf8');
+}
+
+/** The whole (decompressed) content as text, for parsers that need it all (perf stat). */
+export async function readText(file: string): Promise<string> {
+  const stream = await openTextStream(file);
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}

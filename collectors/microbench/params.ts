@@ -1,0 +1,63 @@
+// Parameters of one microbench matrix cell, checked when the campaign loads so an impossible
+// combination (segments smaller than a page, a size the module refuses) fails at plan time with
+// its line in the YAML, not halfway through a run. The module validates again (it knows the
+// page size and the CPU count); whatever it refuses comes back with its own reason.
+import { z } from 'zod';
+import type { MicrobenchRequest } from './types.js';
+
+/** The smallest page size: segments must be whole pages (x86 and most arm64 kernels). */
+export const minPageSize = 4096;
+/** The module's own limits (benches/dma_bench/request.c). */
+export const maxSize = 64 * 1024 * 1024;
+export const maxSegs = 16384;
+
+export const eduKeyword = 'edu';
+const bdfPattern = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i;
+
+const units: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** 65536, "65536", "64k", "64K", "64KiB", "2m", "2M" → bytes. */
+function sizeInBytes(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  const m = /^\s*(\d+)\s*([kmg]?)(?:i?b)?\s*$/i.exec(v);
+  if (!m) return v;
+  return Number(m[1]) * (units[(m[2] ?? '').toLowerCase()] ?? 1);
+}
+
+const digits = (v: unknown): unknown => (typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v);
+const count = (min: number, max?: number) => {
+  const n = z.number().int().min(min);
+  return z.preprocess(digits, max === undefined ? n : n.max(max));
+};
+
+export const microbenchParamsSchema = z
+  .object({
+    api: z.enum(['sg', 'link', 'phys']),
+    size: z.preprocess(sizeInBytes, z.number({ invalid_type_error: 'expected bytes or a size like 64k, 2m' }).int().min(minPageSize).max(maxSize)),
+    segs: count(1, maxSegs),
+    layout: z.enum(['contiguous', 'scattered']).default('scattered'),
+    dir: z.enum(['to_device', 'from_device', 'bidirectional']).default('to_device'),
+    threads: count(1, 1024).default(1),
+    iters: count(1).default(1000),
+    warmup: count(0).default(100),
+    /** A PCI address (0000:00:03.0) or `edu` for QEMU's edu device (1234:11e8). Its driver is unbound during the run. */
+    device: z
+      .string()
+      .refine((d) => d === eduKeyword || bdfPattern.test(d), 'expected a PCI address like 0000:00:03.0 or the keyword edu'),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    if (p.size % p.segs !== 0 || (p.size / p.segs) % minPageSize !== 0) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['segs'],
+        message: `size ${p.size} in ${p.segs} segments: each segment must be a whole number of ${minPageSize}-byte pages (segs ≤ size/${minPageSize}, dividing it)`,
+      });
+    }
+  });
+
+export type MicrobenchParams = z.infer<typeof microbenchParamsSchema>;
+
+export function requestFromParams(p: MicrobenchParams): MicrobenchRequest {
+  return { api: p.api, size: p.size, segs: p.segs, dir: p.dir, threads: p.threads, iters: p.iters, warmup: p.warmup, layout: p.layout };
+}

@@ -1,0 +1,205 @@
+// Adapts the dma_bench module to the runner's WorkloadCollector interface. One run builds (or
+// finds) the module once, loads it and binds the device once, then every repetition is one
+// request written to debugfs; teardown() unbinds and unloads. Statuses map to the runner like so:
+// ok → measured; fallback (link refused by dma_iova_try_alloc, e.g. no IOMMU) → measured with a
+// note, the per-segment path having been timed; unsupported (link before 6.16) → a pass with no
+// measurements and a note, not a failure; error → a failed repetition.
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { CollectorOutput, RunContext, WorkloadCollector } from '../collector.js';
+import type { Workload } from '../../core/campaign/schema.js';
+import type { CellParams } from '../types.js';
+import { packageRoot } from '../../core/version.js';
+import { probeModuleBuild } from '../../core/system/module-build.js';
+import { MissingToolError } from '../tool-check.js';
+import { buildModule } from './build.js';
+import { boundDriver, resolvePciDevice } from './device.js';
+import { microbenchMeasurements } from './metrics.js';
+import { defaultModuleCacheDir, findCachedModule, moduleFileName, moduleSourceHash } from './module-cache.js';
+import { microbenchParamsSchema, requestFromParams, type MicrobenchParams } from './params.js';
+import { openMicrobenchSession, type MicrobenchRun, type MicrobenchSession } from './run.js';
+
+/** Everything that touches the machine, injectable so tests can use a stand-in sysfs. */
+export interface MicrobenchEnvironment {
+  srcDir: string;
+  moduleCacheDir: string;
+  sysfsRoot: string;
+  /** Root of /proc, /lib/modules and the compiler lookup for the preflight probe. */
+  probeRoot: string;
+  debugfsDir?: string;
+  insmod?: string;
+  rmmod?: string;
+  release: () => string;
+  isRoot: () => boolean;
+}
+
+export const defaultMicrobenchEnvironment: MicrobenchEnvironment = {
+  srcDir: path.join(packageRoot, 'benches', 'dma_bench'),
+  moduleCacheDir: process.env.DMABENCH_MODULE_CACHE ?? defaultModuleCacheDir,
+  sysfsRoot: '/sys',
+  probeRoot: '/',
+  release: () => os.release(),
+  isRoot: () => typeof process.getuid !== 'function' || process.getuid() === 0,
+};
+
+/** Files written next to each repetition's raw output. */
+export const rawFiles = { result: 'result.txt', request: 'request.txt', status: 'status' } as const;
+
+function parse(params: CellParams): MicrobenchParams {
+  return microbenchParamsSchema.parse(params);
+}
+
+/** Build the module unless this run or the machine-wide cache has one for this kernel and source. */
+async function obtainModule(env: MicrobenchEnvironment, scratchDir: string, log: (l: string) => void, signal: AbortSignal): Promise<string> {
+  const release = env.release();
+  const hash = await moduleSourceHash(env.srcDir);
+  const outDir = path.join(scratchDir, 'dma_bench-module', release, hash);
+  const built = path.join(outDir, moduleFileName);
+  if (existsSync(built)) return built;
+  const cached = findCachedModule(env.moduleCacheDir, release, hash);
+  if (cached) {
+    log(`microbench: using the prebuilt ${cached}`);
+    return cached;
+  }
+  const headersDir = path.join(env.probeRoot, 'lib/modules', release, 'build');
+  log(`microbench: building dma_bench for ${release} (once per run)`);
+  const r = await buildModule({ headersDir, srcDir: env.srcDir, outDir, signal });
+  if (r.warnings.length > 0) log(`microbench: the module built with warnings:\n${r.warnings.join('\n')}`);
+  return r.koPath;
+}
+
+/** Holds the loaded module and bound device between repetitions. */
+class SessionKeeper {
+  private session: MicrobenchSession | undefined;
+  private device: string | undefined;
+  /** A failed build or load is not retried on every repetition. */
+  private failure: Error | undefined;
+
+  constructor(private readonly env: MicrobenchEnvironment) {}
+
+  async sessionFor(device: string, ctx: RunContext): Promise<MicrobenchSession> {
+    if (this.failure) throw this.failure;
+    if (this.session && this.device === device) return this.session;
+    await this.close(); // the module drives one device at a time
+    try {
+      const bdf = await resolvePciDevice(device, this.env.sysfsRoot);
+      const modulePath = await obtainModule(this.env, ctx.scratchDir, ctx.log, ctx.signal);
+      this.session = await openMicrobenchSession({
+        bdf,
+        modulePath,
+        sysfsRoot: this.env.sysfsRoot,
+        debugfsDir: this.env.debugfsDir,
+        insmod: this.env.insmod,
+        rmmod: this.env.rmmod,
+      });
+      this.device = device;
+      ctx.log(`microbench: dma_bench loaded, ${bdf} bound`);
+      return this.session;
+    } catch (e) {
+      // An abort is the run ending, not a broken set-up: let a resumed run try again.
+      if (!ctx.signal.aborted) this.failure = e as Error;
+      throw e;
+    }
+  }
+
+  async close(): Promise<void> {
+    const s = this.session;
+    this.session = undefined;
+    this.device = undefined;
+    await s?.close();
+  }
+
+  reset(): void {
+    this.failure = undefined;
+  }
+}
+
+async function saveRaw(rawDir: string, run: MicrobenchRun): Promise<void> {
+  await fs.writeFile(path.join(rawDir, rawFiles.request), run.line + '\n');
+  await fs.writeFile(path.join(rawDir, rawFiles.result), run.raw);
+  const r = run.result;
+  const status = [`status=${r.status}`, `path=${r.path}`, `reason=${r.reason ?? 'none'}`, `errno=${r.errno}`, `iommu_domain=${r.device.iommuDomain}`];
+  if (run.writeError) status.push(`write_error=${JSON.stringify(run.writeError)}`);
+  await fs.writeFile(path.join(rawDir, rawFiles.status), status.join(' ') + '\n');
+}
+
+function describe(run: MicrobenchRun): string {
+  return `${run.line}: ${run.result.status} (path ${run.result.path}, ${run.result.reason ?? 'no reason given'}, IOMMU domain ${run.result.device.iommuDomain})`;
+}
+
+export function createMicrobenchWorkload(env: MicrobenchEnvironment = defaultMicrobenchEnvironment): WorkloadCollector {
+  const keeper = new SessionKeeper(env);
+  return {
+    tool: 'microbench',
+
+    validateParams(params: CellParams) {
+      const result = microbenchParamsSchema.safeParse(params);
+      return result.success ? [] : result.error.issues;
+    },
+
+    estimateSeconds(_workload: Workload, params: CellParams): number {
+      const p = parse(params);
+      // A loose upper bound for a loaded box (µs per iteration grows with the segments); the
+      // module's own start-up and the write/read round trip add about half a second.
+      return 0.5 + ((p.iters + p.warmup) * (5 + 2 * p.segs)) / 1e6;
+    },
+
+    async preflight(workload: Workload, cells: CellParams[]): Promise<void> {
+      keeper.reset();
+      if (!env.isRoot()) throw new Error('microbench loads a kernel module and borrows a PCI device: run dmabench as root');
+      const release = env.release();
+      const probe = await probeModuleBuild(env.probeRoot, release, await fs.readFile(path.join(env.probeRoot, 'proc/version'), 'utf8').catch(() => ''));
+      if (!probe.moduleLoading) {
+        throw new Error(`microbench cannot load its module here: ${probe.moduleLoadingReason ?? 'module loading unavailable'} (run it in the lab: dmabench lab run)`);
+      }
+      const prebuilt = findCachedModule(env.moduleCacheDir, release, await moduleSourceHash(env.srcDir));
+      if (!prebuilt && !(probe.buildDirPresent && probe.compilerPresent)) {
+        const what = !probe.buildDirPresent
+          ? `no kernel build tree at /lib/modules/${release}/build`
+          : `the kernel was built with ${probe.compiler?.text ?? 'an unknown compiler'}, which is not installed`;
+        const packages = probe.packages.length > 0 ? probe.packages.join(' ') : `linux-headers-${release} gcc-NN (the gcc the kernel was built with)`;
+        throw new MissingToolError(`microbench builds the dma_bench module for ${release}: ${what}; install: apt-get install ${packages}`);
+      }
+      for (const device of new Set(cells.map((c) => parse(c).device))) {
+        const bdf = await resolvePciDevice(device, env.sysfsRoot);
+        const driver = await boundDriver(bdf, env.sysfsRoot);
+        if (driver && !workload.destructive) {
+          throw new Error(
+            `microbench would unbind ${bdf} from its driver ${driver} for the run: use a spare device (device: edu in QEMU) or set destructive: true on workload ${workload.name}`,
+          );
+        }
+      }
+    },
+
+    async run(ctx: RunContext): Promise<CollectorOutput> {
+      const p = parse(ctx.params);
+      const session = await keeper.sessionFor(p.device, ctx);
+      const t0 = performance.now();
+      const run = await session.run(requestFromParams(p), ctx.signal);
+      const toolMs = performance.now() - t0;
+      await saveRaw(ctx.rawDir, run);
+      const r = run.result;
+      switch (r.status) {
+        case 'ok':
+          if (run.writeError) throw new Error(`dma_bench said ok but the write failed: ${run.writeError}`);
+          return { measurements: microbenchMeasurements(r), toolMs, ios: p.iters * p.threads };
+        case 'fallback':
+          ctx.log(`microbench: note: ${describe(run)}: the per-segment fallback was timed`);
+          return { measurements: microbenchMeasurements(r), toolMs, ios: p.iters * p.threads };
+        case 'unsupported':
+          ctx.log(`microbench: note: ${describe(run)}: nothing measured`);
+          return { measurements: [], toolMs };
+        default:
+          throw new Error(`dma_bench refused or failed ${describe(run)}, errno ${r.errno}${run.writeError ? `: ${run.writeError}` : ''}`);
+      }
+    },
+
+    async teardown(): Promise<void> {
+      await keeper.close();
+    },
+  };
+}
+
+export const microbenchWorkload: WorkloadCollector = createMicrobenchWorkload();

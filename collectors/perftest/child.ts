@@ -1,0 +1,114 @@
+// One child process of an ib_write_bw run (server, client, ssh, or a set-up command) with a
+// deadline. Killing reaches the whole process tree (core/proc/tree.ts): ssh and `timeout` start
+// children of their own, and a process group kill would miss any that moved to another group.
+import { execa } from 'execa';
+import { processTree, signalAll } from '../../core/proc/tree.js';
+import { MissingToolError } from '../tool-check.js';
+
+export interface ChildOutcome {
+  exitCode: number | undefined;
+  signal: string | undefined;
+  stdout: string;
+  stderr: string;
+  /** Killed because its deadline passed. */
+  timedOut: boolean;
+  /** Killed because the caller aborted or called kill(). */
+  killed: boolean;
+  durationMs: number;
+}
+
+export interface ChildOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Between SIGTERM and SIGKILL. */
+  graceMs?: number;
+  onStdout?: (textSoFar: string) => void;
+}
+
+export interface RunningChild {
+  pid: number | undefined;
+  done: Promise<ChildOutcome>;
+  /** True until the process has exited. */
+  running(): boolean;
+  /** SIGTERM to the tree, SIGKILL after the grace period; resolves when it has exited. */
+  kill(): Promise<ChildOutcome>;
+  stdoutSoFar(): string;
+}
+
+export function startChild(file: string, args: string[], opts: ChildOptions): RunningChild {
+  const started = performance.now();
+  const child = execa(file, args, { stdin: 'ignore', reject: false, buffer: false, env: { LC_ALL: 'C' } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8');
+  child.stderr?.setEncoding('utf8');
+  child.stdout?.on('data', (chunk: string) => {
+    stdout += chunk;
+    opts.onStdout?.(stdout);
+  });
+  child.stderr?.on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+
+  const seen = new Set<number>();
+  let exited = false;
+  let timedOut = false;
+  let killed = false;
+  let killTimer: NodeJS.Timeout | undefined;
+  const grace = opts.graceMs ?? 3000;
+  const signalTree = (sig: NodeJS.Signals): void => {
+    if (child.pid !== undefined && !exited) for (const pid of processTree(child.pid)) seen.add(pid);
+    signalAll(seen, sig);
+  };
+  const terminate = (): void => {
+    if (exited || killTimer) return;
+    signalTree('SIGTERM');
+    killTimer = setTimeout(() => signalTree('SIGKILL'), grace);
+  };
+  const deadline = setTimeout(() => {
+    timedOut = true;
+    terminate();
+  }, opts.timeoutMs);
+  const onAbort = (): void => {
+    killed = true;
+    terminate();
+  };
+  if (opts.signal?.aborted) onAbort();
+  else opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const done = (async (): Promise<ChildOutcome> => {
+    const r = await child;
+    exited = true;
+    clearTimeout(deadline);
+    if (killTimer) clearTimeout(killTimer);
+    opts.signal?.removeEventListener('abort', onAbort);
+    // Descendants can outlive the leader (a remote `timeout`, ssh's helpers): finish them too.
+    if (timedOut || killed) signalAll(seen, 'SIGKILL');
+    if (r.failed && r.exitCode === undefined && /ENOENT/.test(r.message ?? '')) {
+      throw new MissingToolError(`${file} not found: install it (Debian: apt-get install ${file === 'ssh' ? 'openssh-client' : 'perftest'})`);
+    }
+    return {
+      exitCode: r.exitCode,
+      signal: r.signal ?? undefined,
+      stdout,
+      stderr,
+      timedOut,
+      killed,
+      durationMs: performance.now() - started,
+    };
+  })();
+  // Callers await `done` when they need it; an unhandled rejection must not crash the process first.
+  done.catch(() => undefined);
+
+  return {
+    pid: child.pid,
+    done,
+    running: () => !exited,
+    kill: async () => {
+      killed = true;
+      terminate();
+      return done;
+    },
+    stdoutSoFar: () => stdout,
+  };
+}

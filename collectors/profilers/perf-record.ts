@@ -1,0 +1,94 @@
+// `perf record -a -g` attached to a profile pass. After the workload, `perf script` is streamed
+// through the folder (collectors/perf/script-fold.ts) into RAWDIR/stacks.folded and a flame graph
+// RAWDIR/flamegraph.svg; the perf.data file stays in RAWDIR for anyone who wants perf report.
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { z } from 'zod';
+import type { ActiveProfiler, Profiler, ProfilerContext } from '../profiler.js';
+import type { Measurement } from '../types.js';
+import { assertToolInstalled } from '../tool-check.js';
+import { eachLine } from '../ftrace/lines.js';
+import { PerfScriptFolder, type FoldResult } from '../perf/script-fold.js';
+import { serializeFolded } from '../perf/folded.js';
+import { flameGraphSvg } from '../../reports/flamegraph/svg.js';
+import { writeFileAtomic } from '../../core/bundle/atomic.js';
+import { processTree, signalAll } from '../../core/proc/tree.js';
+import { perfExitedCleanly, startControlledPerf } from './perf-control.js';
+import { parseProfilerOptions } from './options.js';
+
+export const PERF_DATA_FILE = 'perf.data';
+export const STACKS_FOLDED_FILE = 'stacks.folded';
+export const FLAMEGRAPH_FILE = 'flamegraph.svg';
+export const PERF_RECORD_STDERR_FILE = 'perf-record-stderr.txt';
+
+export const perfRecordOptionsSchema = z
+  .object({
+    /** Samples per second per CPU (-F). A modest default: the lab's vCPUs are emulated. */
+    frequency: z.number().int().min(1).max(100_000).default(999),
+    /** Unwinding: frame pointers (the kernel has them), dwarf (big files) or lbr (real Intel only). */
+    callGraph: z.enum(['fp', 'dwarf', 'lbr']).default('fp'),
+    /** Sampling event (-e); default: perf's (cycles, or cpu-clock where there is no PMU). */
+    event: z.string().regex(/^[A-Za-z0-9_.:/=,-]+$/).optional(),
+  })
+  .strict();
+
+export type PerfRecordOptions = z.infer<typeof perfRecordOptionsSchema>;
+
+export function perfRecordArgs(opts: PerfRecordOptions, dataFile: string): string[] {
+  const args = ['-a', '--call-graph', opts.callGraph, '-F', String(opts.frequency), '-o', dataFile];
+  if (opts.event !== undefined) args.push('-e', opts.event);
+  return args;
+}
+
+/** Streams `perf script -i DATA` into the folder; the text is never held whole in memory. */
+export async function foldPerfData(dataFile: string, signal: AbortSignal): Promise<FoldResult & { stderr: string }> {
+  const child = execa('perf', ['script', '-i', dataFile], { stdin: 'ignore', buffer: false, reject: false });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString('utf8');
+  });
+  const onAbort = (): void => {
+    if (child.pid !== undefined) signalAll(processTree(child.pid), 'SIGKILL');
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const folder = new PerfScriptFolder();
+    if (!child.stdout) throw new Error('perf script: no stdout');
+    await eachLine(child.stdout, (line) => folder.push(line));
+    const r = await child;
+    signal.throwIfAborted();
+    if (r.exitCode !== 0) throw new Error(`perf script -i ${dataFile} failed (exit ${r.exitCode ?? r.signal}): ${stderr.trim().split('\n').pop() ?? r.message}`);
+    return { ...folder.finish(), stderr };
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+export const perfRecordProfiler: Profiler = {
+  kind: 'perf-record',
+  async preflight(options) {
+    parseProfilerOptions('perf-record', perfRecordOptionsSchema, options);
+    await assertToolInstalled('perf', ['version'], 'linux-perf');
+  },
+  async start(ctx: ProfilerContext): Promise<ActiveProfiler> {
+    const opts = parseProfilerOptions('perf-record', perfRecordOptionsSchema, ctx.options);
+    const dataFile = path.join(ctx.rawDir, PERF_DATA_FILE);
+    const perf = await startControlledPerf('record', perfRecordArgs(opts, dataFile), { signal: ctx.signal });
+    return {
+      async stop({ workloadOk }): Promise<Measurement[]> {
+        const exit = await perf.stop();
+        await writeFile(path.join(ctx.rawDir, PERF_RECORD_STDERR_FILE), exit.stderr);
+        if (!workloadOk) return [];
+        if (!perfExitedCleanly(exit)) {
+          throw new Error(`perf record failed (exit ${exit.exitCode ?? exit.signal}): ${exit.stderr.trim().split('\n').pop() ?? ''}`);
+        }
+        const folded = await foldPerfData(dataFile, ctx.signal);
+        if (folded.unrecognized > 0) ctx.log(`perf-record: ${folded.unrecognized} perf script lines not understood`);
+        await writeFileAtomic(path.join(ctx.rawDir, STACKS_FOLDED_FILE), serializeFolded(folded.stacks));
+        await writeFileAtomic(path.join(ctx.rawDir, FLAMEGRAPH_FILE), flameGraphSvg(folded.stacks, { title: `perf record -a (${folded.samples} samples)` }));
+        return [{ metric: 'perf.samples', value: folded.samples, unit: 'count', better: 'lower' }];
+      },
+    };
+  },
+};

@@ -1,0 +1,74 @@
+// `perf stat` attached to a profile pass: system-wide counters over the workload's run, written by
+// perf to RAWDIR/perf-stat.csv and parsed with collectors/perf/stat-parse.ts. A counter the
+// machine cannot count (hardware events under emulation) comes out as null, never 0.
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import type { ActiveProfiler, Profiler, ProfilerContext } from '../profiler.js';
+import type { Measurement } from '../types.js';
+import { assertToolInstalled } from '../tool-check.js';
+import { parsePerfStat } from '../perf/stat-parse.js';
+import { perfStatMeasurements } from '../perf/stat-measurements.js';
+import { perfExitedCleanly, startControlledPerf } from './perf-control.js';
+import { parseProfilerOptions } from './options.js';
+
+export const PERF_STAT_FILE = 'perf-stat.csv';
+export const PERF_STAT_STDERR_FILE = 'perf-stat-stderr.txt';
+
+export const defaultPerfStatEvents = [
+  'task-clock',
+  'context-switches',
+  'cpu-migrations',
+  'page-faults',
+  'cycles',
+  'instructions',
+  'cache-misses',
+  'dTLB-load-misses',
+  'iTLB-load-misses',
+] as const;
+
+const eventName = z.string().regex(/^[A-Za-z0-9_.:/=,-]+$/, 'a perf event name (no spaces)');
+
+export const perfStatOptionsSchema = z
+  .object({
+    /** Events for -e; a list or a comma-separated string. */
+    events: z.union([z.array(eventName).nonempty(), eventName]).optional(),
+  })
+  .strict();
+
+export type PerfStatOptions = z.infer<typeof perfStatOptionsSchema>;
+
+export function perfStatEvents(opts: PerfStatOptions): string[] {
+  if (opts.events === undefined) return [...defaultPerfStatEvents];
+  return Array.isArray(opts.events) ? opts.events : [opts.events];
+}
+
+/** Arguments after `perf stat` (the control arguments are added by startControlledPerf). */
+export function perfStatArgs(opts: PerfStatOptions, outputFile: string): string[] {
+  return ['-a', '-x,', '-e', perfStatEvents(opts).join(','), '-o', outputFile];
+}
+
+export const perfStatProfiler: Profiler = {
+  kind: 'perf-stat',
+  async preflight(options) {
+    parseProfilerOptions('perf-stat', perfStatOptionsSchema, options);
+    await assertToolInstalled('perf', ['version'], 'linux-perf');
+  },
+  async start(ctx: ProfilerContext): Promise<ActiveProfiler> {
+    const opts = parseProfilerOptions('perf-stat', perfStatOptionsSchema, ctx.options);
+    const output = path.join(ctx.rawDir, PERF_STAT_FILE);
+    const perf = await startControlledPerf('stat', perfStatArgs(opts, output), { signal: ctx.signal });
+    return {
+      async stop({ ios, workloadOk }): Promise<Measurement[]> {
+        const exit = await perf.stop();
+        await writeFile(path.join(ctx.rawDir, PERF_STAT_STDERR_FILE), exit.stderr);
+        if (!workloadOk) return [];
+        if (!perfExitedCleanly(exit)) {
+          throw new Error(`perf stat failed (exit ${exit.exitCode ?? exit.signal}): ${exit.stderr.trim().split('\n').pop() ?? ''}`);
+        }
+        const text = await readFile(output, 'utf8');
+        return perfStatMeasurements(parsePerfStat(text), { ios });
+      },
+    };
+  },
+};

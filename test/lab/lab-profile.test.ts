@@ -1,0 +1,111 @@
+// The per-I/O call counts of DESIGN §2, proven in the QEMU lab: configs/lab-profile.yaml runs
+// inside a 6.12 and a 7.x guest (strict IOMMU) with perf stat and ftrace profile passes, and the
+// two bundles must show the two mapping paths: dma_iova_try_alloc / link / sync through the block
+// layer iterator on 7.x, dma_map_sgtable → iommu_dma_map_sg and no dma_iova_* at all on 6.12.
+// Needs root, QEMU and the lab image (dmabench lab image); boots two guests (a few minutes).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { repoRoot } from '../helpers/paths.js';
+import { runCli } from '../helpers/cli.js';
+import { readBundle } from '../../core/bundle/read.js';
+import type { LoadedBundle } from '../../core/bundle/schema.js';
+
+const isRoot = process.getuid?.() === 0;
+
+/** Every compiled source the guest runs must be at least as new as its .ts (the guest runs dist/). */
+async function staleDistFiles(): Promise<string[]> {
+  const stale: string[] = [];
+  for (const top of ['cli', 'core', 'collectors', 'reports', 'scripts']) {
+    const walk = async (dir: string): Promise<void> => {
+      for (const entry of await readdir(path.join(repoRoot, dir), { withFileTypes: true })) {
+        const rel = path.join(dir, entry.name);
+        if (entry.isDirectory()) await walk(rel);
+        else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) {
+          const js = path.join(repoRoot, 'dist', rel.replace(/\.ts$/, '.js'));
+          if (!existsSync(js) || (await stat(js)).mtimeMs < (await stat(path.join(repoRoot, rel))).mtimeMs) stale.push(rel);
+        }
+      }
+    };
+    await walk(top);
+  }
+  return stale;
+}
+
+function value(b: LoadedBundle, cellPrefix: string, pass: string, metric: string): number | null | undefined {
+  const s = b.samples.find((x) => x.cell.startsWith(cellPrefix) && x.pass === pass && x.metric === metric);
+  return s?.value;
+}
+
+const CELL = 'nvme-randread-64k:';
+const GRAPH_CELL = 'nvme-randread-64k-graph:';
+
+test('lab: per-I/O DMA call counts on 7.x (dma_iova_*) and 6.12 (dma_map_sgtable)', { skip: !isRoot && 'needs root', timeout: 40 * 60_000 }, async () => {
+  // The guest runs dist/: build it (other files of the tree may have type errors mid-edit; tsc
+  // still emits, and the freshness check below is what matters).
+  const build = await execa('npm', ['run', 'build'], { cwd: repoRoot, reject: false });
+  const stale = await staleDistFiles();
+  assert.deepEqual(stale, [], `dist is stale after npm run build (exit ${build.exitCode}): ${String(build.stdout).slice(-2000)}`);
+
+  const out = await mkdtemp(path.join(tmpdir(), 'dmabench-lab-profile-'));
+  const run = await runCli(['lab', 'run', 'configs/lab-profile.yaml', '--kernels', '6.12,7', '--iommu', 'strict', '--out', out, '--format', 'text'], {
+    timeout: 35 * 60_000,
+  });
+  process.stdout.write(`# lab run output (${out}):\n${String(run.stdout)}\n`);
+  assert.equal(run.exitCode, 0, `lab run failed: ${String(run.stderr).slice(-4000)}`);
+
+  const dirs = (await readdir(out, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => path.join(out, d.name));
+  const bundles = await Promise.all(dirs.map((d) => readBundle(d)));
+  const k7 = bundles.find((b) => b.manifest.system?.kernel.release.startsWith('7.'));
+  const k612 = bundles.find((b) => b.manifest.system?.kernel.release.startsWith('6.12'));
+  assert.ok(k7 && k612, `bundles for 7.x and 6.12 in ${out}`);
+  for (const b of [k7, k612]) {
+    assert.equal(b.manifest.status, 'complete', `${b.dir}: ${JSON.stringify(b.manifest.errors)}`);
+    assert.match(b.manifest.system?.kernel.cmdline ?? '', /iommu\.strict=1/);
+  }
+
+  const P = 'profile:ftrace';
+  // 7.x: the link API through the block layer iterator.
+  const v7 = (m: string): number => value(k7, CELL, P, m) ?? NaN;
+  for (const fn of ['dma_iova_try_alloc', 'dma_iova_link', 'dma_iova_sync', 'blk_rq_dma_map_iter_start']) {
+    assert.ok(v7(`${fn}.calls_per_io`) > 0, `7.x ${fn}.calls_per_io = ${v7(`${fn}.calls_per_io`)}`);
+  }
+  // One IOVA allocation and one sync per iterated (multi-segment) request, several links each.
+  assert.ok(v7('dma_iova_try_alloc.calls_per_io') <= 1.01, `at most one try_alloc per I/O: ${v7('dma_iova_try_alloc.calls_per_io')}`);
+  assert.ok(Math.abs(v7('dma_iova_try_alloc.calls') / v7('blk_rq_dma_map_iter_start.calls') - 1) < 0.02, 'try_alloc ≈ 1 per iterated request');
+  assert.equal(v7('dma_iova_sync.calls'), v7('dma_iova_try_alloc.calls'), 'one sync per IOVA allocation');
+  assert.ok(v7('dma_iova_link.calls') >= 2 * v7('dma_iova_try_alloc.calls'), 'multi-segment: at least two links per allocation');
+
+  // 6.12: the scatterlist path, and no trace of the link API.
+  const v612 = (m: string): number => value(k612, CELL, P, m) ?? NaN;
+  for (const fn of ['dma_map_sgtable', 'iommu_dma_map_sg']) {
+    assert.ok(v612(`${fn}.calls_per_io`) > 0, `6.12 ${fn}.calls_per_io = ${v612(`${fn}.calls_per_io`)}`);
+  }
+  const iova612 = k612.samples.filter((s) => s.metric.startsWith('dma_iova_'));
+  assert.deepEqual(iova612.map((s) => s.metric), [], '6.12 has no dma_iova_* at all');
+
+  // Both: the IOMMU maps the whole 64 KiB of every read, nothing was lost, and the graph pass timed the mappers.
+  for (const [name, b] of [['7.x', k7], ['6.12', k612]] as const) {
+    const bytes = value(b, CELL, P, 'iommu.map.bytes_per_io') ?? NaN;
+    assert.ok(Math.abs(bytes / 65536 - 1) < 0.05, `${name}: iommu map bytes per I/O ${bytes}`);
+    assert.equal(value(b, CELL, P, 'ftrace.lost_events'), 0, `${name}: lost events`);
+    assert.equal(value(b, GRAPH_CELL, P, 'ftrace.lost_events'), 0, `${name}: lost events (graph)`);
+    const taskClock = value(b, CELL, 'profile:perf-stat', 'perf.task-clock');
+    assert.ok(taskClock !== undefined && taskClock !== null && taskClock > 0, `${name}: perf stat task-clock`);
+    assert.equal(value(b, CELL, 'profile:perf-stat', 'perf.cycles'), null, `${name}: cycles not supported under TCG: null, not 0`);
+  }
+  assert.ok((value(k7, GRAPH_CELL, P, 'dma_iova_link.duration.mean') ?? 0) > 0);
+  assert.ok((value(k612, GRAPH_CELL, P, 'iommu_dma_map_sg.duration.mean') ?? 0) > 0);
+
+  // compare lines the two kernels' call counts up side by side.
+  const cmp = await runCli(['compare', k612.dir, k7.dir, '--pass', P, '--format', 'text']);
+  assert.equal(cmp.exitCode, 0, String(cmp.stderr));
+  process.stdout.write(`# dmabench compare --pass ${P}:\n${String(cmp.stdout)}\n`);
+  for (const m of ['dma_iova_try_alloc.calls_per_io', 'dma_iova_link.calls_per_io', 'dma_map_sgtable.calls_per_io', 'iommu_dma_map_sg.calls_per_io', 'iommu.map.calls_per_io']) {
+    assert.match(String(cmp.stdout), new RegExp(m.replace(/\./g, '\\.')), m);
+  }
+});

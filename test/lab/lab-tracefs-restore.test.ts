@@ -1,0 +1,44 @@
+// SIGINT to `dmabench run` in the middle of an ftrace function pass, in a real 7.x guest (where
+// the function tracer works): tracefs must read exactly as before the run, and no fio is left.
+// The guest side is tracefs-restore-guest.ts (run from dist/: `npm run build` first, which
+// lab-profile.test.ts checks). Needs root and the lab image; boots one guest.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { repoRoot } from '../helpers/paths.js';
+import { ensureLabImage, installDmabenchIntoImage } from '../../scripts/lab/image.js';
+import { bootGuest } from '../../scripts/lab/boot.js';
+
+const isRoot = process.getuid?.() === 0;
+
+test('lab: SIGINT during an ftrace pass leaves tracefs as found', { skip: !isRoot && 'needs root', timeout: 15 * 60_000 }, async () => {
+  const image = await ensureLabImage({ log: () => undefined });
+  await installDmabenchIntoImage(image, repoRoot);
+  const dir = await mkdtemp(path.join(tmpdir(), 'dmabench-lab-restore-'));
+  const lines: string[] = [];
+  const boot = await bootGuest({
+    image,
+    kernel: '7',
+    iommu: 'strict',
+    command: ['node', '/opt/dmabench/dist/test/lab/tracefs-restore-guest.js'],
+    timeoutSec: 600,
+    consoleLog: path.join(dir, 'console.log'),
+    onConsoleLine: (l) => lines.push(l),
+  });
+  const reportLine = lines.find((l) => l.includes('TRACEFS-RESTORE '));
+  assert.ok(reportLine, `no report from the guest; console: ${path.join(dir, 'console.log')}`);
+  const report = JSON.parse(reportLine.slice(reportLine.indexOf('TRACEFS-RESTORE ') + 16)) as {
+    sawTracePass: boolean;
+    changedDuringPass: string[];
+    notRestored: string[];
+    fioLeft: string;
+  };
+  process.stdout.write(`# guest: ${JSON.stringify(report)}\n`);
+  assert.equal(report.sawTracePass, true, 'the SIGINT landed while the pass was tracing');
+  assert.ok(report.changedDuringPass.includes('current_tracer'), 'the pass had changed tracefs');
+  assert.deepEqual(report.notRestored, []);
+  assert.equal(report.fioLeft, '', 'no fio left running');
+  assert.equal(boot.exitCode, 0);
+});

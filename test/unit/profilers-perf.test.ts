@@ -1,0 +1,140 @@
+// perf stat and perf record attached around a workload, for real on this machine (root, perf
+// installed): the counters perf wrote come back as Measurements (absent ones null), per-I/O
+// figures divide by the I/Os given, perf record leaves folded stacks and a flame graph, and an
+// abort leaves no perf process behind.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { perfStatProfiler, PERF_STAT_FILE, perfStatArgs } from '../../collectors/profilers/perf-stat.js';
+import { perfRecordProfiler, STACKS_FOLDED_FILE, FLAMEGRAPH_FILE } from '../../collectors/profilers/perf-record.js';
+import { profilerFor } from '../../collectors/profilers.js';
+import { ProfilerOptionsError } from '../../collectors/profilers/options.js';
+import { parseFolded, total } from '../../collectors/perf/folded.js';
+import { processTree } from '../../core/proc/tree.js';
+
+const isRoot = process.getuid?.() === 0;
+const hasPerf = (await execa('perf', ['version'], { reject: false })).exitCode === 0;
+const skip = (!isRoot && 'needs root') || (!hasPerf && 'needs perf');
+
+const READS = 256;
+async function ddWorkload(dir: string): Promise<number> {
+  const file = path.join(dir, 'data');
+  fs.writeFileSync(file, Buffer.alloc(READS * 64 * 1024, 7));
+  await execa('dd', [`if=${file}`, 'of=/dev/null', 'bs=64k', 'status=none']);
+  return READS;
+}
+
+function perfChildren(): number[] {
+  return processTree(process.pid).filter((pid) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'perf';
+    } catch {
+      return false;
+    }
+  });
+}
+
+test('registry: every profiler kind of the campaign schema has an implementation', () => {
+  for (const kind of ['perf-stat', 'perf-record', 'ftrace'] as const) assert.equal(profilerFor(kind).kind, kind);
+});
+
+test('perf-stat options: unknown keys and bad event names are refused before anything runs', async () => {
+  await assert.rejects(perfStatProfiler.preflight({ event: 'cycles' }), ProfilerOptionsError);
+  await assert.rejects(perfStatProfiler.preflight({ events: ['cycles; rm -rf /'] }), ProfilerOptionsError);
+  assert.deepEqual(perfStatArgs({ events: ['task-clock', 'cycles'] }, '/x.csv'), ['-a', '-x,', '-e', 'task-clock,cycles', '-o', '/x.csv']);
+});
+
+test('perf-stat around dd: counts from perf-stat.csv, null for unsupported, per-I/O from ios', { skip }, async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'dmabench-perfstat-'));
+  try {
+    const controller = new AbortController();
+    const active = await perfStatProfiler.start({ options: {}, rawDir: dir, signal: controller.signal, log: () => undefined });
+    const ios = await ddWorkload(dir);
+    const ms = await active.stop({ ios, workloadOk: true });
+    assert.deepEqual(perfChildren(), [], 'perf has exited');
+
+    const csv = await readFile(path.join(dir, PERF_STAT_FILE), 'utf8');
+    const byName = new Map(ms.map((m) => [m.metric, m]));
+    // Recompute from perf's own file: value column of each event line.
+    for (const line of csv.split('\n').filter((l) => /^[^#].*,/.test(l))) {
+      const [value, , event] = line.split(',');
+      const m = byName.get(`perf.${event}`);
+      assert.ok(m, `measurement for ${event}`);
+      if (value!.startsWith('<not')) assert.equal(m.value, null, `${event} is ${value}, not 0`);
+      else assert.equal(m.value, Number(value));
+    }
+    const taskClock = byName.get('perf.task-clock');
+    assert.ok(taskClock && taskClock.value !== null && taskClock.value > 0);
+    // task-clock is in msec: per I/O in ns.
+    assert.equal(byName.get('perf.task-clock_per_io')?.unit, 'ns/IO');
+    assert.ok(Math.abs(byName.get('perf.task-clock_per_io')!.value! - (taskClock.value * 1e6) / ios) < 1e-6);
+    for (const event of ['context-switches', 'cpu-migrations', 'page-faults', 'cycles', 'instructions', 'cache-misses', 'dTLB-load-misses', 'iTLB-load-misses']) {
+      assert.ok(byName.has(`perf.${event}`), `default event ${event} measured`);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('perf-stat counts only the enabled window, not perf start-up', { skip }, async () => {
+  // perf is started disabled and enabled just before the workload: a 0-I/O window right after
+  // start must count far less task-clock than perf's own start-up would add.
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'dmabench-perfstat-'));
+  try {
+    const active = await perfStatProfiler.start({ options: { events: 'task-clock' }, rawDir: dir, signal: new AbortController().signal, log: () => undefined });
+    const t0 = performance.now();
+    const ms = await active.stop({ workloadOk: true });
+    const windowMs = performance.now() - t0;
+    const tc = ms.find((m) => m.metric === 'perf.task-clock');
+    assert.ok(tc && tc.value !== null);
+    // task-clock over all CPUs cannot exceed window × CPUs (plus a little slack).
+    assert.ok(tc.value <= windowMs * os.availableParallelism() + 5, `task-clock ${tc.value} ms in a ${windowMs.toFixed(1)} ms window`);
+    assert.equal(ms.some((m) => m.metric.endsWith('_per_io')), false, 'no per-I/O figures without ios');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('perf-stat abort kills perf', { skip }, async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'dmabench-perfstat-'));
+  try {
+    const controller = new AbortController();
+    const active = await perfStatProfiler.start({ options: { events: ['task-clock'] }, rawDir: dir, signal: controller.signal, log: () => undefined });
+    assert.equal(perfChildren().length, 1);
+    controller.abort(new Error('test abort'));
+    const ms = await active.stop({ workloadOk: false });
+    assert.deepEqual(ms, []);
+    assert.deepEqual(perfChildren(), []);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('perf-record around a busy dd: samples, folded stacks and a flame graph', { skip }, async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'dmabench-perfrec-'));
+  try {
+    const active = await perfRecordProfiler.start({ options: { frequency: 499 }, rawDir: dir, signal: new AbortController().signal, log: () => undefined });
+    await execa('dd', ['if=/dev/zero', 'of=/dev/null', 'bs=64k', 'count=40000', 'status=none']);
+    const ms = await active.stop({ workloadOk: true });
+    assert.deepEqual(perfChildren(), []);
+    const samples = ms.find((m) => m.metric === 'perf.samples');
+    assert.ok(samples && samples.value !== null && samples.value > 0);
+    const folded = await parseFolded(fs.createReadStream(path.join(dir, STACKS_FOLDED_FILE)));
+    assert.equal(total(folded), samples.value, 'every sample is in the folded file');
+    assert.ok([...folded.keys()].some((k) => k.startsWith('dd;')), 'dd was sampled');
+    // perf's own summary line names the sample count it wrote.
+    const stderr = await readFile(path.join(dir, 'perf-record-stderr.txt'), 'utf8');
+    const m = /\((\d+) samples\)/.exec(stderr);
+    assert.ok(m, stderr);
+    assert.equal(samples.value, Number(m[1]));
+    const svg = await readFile(path.join(dir, FLAMEGRAPH_FILE), 'utf8');
+    assert.match(svg, /^<\?xml/);
+    assert.match(svg, />dd</);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,88 @@
+// Profilers attached to a real `dmabench run` on this machine (root): fio psync reads on a temp
+// file with perf stat, perf record and an ftrace events pass (one pread64 per I/O), two runs,
+// then `compare --pass profile:ftrace` and a differential flame graph between the two bundles.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { runCli } from '../helpers/cli.js';
+import { readBundle } from '../../core/bundle/read.js';
+import { diffFlameGraph } from '../../reports/flamegraph/diff-bundles.js';
+
+const isRoot = process.getuid?.() === 0;
+const hasPerf = (await execa('perf', ['version'], { reject: false })).exitCode === 0;
+const skip = (!isRoot && 'needs root') || (!hasPerf && 'needs perf');
+
+const campaign = `name: profiled
+repetitions: 1
+warmup: 0
+workloads:
+  - name: rr
+    tool: fio
+    target: { kind: file, size: 16M }
+    matrix:
+      rw: randread
+      bs: 4k
+      iodepth: 1
+      ioengine: psync
+      runtime: 1
+    profilers:
+      - kind: perf-stat
+      - kind: perf-record
+        options: { frequency: 199 }
+      - kind: ftrace
+        options: { tracer: events, iommuEvents: false, events: [syscalls:sys_enter_pread64], bufferSizeKb: 8192 }
+`;
+
+test('run with perf-stat, perf-record and ftrace passes; compare --pass profile:ftrace; diff flame graph', { skip, timeout: 240_000 }, async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'dmabench-profiled-'));
+  try {
+    const file = path.join(dir, 'c.yaml');
+    await writeFile(file, campaign);
+    const bundles = [path.join(dir, 'a'), path.join(dir, 'b')];
+    for (const [i, out] of bundles.entries()) {
+      const r = await runCli(['run', file, '--label', `run-${i}`, '--out', out]);
+      assert.equal(r.exitCode, 0, String(r.stderr));
+    }
+    const a = await readBundle(bundles[0]!);
+    assert.equal(a.manifest.status, 'complete');
+    const cell = a.manifest.cells[0]!.cell;
+    const passes = new Set(a.samples.map((s) => s.pass));
+    assert.deepEqual([...passes].sort(), ['profile:ftrace', 'profile:perf-record', 'profile:perf-stat', 'timed']);
+
+    // The workload's own numbers are recorded in each profile pass too (overhead = timed vs profile).
+    for (const pass of ['profile:ftrace', 'profile:perf-stat']) {
+      assert.ok(a.samples.some((s) => s.pass === pass && s.tool === 'fio' && s.metric === 'read.iops'), pass);
+    }
+    // One pread64 per psync I/O (other processes' preads can only add).
+    const fioIos = JSON.parse(await readFile(path.join(bundles[0]!, 'raw', (await readdir(path.join(bundles[0]!, 'raw')))[0]!, 'profile-ftrace-0', 'fio-output.json'), 'utf8')) as { jobs: { read: { total_ios: number } }[] };
+    const ios = fioIos.jobs[0]!.read.total_ios;
+    const pread = a.samples.find((s) => s.pass === 'profile:ftrace' && s.metric === 'events.sys_pread64.per_io');
+    assert.ok(pread && pread.value !== null, 'pread64 per I/O measured');
+    assert.equal(pread.tool, 'ftrace');
+    assert.ok(pread.value >= 1 && pread.value < 1.5, `pread64 per I/O ${pread.value} (fio did ${ios} I/Os)`);
+
+    const tc = a.samples.find((s) => s.pass === 'profile:perf-stat' && s.metric === 'perf.task-clock_per_io');
+    assert.ok(tc && tc.value !== null && tc.value > 0);
+    const samples = a.samples.find((s) => s.pass === 'profile:perf-record' && s.metric === 'perf.samples');
+    assert.ok(samples && samples.value !== null && samples.value > 0);
+
+    const cmp = await runCli(['compare', ...bundles, '--pass', 'profile:ftrace', '--format', 'text']);
+    assert.equal(cmp.exitCode, 0, String(cmp.stderr));
+    assert.match(String(cmp.stdout), /events\.sys_pread64\.per_io/);
+
+    const svg = path.join(dir, 'diff.svg');
+    const d = await diffFlameGraph(bundles[0]!, bundles[1]!, cell, svg, { writePairs: true });
+    assert.equal(d.samplesA, samples.value);
+    const b = await readBundle(bundles[1]!);
+    assert.equal(d.samplesB, b.samples.find((s) => s.pass === 'profile:perf-record' && s.metric === 'perf.samples')?.value);
+    assert.match(await readFile(svg, 'utf8'), /^<\?xml[\s\S]*<svg[\s\S]*<\/svg>\s*$/);
+    assert.ok(d.pairsFile && existsSync(d.pairsFile));
+    await assert.rejects(diffFlameGraph(bundles[0]!, bundles[1]!, 'no-such-cell', svg), /no cell no-such-cell/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
