@@ -44,6 +44,8 @@ export interface Manifest {
   /** Why the run stopped early, when it did (signal name, error). */
   interruptedBy?: string;
   errors: { cell: string; rep: number; pass: string; message: string }[];
+  /** Set by `dmabench lab run` on the host: how the emulated machine was configured. */
+  lab?: { kernel: string; iommu: string; cachingMode: boolean; imageKey: string; qemu: string };
 }
 
 export interface LoadedBundle {

@@ -175,8 +175,13 @@ export function smallestTwoSidedP(n1: number, n2: number): number {
   return Math.min(1, 2 / ways);
 }
 
-function byKey(a: { workload: string; cell: string; metric: string }, b: typeof a): number {
-  return a.workload.localeCompare(b.workload) || a.cell.localeCompare(b.cell) || a.metric.localeCompare(b.metric);
+type Keyed = { workload: string; cell: string; metric: string };
+
+/** Rows follow the base campaign's cell order (4k before 64k before 256k, as planned), then metric name. */
+function byPlanOrder(cells: readonly { cell: string }[] | undefined): (a: Keyed, b: Keyed) => number {
+  const order = new Map((cells ?? []).map((c, i) => [c.cell, i]));
+  const rank = (k: Keyed): number => order.get(k.cell) ?? Number.MAX_SAFE_INTEGER;
+  return (a, b) => rank(a) - rank(b) || a.workload.localeCompare(b.workload) || a.cell.localeCompare(b.cell) || a.metric.localeCompare(b.metric);
 }
 
 export function compareBundles(bundles: readonly LoadedBundle[], opts: Partial<ComparisonOptions> = {}): Comparison {
@@ -203,6 +208,7 @@ export function compareBundles(bundles: readonly LoadedBundle[], opts: Partial<C
     });
     rows.push({ workload: base.workload, cell: base.cell, metric: base.metric, unit: base.unit, better: base.better, tool: base.tool, base: baseStats, candidates, notes });
   }
+  const byKey = byPlanOrder(bundles[0]!.manifest.cells);
   rows.sort(byKey);
 
   const unmatched: UnmatchedKey[] = [];

@@ -7,6 +7,11 @@ import { buildPlan } from '../../core/campaign/plan.js';
 import { packageRoot } from '../../core/version.js';
 import { ensureLabImage, installDmabenchIntoImage, type LabImage, type LabKernel } from './image.js';
 import { bootGuest, type BootOptions } from './boot.js';
+import { execa } from 'execa';
+import { readManifest } from '../../core/bundle/read.js';
+import { writeFileAtomic } from '../../core/bundle/atomic.js';
+import { MANIFEST_FILE } from '../../core/bundle/layout.js';
+import type { Manifest } from '../../core/bundle/schema.js';
 import { prebuildDmabenchModules } from './module.js';
 
 export type IommuMode = BootOptions['iommu'];
@@ -37,6 +42,18 @@ function guestTimeoutSec(estimateSec: number): number {
   return Math.round(estimateSec * 4 + 240);
 }
 
+async function qemuVersion(): Promise<string> {
+  const r = await execa('qemu-system-x86_64', ['--version'], { reject: false });
+  return String(r.stdout).split('\n')[0] ?? 'unknown';
+}
+
+/** Adds the emulated machine's configuration to a bundle's manifest (the guest cannot know it). */
+async function recordLabSetup(bundleDir: string, lab: NonNullable<Manifest['lab']>): Promise<void> {
+  const manifest = await readManifest(bundleDir);
+  manifest.lab = lab;
+  await writeFileAtomic(path.join(bundleDir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
+}
+
 export async function runCampaignInLab(opts: LabRunOptions): Promise<LabRunResult> {
   const { campaign } = await loadCampaign(opts.campaignFile);
   const plan = buildPlan(campaign);
@@ -58,7 +75,8 @@ export async function runCampaignInLab(opts: LabRunOptions): Promise<LabRunResul
     for (const spec of opts.kernels) {
       const known = kernelOf(image, spec);
       const release = known?.release ?? path.basename(spec);
-      const label = `${release} iommu=${opts.iommu}`;
+      // caching-mode changes what every IOTLB sync costs: the label says which one made a number.
+      const label = `${release} iommu=${opts.iommu} cm=${opts.cachingMode ? 'on' : 'off'}`;
       const name = `${release}-${opts.iommu}`.replace(/[^A-Za-z0-9._-]/g, '_');
       const guestBundle = `${guestRunDir}/${name}`;
       opts.log(`lab: ${campaign.name} on ${release} (iommu ${opts.iommu}, caching-mode ${opts.cachingMode ? 'on' : 'off'}), ~${Math.round(plan.estimateSec)} s of workload`);
@@ -81,6 +99,7 @@ export async function runCampaignInLab(opts: LabRunOptions): Promise<LabRunResul
       await fs.cp(path.join(image.rootfs, guestBundle), hostBundle, { recursive: true }).catch((err: unknown) => {
         throw new Error(`the guest on ${release} left no bundle (exit code ${boot.exitCode}; console: ${boot.consoleLog}): ${String(err)}`);
       });
+      await recordLabSetup(hostBundle, { kernel: release, iommu: opts.iommu, cachingMode: opts.cachingMode, imageKey: image.key, qemu: await qemuVersion() });
       opts.log(`lab: ${release} done in ${((Date.now() - started) / 1000).toFixed(0)} s, exit code ${boot.exitCode}, bundle ${hostBundle}`);
       bundles.push({ kernel: spec, release, dir: hostBundle, exitCode: boot.exitCode });
     }

@@ -26,9 +26,11 @@ test('lab run: a fio cell on 6.12 and 7 gives a bundle each, with samples and th
       assert.equal(bundle.manifest.status, 'complete');
       const release = bundle.manifest.system?.kernel.release ?? '';
       releases.push(release);
-      assert.match(bundle.manifest.label, new RegExp(`^${release.replace(/[+.]/g, '\\$&')} iommu=strict$`));
+      assert.match(bundle.manifest.label, new RegExp(`^${release.replace(/[+.]/g, '\\$&')} iommu=strict cm=on$`));
       // The guest's own state: the NVMe sits in an IOMMU group of type DMA (strict).
       assert.equal(bundle.manifest.system?.iommu.mode, 'strict');
+      assert.equal(bundle.manifest.lab?.cachingMode, true);
+      assert.match(bundle.manifest.lab?.qemu ?? '', /QEMU emulator version/);
       assert.ok(bundle.manifest.system?.iommu.groups.some((g) => g.type === 'DMA'), 'an IOMMU group of type DMA');
       const iops = bundle.samples.filter((s) => s.metric === 'read.iops' && s.pass === 'timed');
       assert.equal(iops.length, 2);
