@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(fio util-linux e2fsprogs procps linux-perf trace-cmd kmod)
+# fio, perf, trace-cmd and perftest are measured or probed by the tests; util-linux, mount, fdisk
+# and e2fsprogs make the loop devices of the device-safety tests.
+packages=(fio util-linux mount fdisk e2fsprogs procps kmod linux-perf trace-cmd perftest)
 if [[ "${1:-}" == "--lab" ]]; then
   packages+=(qemu-system-x86 qemu-system-common debootstrap)
 fi
