@@ -28,7 +28,7 @@ export interface Sample extends Measurement {
   /** 0-based repetition index within the cell. */
   rep: number;
   pass: PassKind;
-  /** Tool that produced the number: `fio`, `perf-stat`, `ftrace`, `ib_write_bw`, `dma_bench`. */
+  /** Tool (workload tool or profiler kind) that produced the number: `fio`, `microbench`, `ib_write_bw`, `perf-stat`, `ftrace`. */
   tool: string;
 }
 

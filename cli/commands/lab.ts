@@ -140,6 +140,8 @@ export function registerLab(program: Command): void {
           cachingMode: defaultCachingMode(opts.iommu, opts.cachingMode),
           cpus: opts.cpus,
           memMiB: opts.mem,
+          // The spare edu device the microbench borrows, as in lab run.
+          extraDevices: ['edu'],
           command: cmd,
           timeoutSec: opts.timeout,
           consoleLog: opts.consoleLog,

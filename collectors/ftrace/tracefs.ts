@@ -266,9 +266,10 @@ export class TracefsPass {
     if (cfg.graphFunctions !== undefined) {
       this.setup.missingGraphFunctions.push(...this.writeFunctions('set_graph_function', cfg.graphFunctions, available));
     }
-    for (const [name, on] of Object.entries(cfg.options ?? {})) writeFile(root, `options/${name}`, on ? '1' : '0');
     // Changing the tracer clears the buffer; the previous content is not ours, so it is dropped.
     writeFile(root, 'current_tracer', cfg.tracer ?? 'nop');
+    // Tracer options after the tracer: some kernels list a tracer's options only while it is current.
+    for (const [name, on] of Object.entries(cfg.options ?? {})) writeFile(root, `options/${name}`, on ? '1' : '0');
     this.setup.missingEvents.push(...writeList(root, 'set_event', cfg.events ?? []));
   }
 

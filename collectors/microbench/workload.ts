@@ -142,8 +142,9 @@ export function createMicrobenchWorkload(env: MicrobenchEnvironment = defaultMic
     estimateSeconds(_workload: Workload, params: CellParams): number {
       const p = parse(params);
       // A loose upper bound for a loaded box (µs per iteration grows with the segments); the
-      // module's own start-up and the write/read round trip add about half a second.
-      return 0.5 + ((p.iters + p.warmup) * (5 + 2 * p.segs)) / 1e6;
+      // module's own start-up and the write/read round trip add about half a second. Whole
+      // seconds: the runner turns the estimate into an integer timeout in ms.
+      return Math.ceil(0.5 + ((p.iters + p.warmup) * (5 + 2 * p.segs)) / 1e6);
     },
 
     async preflight(workload: Workload, cells: CellParams[]): Promise<void> {

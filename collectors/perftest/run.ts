@@ -19,6 +19,8 @@ import { setupSoftRoce, type SoftRoce } from './rxe.js';
 export const PERFTEST_FILES = {
   args: 'ib_write_bw-args.json',
   version: 'ib_write_bw-version.txt',
+  /** Milliseconds from the start of the run to each phase, to see where a slow run spent its time. */
+  timing: 'ib_write_bw-timing.json',
   serverStdout: 'server-stdout.txt',
   serverStderr: 'server-stderr.txt',
   clientStdout: 'client-stdout.txt',
@@ -100,12 +102,22 @@ export async function runIbWriteBw(p: PerftestParams, o: PerftestRunOptions): Pr
   let clientOut: ChildOutcome | undefined;
   const retries: string[] = [];
   const started = performance.now();
+  const timing: Record<string, number> = {};
+  const mark = (phase: string): void => {
+    timing[phase] = Math.round(performance.now() - started);
+  };
+  let toolStarted = started;
   try {
-    if (p.rxe) rxe = await setupSoftRoce(p.device ?? 'rxe0', { log: o.log, signal: o.signal });
+    if (p.rxe) {
+      rxe = await setupSoftRoce(p.device ?? 'rxe0', { log: o.log, signal: o.signal });
+      mark('rxe-ready');
+    }
+    toolStarted = performance.now();
 
     // The server's own deadline covers waiting for its client and the whole test.
     server = startChild(serverFile, serverArgv, { timeoutMs: listenTimeoutMs + runTimeoutMs, signal: o.signal, graceMs: grace });
     if (!remote) await waitUntilListening(server, p.port, listenTimeoutMs, o.signal);
+    mark('server-listening');
 
     const deadline = Date.now() + runTimeoutMs;
     const connectDeadline = Date.now() + listenTimeoutMs;
@@ -114,6 +126,7 @@ export async function runIbWriteBw(p: PerftestParams, o: PerftestRunOptions): Pr
       const left = deadline - Date.now();
       clientOut = await startChild(bin, clientArgs, { timeoutMs: Math.max(left, 1000), signal: o.signal, graceMs: grace }).done;
       o.signal.throwIfAborted();
+      mark('client-exited');
       const refused = clientOut.exitCode !== 0 && !clientOut.timedOut && CONNECT_REFUSED.test(clientOut.stderr);
       if (!refused || !server.running() || Date.now() + backoff > connectDeadline) break;
       retries.push(clientOut.stderr);
@@ -132,6 +145,7 @@ export async function runIbWriteBw(p: PerftestParams, o: PerftestRunOptions): Pr
       o.log(`ib_write_bw server still running ${Math.round((o.serverExitMs ?? 15_000) / 1000)} s after its client finished: killed it`);
       serverOut = await server.kill();
     }
+    mark('server-exited');
   } finally {
     if (server) serverOut = await (server.running() ? server.kill() : server.done).catch(() => serverOut);
     if (serverOut) {
@@ -143,9 +157,13 @@ export async function runIbWriteBw(p: PerftestParams, o: PerftestRunOptions): Pr
       await writeFile(raw(PERFTEST_FILES.clientStderr), clientOut.stderr);
     }
     if (retries.length > 0) await writeFile(raw(PERFTEST_FILES.clientRetries), retries.join('\n--- retry ---\n'));
-    if (rxe) await rxe.teardown().catch((err: unknown) => o.log(`rxe tear-down failed: ${String(err)}`));
+    if (rxe) {
+      await rxe.teardown().catch((err: unknown) => o.log(`rxe tear-down failed: ${String(err)}`));
+      mark('rxe-removed');
+    }
+    await writeFile(raw(PERFTEST_FILES.timing), JSON.stringify(timing, null, 2) + '\n');
   }
-  const toolMs = performance.now() - started;
+  const toolMs = (timing['server-exited'] ?? 0) - (toolStarted - started);
 
   try {
     const report = parsePerftestText(clientOut.stdout, raw(PERFTEST_FILES.clientStdout));

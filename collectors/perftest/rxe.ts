@@ -58,12 +58,15 @@ function rdmaNetdev(sys: string, device: string): string | undefined {
 
 export async function setupSoftRoce(device: string, opts: RxeOptions): Promise<SoftRoce> {
   const sys = opts.sysRoot ?? '/sys';
+  // Clean-up runs after an abort too, so it must not listen to the abort signal: only to its
+  // own per-command deadline.
+  const cleanupOpts: RxeOptions = { ...opts, signal: undefined };
   const removeOurs = async (): Promise<void> => {
     if (existsSync(`${sys}/class/infiniband/${device}`) && rdmaNetdev(sys, device) === RXE_VETH) {
-      await run('rdma', ['link', 'delete', device], opts);
+      await run('rdma', ['link', 'delete', device], cleanupOpts);
     }
     // Deleting one end of a veth pair deletes both.
-    if (existsSync(`${sys}/class/net/${RXE_VETH}`)) await run('ip', ['link', 'delete', RXE_VETH], opts);
+    if (existsSync(`${sys}/class/net/${RXE_VETH}`)) await run('ip', ['link', 'delete', RXE_VETH], cleanupOpts);
   };
 
   await removeOurs();

@@ -180,7 +180,7 @@ async function executePlan(plan: Plan, writer: BundleWriter, signal: AbortSignal
         await rm(partial, { recursive: true, force: true });
         await mkdir(partial, { recursive: true });
         const timeoutSec = cell.workload.timeout ?? cell.estimateSec * 3 + 60;
-        const passSignal = AbortSignal.any([signal, AbortSignal.timeout(timeoutSec * 1000)]);
+        const passSignal = AbortSignal.any([signal, AbortSignal.timeout(Math.ceil(timeoutSec * 1000))]);
         const t0 = performance.now();
         try {
           const { samples, toolMs } = await runPass(cell, pass, rep, partial, passSignal, ctx);

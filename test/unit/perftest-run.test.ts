@@ -1,14 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { repoRoot } from '../helpers/paths.js';
+import { fixture, repoRoot } from '../helpers/paths.js';
 import { parsePerftestParams } from '../../collectors/perftest/params.js';
 import { PERFTEST_FILES, PerftestRunError, runIbWriteBw } from '../../collectors/perftest/run.js';
+import { parsePerftestText } from '../../collectors/perftest/parse.js';
 
 const standin = path.join(repoRoot, 'test', 'helpers', 'ib-write-bw-standin.mjs');
+const sshStandin = path.join(repoRoot, 'test', 'helpers', 'ssh-standin.mjs');
 const hasRealTool = (await execa('ib_write_bw', ['--version'], { reject: false })).exitCode !== undefined;
 
 function tmp(): string {
@@ -150,6 +152,36 @@ test('an abort kills the server while it waits', async () => {
   } finally {
     delete process.env.STANDIN_PIDS;
     delete process.env.STANDIN_MODE;
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('remote server over ssh: the client retries until the server listens (stand-ins for ssh and perftest)', async () => {
+  const dir = tmp();
+  const bin = path.join(dir, 'bin');
+  mkdirSync(bin);
+  symlinkSync(standin, path.join(bin, 'ib_write_bw'));
+  const env = { STANDIN_MODE: 'replay', STANDIN_LISTEN_DELAY_MS: '1200', STANDIN_BIN: bin, STANDIN_SSH_ARGV: path.join(dir, 'ssh-argv.json') };
+  Object.assign(process.env, env);
+  try {
+    const p = parsePerftestParams({ size: 65536, iterations: 500, port: 18794, 'remote.host': 'localhost', 'remote.user': 'bench', 'remote.ssh_options': 'ConnectTimeout=5' });
+    const raw = path.join(dir, 'raw');
+    const result = await runIbWriteBw(p, { rawDir: raw, signal: new AbortController().signal, log: () => undefined, ibWriteBw: standin, ssh: sshStandin, listenTimeoutMs: 10_000, runTimeoutMs: 10_000 });
+    const real = parsePerftestText(readFileSync(fixture('perftest', 'lab-7.2', 'mbs.client.txt'), 'utf8'));
+    assert.deepEqual(result.rows, real.rows);
+    assert.equal(result.bwUnit, 'MiB/s');
+    assert.equal(result.source, 'client-text');
+    // At least one refused attempt before the server listened, kept for the record.
+    assert.match(readFileSync(path.join(raw, PERFTEST_FILES.clientRetries), 'utf8'), /Couldn't connect to /);
+    assert.match(readFileSync(path.join(raw, PERFTEST_FILES.serverStdout), 'utf8'), /Waiting for client to connect/);
+    const sshArgv = JSON.parse(readFileSync(env.STANDIN_SSH_ARGV, 'utf8')) as string[];
+    const dashdash = sshArgv.indexOf('--');
+    assert.deepEqual(sshArgv.slice(0, dashdash), ['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', 'bench@localhost']);
+    assert.deepEqual(sshArgv.slice(dashdash + 1, dashdash + 5), ['timeout', '-k', '5', sshArgv[dashdash + 4]]);
+    assert.ok(Number(sshArgv[dashdash + 4]) >= 20);
+    assert.deepEqual(sshArgv.slice(dashdash + 5), ['ib_write_bw', '-F', '-p', '18794', '-s', '65536', '-n', '500']);
+  } finally {
+    for (const k of Object.keys(env)) delete process.env[k];
     rmSync(dir, { recursive: true, force: true });
   }
 });

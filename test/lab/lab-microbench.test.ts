@@ -1,0 +1,193 @@
+// The microbench end to end in the QEMU lab (root, the lab image, `npm run build` first: the
+// guest runs dist/). Four boots in all:
+// - `dmabench lab run configs/lab-microbench.yaml --kernels 6.12,7 --iommu strict`: on 7.x sg,
+//   link and phys produce numbers; on 6.12 link is reported unsupported (no numbers, no failed
+//   repetition) while sg and phys produce numbers; the comparison prints.
+// - `dmabench lab boot --kernel 7 --iommu lazy|passthrough`, each running the same campaign, a
+//   campaign the module must refuse (more threads than CPUs), then saving dmesg: every api
+//   produces numbers (link falls back to per-segment dma_map_phys under passthrough), the bad
+//   request fails its repetition without harming the next, and the kernel log has no oops or WARNING.
+// Plus, on the host, parameters the module could never accept are refused at plan time.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { runCli } from '../helpers/cli.js';
+import { repoRoot } from '../helpers/paths.js';
+import { findReadyLabImage } from '../../scripts/lab/image.js';
+import type { Sample } from '../../collectors/types.js';
+
+const campaign = path.join(repoRoot, 'configs', 'lab-microbench.yaml');
+const apis = ['sg', 'link', 'phys'] as const;
+const outDir = await fs.mkdtemp(path.join(os.tmpdir(), 'dmabench-lab-microbench-'));
+
+async function samplesOf(bundle: string): Promise<Sample[]> {
+  const text = await fs.readFile(path.join(bundle, 'samples.jsonl'), 'utf8');
+  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Sample);
+}
+
+/** `total.mean` of every timed repetition of the cells with this api. */
+function totalMeans(samples: Sample[], api: string): number[] {
+  return samples.filter((s) => s.pass === 'timed' && s.metric === 'total.mean' && s.cell.includes(`:api=${api},`)).map((s) => s.value as number);
+}
+
+/** The `status` file of every timed repetition of the cells with this api. */
+async function statuses(bundle: string, api: string): Promise<string[]> {
+  const raw = path.join(bundle, 'raw');
+  const out: string[] = [];
+  for (const cell of (await fs.readdir(raw)).filter((c) => c.includes(`_api=${api},`))) {
+    for (const rep of (await fs.readdir(path.join(raw, cell))).filter((r) => r.startsWith('timed-'))) {
+      out.push((await fs.readFile(path.join(raw, cell, rep, 'status'), 'utf8')).trim());
+    }
+  }
+  return out;
+}
+
+async function manifest(bundle: string): Promise<{ status: string; errors: { message: string }[] }> {
+  return JSON.parse(await fs.readFile(path.join(bundle, 'manifest.json'), 'utf8')) as { status: string; errors: { message: string }[] };
+}
+
+/** The kernel log lines that mean something went wrong in the kernel. */
+function kernelProblems(dmesg: string): string[] {
+  return dmesg.split('\n').filter((l) => /WARNING:|Oops|BUG:|Call Trace|general protection fault|KASAN|UBSAN|refcount_t:/.test(l));
+}
+
+test.after(() => fs.rm(outDir, { recursive: true, force: true }));
+
+test('parameters the module cannot take are refused at plan time, with the line', async () => {
+  const bad = path.join(outDir, 'bad-params.yaml');
+  const base = (matrix: string): string =>
+    `name: bad\nworkloads:\n  - name: w\n    tool: microbench\n    matrix:\n${matrix}`;
+  await fs.writeFile(bad, base('      api: sg\n      size: 64k\n      segs: 3\n      device: edu\n'));
+  let r = await runCli(['plan', bad]);
+  assert.notEqual(r.exitCode, 0);
+  assert.match(String(r.stderr), /bad-params\.yaml:\d+:\d+: workloads\[0\]\.matrix\.segs: .*4096-byte pages/);
+  await fs.writeFile(bad, base('      api: sg\n      size: 64k\n      segs: 16\n      device: eth0\n'));
+  r = await runCli(['plan', bad]);
+  assert.notEqual(r.exitCode, 0);
+  assert.match(String(r.stderr), /matrix\.device: expected a PCI address/);
+  await fs.writeFile(bad, base('      api: map_single\n      size: 64k\n      segs: 16\n      device: edu\n'));
+  r = await runCli(['plan', bad]);
+  assert.notEqual(r.exitCode, 0);
+  assert.match(String(r.stderr), /matrix\.api: /);
+});
+
+test('strict IOMMU: 7.x times sg, link and phys; 6.12 reports link unsupported; the comparison prints', { timeout: 10 * 60_000 }, async () => {
+  const out = path.join(outDir, 'strict');
+  const started = Date.now();
+  const r = await runCli(['lab', 'run', campaign, '--kernels', '6.12,7', '--iommu', 'strict', '--out', out]);
+  const stdout = String(r.stdout);
+  process.stderr.write(`# lab run strict (6.12, 7): ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+  assert.equal(r.exitCode, 0, `lab run failed:\n${String(r.stderr).slice(-3000)}`);
+
+  const bundles = (await fs.readdir(out)).filter((d) => !d.endsWith('.log'));
+  const b612 = path.join(out, bundles.find((d) => d.startsWith('6.12'))!);
+  const b7 = path.join(out, bundles.find((d) => d.startsWith('7.'))!);
+
+  const s7 = await samplesOf(b7);
+  for (const api of apis) {
+    const means = totalMeans(s7, api);
+    assert.equal(means.length, 6, `7.x ${api}: 2 cells × 3 timed repetitions`);
+    assert.ok(means.every((v) => v > 0), `7.x ${api}: ${means.join(', ')}`);
+    for (const st of await statuses(b7, api)) assert.match(st, new RegExp(`^status=ok path=${api} .*iommu_domain=DMA$`));
+  }
+  assert.deepEqual((await manifest(b7)).errors, []);
+
+  const s612 = await samplesOf(b612);
+  assert.deepEqual(totalMeans(s612, 'link'), [], '6.12 has no link numbers');
+  const linkStatus = await statuses(b612, 'link');
+  assert.equal(linkStatus.length, 6);
+  for (const st of linkStatus) assert.match(st, /^status=unsupported path=none reason=link_api_needs_6\.16/);
+  for (const api of ['sg', 'phys']) {
+    assert.equal(totalMeans(s612, api).length, 6, `6.12 ${api}`);
+    assert.ok(totalMeans(s612, api).every((v) => v > 0));
+  }
+  const m612 = await manifest(b612);
+  assert.equal(m612.status, 'complete', 'unsupported does not count as a failed repetition');
+  assert.deepEqual(m612.errors, []);
+
+  // The comparison: 6.12 as base against 7.x, sg and phys side by side, link only on 7.x.
+  assert.match(stdout, /6\.12\.\S+ iommu=strict.* \(base\) vs 7\.\S+ iommu=strict/);
+  assert.match(stdout, /map-64k:api=sg,.*threads=1[\s\S]*total\.mean\s+us/);
+  assert.match(stdout, /map-64k:api=phys,.*threads=2/);
+  assert.match(stdout, /api=link.*only in 7\./);
+  process.stderr.write(stdout.split('\nPresent in some bundles only')[0] + '\n');
+});
+
+// Runs in the guest: the campaign, then a campaign whose first cell the module must refuse
+// (more threads than the guest's 2 CPUs) and whose second must still work, then the kernel log.
+const guestScript = [
+  'd=$1',
+  'dmabench run /opt/dmabench/configs/lab-microbench.yaml --out "$d/run" >"$d/run.log" 2>&1; echo "run=$?" >"$d/exits"',
+  'dmabench run "$d/bad.yaml" --out "$d/bad" >"$d/bad.log" 2>&1; echo "bad=$?" >>"$d/exits"',
+  'dmesg >"$d/dmesg.txt"',
+].join('\n');
+
+const badCampaign = `name: bad-threads
+repetitions: 1
+warmup: 0
+workloads:
+  - name: threads
+    tool: microbench
+    matrix:
+      api: sg
+      size: 64k
+      segs: 16
+      threads: [64, 1]
+      iters: 200
+      warmup: 10
+      device: edu
+`;
+
+for (const mode of ['lazy', 'passthrough'] as const) {
+  test(`7.x with iommu ${mode}: every api produces numbers, a refused request harms nothing, dmesg is clean`, { timeout: 6 * 60_000 }, async () => {
+    const image = await findReadyLabImage();
+    assert.ok(image, 'the lab image must exist (the strict test builds it)');
+    const guestDir = `/var/lib/dmabench-lab/test-microbench-${process.pid}-${mode}`;
+    const hostDir = path.join(image.rootfs, guestDir);
+    await fs.rm(hostDir, { recursive: true, force: true });
+    await fs.mkdir(hostDir, { recursive: true });
+    try {
+      await fs.writeFile(path.join(hostDir, 'bad.yaml'), badCampaign);
+      const started = Date.now();
+      const r = await runCli([
+        'lab', 'boot', '--kernel', '7', '--iommu', mode, '--timeout', '330',
+        '--console-log', path.join(outDir, `${mode}.console.log`),
+        '--', 'bash', '-c', guestScript, 'bash', guestDir,
+      ]);
+      process.stderr.write(`# lab boot 7 iommu=${mode}: ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+      assert.equal(r.exitCode, 0, `lab boot failed:\n${String(r.stdout).slice(-3000)}\n${String(r.stderr)}`);
+      const exits = await fs.readFile(path.join(hostDir, 'exits'), 'utf8');
+      assert.match(exits, /^run=0$/m, await fs.readFile(path.join(hostDir, 'run.log'), 'utf8'));
+
+      const run = path.join(hostDir, 'run');
+      const samples = await samplesOf(run);
+      const domain = mode === 'lazy' ? 'DMA-FQ' : 'identity';
+      for (const api of apis) {
+        const means = totalMeans(samples, api);
+        assert.equal(means.length, 6, `${mode} ${api}`);
+        assert.ok(means.every((v) => v > 0));
+        const expected = mode === 'passthrough' && api === 'link'
+          ? /^status=fallback path=phys reason=dma_iova_try_alloc_false .*iommu_domain=identity$/
+          : new RegExp(`^status=ok path=${api} .*iommu_domain=${domain}$`);
+        for (const st of await statuses(run, api)) assert.match(st, expected);
+      }
+      assert.deepEqual((await manifest(run)).errors, []);
+
+      // The refused request is a failed repetition with the module's reason; the next cell still runs.
+      assert.match(exits, /^bad=1$/m);
+      const bad = await manifest(path.join(hostDir, 'bad'));
+      assert.equal(bad.errors.length, 1);
+      assert.match(bad.errors[0]!.message, /dma_bench refused or failed .*threads=64.*bad_threads/);
+      assert.equal(totalMeans(await samplesOf(path.join(hostDir, 'bad')), 'sg').length, 1, 'the threads=1 cell after it worked');
+
+      const dmesg = await fs.readFile(path.join(hostDir, 'dmesg.txt'), 'utf8');
+      assert.match(dmesg, /dma_bench \S+: bound, iommu domain /, 'the log covers the module');
+      assert.match(dmesg, /dma_bench \S+: unbound/, 'teardown gave the device back');
+      assert.deepEqual(kernelProblems(dmesg), []);
+    } finally {
+      await fs.rm(hostDir, { recursive: true, force: true });
+    }
+  });
+}

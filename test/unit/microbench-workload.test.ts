@@ -1,0 +1,186 @@
+// The microbench WorkloadCollector against a stand-in sysfs/debugfs tree (this machine cannot
+// load modules): parameter checks, the edu device lookup, one insmod and bind for many
+// repetitions, how each module status reaches the runner, and teardown giving everything back.
+// The module's answers are real results captured in the lab (test/fixtures/dma_bench).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fixture, repoRoot } from '../helpers/paths.js';
+import { createMicrobenchWorkload, rawFiles, type MicrobenchEnvironment } from '../../collectors/microbench/workload.js';
+import { resolvePciDevice } from '../../collectors/microbench/device.js';
+import { cachedModulePath, moduleSourceHash } from '../../collectors/microbench/module-cache.js';
+import type { RunContext } from '../../collectors/collector.js';
+import type { Workload } from '../../core/campaign/schema.js';
+import type { CellParams } from '../../collectors/types.js';
+
+const bdf = '0000:00:03.0';
+const release = '7.2.13+deb14-amd64';
+const srcDir = path.join(repoRoot, 'benches', 'dma_bench');
+
+interface Tree {
+  root: string;
+  env: MicrobenchEnvironment;
+  dbg: string;
+  sys: string;
+  calls: string;
+}
+
+async function fakeTree(opts: { driver?: string; root?: boolean } = {}): Promise<Tree> {
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'dmabench-mbw-test-'));
+  const sys = path.join(root, 'sys');
+  const dbg = path.join(root, 'debug', 'dma_bench');
+  const devices = path.join(sys, 'bus/pci/devices');
+  // A host bridge first, so the edu lookup has to look at vendor and device ids.
+  for (const [name, vendor, device] of [['0000:00:00.0', '0x8086', '0x29c0'], [bdf, '0x1234', '0x11e8']] as const) {
+    await fs.mkdir(path.join(devices, name), { recursive: true });
+    await fs.writeFile(path.join(devices, name, 'vendor'), `${vendor}\n`);
+    await fs.writeFile(path.join(devices, name, 'device'), `${device}\n`);
+    await fs.writeFile(path.join(devices, name, 'driver_override'), '(null)\n');
+  }
+  await fs.mkdir(path.join(sys, 'bus/pci/drivers/dma_bench'), { recursive: true });
+  if (opts.driver) {
+    await fs.mkdir(path.join(sys, 'bus/pci/drivers', opts.driver));
+    await fs.symlink(path.join(sys, 'bus/pci/drivers', opts.driver), path.join(devices, bdf, 'driver'));
+  }
+  await fs.mkdir(dbg, { recursive: true });
+  await fs.mkdir(path.join(root, 'proc'));
+  await fs.writeFile(path.join(root, 'proc/modules'), '');
+  await fs.writeFile(path.join(root, 'proc/version'), `Linux version ${release} (Debian)\n`);
+  // A prebuilt module in the cache: nothing gets compiled.
+  const cache = path.join(root, 'modcache');
+  const ko = cachedModulePath(cache, release, await moduleSourceHash(srcDir));
+  await fs.mkdir(path.dirname(ko), { recursive: true });
+  await fs.writeFile(ko, 'not really a module');
+  // insmod/rmmod stand-ins that record their calls.
+  const calls = path.join(root, 'calls.log');
+  const recorder = path.join(root, 'record');
+  await fs.writeFile(recorder, `#!/bin/sh\necho "$(basename "$0") $*" >> "${calls}"\n`, { mode: 0o755 });
+  await fs.symlink(recorder, path.join(root, 'insmod'));
+  await fs.symlink(recorder, path.join(root, 'rmmod'));
+  const env: MicrobenchEnvironment = {
+    srcDir,
+    moduleCacheDir: cache,
+    sysfsRoot: sys,
+    probeRoot: root,
+    debugfsDir: dbg,
+    insmod: path.join(root, 'insmod'),
+    rmmod: path.join(root, 'rmmod'),
+    release: () => release,
+    isRoot: () => opts.root ?? true,
+  };
+  return { root, env, dbg, sys, calls };
+}
+
+const params = (over: CellParams = {}): CellParams => ({ api: 'link', size: '64k', segs: 16, layout: 'scattered', threads: 2, iters: 2000, warmup: 200, device: 'edu', ...over });
+const workload = (over: Partial<Workload> = {}): Workload =>
+  ({ name: 'mb', tool: 'microbench', matrix: {}, destructive: false, profilers: [], ...over }) as Workload;
+
+async function ctxFor(tree: Tree, p: CellParams, rep: number, logs: string[]): Promise<RunContext> {
+  const rawDir = path.join(tree.root, 'raw', String(rep));
+  await fs.mkdir(rawDir, { recursive: true });
+  return { workload: workload(), params: p, cell: 'c', rep, pass: 'timed', rawDir, scratchDir: path.join(tree.root, 'scratch'), signal: new AbortController().signal, log: (l) => logs.push(l) };
+}
+
+const answer = (tree: Tree, name: string): Promise<void> => fs.copyFile(fixture('dma_bench', name), path.join(tree.dbg, 'result'));
+const read = (p: string): Promise<string> => fs.readFile(p, 'utf8');
+
+test('validates cells: page-sized segments, known apis, a device address or edu', () => {
+  const w = createMicrobenchWorkload();
+  assert.deepEqual(w.validateParams(params()), []);
+  assert.deepEqual(w.validateParams(params({ size: 2097152, segs: 512 })), []);
+  const bad = (over: CellParams): string => w.validateParams(params(over)).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+  assert.match(bad({ segs: 3 }), /^segs: .*whole number of 4096-byte pages/);
+  assert.match(bad({ size: '4k', segs: 2 }), /^segs: /);
+  assert.match(bad({ api: 'map_single' }), /^api: /);
+  assert.match(bad({ size: '128m' }), /^size: /);
+  assert.match(bad({ device: '00:03.0; reboot' }), /^device: .*PCI address/);
+  assert.match(bad({ colour: 'blue' }), /colour/);
+  assert.match(w.validateParams({ api: 'sg', size: 65536, segs: 16 }).map((i) => i.path.join('.')).join(','), /device/, 'the device must be named');
+});
+
+test('edu resolves by vendor and device id; a missing edu says how to get one', async () => {
+  const tree = await fakeTree();
+  try {
+    assert.equal(await resolvePciDevice('edu', tree.sys), bdf);
+    assert.equal(await resolvePciDevice('0000:00:00.0', tree.sys), '0000:00:00.0');
+    await assert.rejects(resolvePciDevice('0000:00:09.0', tree.sys), /no PCI device 0000:00:09\.0/);
+    await fs.writeFile(path.join(tree.sys, 'bus/pci/devices', bdf, 'device'), '0x0001\n');
+    await assert.rejects(resolvePciDevice('edu', tree.sys), /no QEMU edu device.*-device edu/);
+  } finally {
+    await fs.rm(tree.root, { recursive: true, force: true });
+  }
+});
+
+test('preflight refuses non-root, no module loading, and a device with a driver unless destructive', async () => {
+  const tree = await fakeTree({ driver: 'nvme' });
+  try {
+    const w = createMicrobenchWorkload(tree.env);
+    await assert.rejects(w.preflight(workload(), [params()]), /unbind 0000:00:03\.0 from its driver nvme.*destructive: true/);
+    await w.preflight(workload({ destructive: true }), [params()]);
+    await assert.rejects(createMicrobenchWorkload({ ...tree.env, isRoot: () => false }).preflight(workload(), [params()]), /as root/);
+    await fs.rm(path.join(tree.root, 'proc/modules'));
+    await assert.rejects(w.preflight(workload({ destructive: true }), [params()]), /cannot load its module.*no \/proc\/modules/);
+  } finally {
+    await fs.rm(tree.root, { recursive: true, force: true });
+  }
+});
+
+test('preflight without a prebuilt module names the headers and compiler packages to install', async () => {
+  const tree = await fakeTree();
+  try {
+    const w = createMicrobenchWorkload({ ...tree.env, moduleCacheDir: path.join(tree.root, 'empty-cache') });
+    await assert.rejects(w.preflight(workload(), [params()]), new RegExp(`no kernel build tree.*apt-get install linux-headers-${release.replace(/[+.]/g, '\\$&')}`));
+  } finally {
+    await fs.rm(tree.root, { recursive: true, force: true });
+  }
+});
+
+test('loads and binds once for many repetitions; ok, fallback, unsupported and error reach the runner; teardown gives back', async () => {
+  const tree = await fakeTree();
+  const logs: string[] = [];
+  try {
+    const w = createMicrobenchWorkload(tree.env);
+    await w.preflight(workload(), [params()]);
+
+    await answer(tree, '7.2-strict-link-scattered-64k.txt');
+    const ok = await w.run(await ctxFor(tree, params(), 0, logs));
+    const mean = ok.measurements.find((m) => m.metric === 'total.mean');
+    assert.equal(mean?.value, 27898.609);
+    assert.equal(mean?.unit, 'ns');
+    assert.equal(await read(path.join(tree.dbg, 'run')), 'api=link size=65536 segs=16 dir=to_device threads=2 iters=2000 warmup=200 layout=scattered\n');
+    assert.equal(await read(path.join(tree.root, 'raw/0', rawFiles.result)), await read(fixture('dma_bench', '7.2-strict-link-scattered-64k.txt')), 'raw result kept verbatim');
+    assert.match(await read(path.join(tree.root, 'raw/0', rawFiles.status)), /^status=ok path=link .*iommu_domain=DMA/);
+
+    await answer(tree, '7.2-iommu-off-link-fallback.txt');
+    const fb = await w.run(await ctxFor(tree, params(), 1, logs));
+    assert.ok(fb.measurements.length > 0, 'fallback is measured');
+    assert.match(await read(path.join(tree.root, 'raw/1', rawFiles.status)), /^status=fallback path=phys reason=dma_iova_try_alloc_false/);
+    assert.ok(logs.some((l) => /note: .*fallback.*per-segment fallback was timed/.test(l)), logs.join('\n'));
+
+    await answer(tree, '6.12-strict-link-unsupported.txt');
+    const un = await w.run(await ctxFor(tree, params(), 2, logs));
+    assert.deepEqual(un.measurements, [], 'unsupported is a pass without numbers');
+    assert.match(await read(path.join(tree.root, 'raw/2', rawFiles.status)), /^status=unsupported .*reason=link_api_needs_6\.16/);
+    assert.ok(logs.some((l) => /note: .*unsupported.*nothing measured/.test(l)));
+
+    await answer(tree, '7.2-strict-bad-divisible.txt');
+    await assert.rejects(w.run(await ctxFor(tree, params(), 3, logs)), /dma_bench refused or failed .*error.*errno -22/);
+    assert.match(await read(path.join(tree.root, 'raw/3', rawFiles.result)), /status=error/, 'a failed repetition keeps its raw result too');
+
+    const calls = (await read(tree.calls)).trim().split('\n');
+    assert.equal(calls.length, 1, `one insmod for four repetitions: ${calls.join(' | ')}`);
+    assert.match(calls[0]!, /^insmod .*dma_bench\.ko$/);
+    assert.equal(await read(path.join(tree.sys, 'bus/pci/drivers/dma_bench/bind')), bdf);
+
+    await w.teardown!();
+    assert.equal(await read(path.join(tree.sys, 'bus/pci/drivers/dma_bench/unbind')), bdf);
+    assert.equal(await read(path.join(tree.sys, 'bus/pci/devices', bdf, 'driver_override')), '\n');
+    assert.deepEqual((await read(tree.calls)).trim().split('\n').slice(1), ['rmmod dma_bench']);
+    await w.teardown!(); // nothing left to undo: no second rmmod
+    assert.equal((await read(tree.calls)).trim().split('\n').length, 2);
+  } finally {
+    await fs.rm(tree.root, { recursive: true, force: true });
+  }
+});
