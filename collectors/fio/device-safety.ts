@@ -4,6 +4,7 @@
 // partitions or holders, not an active swap, no partitions, no holders (dm, md, LVM), and no
 // filesystem, RAID, crypto or partition-table signature. Anything we cannot check counts as
 // a failed check.
+import { parseBlkidExport } from '../../core/system/block-devices.js';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseMountinfo } from '../../core/system/mountinfo.js';
@@ -246,16 +247,10 @@ async function probeSignatures(dev: string): Promise<{ signatures: DeviceSignatu
 
 /** `blkid -p -o export` prints KEY=value lines: TYPE/USAGE for content, PTTYPE for a partition table. */
 export function blkidSignatures(text: string): DeviceSignature[] {
-  const kv = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq > 0) kv.set(line.slice(0, eq).trim(), line.slice(eq + 1).trim());
-  }
+  const kv = parseBlkidExport(text);
   const out: DeviceSignature[] = [];
-  const type = kv.get('TYPE');
-  if (type) out.push({ type, usage: kv.get('USAGE') ?? 'content', tool: 'blkid' });
-  const pt = kv.get('PTTYPE');
-  if (pt) out.push({ type: pt, usage: 'partition-table', tool: 'blkid' });
+  if (kv.TYPE) out.push({ type: kv.TYPE, usage: kv.USAGE ?? 'content', tool: 'blkid' });
+  if (kv.PTTYPE) out.push({ type: kv.PTTYPE, usage: 'partition-table', tool: 'blkid' });
   return out;
 }
 

@@ -73,7 +73,7 @@ export function parseBlkidExport(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of text.split('\n')) {
     const eq = line.indexOf('=');
-    if (eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1);
+    if (eq > 0) out[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
   }
   return out;
 }
