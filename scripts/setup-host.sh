@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # fio, perf, trace-cmd and perftest are measured or probed by the tests; util-linux, mount, fdisk
-# and e2fsprogs make the loop devices of the device-safety tests.
-packages=(fio util-linux mount fdisk e2fsprogs procps kmod linux-perf trace-cmd perftest)
+# and e2fsprogs make the loop devices of the device-safety tests; openssh-client reaches a remote
+# ib_write_bw server, and the tests run openssh-server's sshd on loopback (the service is not used).
+packages=(fio util-linux mount fdisk e2fsprogs procps kmod linux-perf trace-cmd perftest openssh-client openssh-server)
 if [[ "${1:-}" == "--lab" ]]; then
   packages+=(qemu-system-x86 qemu-system-common debootstrap)
 fi
@@ -25,6 +26,10 @@ if ((${#missing[@]} > 0)); then
   # The package lists may be absent on a fresh machine: refresh them once.
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # The tests start their own sshd on 127.0.0.1; a freshly installed SSH service is not wanted.
+  if [[ " ${missing[*]} " == *" openssh-server "* ]] && command -v systemctl >/dev/null; then
+    systemctl disable --now ssh.service ssh.socket >/dev/null 2>&1 || true
+  fi
 fi
 
 if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then

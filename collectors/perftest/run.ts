@@ -47,8 +47,9 @@ export interface PerftestRunOptions {
   rawDir: string;
   signal: AbortSignal;
   log: (line: string) => void;
-  /** The ib_write_bw executable; tests substitute a stand-in. */
+  /** The ib_write_bw executable (default: from PATH). */
   ibWriteBw?: string;
+  /** The ssh executable for a remote server (default: from PATH). */
   ssh?: string;
   /** Deadline of the client run (ms). Default: 3 × the estimate + 30 s. */
   runTimeoutMs?: number;
@@ -56,6 +57,12 @@ export interface PerftestRunOptions {
   listenTimeoutMs?: number;
   /** How long the server may take to exit once its client is done (ms). Default 15 s. */
   serverExitMs?: number;
+  /**
+   * After a failed (not timed-out) client, how long the server may take to exit by itself (ms)
+   * before it is killed, so its own words are kept: a remote server may not even have started
+   * when a local client fails at once. Default 3 s.
+   */
+  serverWordsMs?: number;
   killGraceMs?: number;
 }
 
@@ -135,12 +142,15 @@ export async function runIbWriteBw(p: PerftestParams, o: PerftestRunOptions): Pr
     }
 
     if (clientOut.exitCode !== 0) {
-      serverOut = server.running() ? await server.kill() : await server.done;
+      if (server.running() && !clientOut.timedOut) {
+        serverOut = await exitWithin(server, o.serverWordsMs ?? 3000);
+      }
+      serverOut ??= server.running() ? await server.kill() : await server.done;
       const reason: PerftestFailure = clientOut.timedOut ? 'client-timeout' : 'client-failed';
       const what = clientOut.timedOut ? `the ib_write_bw client did not finish within ${Math.round(runTimeoutMs / 1000)} s` : 'the ib_write_bw client failed';
       throw new PerftestRunError(`${what} (${describe('client', clientOut)}; ${describe('server', serverOut)}); raw output in ${o.rawDir}`, reason);
     }
-    serverOut = await Promise.race([server.done, sleep(o.serverExitMs ?? 15_000).then(() => undefined)]);
+    serverOut = await exitWithin(server, o.serverExitMs ?? 15_000);
     if (!serverOut) {
       o.log(`ib_write_bw server still running ${Math.round((o.serverExitMs ?? 15_000) / 1000)} s after its client finished: killed it`);
       serverOut = await server.kill();
@@ -176,6 +186,21 @@ export async function runIbWriteBw(p: PerftestParams, o: PerftestRunOptions): Pr
     const unit = p.report_gbits ? 'Gb/s' : 'MiB/s';
     o.log(`ib_write_bw: no table on the client's stdout; using its JSON (${unit} assumed)`);
     return { rows: report.rows, bwUnit: unit, measurements: perftestMeasurements(report.rows, unit), toolMs, source: 'client-json' };
+  }
+}
+
+/** The server's outcome if it exits within `ms`, else undefined (it keeps running). */
+async function exitWithin(server: RunningChild, ms: number): Promise<ChildOutcome | undefined> {
+  const timer = new AbortController();
+  // Cancelled once the server has exited, so no timer holds the process open.
+  const waited = sleep(ms, undefined, { signal: timer.signal }).then(
+    () => undefined,
+    () => undefined,
+  );
+  try {
+    return await Promise.race([server.done, waited]);
+  } finally {
+    timer.abort();
   }
 }
 

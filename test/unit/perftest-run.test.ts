@@ -1,38 +1,53 @@
-import { test } from 'node:test';
+// The ib_write_bw collector's process handling with the real tools of this host: perftest
+// (no RDMA device here, so every ib_write_bw ends with perftest's "Did not detect devices") and,
+// for the remote path, a real OpenSSH server on loopback (test/helpers/sshd.ts). The states that
+// need a working RDMA device (a server that never listens, a run past its deadline, an abort
+// mid-run) are tested in a lab guest with Soft-RoCE: test/lab/lab-rdma-failures.test.ts.
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { fixture, repoRoot } from '../helpers/paths.js';
+import { SSHD, startLoopbackSshd, type LoopbackSshd } from '../helpers/sshd.js';
+import { buildRemoteServerSsh } from '../../collectors/perftest/args.js';
+import { startChild } from '../../collectors/perftest/child.js';
 import { parsePerftestParams } from '../../collectors/perftest/params.js';
 import { PERFTEST_FILES, PerftestRunError, runIbWriteBw } from '../../collectors/perftest/run.js';
-import { parsePerftestText } from '../../collectors/perftest/parse.js';
+import { processTree } from '../../core/proc/tree.js';
 
-const standin = path.join(repoRoot, 'test', 'helpers', 'ib-write-bw-standin.mjs');
-const sshStandin = path.join(repoRoot, 'test', 'helpers', 'ssh-standin.mjs');
 const hasRealTool = (await execa('ib_write_bw', ['--version'], { reject: false })).exitCode !== undefined;
+const hasSsh = existsSync(SSHD) && (await execa('ssh', ['-V'], { reject: false })).exitCode === 0;
+const sshSkip = !hasRealTool ? 'ib_write_bw is not installed' : !hasSsh ? 'openssh-server and openssh-client are not installed' : process.getuid?.() !== 0 ? 'needs root (sshd)' : false;
 
 function tmp(): string {
   return mkdtempSync(path.join(os.tmpdir(), 'dmabench-perftest-'));
 }
 
-/** Alive and not a zombie. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
+/** Live (not zombie) processes whose argv contains every one of `words`, as `pid argv`. */
+function processesWith(words: string[]): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      if (words.every((w) => argv.some((a) => a.includes(w)))) found.push(`${entry} ${argv.join(' ')}`);
+    } catch {
+      // ended while we looked
+    }
   }
+  return found;
 }
 
-async function eventuallyGone(pids: number[], ms = 3000): Promise<number[]> {
+/** Waits until `list()` is empty (or `ms` passed) and returns what is left. */
+async function eventuallyEmpty(list: () => string[], ms = 3000): Promise<string[]> {
   const until = Date.now() + ms;
-  let left = pids.filter(alive);
+  let left = list();
   while (left.length > 0 && Date.now() < until) {
     await new Promise((r) => setTimeout(r, 50));
-    left = left.filter(alive);
+    left = list();
   }
   return left;
 }
@@ -69,119 +84,87 @@ test('a missing RDMA device ends the run with perftest\'s words, quickly (real i
   }
 });
 
-test('a server that never answers: the client deadline ends the run and no process is left', async () => {
-  const dir = tmp();
-  const pidFile = path.join(dir, 'pids');
-  process.env.STANDIN_PIDS = pidFile;
-  process.env.STANDIN_MODE = 'hang';
-  try {
-    const started = Date.now();
-    const err = await runIbWriteBw(parsePerftestParams({ size: 4096, iterations: 5, port: 18791 }), {
-      rawDir: dir,
-      signal: new AbortController().signal,
-      log: () => undefined,
-      ibWriteBw: standin,
-      listenTimeoutMs: 10_000,
-      runTimeoutMs: 2000,
-      killGraceMs: 500,
-    }).then(
-      () => assert.fail('the run succeeded against a silent server'),
-      (e: unknown) => e,
-    );
-    assert.ok(err instanceof PerftestRunError, String(err));
-    assert.equal(err.reason, 'client-timeout');
-    assert.match(err.message, /did not finish within 2 s/);
-    assert.ok(Date.now() - started < 9000, `took ${Date.now() - started} ms`);
-    // server + its sleep, client + its sleep (and the --version call, which writes nothing).
-    const pids = readFileSync(pidFile, 'utf8').trim().split('\n').map(Number);
-    assert.equal(pids.length, 4);
-    assert.deepEqual(await eventuallyGone(pids), []);
-    assert.ok(existsSync(path.join(dir, PERFTEST_FILES.serverStdout)));
-    assert.ok(existsSync(path.join(dir, PERFTEST_FILES.clientStderr)));
-  } finally {
-    delete process.env.STANDIN_PIDS;
-    delete process.env.STANDIN_MODE;
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+describe('remote server over a real ssh to a loopback sshd', { skip: sshSkip }, () => {
+  let sshd: LoopbackSshd;
+  before(async () => {
+    sshd = await startLoopbackSshd();
+  });
+  after(async () => {
+    await sshd?.stop();
+  });
 
-test('a server that never listens: the listen deadline ends the run and no process is left', async () => {
-  const dir = tmp();
-  const pidFile = path.join(dir, 'pids');
-  process.env.STANDIN_PIDS = pidFile;
-  process.env.STANDIN_MODE = 'no-listen';
-  try {
-    const err = await runIbWriteBw(parsePerftestParams({ size: 4096, iterations: 5, port: 18792 }), {
-      rawDir: dir,
-      signal: new AbortController().signal,
-      log: () => undefined,
-      ibWriteBw: standin,
-      listenTimeoutMs: 1500,
-      killGraceMs: 500,
-    }).then(
-      () => assert.fail('the run succeeded without a listening server'),
-      (e: unknown) => e,
-    );
-    assert.ok(err instanceof PerftestRunError, String(err));
-    assert.equal(err.reason, 'listen-timeout');
-    assert.match(err.message, /did not listen on port 18792 within 2 s/);
-    const pids = readFileSync(pidFile, 'utf8').trim().split('\n').map(Number);
-    assert.equal(pids.length, 2, 'no client was started');
-    assert.deepEqual(await eventuallyGone(pids), []);
-  } finally {
-    delete process.env.STANDIN_PIDS;
-    delete process.env.STANDIN_MODE;
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  /** Every process of a session under our sshd (its per-connection children), as `pid argv`. */
+  const sshdSessions = (): string[] => processTree(sshd.pid).slice(1).map((pid) => `${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')}`);
 
-test('an abort kills the server while it waits', async () => {
-  const dir = tmp();
-  const pidFile = path.join(dir, 'pids');
-  process.env.STANDIN_PIDS = pidFile;
-  process.env.STANDIN_MODE = 'no-listen';
-  try {
-    const ac = new AbortController();
-    setTimeout(() => ac.abort(new Error('stop')), 700);
-    await assert.rejects(
-      runIbWriteBw(parsePerftestParams({ size: 4096, iterations: 5, port: 18793 }), { rawDir: dir, signal: ac.signal, log: () => undefined, ibWriteBw: standin, listenTimeoutMs: 30_000, killGraceMs: 500 }),
-      /stop/,
-    );
-    const pids = readFileSync(pidFile, 'utf8').trim().split('\n').map(Number);
-    assert.deepEqual(await eventuallyGone(pids), []);
-  } finally {
-    delete process.env.STANDIN_PIDS;
-    delete process.env.STANDIN_MODE;
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  test('the remote ib_write_bw really runs over ssh: the cell ends with both sides\' perftest words, promptly, and nothing is left', async () => {
+    const dir = tmp();
+    const port = 18795;
+    try {
+      const p = parsePerftestParams({
+        size: 4096,
+        iterations: 5,
+        port,
+        'remote.host': '127.0.0.1',
+        'remote.user': sshd.user,
+        'remote.ssh_options': sshd.sshOptions.join(' '),
+      });
+      const started = Date.now();
+      const err = await runIbWriteBw(p, {
+        rawDir: dir,
+        signal: new AbortController().signal,
+        log: () => undefined,
+        listenTimeoutMs: 10_000,
+        runTimeoutMs: 10_000,
+        killGraceMs: 500,
+      }).then(
+        () => assert.fail('the run succeeded without an RDMA device'),
+        (e: unknown) => e,
+      );
+      const tookMs = Date.now() - started;
+      assert.ok(err instanceof PerftestRunError, String(err));
+      // The local client fails at once; the remote server (ssh → sshd → timeout → ib_write_bw)
+      // fails the same way on this host and its words come back through ssh.
+      assert.equal(err.reason, 'client-failed');
+      assert.match(err.message, /client exited with code 1: Did not detect devices/);
+      assert.match(err.message, /server exited with code 1: Did not detect devices/);
+      assert.match(readFileSync(path.join(dir, PERFTEST_FILES.serverStderr), 'utf8'), /Did not detect devices/);
+      assert.match(readFileSync(path.join(dir, PERFTEST_FILES.clientStderr), 'utf8'), /Did not detect devices/);
+      assert.ok(tookMs < 6000, `took ${tookMs} ms`);
+      assert.match(sshd.log(), new RegExp(`Accepted publickey for ${sshd.user} from 127\\.0\\.0\\.1`));
 
-test('remote server over ssh: the client retries until the server listens (stand-ins for ssh and perftest)', async () => {
-  const dir = tmp();
-  const bin = path.join(dir, 'bin');
-  mkdirSync(bin);
-  symlinkSync(standin, path.join(bin, 'ib_write_bw'));
-  const env = { STANDIN_MODE: 'replay', STANDIN_LISTEN_DELAY_MS: '1200', STANDIN_BIN: bin, STANDIN_SSH_ARGV: path.join(dir, 'ssh-argv.json') };
-  Object.assign(process.env, env);
-  try {
-    const p = parsePerftestParams({ size: 65536, iterations: 500, port: 18794, 'remote.host': 'localhost', 'remote.user': 'bench', 'remote.ssh_options': 'ConnectTimeout=5' });
-    const raw = path.join(dir, 'raw');
-    const result = await runIbWriteBw(p, { rawDir: raw, signal: new AbortController().signal, log: () => undefined, ibWriteBw: standin, ssh: sshStandin, listenTimeoutMs: 10_000, runTimeoutMs: 10_000 });
-    const real = parsePerftestText(readFileSync(fixture('perftest', 'lab-7.2', 'mbs.client.txt'), 'utf8'));
-    assert.deepEqual(result.rows, real.rows);
-    assert.equal(result.bwUnit, 'MiB/s');
-    assert.equal(result.source, 'client-text');
-    // At least one refused attempt before the server listened, kept for the record.
-    assert.match(readFileSync(path.join(raw, PERFTEST_FILES.clientRetries), 'utf8'), /Couldn't connect to /);
-    assert.match(readFileSync(path.join(raw, PERFTEST_FILES.serverStdout), 'utf8'), /Waiting for client to connect/);
-    const sshArgv = JSON.parse(readFileSync(env.STANDIN_SSH_ARGV, 'utf8')) as string[];
-    const dashdash = sshArgv.indexOf('--');
-    assert.deepEqual(sshArgv.slice(0, dashdash), ['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', 'bench@localhost']);
-    assert.deepEqual(sshArgv.slice(dashdash + 1, dashdash + 5), ['timeout', '-k', '5', sshArgv[dashdash + 4]]);
-    assert.ok(Number(sshArgv[dashdash + 4]) >= 20);
-    assert.deepEqual(sshArgv.slice(dashdash + 5), ['ib_write_bw', '-F', '-p', '18794', '-s', '65536', '-n', '500']);
-  } finally {
-    for (const k of Object.keys(env)) delete process.env[k];
-    rmSync(dir, { recursive: true, force: true });
-  }
+      const args = JSON.parse(readFileSync(path.join(dir, PERFTEST_FILES.args), 'utf8')) as { server: string[]; client: string[] };
+      const dashdash = args.server.indexOf('--');
+      assert.deepEqual(args.server.slice(0, dashdash), ['ssh', '-o', 'BatchMode=yes', ...sshd.sshOptions.flatMap((o) => ['-o', o]), `${sshd.user}@127.0.0.1`]);
+      assert.deepEqual(args.server.slice(dashdash + 1, dashdash + 4), ['timeout', '-k', '5']);
+      assert.ok(Number(args.server[dashdash + 4]) >= 20, args.server.join(' '));
+      assert.deepEqual(args.server.slice(dashdash + 5), ['ib_write_bw', '-F', '-p', String(port), '-s', '4096', '-n', '5']);
+      assert.equal(args.client.at(-1), '127.0.0.1');
+
+      assert.deepEqual(await eventuallyEmpty(sshdSessions), [], 'no sshd session left');
+      assert.deepEqual(await eventuallyEmpty(() => processesWith(['ib_write_bw', String(port)])), [], 'no ib_write_bw left');
+      assert.deepEqual(await eventuallyEmpty(() => processesWith(['ssh', `Port=${sshd.port}`])), [], 'no ssh left');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('each server argument reaches the remote ib_write_bw as one word and is never run by the remote shell', async () => {
+    const dir = tmp();
+    try {
+      const marker = (n: number) => path.join(dir, `ran-${n}`);
+      // perftest (Debian 12's 4.5+0.17, `--version` says 6.06) echoes a bad -m value whole
+      // ("MTU argument VALUE should be int") before it looks for a device: the remote tool's own
+      // words show which argument it received.
+      const word = `1024 $(touch ${marker(1)}); touch ${marker(2)} \`touch ${marker(3)}\` | touch ${marker(4)} "dq" 'sq' \\ && touch ${marker(5)}`;
+      const remote = parsePerftestParams({ 'remote.host': '127.0.0.1', 'remote.user': sshd.user, 'remote.ssh_options': sshd.sshOptions.join(' ') }).remote!;
+      const r = await startChild('ssh', buildRemoteServerSsh(remote, ['-F', '-m', word], 20), { timeoutMs: 15_000, graceMs: 500 }).done;
+      assert.equal(r.timedOut, false);
+      assert.equal(r.exitCode, 1, r.stderr);
+      assert.ok(r.stderr.includes(`MTU argument ${word} should be int`), r.stderr);
+      for (const n of [1, 2, 3, 4, 5]) assert.equal(existsSync(marker(n)), false, `the remote shell ran touch ${n}`);
+      assert.deepEqual(await eventuallyEmpty(sshdSessions), [], 'no sshd session left');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
