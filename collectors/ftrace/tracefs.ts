@@ -112,10 +112,27 @@ export function restoreState(state: TracefsState): string[] {
   };
   // Stop recording first so nothing of ours lands in the buffer while we restore.
   attempt('tracing_on', () => writeFile(root, 'tracing_on', '0'));
-  const order = Object.keys(files).filter((f) => f !== 'tracing_on');
+  // Then no tracer at all before any filter is put back: restoring an empty set_ftrace_filter
+  // under a live function tracer means "trace every function" (seen in the lab: a tracer write
+  // refused with EBUSY while trace_pipe was open, then the emptied filter made the kernel patch
+  // every function, and the TCG guest oopsed). If the tracer cannot be switched off, filters stay.
+  let tracerOff = true;
+  if (files['current_tracer'] !== undefined) {
+    try {
+      writeFile(root, 'current_tracer', 'nop');
+    } catch (e) {
+      tracerOff = false;
+      errors.push(`current_tracer: ${(e as Error).message}; filters left as the pass set them`);
+    }
+  }
+  const filters = new Set(['set_ftrace_filter', 'set_graph_function']);
+  // The saved tracer goes back last, over the restored filters.
+  const order = [...Object.keys(files).filter((f) => f !== 'tracing_on' && f !== 'current_tracer'), 'current_tracer'];
   for (const file of order) {
     const content = files[file];
     if (content === undefined) continue; // we never could read it, so we never changed it
+    if (filters.has(file) && !tracerOff) continue;
+    if (file === 'current_tracer' && !tracerOff) continue;
     attempt(file, () => restoreFile(root, file, content));
   }
   const on = files['tracing_on'];
@@ -219,6 +236,8 @@ export interface PassSetupReport {
  */
 export class TracefsPass {
   private restored = false;
+  /** trace_pipe descriptors handed out by readPipe() and not closed yet. */
+  private readonly pipeFds = new Set<number>();
   private readonly signalHandlers: [NodeJS.Signals, () => void][] = [];
 
   private constructor(
@@ -285,7 +304,9 @@ export class TracefsPass {
     writeFile(this.root, 'tracing_on', '1');
   }
 
+  /** Turns tracing off; a no-op once restored (tracing_on is the saved value again by then). */
   stop(): void {
+    if (this.restored) return;
     writeFile(this.root, 'tracing_on', '0');
   }
 
@@ -300,11 +321,19 @@ export class TracefsPass {
    */
   readPipe(signal: AbortSignal, pollMs = 50): Readable {
     const file = path.join(this.root, 'trace_pipe');
+    // The fd is opened here, synchronously, so restore() can close it at any time: the kernel
+    // refuses to change current_tracer (EBUSY) while trace_pipe is open.
+    const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    this.pipeFds.add(fd);
+    const open = (): boolean => this.pipeFds.has(fd);
+    const close = (): void => {
+      if (this.pipeFds.delete(fd)) fs.closeSync(fd);
+    };
     async function* chunks(): AsyncGenerator<Buffer> {
-      const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
       const buf = Buffer.alloc(64 * 1024);
       try {
-        for (;;) {
+        // Checked before every read: restore() may have closed the fd (and its number be reused).
+        while (open()) {
           let n = 0;
           try {
             n = fs.readSync(fd, buf, 0, buf.length, null);
@@ -319,7 +348,7 @@ export class TracefsPass {
           await sleep(pollMs);
         }
       } finally {
-        fs.closeSync(fd);
+        close();
       }
     }
     return Readable.from(chunks(), { objectMode: false });
@@ -330,6 +359,9 @@ export class TracefsPass {
     if (this.restored) return [];
     this.restored = true;
     this.removeSignalHandlers();
+    // An open trace_pipe would make the current_tracer write fail with EBUSY.
+    for (const fd of this.pipeFds) fs.closeSync(fd);
+    this.pipeFds.clear();
     return restoreState(this.saved);
   }
 

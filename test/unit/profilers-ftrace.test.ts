@@ -23,6 +23,17 @@ function snapshot(): Record<string, string | null> {
   return Object.fromEntries(FILES.map((f) => [f, readTracefsFile(root, f) ?? null]));
 }
 
+/** Descriptors of this process open on trace_pipe. */
+function tracePipeFds(): number {
+  return fs.readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return fs.readlinkSync(`/proc/self/fd/${fd}`).endsWith('/trace_pipe');
+    } catch {
+      return false;
+    }
+  }).length;
+}
+
 function metric(ms: Measurement[], name: string): number | null | undefined {
   return ms.find((m) => m.metric === name)?.value;
 }
@@ -89,10 +100,14 @@ test('abort during an events pass restores tracefs at once', { skip }, async () 
     const controller = new AbortController();
     const active = await ftraceProfiler.start({ options: { tracer: 'events', bufferSizeKb: 2048 }, rawDir: dir, signal: controller.signal, log: () => undefined });
     assert.notDeepEqual(snapshot(), before, 'the pass changed tracefs');
+    assert.equal(tracePipeFds(), 1, 'trace_pipe is being drained');
     controller.abort(new Error('SIGINT'));
+    // trace_pipe closed first: the kernel refuses a current_tracer change (EBUSY) while it is open.
+    assert.equal(tracePipeFds(), 0, 'trace_pipe closed synchronously on abort');
     assert.deepEqual(snapshot(), before, 'restored synchronously on abort');
+    // The runner still calls stop() after the aborted workload: it must not touch tracefs again.
     assert.deepEqual(await active.stop({ workloadOk: false }), []);
-    assert.deepEqual(snapshot(), before);
+    assert.deepEqual(snapshot(), before, 'stop() after the restore left tracefs alone');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
