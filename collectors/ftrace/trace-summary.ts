@@ -76,6 +76,11 @@ export interface TraceMeasurementOptions {
   traced?: string[];
   /** Whether iommu:map/unmap were enabled (their totals are reported even when 0). */
   iommuEvents?: boolean;
+  /**
+   * Functions asked for that this kernel does not have (e.g. dma_iova_link on 6.12): reported
+   * as absent (null), never 0, so a comparison across kernels shows both paths side by side.
+   */
+  absent?: string[];
 }
 
 export function traceMeasurements(s: TraceSummary, opts: TraceMeasurementOptions = {}): Measurement[] {
@@ -83,6 +88,10 @@ export function traceMeasurements(s: TraceSummary, opts: TraceMeasurementOptions
   for (const name of opts.traced ?? []) if (!counts.has(name)) counts.set(name, 0);
   const ios = opts.ios !== undefined && opts.ios > 0 ? opts.ios : undefined;
   const out = callCountMeasurements(counts, ios);
+  for (const name of opts.absent ?? []) {
+    out.push({ metric: `${name}.calls`, value: null, unit: 'count', better: 'lower' });
+    if (ios !== undefined) out.push({ metric: `${name}.calls_per_io`, value: null, unit: 'calls/IO', better: 'lower' });
+  }
   for (const name of [...s.durations.keys()].sort()) {
     const d = s.durations.get(name);
     if (!d) continue;

@@ -131,7 +131,7 @@ export const ftraceProfiler: Profiler = {
           const lost = lostEvents(summary.health);
           if (lost > 0) ctx.log(`ftrace: ${lost} events lost or overwritten: call counts are low (raise bufferSizeKb)`);
           const iommuOn = opts.iommuEvents && !iommuEvents.some((e) => pass.setup.missingEvents.includes(e));
-          return traceMeasurements(summary, { ios, traced, iommuEvents: iommuOn });
+          return traceMeasurements(summary, { ios, traced, iommuEvents: iommuOn, absent: missingFunctions });
         } finally {
           drain.abort();
           detach();
