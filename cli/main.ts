@@ -9,6 +9,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerCompare } from './commands/compare.js';
 import { registerLab } from './commands/lab.js';
+import { registerFlamegraph } from './commands/flamegraph.js';
 
 const program = new Command();
 program
@@ -22,6 +23,7 @@ registerRun(program);
 registerDoctor(program);
 registerIngest(program);
 registerCompare(program);
+registerFlamegraph(program);
 registerLab(program);
 
 program.parseAsync(process.argv).catch(exitOnError);

@@ -82,6 +82,16 @@ test('run with perf-stat, perf-record and ftrace passes; compare --pass profile:
     assert.match(await readFile(svg, 'utf8'), /^<\?xml[\s\S]*<svg[\s\S]*<\/svg>\s*$/);
     assert.ok(d.pairsFile && existsSync(d.pairsFile));
     await assert.rejects(diffFlameGraph(bundles[0]!, bundles[1]!, 'no-such-cell', svg), /no cell no-such-cell/);
+
+    // The same through the CLI: the SVG is written and a wrong cell is a one-line error (exit 2).
+    const cliSvg = path.join(dir, 'cli-diff.svg');
+    const fg = await runCli(['flamegraph', bundles[0]!, bundles[1]!, '--cell', cell, '--out', cliSvg]);
+    assert.equal(fg.exitCode, 0, String(fg.stderr));
+    assert.match(String(fg.stdout), new RegExp(`${samples.value} samples in the base`));
+    assert.match(await readFile(cliSvg, 'utf8'), /<\/svg>\s*$/);
+    const bad = await runCli(['flamegraph', bundles[0]!, bundles[1]!, '--cell', 'no-such-cell', '--out', cliSvg]);
+    assert.equal(bad.exitCode, 2);
+    assert.match(String(bad.stderr), /no cell no-such-cell/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
