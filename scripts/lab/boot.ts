@@ -43,7 +43,7 @@ export interface BootGuestResult {
 export class LabBootError extends Error {
   constructor(
     message: string,
-    readonly reason: 'timeout' | 'aborted' | 'panic' | 'init-error' | 'no-exit-code' | 'qemu' | 'virtiofsd',
+    readonly reason: 'timeout' | 'aborted' | 'panic' | 'early-panic' | 'init-error' | 'no-exit-code' | 'qemu' | 'virtiofsd',
     readonly consoleTail: string,
   ) {
     super(consoleTail ? `${message}\n--- console tail ---\n${consoleTail}` : message);
@@ -158,11 +158,13 @@ async function waitForSocket(sock: string, virtiofsd: GroupedProcess, exited: ()
 }
 
 /** Keeps the console's last lines and writes every byte to the log file. */
-class ConsoleSink {
+export class ConsoleSink {
   private readonly file;
   private partial = '';
   readonly tail: string[] = [];
   panicked = false;
+  /** Our init printed something: the kernel got as far as userspace, so the job may have run. */
+  reachedInit = false;
   private poweringOff = false;
 
   constructor(
@@ -183,6 +185,7 @@ class ConsoleSink {
   private line(l: string): void {
     // The guest's own power-off tears the root away; anything after it is not the job's failure.
     if (/sysrq: Power Off/.test(l)) this.poweringOff = true;
+    if (l.includes('dmabench-lab:')) this.reachedInit = true;
     if (!this.poweringOff && /Kernel panic - not syncing/.test(l)) this.panicked = true;
     this.tail.push(l);
     if (this.tail.length > consoleTailLines) this.tail.shift();
@@ -203,8 +206,27 @@ class ConsoleSink {
   }
 }
 
-/** Boot the guest, run `command` in it and return its exit code. Throws LabBootError otherwise. */
+/** Boots before giving up on kernels that panic before userspace. */
+const earlyPanicAttempts = 3;
+
+/**
+ * Boot the guest, run `command` in it and return its exit code. Throws LabBootError otherwise.
+ * Under multi-threaded TCG a kernel sometimes dies of an int3 oops while patching its own text
+ * early in boot (seen on 7.2 with the host loaded). Nothing of the job has run then, so such a
+ * boot is retried, and said so on the console stream; every other failure is final.
+ */
 export async function bootGuest(opts: BootGuestOptions): Promise<BootGuestResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await bootGuestOnce(opts);
+    } catch (e) {
+      if (!(e instanceof LabBootError) || e.reason !== 'early-panic' || attempt >= earlyPanicAttempts) throw e;
+      opts.onConsoleLine?.(`dmabench: the kernel panicked before init (attempt ${attempt} of ${earlyPanicAttempts}); booting again`);
+    }
+  }
+}
+
+async function bootGuestOnce(opts: BootGuestOptions): Promise<BootGuestResult> {
   requireRoot('booting a lab guest');
   const qemuBin = requireHostTool(hostTools.qemu);
   const virtiofsdBin = requireHostTool(hostTools.virtiofsd);
@@ -288,6 +310,9 @@ export async function bootGuest(opts: BootGuestOptions): Promise<BootGuestResult
     if (q.exitCode !== 0) {
       const how = q.signal ? `was killed by ${q.signal}` : `exited with ${q.exitCode}`;
       throw new LabBootError(`QEMU ${how}: ${qemuStderr.slice(-10).join('\n')}`, 'qemu', tail);
+    }
+    if (consoleSink.panicked && !consoleSink.reachedInit) {
+      throw new LabBootError('the guest kernel panicked during boot, before init ran', 'early-panic', tail);
     }
     if (consoleSink.panicked) throw new LabBootError('the guest kernel panicked', 'panic', tail);
     const outcome = await readGuestJobOutcome(job);

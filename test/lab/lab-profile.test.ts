@@ -78,13 +78,19 @@ test('lab: per-I/O DMA call counts on 7.x (dma_iova_*) and 6.12 (dma_map_sgtable
   assert.ok(v7('dma_iova_try_alloc.calls_per_io') <= 1.01, `at most one try_alloc per I/O: ${v7('dma_iova_try_alloc.calls_per_io')}`);
   assert.ok(Math.abs(v7('dma_iova_try_alloc.calls') / v7('blk_rq_dma_map_iter_start.calls') - 1) < 0.02, 'try_alloc ≈ 1 per iterated request');
   assert.equal(v7('dma_iova_sync.calls'), v7('dma_iova_try_alloc.calls'), 'one sync per IOVA allocation');
-  assert.ok(v7('dma_iova_link.calls') >= 2 * v7('dma_iova_try_alloc.calls'), 'multi-segment: at least two links per allocation');
+  // Links per allocation = segments per I/O, which depends on how contiguous fio's buffer happens
+  // to be in physical memory (seen from 1.1 to 15.6): only "at least one" is deterministic.
+  assert.ok(v7('dma_iova_link.calls') >= v7('dma_iova_try_alloc.calls'), 'at least one link per allocation');
 
-  // 6.12: the scatterlist path, and no trace of the link API.
+  // 6.12: every I/O is mapped by the classic API: a multi-segment one through dma_map_sgtable →
+  // iommu_dma_map_sg, a physically contiguous one (one segment) through dma_map_bvec →
+  // iommu_dma_map_page. Which of the two depends on the buffer's physical layout, so the
+  // deterministic facts are: the two paths add up to one mapping per I/O, and every
+  // dma_map_sgtable goes to iommu_dma_map_sg.
   const v612 = (m: string): number => value(k612, CELL, P, m) ?? NaN;
-  for (const fn of ['dma_map_sgtable', 'iommu_dma_map_sg']) {
-    assert.ok(v612(`${fn}.calls_per_io`) > 0, `6.12 ${fn}.calls_per_io = ${v612(`${fn}.calls_per_io`)}`);
-  }
+  const classic = v612('dma_map_sgtable.calls_per_io') + v612('iommu_dma_map_page.calls_per_io');
+  assert.ok(Math.abs(classic - 1) < 0.05, `6.12: dma_map_sgtable + iommu_dma_map_page per I/O = ${classic}`);
+  assert.equal(v612('iommu_dma_map_sg.calls'), v612('dma_map_sgtable.calls'), '6.12: each dma_map_sgtable maps through iommu_dma_map_sg');
   // 6.12 has no dma_iova_*: those metrics are recorded as absent (null), never as 0 calls.
   const iova612 = k612.samples.filter((s) => s.metric.startsWith('dma_iova_'));
   assert.ok(iova612.some((s) => s.metric === 'dma_iova_try_alloc.calls_per_io'), '6.12 records dma_iova_try_alloc as absent');
