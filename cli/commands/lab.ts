@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import path from 'node:path';
-import { ensureLabImage } from '../../scripts/lab/image.js';
+import { ensureLabImage, installDmabenchIntoImage } from '../../scripts/lab/image.js';
 import { bootGuest } from '../../scripts/lab/boot.js';
 import { runCampaignInLab, type IommuMode } from '../../scripts/lab/campaign.js';
 import { packageRoot } from '../../core/version.js';
@@ -120,7 +120,7 @@ export function registerLab(program: Command): void {
 
   lab
     .command('boot')
-    .description('boot a lab kernel, run CMD inside as root, power off; exits with CMD\'s exit code')
+    .description('boot a lab kernel, run CMD inside as root (this checkout\'s dmabench is on its PATH), power off; exits with CMD\'s exit code')
     .requiredOption('--kernel <kernel>', '7, 6.12 or a path to a vmlinuz')
     .option('--iommu <mode>', 'strict, lazy, passthrough or off', iommuMode, 'strict')
     .option('--caching-mode <on|off>', 'the emulated IOMMU\'s caching mode (each sync becomes an invalidation when on; default on, off for lazy)', onOff)
@@ -133,6 +133,8 @@ export function registerLab(program: Command): void {
       const { signal, dispose } = abortOnSignals();
       try {
         const image = await ensureLabImage({ log, signal });
+        // The guest's PATH has this checkout's dmabench (/usr/local/bin/dmabench → /opt/dmabench).
+        await installDmabenchIntoImage(image, packageRoot);
         const result = await bootGuest({
           image,
           kernel: opts.kernel,

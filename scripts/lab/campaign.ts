@@ -5,7 +5,7 @@ import path from 'node:path';
 import { loadCampaign } from '../../core/campaign/load.js';
 import { buildPlan } from '../../core/campaign/plan.js';
 import { packageRoot } from '../../core/version.js';
-import { ensureLabImage, installDmabenchIntoImage, type LabImage, type LabKernel } from './image.js';
+import { copyDmabenchTree, ensureLabImage, type LabImage, type LabKernel } from './image.js';
 import { bootGuest, type BootOptions } from './boot.js';
 import { execa } from 'execa';
 import { readManifest } from '../../core/bundle/read.js';
@@ -58,7 +58,6 @@ export async function runCampaignInLab(opts: LabRunOptions): Promise<LabRunResul
   const { campaign } = await loadCampaign(opts.campaignFile);
   const plan = buildPlan(campaign);
   const image = await ensureLabImage({ rebuild: opts.rebuildImage, log: opts.log, signal: opts.signal });
-  await installDmabenchIntoImage(image, packageRoot);
   if (campaign.workloads.some((w) => w.tool === 'microbench')) {
     await prebuildDmabenchModules(image, path.join(packageRoot, 'benches', 'dma_bench'), opts.log, opts.signal);
   }
@@ -69,6 +68,10 @@ export async function runCampaignInLab(opts: LabRunOptions): Promise<LabRunResul
   const hostRunDir = path.join(image.rootfs, guestRunDir);
   await fs.mkdir(hostRunDir, { recursive: true });
   await fs.copyFile(opts.campaignFile, path.join(hostRunDir, 'campaign.yaml'));
+  // A private copy of dmabench per run: another lab run starting meanwhile cannot swap the code
+  // under a running guest (seen when two runs shared /opt/dmabench).
+  await copyDmabenchTree(packageRoot, path.join(hostRunDir, 'dmabench'));
+  const guestCli = ['node', `${guestRunDir}/dmabench/dist/cli/main.js`];
 
   const bundles: LabRunResult['bundles'] = [];
   try {
@@ -88,7 +91,7 @@ export async function runCampaignInLab(opts: LabRunOptions): Promise<LabRunResul
         cachingMode: opts.cachingMode,
         // QEMU's edu device: a spare PCI device for the microbench to borrow (costs nothing otherwise).
         extraDevices: ['edu'],
-        command: ['dmabench', 'run', `${guestRunDir}/campaign.yaml`, '--label', label, '--out', guestBundle],
+        command: [...guestCli, 'run', `${guestRunDir}/campaign.yaml`, '--label', label, '--out', guestBundle],
         timeoutSec: guestTimeoutSec(plan.estimateSec),
         consoleLog: path.join(opts.outDir, `${name}.console.log`),
         onConsoleLine: (line) => opts.log(`  guest: ${line}`),

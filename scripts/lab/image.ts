@@ -426,15 +426,13 @@ export async function readLabImageManifest(image: LabImage): Promise<ImageManife
 const dmabenchParts = ['dist', 'package.json', 'node_modules', 'configs', 'benches'];
 
 /**
- * Copy the working tree's runnable parts into ROOTFS/opt/dmabench and add a `dmabench` wrapper.
- * Done before every lab run (cheap, not part of the image key). The copy goes to a sibling first
- * and replaces the old one by rename, so a guest never sees half a tree.
+ * Copy the working tree's runnable parts into `target` (a directory inside the rootfs). The copy
+ * goes to a sibling first and replaces the old one by rename, so a guest never sees half a tree.
  */
-export async function installDmabenchIntoImage(image: LabImage, workTree: string): Promise<void> {
+export async function copyDmabenchTree(workTree: string, target: string): Promise<void> {
   if (!existsSync(path.join(workTree, 'dist', 'cli', 'main.js'))) {
     throw new Error(`${workTree}/dist/cli/main.js is missing: run npm run build first`);
   }
-  const target = path.join(image.rootfs, 'opt', 'dmabench');
   const staging = `${target}.new-${process.pid}`;
   await fs.rm(staging, { recursive: true, force: true });
   await fs.mkdir(staging, { recursive: true });
@@ -447,6 +445,15 @@ export async function installDmabenchIntoImage(image: LabImage, workTree: string
   if (existsSync(target)) await fs.rename(target, old);
   await fs.rename(staging, target);
   await fs.rm(old, { recursive: true, force: true });
+}
+
+/**
+ * Copy the working tree into ROOTFS/opt/dmabench and add a `dmabench` wrapper, for `lab boot`
+ * commands. Done before every use (cheap, not part of the image key). `lab run` uses a private
+ * copy per run instead (copyDmabenchTree), so concurrent runs cannot swap each other's code.
+ */
+export async function installDmabenchIntoImage(image: LabImage, workTree: string): Promise<void> {
+  await copyDmabenchTree(workTree, path.join(image.rootfs, 'opt', 'dmabench'));
   const wrapper = path.join(image.rootfs, 'usr', 'local', 'bin', 'dmabench');
   await fs.mkdir(path.dirname(wrapper), { recursive: true });
   await fs.writeFile(wrapper, '#!/bin/sh\nexec node /opt/dmabench/dist/cli/main.js "$@"\n', { mode: 0o755 });
