@@ -2,10 +2,8 @@
 // fio's own json+ file and its stderr are kept in rawDir so any number can be traced back.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
 import type { Measurement } from '../types.js';
-import { MissingToolError } from '../tool-check.js';
-import { processTree, signalAll } from '../../core/proc/tree.js';
+import { startChild, type ChildOutcome } from '../../core/proc/child.js';
 import { assertDeviceWriteAllowed } from './device-safety.js';
 import { buildFioArgs, type FioTarget } from './job.js';
 import { fioMeasurements } from './metrics.js';
@@ -59,7 +57,7 @@ export async function runFio(
   await writeFile(path.join(ctx.rawDir, FIO_ARGS_FILE), JSON.stringify(['fio', ...args], null, 2) + '\n');
 
   const started = performance.now();
-  const run = await runKillable('fio', args, ctx.signal, ctx.killGraceMs ?? 5000);
+  const run = await runKillable(args, ctx.signal, ctx.killGraceMs ?? 5000);
   // fio's own wall time, so the runner can report its overhead beyond it.
   const toolMs = performance.now() - started;
   await writeFile(path.join(ctx.rawDir, FIO_STDERR_FILE), run.stderr);
@@ -82,49 +80,15 @@ export async function runFio(
   return { result, measurements: fioMeasurements(result), toolMs };
 }
 
-interface ChildOutcome {
-  exitCode: number | undefined;
-  signal: string | undefined;
-  stdout: string;
-  stderr: string;
-}
-
 /**
- * Runs fio so that an abort reaches every process it started. fio's job processes leave its
- * process group (setsid), so on abort we signal the whole tree found under /proc: SIGTERM first,
- * so fio stops its jobs cleanly, then SIGKILL for every pid we saw after a grace period.
+ * Runs fio so that an abort reaches every process it started: fio's job processes leave its
+ * process group (setsid), so startChild signals the whole tree found under /proc, SIGTERM first
+ * (fio stops its jobs cleanly), then SIGKILL after the grace period.
  */
-async function runKillable(file: string, args: string[], signal: AbortSignal, graceMs: number): Promise<ChildOutcome> {
-  const child = execa(file, args, { stdin: 'ignore', reject: false });
-  const seen = new Set<number>();
-  let killTimer: NodeJS.Timeout | undefined;
-  const signalTree = (sig: NodeJS.Signals) => {
-    if (child.pid === undefined) return;
-    for (const pid of processTree(child.pid)) seen.add(pid);
-    signalAll(seen, sig);
-  };
-  const onAbort = () => {
-    signalTree('SIGTERM');
-    killTimer = setTimeout(() => signalTree('SIGKILL'), graceMs);
-    killTimer.unref();
-  };
-  if (signal.aborted) onAbort();
-  else signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    const r = await child;
-    // A spawn failure has no exit code: checking here, not with `fio --version` before every
-    // repetition, keeps a process start off the per-repetition path.
-    if (r.failed && r.exitCode === undefined && /ENOENT/.test(r.message ?? '')) {
-      throw new MissingToolError(`${file} not found: install it (Debian: apt-get install ${file})`);
-    }
-    signal.throwIfAborted();
-    return { exitCode: r.exitCode, signal: r.signal, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-    // Jobs can outlive the leader: once it is gone, make sure none we saw is left behind.
-    if (signal.aborted) signalAll(seen, 'SIGKILL');
-    if (killTimer) clearTimeout(killTimer);
-  }
+async function runKillable(args: string[], signal: AbortSignal, graceMs: number): Promise<ChildOutcome> {
+  const outcome = await startChild('fio', args, { signal, graceMs, debianPackage: 'fio' }).done;
+  signal.throwIfAborted();
+  return outcome;
 }
 
 function firstLine(s: string): string {

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Measurement } from '../types.js';
 import { ParseError } from '../types.js';
 import { buildClientArgs, buildRemoteServerSsh, buildServerArgs } from './args.js';
-import { startChild, type ChildOutcome, type RunningChild } from './child.js';
+import { startChild, type ChildOutcome, type RunningChild } from '../../core/proc/child.js';
 import { estimatePerftestSeconds } from './estimate.js';
 import { processListensOn } from './listen.js';
 import { perftestMeasurements } from './metrics.js';
@@ -100,7 +100,7 @@ export async function runIbWriteBw(p: PerftestParams, o: PerftestRunOptions): Pr
   const serverArgv = remote ? buildRemoteServerSsh(remote, serverArgs, runTimeoutMs / 1000 + listenTimeoutMs / 1000) : serverArgs;
   await writeFile(raw(PERFTEST_FILES.args), JSON.stringify({ server: [serverFile, ...serverArgv], client: [bin, ...clientArgs] }, null, 2) + '\n');
 
-  const version = await startChild(bin, ['--version'], { timeoutMs: 10_000, signal: o.signal }).done;
+  const version = await startChild(bin, ['--version'], { timeoutMs: 10_000, signal: o.signal, debianPackage: 'perftest' }).done;
   await writeFile(raw(PERFTEST_FILES.version), `${version.stdout}${version.stderr}`);
 
   let rxe: SoftRoce | undefined;
@@ -122,7 +122,7 @@ export async function runIbWriteBw(p: PerftestParams, o: PerftestRunOptions): Pr
     toolStarted = performance.now();
 
     // The server's own deadline covers waiting for its client and the whole test.
-    server = startChild(serverFile, serverArgv, { timeoutMs: listenTimeoutMs + runTimeoutMs, signal: o.signal, graceMs: grace });
+    server = startChild(serverFile, serverArgv, { timeoutMs: listenTimeoutMs + runTimeoutMs, signal: o.signal, graceMs: grace, debianPackage: serverFile === 'ssh' ? 'openssh-client' : 'perftest' });
     if (!remote) await waitUntilListening(server, p.port, listenTimeoutMs, o.signal);
     mark('server-listening');
 
@@ -131,7 +131,7 @@ export async function runIbWriteBw(p: PerftestParams, o: PerftestRunOptions): Pr
     let backoff = 250;
     for (;;) {
       const left = deadline - Date.now();
-      clientOut = await startChild(bin, clientArgs, { timeoutMs: Math.max(left, 1000), signal: o.signal, graceMs: grace }).done;
+      clientOut = await startChild(bin, clientArgs, { timeoutMs: Math.max(left, 1000), signal: o.signal, graceMs: grace, debianPackage: 'perftest' }).done;
       o.signal.throwIfAborted();
       mark('client-exited');
       const refused = clientOut.exitCode !== 0 && !clientOut.timedOut && CONNECT_REFUSED.test(clientOut.stderr);

@@ -4,7 +4,7 @@
 // after every run, even a failed one; a leftover from a killed run is removed first.
 import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startChild } from './child.js';
+import { startChild } from '../../core/proc/child.js';
 
 /** Our veth names: fixed so a leftover is recognisable, short enough for IFNAMSIZ (15). */
 export const RXE_VETH = 'dmabench0';
@@ -32,7 +32,7 @@ export class SoftRoceError extends Error {
 }
 
 async function run(cmd: string, args: string[], opts: RxeOptions): Promise<{ ok: boolean; text: string }> {
-  const r = await startChild(cmd, args, { timeoutMs: opts.timeoutMs ?? 30_000, signal: opts.signal }).done;
+  const r = await startChild(cmd, args, { timeoutMs: opts.timeoutMs ?? 30_000, signal: opts.signal, debianPackage: cmd === 'rdma' ? 'iproute2' : cmd === 'modprobe' ? 'kmod' : cmd }).done;
   const text = `${r.stderr}${r.stdout}`.trim();
   if (r.timedOut) return { ok: false, text: `${cmd} ${args.join(' ')} timed out` };
   return { ok: r.exitCode === 0, text };

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { SSHD, startLoopbackSshd, type LoopbackSshd } from '../helpers/sshd.js';
 import { buildRemoteServerSsh } from '../../collectors/perftest/args.js';
-import { startChild } from '../../collectors/perftest/child.js';
+import { startChild } from '../../core/proc/child.js';
 import { parsePerftestParams } from '../../collectors/perftest/params.js';
 import { PERFTEST_FILES, PerftestRunError, runIbWriteBw } from '../../collectors/perftest/run.js';
 import { processTree } from '../../core/proc/tree.js';
@@ -157,7 +157,7 @@ describe('remote server over a real ssh to a loopback sshd', { skip: sshSkip }, 
       // words show which argument it received.
       const word = `1024 $(touch ${marker(1)}); touch ${marker(2)} \`touch ${marker(3)}\` | touch ${marker(4)} "dq" 'sq' \\ && touch ${marker(5)}`;
       const remote = parsePerftestParams({ 'remote.host': '127.0.0.1', 'remote.user': sshd.user, 'remote.ssh_options': sshd.sshOptions.join(' ') }).remote!;
-      const r = await startChild('ssh', buildRemoteServerSsh(remote, ['-F', '-m', word], 20), { timeoutMs: 15_000, graceMs: 500 }).done;
+      const r = await startChild('ssh', buildRemoteServerSsh(remote, ['-F', '-m', word], 20), { timeoutMs: 15_000, graceMs: 500, debianPackage: 'openssh-client' }).done;
       assert.equal(r.timedOut, false);
       assert.equal(r.exitCode, 1, r.stderr);
       assert.ok(r.stderr.includes(`MTU argument ${word} should be int`), r.stderr);

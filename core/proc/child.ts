@@ -1,9 +1,9 @@
-// One child process of an ib_write_bw run (server, client, ssh, or a set-up command) with a
-// deadline. Killing reaches the whole process tree (core/proc/tree.ts): ssh and `timeout` start
-// children of their own, and a process group kill would miss any that moved to another group.
+// A child process of a collector (fio; ib_write_bw's server, client, ssh or a set-up command)
+// with an optional deadline. Killing reaches the whole process tree (tree.ts): fio's jobs call
+// setsid, ssh and `timeout` start children of their own, so a process-group kill would miss them.
 import { execa } from 'execa';
-import { processTree, signalAll } from '../../core/proc/tree.js';
-import { MissingToolError } from '../tool-check.js';
+import { processTree, signalAll } from './tree.js';
+import { MissingToolError } from '../../collectors/tool-check.js';
 
 export interface ChildOutcome {
   exitCode: number | undefined;
@@ -18,7 +18,10 @@ export interface ChildOutcome {
 }
 
 export interface ChildOptions {
-  timeoutMs: number;
+  /** Deadline; none when the caller's signal is the only way to stop it. */
+  timeoutMs?: number;
+  /** Named in the error when the program is not installed. */
+  debianPackage: string;
   signal?: AbortSignal;
   /** Between SIGTERM and SIGKILL. */
   graceMs?: number;
@@ -65,10 +68,13 @@ export function startChild(file: string, args: string[], opts: ChildOptions): Ru
     signalTree('SIGTERM');
     killTimer = setTimeout(() => signalTree('SIGKILL'), grace);
   };
-  const deadline = setTimeout(() => {
-    timedOut = true;
-    terminate();
-  }, opts.timeoutMs);
+  const deadline =
+    opts.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          terminate();
+        }, opts.timeoutMs);
   const onAbort = (): void => {
     killed = true;
     terminate();
@@ -85,7 +91,7 @@ export function startChild(file: string, args: string[], opts: ChildOptions): Ru
     // Descendants can outlive the leader (a remote `timeout`, ssh's helpers): finish them too.
     if (timedOut || killed) signalAll(seen, 'SIGKILL');
     if (r.failed && r.exitCode === undefined && /ENOENT/.test(r.message ?? '')) {
-      throw new MissingToolError(`${file} not found: install it (Debian: apt-get install ${file === 'ssh' ? 'openssh-client' : 'perftest'})`);
+      throw new MissingToolError(`${file} not found: install it (Debian: apt-get install ${opts.debianPackage})`);
     }
     return {
       exitCode: r.exitCode,
