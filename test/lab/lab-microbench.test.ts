@@ -17,8 +17,11 @@ import { runCli } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/paths.js';
 import { findReadyLabImage } from '../../scripts/lab/image.js';
 import type { Sample } from '../../collectors/types.js';
+import { loadCampaign } from '../../core/campaign/load.js';
 
 const campaign = path.join(repoRoot, 'configs', 'lab-microbench.yaml');
+/** Timed repetitions per cell, as the campaign says. */
+const reps = (await loadCampaign(campaign)).campaign.repetitions;
 const apis = ['sg', 'link', 'phys'] as const;
 const outDir = await fs.mkdtemp(path.join(os.tmpdir(), 'dmabench-lab-microbench-'));
 
@@ -88,7 +91,7 @@ test('strict IOMMU: 7.x times sg, link and phys; 6.12 reports link unsupported; 
   const s7 = await samplesOf(b7);
   for (const api of apis) {
     const means = totalMeans(s7, api);
-    assert.equal(means.length, 6, `7.x ${api}: 2 cells × 3 timed repetitions`);
+    assert.equal(means.length, 2 * reps, `7.x ${api}: 2 cells × ${reps} timed repetitions`);
     assert.ok(means.every((v) => v > 0), `7.x ${api}: ${means.join(', ')}`);
     for (const st of await statuses(b7, api)) assert.match(st, new RegExp(`^status=ok path=${api} .*iommu_domain=DMA$`));
   }
@@ -97,10 +100,10 @@ test('strict IOMMU: 7.x times sg, link and phys; 6.12 reports link unsupported; 
   const s612 = await samplesOf(b612);
   assert.deepEqual(totalMeans(s612, 'link'), [], '6.12 has no link numbers');
   const linkStatus = await statuses(b612, 'link');
-  assert.equal(linkStatus.length, 6);
+  assert.equal(linkStatus.length, 2 * reps);
   for (const st of linkStatus) assert.match(st, /^status=unsupported path=none reason=link_api_needs_6\.16/);
   for (const api of ['sg', 'phys']) {
-    assert.equal(totalMeans(s612, api).length, 6, `6.12 ${api}`);
+    assert.equal(totalMeans(s612, api).length, 2 * reps, `6.12 ${api}`);
     assert.ok(totalMeans(s612, api).every((v) => v > 0));
   }
   const m612 = await manifest(b612);
@@ -166,7 +169,7 @@ for (const mode of ['lazy', 'passthrough'] as const) {
       const domain = mode === 'lazy' ? 'DMA-FQ' : 'identity';
       for (const api of apis) {
         const means = totalMeans(samples, api);
-        assert.equal(means.length, 6, `${mode} ${api}`);
+        assert.equal(means.length, 2 * reps, `${mode} ${api}`);
         assert.ok(means.every((v) => v > 0));
         const expected = mode === 'passthrough' && api === 'link'
           ? /^status=fallback path=phys reason=dma_iova_try_alloc_false .*iommu_domain=identity$/
