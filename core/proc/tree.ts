@@ -48,3 +48,13 @@ export function signalAll(pids: Iterable<number>, signal: NodeJS.Signals): void 
     }
   }
 }
+
+/** Whether a process exists (signal 0 probes without sending anything). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { isAlive } from '../../core/proc/tree.js';
 
 /** Paths inside the guest (and, under the rootfs, on the host). */
 export const guestLabDir = '/opt/dmabench-lab';
@@ -128,19 +129,11 @@ export async function removeStaleGuestJobs(rootfs: string): Promise<void> {
   }
   for (const name of names) {
     const pid = Number(/^[0-9a-z]+-(\d+)-[0-9a-f]+$/.exec(name)?.[1]);
-    if (!pid || pidAlive(pid)) continue;
+    if (!pid || isAlive(pid)) continue;
     await fs.rm(path.join(root, name), { recursive: true, force: true });
   }
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export type GuestJobOutcome =
   | { kind: 'exited'; exitCode: number }

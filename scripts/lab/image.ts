@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { requireHostTool, requireRoot, hostTools } from './host.js';
 import { runGrouped, type GroupedOptions } from './proc.js';
+import { isAlive } from '../../core/proc/tree.js';
 
 export type LabKernelId = '7' | '6.12';
 
@@ -145,20 +146,12 @@ async function removeTree(dir: string): Promise<void> {
   await fs.rm(dir, { recursive: true, force: true });
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Delete build/old directories whose owning process is gone (left by an interrupted build). */
 async function removeStaleBuilds(cacheDir: string, log: (l: string) => void): Promise<void> {
   for (const name of await fs.readdir(cacheDir)) {
     const m = /^\.(?:build|old)-(\d+)-/.exec(name);
-    if (!m || pidAlive(Number(m[1]))) continue;
+    if (!m || isAlive(Number(m[1]))) continue;
     log(`removing leftover ${name} from an interrupted build`);
     await removeTree(path.join(cacheDir, name));
   }

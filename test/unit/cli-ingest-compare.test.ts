@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { fixture } from '../helpers/paths.js';
-import { BUNDLE_SCHEMA_VERSION, type Manifest } from '../../core/bundle/schema.js';
+import { testManifest } from '../helpers/bundles.js';
 import type { Sample } from '../../collectors/types.js';
 
 test('ingest detects a fio json+ file and prints its samples as JSON', async () => {
@@ -56,18 +56,7 @@ test('ingest of truncated or foreign input exits 2 with one line naming the file
 /** A bundle written by hand: compare's exit code is what is tested here, not a tool's output. */
 async function writeBundle(dir: string, label: string, iops: number[]): Promise<void> {
   await mkdir(dir, { recursive: true });
-  const manifest: Manifest = {
-    schemaVersion: BUNDLE_SCHEMA_VERSION,
-    label,
-    status: 'complete',
-    startedAt: '2026-11-25T00:00:00.000Z',
-    dmabenchVersion: '0.0.0',
-    campaign: {},
-    system: null,
-    cells: [],
-    done: {},
-    errors: [],
-  };
+  const manifest = testManifest(label);
   await writeFile(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
   const samples: Sample[] = iops.map((value, rep) => ({
     workload: 'w', cell: 'w:bs=64k', rep, pass: 'timed', tool: 'fio', metric: 'read.iops', value, unit: 'IOPS', better: 'higher',

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Better, PassKind, Sample } from '../../collectors/types.js';
 import type { LoadedBundle } from '../../core/bundle/schema.js';
+import { testBundle } from '../helpers/bundles.js';
 import { compareBundles, smallestTwoSidedP, worstRegression, type ComparisonRow } from '../../reports/compare/compare.js';
 
 interface Series {
@@ -29,27 +30,7 @@ function bundle(label: string, series: Series[], system: { release: string; mode
       better: s.better ?? 'higher',
     })),
   );
-  return {
-    dir: `/bundles/${label}`,
-    samples,
-    manifest: {
-      schemaVersion: 1,
-      label,
-      status: 'complete',
-      startedAt: '2025-01-01T00:00:00Z',
-      dmabenchVersion: '0.1.0',
-      campaign: {},
-      system: system && {
-        hostname: 'lab',
-        kernel: { release: system.release, version: '#1', cmdline: '' },
-        iommu: { mode: system.mode, groups: [] },
-        cpu: { model: 'qemu', cores: 2 },
-      },
-      cells: [],
-      done: {},
-      errors: [],
-    },
-  };
+  return testBundle(`/bundles/${label}`, label, samples, system);
 }
 
 const scale = (values: number[], factor: number): number[] => values.map((v) => v * factor);

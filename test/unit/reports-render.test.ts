@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Better, Sample } from '../../collectors/types.js';
 import type { LoadedBundle } from '../../core/bundle/schema.js';
+import { testBundle } from '../helpers/bundles.js';
 import { compareBundles, type Comparison } from '../../reports/compare/compare.js';
 import { renderText } from '../../reports/render/text.js';
 import { renderTerminal } from '../../reports/render/terminal.js';
@@ -15,22 +16,7 @@ function bundle(label: string, release: string, mode: 'strict' | 'lazy', metrics
   const samples: Sample[] = metrics.flatMap(([metric, unit, better, values]) =>
     values.map((value, rep) => ({ workload: 'fio-randread', cell: 'fio-randread:bs=64k,iodepth=8', rep, pass: 'timed' as const, tool: 'fio', metric, value, unit, better })),
   );
-  return {
-    dir: `/b/${label}`,
-    samples,
-    manifest: {
-      schemaVersion: 1,
-      label,
-      status: 'complete',
-      startedAt: '2025-01-01T00:00:00Z',
-      dmabenchVersion: '0.1.0',
-      campaign: {},
-      system: { hostname: 'labhost', kernel: { release, version: '#1', cmdline: '' }, iommu: { mode, groups: [] }, cpu: { model: 'qemu', cores: 2 } },
-      cells: [],
-      done: {},
-      errors: [],
-    },
-  };
+  return testBundle(`/b/${label}`, label, samples, { release, mode, hostname: 'labhost' });
 }
 
 const IOPS = [1000, 1012, 993, 1005, 998];

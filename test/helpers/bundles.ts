@@ -1,0 +1,34 @@
+// Bundles built in tests (plain data, not tool output) for compare and the renderers.
+import type { Sample } from '../../collectors/types.js';
+import { BUNDLE_SCHEMA_VERSION, type LoadedBundle, type Manifest } from '../../core/bundle/schema.js';
+
+export interface TestSystem {
+  release: string;
+  mode: 'strict' | 'lazy' | 'off';
+  hostname?: string;
+}
+
+/** A complete manifest with nothing run; `system` null when the test wants no system state. */
+export function testManifest(label: string, system: TestSystem | null = null): Manifest {
+  return {
+    schemaVersion: BUNDLE_SCHEMA_VERSION,
+    label,
+    status: 'complete',
+    startedAt: '2025-01-01T00:00:00Z',
+    dmabenchVersion: '0.1.0',
+    campaign: {},
+    system: system && {
+      hostname: system.hostname ?? 'lab',
+      kernel: { release: system.release, version: '#1', cmdline: '' },
+      iommu: { mode: system.mode, groups: [] },
+      cpu: { model: 'qemu', cores: 2 },
+    },
+    cells: [],
+    done: {},
+    errors: [],
+  };
+}
+
+export function testBundle(dir: string, label: string, samples: Sample[], system: TestSystem | null = null): LoadedBundle {
+  return { dir, samples, manifest: testManifest(label, system) };
+}
