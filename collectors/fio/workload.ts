@@ -8,7 +8,7 @@ import { fioParamsSchema, isReadOnlyRw, type FioParams } from './params.js';
 import { runFio } from './collector.js';
 import type { FioTarget } from './job.js';
 import { assertDeviceWriteAllowed } from './device-safety.js';
-import { assertToolInstalled } from '../tool-check.js';
+import { assertToolInstalled } from '../../core/proc/tool-check.js';
 
 
 function targetFor(workload: Workload, scratchDir: string): FioTarget {

@@ -5,7 +5,7 @@ import fs from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { MissingToolError } from '../tool-check.js';
+import { MissingToolError } from '../../core/proc/tool-check.js';
 
 export interface BuildModuleOptions {
   /** A kernel build tree: /lib/modules/REL/build or /usr/src/linux-headers-REL. */

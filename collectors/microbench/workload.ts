@@ -13,7 +13,7 @@ import type { Workload } from '../../core/campaign/schema.js';
 import type { CellParams } from '../types.js';
 import { packageRoot } from '../../core/version.js';
 import { probeModuleBuild } from '../../core/system/module-build.js';
-import { MissingToolError } from '../tool-check.js';
+import { MissingToolError } from '../../core/proc/tool-check.js';
 import { buildModule } from './build.js';
 import { boundDriver, resolvePciDevice } from './device.js';
 import { microbenchMeasurements } from './metrics.js';

@@ -4,7 +4,7 @@
 import type { WorkloadCollector } from '../collector.js';
 import type { Workload } from '../../core/campaign/schema.js';
 import type { CellParams } from '../types.js';
-import { assertToolInstalled } from '../tool-check.js';
+import { assertToolInstalled } from '../../core/proc/tool-check.js';
 import { estimatePerftestSeconds } from './estimate.js';
 import { parsePerftestParams, validatePerftestParams } from './params.js';
 import { runIbWriteBw } from './run.js';

@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import { z } from 'zod';
 import type { ActiveProfiler, Profiler, ProfilerContext } from '../profiler.js';
 import type { Measurement } from '../types.js';
-import { assertToolInstalled } from '../tool-check.js';
+import { assertToolInstalled } from '../../core/proc/tool-check.js';
 import { eachLine } from '../ftrace/lines.js';
 import { PerfScriptFolder, type FoldResult } from '../perf/script-fold.js';
 import { serializeFolded } from '../perf/folded.js';

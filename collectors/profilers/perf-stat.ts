@@ -6,7 +6,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { ActiveProfiler, Profiler, ProfilerContext } from '../profiler.js';
 import type { Measurement } from '../types.js';
-import { assertToolInstalled } from '../tool-check.js';
+import { assertToolInstalled } from '../../core/proc/tool-check.js';
 import { parsePerfStat } from '../perf/stat-parse.js';
 import { perfStatMeasurements } from '../perf/stat-measurements.js';
 import { perfExitedCleanly, startControlledPerf } from './perf-control.js';

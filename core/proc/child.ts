@@ -3,7 +3,7 @@
 // setsid, ssh and `timeout` start children of their own, so a process-group kill would miss them.
 import { execa } from 'execa';
 import { processTree, signalAll } from './tree.js';
-import { MissingToolError } from '../../collectors/tool-check.js';
+import { MissingToolError } from './tool-check.js';
 
 export interface ChildOutcome {
   exitCode: number | undefined;

@@ -1,6 +1,6 @@
 // GitHub-flavoured Markdown: bundle table, legend, then per candidate one table per workload/cell.
 import type { Comparison } from '../compare/types.js';
-import { groupTitle, legend, presentInText, sections } from './view.js';
+import { BUNDLE_SUMMARY_HEADERS, bundleSummary, groupTitle, legend, presentInText, sections } from './view.js';
 
 /** Make text safe inside a table cell: pipes would end the cell, newlines the row. */
 export function escapeCell(text: string): string {
@@ -23,16 +23,8 @@ export function renderMarkdown(c: Comparison): string {
   const out: string[] = ['# dmabench comparison', ''];
   out.push(
     ...table(
-      ['', 'label', 'kernel', 'IOMMU', 'host', 'status', 'samples'],
-      c.bundles.map((b, i) => [
-        i === 0 ? 'base' : 'candidate',
-        b.label,
-        b.kernelRelease ?? 'unknown',
-        b.iommuMode ?? 'unknown',
-        b.hostname ?? 'unknown',
-        b.status,
-        String(b.sampleCount),
-      ]),
+      ['', ...BUNDLE_SUMMARY_HEADERS.map((h) => (h === 'iommu' ? 'IOMMU' : h))],
+      c.bundles.map((b, i) => [i === 0 ? 'base' : 'candidate', ...bundleSummary(b)]),
       [false, false, false, false, false, false, true],
     ),
     '',

@@ -3,7 +3,7 @@
 // possible (long metric names move to their own line rather than widening the table).
 import type { Comparison } from '../compare/types.js';
 import { layoutTable, type Align } from './table.js';
-import { groupTitle, legend, presentInText, sections, type LineView } from './view.js';
+import { BUNDLE_SUMMARY_HEADERS, bundleSummary, groupTitle, legend, presentInText, sections, type LineView } from './view.js';
 
 export const TEXT_MAX_WIDTH = 100;
 
@@ -31,16 +31,8 @@ export function wrap(text: string, width: number, indent: string): string[] {
 }
 
 export function headerBlock(c: Comparison): string[] {
-  const rows = c.bundles.map((b, i) => [
-    i === 0 ? 'base' : `cand${c.bundles.length > 2 ? i : ''}`,
-    b.label,
-    b.kernelRelease ?? 'unknown',
-    b.iommuMode ?? 'unknown',
-    b.hostname ?? 'unknown',
-    b.status,
-    String(b.sampleCount),
-  ]);
-  return layoutTable(['', 'label', 'kernel', 'iommu', 'host', 'status', 'samples'], rows, ['left', 'left', 'left', 'left', 'left', 'left', 'right']);
+  const rows = c.bundles.map((b, i) => [i === 0 ? 'base' : `cand${c.bundles.length > 2 ? i : ''}`, ...bundleSummary(b)]);
+  return layoutTable(['', ...BUNDLE_SUMMARY_HEADERS], rows, ['left', 'left', 'left', 'left', 'left', 'left', 'right']);
 }
 
 export function legendLines(c: Comparison, width: number): string[] {

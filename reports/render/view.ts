@@ -1,6 +1,6 @@
 // What the human-readable renderers share: rows grouped by workload and cell, one section per
 // candidate, every number already formatted, and the legend sentences.
-import type { CandidateResult, Comparison, ComparisonRow, Verdict } from '../compare/types.js';
+import type { BundleInfo, CandidateResult, Comparison, ComparisonRow, Verdict } from '../compare/types.js';
 import { chooseScale, formatCi, formatCov, formatNumber, formatP, formatPct } from './format.js';
 
 /** Marks a change that is significant and beyond the noise threshold, as mmtests' `*` does. */
@@ -107,4 +107,12 @@ export function legend(c: Comparison): { term: string; text: string }[] {
 /** Human wording of the bundles a key is present in. */
 export function presentInText(c: Comparison, presentIn: number[]): string {
   return presentIn.map((i) => c.bundles[i]?.label ?? `#${i}`).join(', ');
+}
+
+/** Column titles of a bundle's summary line in every report header (after the role column). */
+export const BUNDLE_SUMMARY_HEADERS = ['label', 'kernel', 'iommu', 'host', 'status', 'samples'];
+
+/** One bundle's summary line: what produced the numbers (kernel, IOMMU mode, host) and how many. */
+export function bundleSummary(b: BundleInfo): string[] {
+  return [b.label, b.kernelRelease ?? 'unknown', b.iommuMode ?? 'unknown', b.hostname ?? 'unknown', b.status, String(b.sampleCount)];
 }

@@ -12,7 +12,7 @@ import {
   headersPackageFor,
   kernelCompiler,
 } from '../../collectors/microbench/build.js';
-import { MissingToolError } from '../../collectors/tool-check.js';
+import { MissingToolError } from '../../core/proc/tool-check.js';
 
 const srcDir = path.join(repoRoot, 'benches', 'dma_bench');
 
