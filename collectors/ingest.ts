@@ -1,13 +1,13 @@
 // `dmabench ingest`: parse a raw tool output made elsewhere. Each tool contributes a detector
 // (a look at the file's first bytes) and a parser; the detectors are tried in order.
 import { readFile } from 'node:fs/promises';
-import type { Measurement } from './types.js';
-import { ParseError } from './types.js';
+import type { Measurement } from '../model/measurement.js';
+import { ParseError } from '../model/measurement.js';
 import { parseFioOutput } from './fio/parse.js';
 import { fioMeasurements } from './fio/metrics.js';
 import { ibWriteBwIngest } from './perftest/ingest.js';
-import { profilerIngestParsers } from './ingest-profilers.js';
-import { readTextHead } from './ingest-text.js';
+import { profilerIngestParsers } from './perf/ingest.js';
+import { readTextHead } from '../core/text/read-file.js';
 
 export interface IngestResult {
   tool: string;

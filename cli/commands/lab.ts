@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import path from 'node:path';
-import { ensureLabImage, installDmabenchIntoImage } from '../../scripts/lab/image.js';
-import { bootGuest } from '../../scripts/lab/boot.js';
-import { runCampaignInLab, type IommuMode } from '../../scripts/lab/campaign.js';
+import { ensureLabImage, installDmabenchIntoImage } from '../../lab/image.js';
+import { bootGuest } from '../../lab/boot.js';
+import { runCampaignInLab, type IommuMode } from '../../lab/campaign.js';
 import { packageRoot } from '../../core/version.js';
 import { compareAndRender } from './compare.js';
 import { UsageError } from '../errors.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadCampaign } from '../../core/campaign/load.js';
-import { buildPlan, renderPlan } from '../../core/campaign/plan.js';
+import { buildPlan, renderPlan } from '../../runner/plan.js';
 
 export function registerPlan(program: Command): void {
   program

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runCampaign } from '../../core/runner/run.js';
+import { runCampaign } from '../../runner/run.js';
 import { collectSystemState } from '../../core/system/index.js';
 
 export function registerRun(program: Command): void {

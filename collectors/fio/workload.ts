@@ -1,11 +1,11 @@
 // Adapts the fio collector to the runner's WorkloadCollector interface: parameter validation,
 // time estimates, preflight checks and the target (scratch file by default).
 import path from 'node:path';
-import type { WorkloadCollector } from '../collector.js';
-import type { Workload } from '../../core/campaign/schema.js';
-import type { CellParams } from '../types.js';
+import type { WorkloadCollector } from '../../model/workload-collector.js';
+import type { Workload } from '../../model/campaign.js';
+import type { CellParams } from '../../model/measurement.js';
 import { fioParamsSchema, isReadOnlyRw, type FioParams } from './params.js';
-import { runFio } from './collector.js';
+import { runFio } from './run.js';
 import type { FioTarget } from './job.js';
 import { assertDeviceWriteAllowed } from './device-safety.js';
 import { assertToolInstalled } from '../../core/proc/tool-check.js';

@@ -1,6 +1,6 @@
 // Per-I/O call counts: the deterministic figure that survives emulation noise (DESIGN §2).
 // `dma_iova_link` ≈ 8 per 64 KiB I/O on 7.2, `__iommu_map` per segment on 6.12.
-import type { Measurement } from '../types.js';
+import type { Measurement } from '../../model/measurement.js';
 
 /** Calls of each function divided by the I/Os the workload completed while tracing. */
 export function callsPerIo(counts: Map<string, number> | Record<string, number>, ios: number): Map<string, number> {

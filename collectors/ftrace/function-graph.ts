@@ -6,7 +6,7 @@
 // after the CPU (funcgraph-proc). Durations sit on leaf lines (`func();`) and on closing braces;
 // a closing brace belongs to the innermost open call of the same CPU, so a stack is kept per CPU.
 // Overhead markers (+ ! # * @ $) only flag long durations and are skipped.
-import { eachLine, type LineSource } from './lines.js';
+import { eachLine, type LineSource } from '../../core/text/lines.js';
 import { DurationHistogram, type DurationSummary } from './histogram.js';
 import { newTraceHealth, trackHealth, type TraceHealth } from './trace-line.js';
 

@@ -1,7 +1,7 @@
 // The `function` tracer's text (`trace`, `trace_pipe`): one record per traced call,
 // `task-pid [cpu] flags timestamp: func <-parent`. Counts calls per function and per caller.
 // Tracepoint records mixed into the same buffer (`name: fields`) are counted per event name.
-import { eachLine, type LineSource } from './lines.js';
+import { eachLine, type LineSource } from '../../core/text/lines.js';
 import { bareSymbol, newTraceHealth, parseTraceRecord, trackHealth, type TraceHealth } from './trace-line.js';
 
 export interface FunctionTraceResult {

@@ -3,7 +3,7 @@
 //   unmap: IOMMU: iova=0x%016llx - 0x%016llx size=%zu unmapped_size=%zu
 // They appear as records of the `trace` text, of `trace-cmd report`, and as `/* map: ... */`
 // comments inside function_graph output, so lines are matched on the event text alone.
-import { eachLine, type LineSource } from './lines.js';
+import { eachLine, type LineSource } from '../../core/text/lines.js';
 import { newTraceHealth, trackHealth, type TraceHealth } from './trace-line.js';
 
 export interface IommuOpStats {

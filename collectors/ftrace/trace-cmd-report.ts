@@ -2,7 +2,7 @@
 // shows up as `function: func <-- parent`, function_graph as `funcgraph_entry: 0.123 us | func();`
 // and `funcgraph_exit: 1.234 us | }`, iommu events as `map: IOMMU: ...`. Each kind is handed to
 // the same accumulator the raw `trace` parsers use, so both paths give the same statistics.
-import { eachLine, type LineSource } from './lines.js';
+import { eachLine, type LineSource } from '../../core/text/lines.js';
 import { bump, FunctionTraceAccumulator, type FunctionTraceResult } from './function-trace.js';
 import { FunctionGraphAccumulator, parseDurationNs, type FunctionGraphResult } from './function-graph.js';
 import { IommuEventAccumulator, type IommuEventsResult } from './iommu-events.js';

@@ -2,8 +2,8 @@
 // possibly mixed in) giving what the ftrace profiler and `dmabench ingest` report: calls per
 // function, durations per function (function_graph), iommu map/unmap totals, and how much of the
 // trace was lost. Then the Measurements, per I/O when the caller knows the I/O count.
-import type { Measurement } from '../types.js';
-import { eachLine, type LineSource } from './lines.js';
+import type { Measurement } from '../../model/measurement.js';
+import { eachLine, type LineSource } from '../../core/text/lines.js';
 import { FunctionTraceAccumulator } from './function-trace.js';
 import { FunctionGraphAccumulator } from './function-graph.js';
 import { IommuEventAccumulator, type IommuEventsResult } from './iommu-events.js';

@@ -2,7 +2,7 @@
 // all-threads mean, stdev, min, max and percentiles in ns, plus the timer overhead. Lower is
 // better for all of them. A run that did not measure (unsupported, error) yields none: the
 // caller reports its status instead of a zero that would look like a result.
-import type { Measurement } from '../types.js';
+import type { Measurement } from '../../model/measurement.js';
 import type { MicrobenchResult, PhaseStats } from './types.js';
 
 const timedPhases = ['map', 'unmap', 'total'] as const;

@@ -3,7 +3,7 @@
 // frames root-first, symbol offsets `+0x..` stripped, `;` in names turned into `:`, `<>` and quotes
 // removed, argument lists cut at the first `(` (except Go method names), `[unknown]` kept.
 // Samples are separated by blank lines; a header line starts at column 0, frames are indented.
-import { eachLine, type LineSource } from '../ftrace/lines.js';
+import { eachLine, type LineSource } from '../../core/text/lines.js';
 
 export interface FoldResult {
   /** Folded stack (`comm;root;…;leaf`) → number of samples. */

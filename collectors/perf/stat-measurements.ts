@@ -1,6 +1,6 @@
 // Turns parsed perf stat counters into Measurements: one per event (summed over CPUs when perf
 // printed per-CPU lines), plus per-I/O figures when the caller knows how many I/Os the run did.
-import type { Measurement } from '../types.js';
+import type { Measurement } from '../../model/measurement.js';
 import type { PerfStatResult } from './stat-parse.js';
 
 export interface PerfStatMeasurementOptions {

@@ -1,7 +1,7 @@
 // ib_write_bw rows → Measurements. One metric per size and quantity, so a sweep's sizes line up
 // across bundles: `size=65536.bw_avg`. Bandwidth keeps the unit perftest printed (MiB/s, MB/s or
 // Gb/s): converting would hide which perftest or which flag produced the number.
-import type { Measurement } from '../types.js';
+import type { Measurement } from '../../model/measurement.js';
 import type { PerftestRow } from './parse.js';
 
 export function perftestMeasurements(rows: PerftestRow[], bwUnit: string): Measurement[] {

@@ -5,8 +5,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Measurement } from '../types.js';
-import { ParseError } from '../types.js';
+import type { Measurement } from '../../model/measurement.js';
+import { ParseError } from '../../model/measurement.js';
 import { buildClientArgs, buildRemoteServerSsh, buildServerArgs } from './args.js';
 import { startChild, type ChildOutcome, type RunningChild } from '../../core/proc/child.js';
 import { estimatePerftestSeconds } from './estimate.js';

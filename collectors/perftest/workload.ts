@@ -1,9 +1,9 @@
 // Adapts the ib_write_bw collector to the runner's WorkloadCollector interface. RDMA options
 // (device, rxe, remote.*, port, gid_index) are plain matrix values, so the campaign schema stays
 // tool-agnostic; `target` does not apply to RDMA and is refused.
-import type { WorkloadCollector } from '../collector.js';
-import type { Workload } from '../../core/campaign/schema.js';
-import type { CellParams } from '../types.js';
+import type { WorkloadCollector } from '../../model/workload-collector.js';
+import type { Workload } from '../../model/campaign.js';
+import type { CellParams } from '../../model/measurement.js';
 import { assertToolInstalled } from '../../core/proc/tool-check.js';
 import { estimatePerftestSeconds } from './estimate.js';
 import { parsePerftestParams, validatePerftestParams } from './params.js';

@@ -1,6 +1,6 @@
 // Where things live inside a run bundle (see schema.ts for the picture).
 import path from 'node:path';
-import type { PassKind } from '../../collectors/types.js';
+import type { PassKind } from '../../model/measurement.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const SAMPLES_FILE = 'samples.jsonl';

@@ -1,9 +1,9 @@
 // Loads a run bundle for compare and reports. Tolerates a torn last line of samples.jsonl
 // (a run killed mid-append) but nothing else: a malformed bundle is an error, not a guess.
 import { readFile } from 'node:fs/promises';
-import type { Sample } from '../../collectors/types.js';
+import type { Sample } from '../../model/measurement.js';
 import { manifestPath, samplesPath } from './layout.js';
-import { BUNDLE_SCHEMA_VERSION, type LoadedBundle, type Manifest } from './schema.js';
+import { BUNDLE_SCHEMA_VERSION, type LoadedBundle, type Manifest } from '../../model/bundle.js';
 
 export class BundleError extends Error {
   override name = 'BundleError';

@@ -2,13 +2,13 @@
 // truth for what finished: samples of a repetition are appended first, then the repetition
 // is marked done, so a crash in between only leaves samples that --resume drops and redoes.
 import { appendFile, mkdir, readdir, writeFile } from 'node:fs/promises';
-import type { Sample } from '../../collectors/types.js';
+import type { Sample } from '../../model/measurement.js';
 import { writeFileAtomic } from './atomic.js';
 import { manifestPath, samplesPath } from './layout.js';
 import { BundleError, readManifest, readSamples } from './read.js';
-import type { BundleStatus, Manifest } from './schema.js';
-import { passKey } from '../campaign/plan.js';
-import type { PassKind } from '../../collectors/types.js';
+import type { BundleStatus, Manifest } from '../../model/bundle.js';
+import { passKey } from '../../runner/plan.js';
+import type { PassKind } from '../../model/measurement.js';
 
 export class BundleWriter {
   private constructor(

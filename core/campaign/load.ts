@@ -3,9 +3,9 @@
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { ZodIssue } from 'zod';
-import { campaignSchema, type Campaign } from './schema.js';
+import { campaignSchema, type Campaign } from '../../model/campaign.js';
 import { expandMatrix } from './matrix.js';
-import { validateCellParams } from '../../collectors/registry.js';
+import { validateCellParams } from '../../runner/registry.js';
 
 export class CampaignError extends Error {
   override name = 'CampaignError';

@@ -1,7 +1,7 @@
 // The system state recorded in every run bundle (core/bundle/schema.ts SystemState): the fixed
 // fields, plus full detail under extra keys (tools, tracefs, moduleBuild, devices, noise, ...).
 // All probes run in parallel; the slowest are the tool version runs (~100 ms).
-import type { SystemState } from '../bundle/schema.js';
+import type { SystemState } from '../../model/bundle.js';
 import { probeBlockDevices, type BlockDevicesInfo } from './block-devices.js';
 import { probeIommu, type IommuDetail } from './iommu.js';
 import { isRoot, probeHostname, probeKernel, splitCmdline } from './kernel.js';

@@ -1,7 +1,7 @@
 // IOMMU state: which hardware, which groups with which default-domain type, what the command line
 // asked for, and the resulting mode. The mode dominates every DMA number (DESIGN.md §1), so it is
 // decided from sysfs first (what the kernel did) and from the command line only when sysfs is silent.
-import type { SystemState } from '../bundle/schema.js';
+import type { SystemState } from '../../model/bundle.js';
 import { cmdlineValue } from './kernel.js';
 import { linkBasename, listDir, readTrimmed } from './sysfs.js';
 

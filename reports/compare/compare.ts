@@ -2,8 +2,8 @@
 // (workload, cell, metric) the base shares with a candidate, the candidate's median is set
 // against the base's with a rank test and a bootstrap interval, and a verdict is drawn.
 // Pure: bundles in, plain data out.
-import type { Better, Sample } from '../../collectors/types.js';
-import type { LoadedBundle } from '../../core/bundle/schema.js';
+import type { Better, Sample } from '../../model/measurement.js';
+import type { LoadedBundle } from '../../model/bundle.js';
 import { describe } from '../stats/descriptive.js';
 import { bootstrapMedianChange, pctChange } from '../stats/bootstrap.js';
 import { mannWhitneyU } from '../stats/mann-whitney.js';

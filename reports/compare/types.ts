@@ -1,5 +1,5 @@
 // The result of comparing bundles: plain data, the single input of every renderer.
-import type { Better } from '../../collectors/types.js';
+import type { Better } from '../../model/measurement.js';
 import type { MannWhitneyMethod } from '../stats/mann-whitney.js';
 
 export type Verdict = 'improvement' | 'regression' | 'no difference' | 'n too small';

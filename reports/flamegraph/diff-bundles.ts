@@ -8,8 +8,8 @@ import path from 'node:path';
 import { readManifest, BundleError } from '../../core/bundle/read.js';
 import { cellDirName } from '../../core/campaign/matrix.js';
 import { writeFileAtomic } from '../../core/bundle/atomic.js';
-import { diffFolded, parseFolded, serializeFoldedDiff, total, type Folded } from '../../collectors/perf/folded.js';
-import { STACKS_FOLDED_FILE } from '../../collectors/profilers/perf-record.js';
+import { diffFolded, parseFolded, serializeFoldedDiff, total, type Folded } from '../../core/bundle/folded-stacks.js';
+import { STACKS_FOLDED_FILE } from '../../collectors/perf/record-profiler.js';
 import { diffFlameGraphSvg } from './svg.js';
 
 /** Raw directory names of perf-record passes (see core/bundle/layout.ts rawRepDir). */

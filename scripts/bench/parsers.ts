@@ -12,7 +12,7 @@ import { Bench } from 'tinybench';
 import { fixture } from '../../test/helpers/paths.js';
 import { parseFunctionGraph } from '../../collectors/ftrace/function-graph.js';
 import { foldPerfScript } from '../../collectors/perf/script-fold.js';
-import type { LineSource } from '../../collectors/ftrace/lines.js';
+import type { LineSource } from '../../core/text/lines.js';
 
 const MB = 1024 * 1024;
 const argNumber = (name: string, dflt: number): number => {

@@ -4,9 +4,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runCampaign } from '../../core/runner/run.js';
+import { runCampaign } from '../../runner/run.js';
 import { collectSystemState } from '../../core/system/index.js';
-import { Progress } from '../../core/runner/progress.js';
+import { Progress } from '../../runner/progress.js';
 import { describe } from '../../reports/stats/descriptive.js';
 
 const reps = Number(process.argv[2] ?? 10);

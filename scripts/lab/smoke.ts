@@ -6,9 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { bootGuest, LabBootError, type IommuMode } from './boot.js';
-import { ensureLabImage, type LabImage } from './image.js';
-import { iommuGroupsCommand, nvmeDevices, parseIommuGroupLines } from './iommu-groups.js';
+import { bootGuest, LabBootError, type IommuMode } from '../../lab/boot.js';
+import { ensureLabImage, type LabImage } from '../../lab/image.js';
+import { iommuGroupsCommand, nvmeDevices, parseIommuGroupLines } from '../../lab/iommu-groups.js';
 
 const expectedNvmeGroupType: Partial<Record<IommuMode, string>> = { strict: 'DMA', passthrough: 'identity' };
 

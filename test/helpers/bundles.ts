@@ -1,6 +1,6 @@
 // Bundles built in tests (plain data, not tool output) for compare and the renderers.
-import type { Sample } from '../../collectors/types.js';
-import { BUNDLE_SCHEMA_VERSION, type LoadedBundle, type Manifest } from '../../core/bundle/schema.js';
+import type { Sample } from '../../model/measurement.js';
+import { BUNDLE_SCHEMA_VERSION, type LoadedBundle, type Manifest } from '../../model/bundle.js';
 
 export interface TestSystem {
   release: string;

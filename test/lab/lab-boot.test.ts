@@ -7,9 +7,9 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { bootGuest, LabBootError, type IommuMode } from '../../scripts/lab/boot.js';
-import { ensureLabImage, type LabImage, type LabKernelId } from '../../scripts/lab/image.js';
-import { iommuGroupsCommand, nvmeDevices, parseIommuGroupLines } from '../../scripts/lab/iommu-groups.js';
+import { bootGuest, LabBootError, type IommuMode } from '../../lab/boot.js';
+import { ensureLabImage, type LabImage, type LabKernelId } from '../../lab/image.js';
+import { iommuGroupsCommand, nvmeDevices, parseIommuGroupLines } from '../../lab/iommu-groups.js';
 
 let image: LabImage;
 let runDir: string;

@@ -15,8 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/paths.js';
-import { findReadyLabImage } from '../../scripts/lab/image.js';
-import type { Sample } from '../../collectors/types.js';
+import { findReadyLabImage } from '../../lab/image.js';
+import type { Sample } from '../../model/measurement.js';
 import { loadCampaign } from '../../core/campaign/load.js';
 
 const campaign = path.join(repoRoot, 'configs', 'lab-microbench.yaml');

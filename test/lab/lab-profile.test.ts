@@ -13,7 +13,7 @@ import { execa } from 'execa';
 import { repoRoot } from '../helpers/paths.js';
 import { runCli } from '../helpers/cli.js';
 import { readBundle } from '../../core/bundle/read.js';
-import type { LoadedBundle } from '../../core/bundle/schema.js';
+import type { LoadedBundle } from '../../model/bundle.js';
 
 const isRoot = process.getuid?.() === 0;
 

@@ -9,8 +9,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../helpers/paths.js';
-import { ensureLabImage, installDmabenchIntoImage } from '../../scripts/lab/image.js';
-import { bootGuest } from '../../scripts/lab/boot.js';
+import { ensureLabImage, installDmabenchIntoImage } from '../../lab/image.js';
+import { bootGuest } from '../../lab/boot.js';
 import type { ScenarioReport } from './rdma-failures-guest.js';
 import { assertRoot, buildOnce } from './helpers.js';
 

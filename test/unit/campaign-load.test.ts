@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CampaignError, parseCampaign } from '../../core/campaign/load.js';
-import { buildPlan, renderPlan } from '../../core/campaign/plan.js';
+import { buildPlan, renderPlan } from '../../runner/plan.js';
 import { cellKey, expandMatrix } from '../../core/campaign/matrix.js';
 
 const good = `name: t

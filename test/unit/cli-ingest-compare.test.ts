@@ -7,7 +7,7 @@ import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { fixture } from '../helpers/paths.js';
 import { testManifest } from '../helpers/bundles.js';
-import type { Sample } from '../../collectors/types.js';
+import type { Sample } from '../../model/measurement.js';
 
 test('ingest detects a fio json+ file and prints its samples as JSON', async () => {
   const file = fixture('fio', 'randread-iouring-3.33.json');

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { runFio, FioRunError, FIO_OUTPUT_FILE, FIO_STDERR_FILE } from '../../collectors/fio/collector.js';
+import { runFio, FioRunError, FIO_OUTPUT_FILE, FIO_STDERR_FILE } from '../../collectors/fio/run.js';
 import { fioParamsSchema } from '../../collectors/fio/params.js';
 import { parseFioOutput } from '../../collectors/fio/parse.js';
 import { DeviceSafetyError } from '../../collectors/fio/device-safety.js';

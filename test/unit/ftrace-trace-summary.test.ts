@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { fixture } from '../helpers/paths.js';
 import { summarizeTrace, traceMeasurements, tracerOfHeader } from '../../collectors/ftrace/trace-summary.js';
-import type { Measurement } from '../../collectors/types.js';
+import type { Measurement } from '../../model/measurement.js';
 
 async function fioIos(kernel: string, pass: string): Promise<number> {
   const json = JSON.parse(await readFile(fixture('ftrace', kernel, `fio-${pass}.json`), 'utf8')) as { jobs: { read: { total_ios: number } }[] };

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { repoRoot } from '../helpers/paths.js';
-import { eachLine } from '../../collectors/ftrace/lines.js';
+import { eachLine } from '../../core/text/lines.js';
 import { parseFunctionTrace } from '../../collectors/ftrace/function-trace.js';
 import { parseTraceRecord } from '../../collectors/ftrace/trace-line.js';
 import {

@@ -6,10 +6,10 @@ import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { kernelCommandLine, qemuArgs, type QemuArgsInput } from '../../scripts/lab/boot.js';
-import { createGuestJob, guestFstab, guestInitScript, readGuestJobOutcome } from '../../scripts/lab/guest-init.js';
-import { findReadyLabImage, labImageDir } from '../../scripts/lab/image.js';
-import { nvmeDevices, parseIommuGroupLines } from '../../scripts/lab/iommu-groups.js';
+import { kernelCommandLine, qemuArgs, type QemuArgsInput } from '../../lab/boot.js';
+import { createGuestJob, guestFstab, guestInitScript, readGuestJobOutcome } from '../../lab/guest-init.js';
+import { findReadyLabImage, labImageDir } from '../../lab/image.js';
+import { nvmeDevices, parseIommuGroupLines } from '../../lab/iommu-groups.js';
 import { fixture } from '../helpers/paths.js';
 
 const base: QemuArgsInput = {

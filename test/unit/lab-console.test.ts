@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ConsoleSink } from '../../scripts/lab/boot.js';
+import { ConsoleSink } from '../../lab/boot.js';
 import { fixture } from '../helpers/paths.js';
 
 async function feed(file: string): Promise<ConsoleSink> {

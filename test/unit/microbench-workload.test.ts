@@ -11,9 +11,9 @@ import { fixture, repoRoot } from '../helpers/paths.js';
 import { createMicrobenchWorkload, rawFiles, type MicrobenchEnvironment } from '../../collectors/microbench/workload.js';
 import { resolvePciDevice } from '../../collectors/microbench/device.js';
 import { cachedModulePath, moduleSourceHash } from '../../collectors/microbench/module-cache.js';
-import type { RunContext } from '../../collectors/collector.js';
-import type { Workload } from '../../core/campaign/schema.js';
-import type { CellParams } from '../../collectors/types.js';
+import type { RunContext } from '../../model/workload-collector.js';
+import type { Workload } from '../../model/campaign.js';
+import type { CellParams } from '../../model/measurement.js';
 
 const bdf = '0000:00:03.0';
 const release = '7.2.13+deb14-amd64';

@@ -11,8 +11,8 @@ import {
   serializeFolded,
   serializeFoldedDiff,
   total,
-} from '../../collectors/perf/folded.js';
-import { ParseError } from '../../collectors/types.js';
+} from '../../core/bundle/folded-stacks.js';
+import { ParseError } from '../../model/measurement.js';
 
 const fold = async (name: string) => (await foldPerfScript(fs.createReadStream(fixture('perf', name)))).stacks;
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { buildClientArgs, buildRemoteServerSsh, buildServerArgs, shellQuote } from '../../collectors/perftest/args.js';
 import { parsePerftestParams, validatePerftestParams } from '../../collectors/perftest/params.js';
 import { estimatePerftestSeconds } from '../../collectors/perftest/estimate.js';
-import { validateCellParams } from '../../collectors/registry.js';
+import { validateCellParams } from '../../runner/registry.js';
 
 test('defaults: 64 KiB, perftest port, no device unless rxe', () => {
   const p = parsePerftestParams({});

@@ -8,11 +8,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { ftraceProfiler, ftracePassConfig, ftraceOptionsSchema, defaultBufferSizeKb, TRACE_FILE, FTRACE_SETUP_FILE } from '../../collectors/profilers/ftrace.js';
-import { ProfilerOptionsError } from '../../collectors/profilers/options.js';
-import { dmaFunctions } from '../../collectors/profilers/dma-functions.js';
+import { ftraceProfiler, ftracePassConfig, ftraceOptionsSchema, defaultBufferSizeKb, TRACE_FILE, FTRACE_SETUP_FILE } from '../../collectors/ftrace/profiler.js';
+import { ProfilerOptionsError } from '../../collectors/profiler-options.js';
+import { dmaFunctions } from '../../model/dma-functions.js';
 import { findOrMountTracefs, readTracefsFile } from '../../collectors/ftrace/tracefs.js';
-import type { Measurement } from '../../collectors/types.js';
+import type { Measurement } from '../../model/measurement.js';
 
 const isRoot = process.getuid?.() === 0;
 const root = isRoot ? await findOrMountTracefs() : '';

@@ -9,11 +9,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { perfStatProfiler, PERF_STAT_FILE, perfStatArgs } from '../../collectors/profilers/perf-stat.js';
-import { perfRecordProfiler, STACKS_FOLDED_FILE, FLAMEGRAPH_FILE } from '../../collectors/profilers/perf-record.js';
-import { profilerFor } from '../../collectors/profilers.js';
-import { ProfilerOptionsError } from '../../collectors/profilers/options.js';
-import { parseFolded, total } from '../../collectors/perf/folded.js';
+import { perfStatProfiler, PERF_STAT_FILE, perfStatArgs } from '../../collectors/perf/stat-profiler.js';
+import { perfRecordProfiler, STACKS_FOLDED_FILE, FLAMEGRAPH_FILE } from '../../collectors/perf/record-profiler.js';
+import { profilerFor } from '../../runner/profiler-registry.js';
+import { ProfilerOptionsError } from '../../collectors/profiler-options.js';
+import { parseFolded, total } from '../../core/bundle/folded-stacks.js';
 import { processTree } from '../../core/proc/tree.js';
 
 const isRoot = process.getuid?.() === 0;

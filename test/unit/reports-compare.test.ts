@@ -2,8 +2,8 @@
 // threshold, metric direction, missing values, unmatched keys and worstRegression.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Better, PassKind, Sample } from '../../collectors/types.js';
-import type { LoadedBundle } from '../../core/bundle/schema.js';
+import type { Better, PassKind, Sample } from '../../model/measurement.js';
+import type { LoadedBundle } from '../../model/bundle.js';
 import { testBundle } from '../helpers/bundles.js';
 import { compareBundles, smallestTwoSidedP, worstRegression, type ComparisonRow } from '../../reports/compare/compare.js';
 

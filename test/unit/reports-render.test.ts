@@ -1,8 +1,8 @@
 // Renderers: structure of each output (headers, marker, legend, widths), CSV and JSON parse back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Better, Sample } from '../../collectors/types.js';
-import type { LoadedBundle } from '../../core/bundle/schema.js';
+import type { Better, Sample } from '../../model/measurement.js';
+import type { LoadedBundle } from '../../model/bundle.js';
 import { testBundle } from '../helpers/bundles.js';
 import { compareBundles, type Comparison } from '../../reports/compare/compare.js';
 import { renderText } from '../../reports/render/text.js';

@@ -1,8 +1,8 @@
 // The plan: every cell of every workload with its passes, and how long it should take.
-import type { Campaign, Workload } from './schema.js';
-import type { CellParams, PassKind } from '../../collectors/types.js';
-import { cellDirName, cellKey, expandMatrix } from './matrix.js';
-import { collectorFor } from '../../collectors/registry.js';
+import type { Campaign, Workload } from '../model/campaign.js';
+import type { CellParams, PassKind } from '../model/measurement.js';
+import { cellDirName, cellKey, expandMatrix } from '../core/campaign/matrix.js';
+import { collectorFor } from './registry.js';
 
 export interface PlannedPass {
   pass: PassKind;

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { cachedModulePath, defaultModuleCacheDir, moduleFileName, moduleSourceHash } from '../../collectors/microbench/module-cache.js';
+import { cachedModulePath, defaultModuleCacheDir, moduleFileName, moduleSourceHash } from '../collectors/microbench/module-cache.js';
 import { hostTools, requireHostTool } from './host.js';
 import type { LabImage, LabKernel } from './image.js';
 import { runGrouped } from './proc.js';

@@ -1,8 +1,8 @@
 // What the runner needs from a profiler (perf stat, perf record, ftrace). A profiler is started
 // before the workload of a profile pass and stopped after it; timed passes never run with one,
 // so tracing overhead never enters timed numbers. See collectors/profilers.ts for the registry.
-import type { ProfilerSpec } from '../core/campaign/schema.js';
-import type { Measurement } from './types.js';
+import type { ProfilerSpec } from './campaign.js';
+import type { Measurement } from './measurement.js';
 
 export interface ProfilerContext {
   options: ProfilerSpec['options'];

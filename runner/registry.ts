@@ -1,11 +1,11 @@
 // Which collector runs which workload tool. Adding a tool = one entry here + its folder.
 import type { ZodIssue } from 'zod';
-import type { Workload } from '../core/campaign/schema.js';
-import type { CellParams } from './types.js';
-import type { WorkloadCollector } from './collector.js';
-import { fioWorkload } from './fio/workload.js';
-import { microbenchWorkload } from './microbench/workload.js';
-import { ibWriteBwWorkload } from './perftest/workload.js';
+import type { Workload } from '../model/campaign.js';
+import type { CellParams } from '../model/measurement.js';
+import type { WorkloadCollector } from '../model/workload-collector.js';
+import { fioWorkload } from '../collectors/fio/workload.js';
+import { microbenchWorkload } from '../collectors/microbench/workload.js';
+import { ibWriteBwWorkload } from '../collectors/perftest/workload.js';
 
 const collectors: Record<Workload['tool'], WorkloadCollector> = {
   fio: fioWorkload,

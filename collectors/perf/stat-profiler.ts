@@ -4,13 +4,13 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import type { ActiveProfiler, Profiler, ProfilerContext } from '../profiler.js';
-import type { Measurement } from '../types.js';
+import type { ActiveProfiler, Profiler, ProfilerContext } from '../../model/profiler.js';
+import type { Measurement } from '../../model/measurement.js';
 import { assertToolInstalled } from '../../core/proc/tool-check.js';
-import { parsePerfStat } from '../perf/stat-parse.js';
-import { perfStatMeasurements } from '../perf/stat-measurements.js';
-import { perfExitedCleanly, startControlledPerf } from './perf-control.js';
-import { parseProfilerOptions } from './options.js';
+import { parsePerfStat } from './stat-parse.js';
+import { perfStatMeasurements } from './stat-measurements.js';
+import { perfExitedCleanly, startControlledPerf } from './control.js';
+import { parseProfilerOptions } from '../profiler-options.js';
 
 export const PERF_STAT_FILE = 'perf-stat.csv';
 export const PERF_STAT_STDERR_FILE = 'perf-stat-stderr.txt';

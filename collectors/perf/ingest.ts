@@ -1,16 +1,16 @@
 // `dmabench ingest` for profiler outputs: perf stat (CSV and JSON), perf script, folded stacks,
 // ftrace `trace` text (function/nop and function_graph) and trace-cmd report. Each detector looks
 // at the first 64 KiB only; parsers read the file as a stream where the parser allows it.
-import type { IngestParser, IngestResult } from './ingest.js';
-import { ParseError, type Measurement } from './types.js';
-import { openTextStream, readText } from './ingest-text.js';
-import { parsePerfStat, parsePerfStatCsv } from './perf/stat-parse.js';
-import { perfStatMeasurements } from './perf/stat-measurements.js';
-import { foldPerfScript } from './perf/script-fold.js';
-import { parseFolded, total } from './perf/folded.js';
-import { summarizeTrace, traceMeasurements, traceSummaryJson, tracerOfHeader, type TraceSummary } from './ftrace/trace-summary.js';
-import { parseTraceCmdReport } from './ftrace/trace-cmd-report.js';
-import { parseTraceRecord } from './ftrace/trace-line.js';
+import type { IngestParser, IngestResult } from '../ingest.js';
+import { ParseError, type Measurement } from '../../model/measurement.js';
+import { openTextStream, readText } from '../../core/text/read-file.js';
+import { parsePerfStat, parsePerfStatCsv } from './stat-parse.js';
+import { perfStatMeasurements } from './stat-measurements.js';
+import { foldPerfScript } from './script-fold.js';
+import { parseFolded, total } from '../../core/bundle/folded-stacks.js';
+import { summarizeTrace, traceMeasurements, traceSummaryJson, tracerOfHeader, type TraceSummary } from '../ftrace/trace-summary.js';
+import { parseTraceCmdReport } from '../ftrace/trace-cmd-report.js';
+import { parseTraceRecord } from '../ftrace/trace-line.js';
 
 /** Lines of the head without the last one (it may be cut in the middle). */
 function headLines(head: string, max = 200): string[] {

@@ -14,12 +14,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
-import type { ActiveProfiler, Profiler, ProfilerContext } from '../profiler.js';
-import type { Measurement } from '../types.js';
-import { findOrMountTracefs, TracefsPass, type TracefsPassConfig } from '../ftrace/tracefs.js';
-import { summarizeTrace, traceMeasurements, lostEvents, type TraceTextKind } from '../ftrace/trace-summary.js';
-import { dmaFunctions, iommuEvents } from './dma-functions.js';
-import { parseProfilerOptions } from './options.js';
+import type { ActiveProfiler, Profiler, ProfilerContext } from '../../model/profiler.js';
+import type { Measurement } from '../../model/measurement.js';
+import { findOrMountTracefs, TracefsPass, type TracefsPassConfig } from './tracefs.js';
+import { summarizeTrace, traceMeasurements, lostEvents, type TraceTextKind } from './trace-summary.js';
+import { dmaFunctions, iommuEvents } from '../../model/dma-functions.js';
+import { parseProfilerOptions } from '../profiler-options.js';
 
 export const TRACE_FILE = 'trace.txt';
 export const FTRACE_SETUP_FILE = 'ftrace-setup.json';

@@ -5,7 +5,7 @@
 //     samples.jsonl        one Sample (collectors/types.ts) per line, appended per finished repetition
 //     raw/<cell>/<pass>-<rep>/   the tools' own output files, untouched
 //     campaign.yaml        the campaign file as given
-import type { Sample } from '../../collectors/types.js';
+import type { Sample } from './measurement.js';
 
 export const BUNDLE_SCHEMA_VERSION = 1;
 

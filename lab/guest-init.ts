@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { isAlive } from '../../core/proc/tree.js';
+import { isAlive } from '../core/proc/tree.js';
 
 /** Paths inside the guest (and, under the rootfs, on the host). */
 export const guestLabDir = '/opt/dmabench-lab';

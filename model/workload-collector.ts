@@ -1,8 +1,8 @@
 // What the runner needs from a workload collector. One implementation per tool
 // (fio, microbench, ib_write_bw); see collectors/registry.ts.
 import type { ZodIssue } from 'zod';
-import type { Workload } from '../core/campaign/schema.js';
-import type { CellParams, Measurement, PassKind } from './types.js';
+import type { Workload } from './campaign.js';
+import type { CellParams, Measurement, PassKind } from './measurement.js';
 
 export interface RunContext {
   workload: Workload;

@@ -2,20 +2,20 @@
 // clean interruption (SIGINT/SIGTERM kill every child and leave an incomplete bundle) and resume.
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { collectorFor } from '../../collectors/registry.js';
-import { profilerFor } from '../../collectors/profilers.js';
-import type { CollectorOutput } from '../../collectors/collector.js';
-import type { Measurement, PassKind, Sample } from '../../collectors/types.js';
-import type { ProfilerSpec, Workload } from '../campaign/schema.js';
-import { loadCampaign } from '../campaign/load.js';
-import { buildPlan, type Plan, type PlannedCell } from '../campaign/plan.js';
-import { expandMatrix } from '../campaign/matrix.js';
-import { CAMPAIGN_COPY_FILE, rawRepDir, scratchDir } from '../bundle/layout.js';
-import { BUNDLE_SCHEMA_VERSION, type Manifest, type SystemState } from '../bundle/schema.js';
-import { BundleWriter } from '../bundle/writer.js';
-import { BundleError } from '../bundle/read.js';
+import { collectorFor } from './registry.js';
+import { profilerFor } from './profiler-registry.js';
+import type { CollectorOutput } from '../model/workload-collector.js';
+import type { Measurement, PassKind, Sample } from '../model/measurement.js';
+import type { ProfilerSpec, Workload } from '../model/campaign.js';
+import { loadCampaign } from '../core/campaign/load.js';
+import { buildPlan, type Plan, type PlannedCell } from './plan.js';
+import { expandMatrix } from '../core/campaign/matrix.js';
+import { CAMPAIGN_COPY_FILE, rawRepDir, scratchDir } from '../core/bundle/layout.js';
+import { BUNDLE_SCHEMA_VERSION, type Manifest, type SystemState } from '../model/bundle.js';
+import { BundleWriter } from '../core/bundle/writer.js';
+import { BundleError } from '../core/bundle/read.js';
 import { Progress } from './progress.js';
-import { dmabenchVersion } from '../version.js';
+import { dmabenchVersion } from '../core/version.js';
 
 /** The campaign's profiler spec for a `profile:<kind>` pass. */
 function profilerSpecFor(workload: Workload, pass: string): ProfilerSpec | undefined {

@@ -2,16 +2,16 @@
 // bundle that is moved out of the guest's root filesystem into the host's output directory.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { loadCampaign } from '../../core/campaign/load.js';
-import { buildPlan } from '../../core/campaign/plan.js';
-import { packageRoot } from '../../core/version.js';
+import { loadCampaign } from '../core/campaign/load.js';
+import { buildPlan } from '../runner/plan.js';
+import { packageRoot } from '../core/version.js';
 import { copyDmabenchTree, ensureLabImage, type LabImage, type LabKernel } from './image.js';
 import { bootGuest, type BootOptions } from './boot.js';
 import { execa } from 'execa';
-import { readManifest } from '../../core/bundle/read.js';
-import { writeFileAtomic } from '../../core/bundle/atomic.js';
-import { MANIFEST_FILE } from '../../core/bundle/layout.js';
-import type { Manifest } from '../../core/bundle/schema.js';
+import { readManifest } from '../core/bundle/read.js';
+import { writeFileAtomic } from '../core/bundle/atomic.js';
+import { MANIFEST_FILE } from '../core/bundle/layout.js';
+import type { Manifest } from '../model/bundle.js';
 import { prebuildDmabenchModules } from './module.js';
 
 export type IommuMode = BootOptions['iommu'];

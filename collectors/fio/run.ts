@@ -2,7 +2,7 @@
 // fio's own json+ file and its stderr are kept in rawDir so any number can be traced back.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Measurement } from '../types.js';
+import type { Measurement } from '../../model/measurement.js';
 import { startChild, type ChildOutcome } from '../../core/proc/child.js';
 import { assertDeviceWriteAllowed } from './device-safety.js';
 import { buildFioArgs, type FioTarget } from './job.js';

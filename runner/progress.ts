@@ -1,6 +1,6 @@
 // Progress for long campaigns: one live status line on a terminal, plain lines otherwise
 // (CI logs, `| tee`), always on stderr so stdout stays clean for machine-readable output.
-import { formatDuration } from '../campaign/plan.js';
+import { formatDuration } from './plan.js';
 
 export interface ProgressState {
   done: number;

@@ -1,9 +1,9 @@
 // Which implementation attaches which profiler kind named in a campaign.
-import type { ProfilerSpec } from '../core/campaign/schema.js';
-import type { Profiler } from './profiler.js';
-import { perfStatProfiler } from './profilers/perf-stat.js';
-import { perfRecordProfiler } from './profilers/perf-record.js';
-import { ftraceProfiler } from './profilers/ftrace.js';
+import type { ProfilerSpec } from '../model/campaign.js';
+import type { Profiler } from '../model/profiler.js';
+import { perfStatProfiler } from '../collectors/perf/stat-profiler.js';
+import { perfRecordProfiler } from '../collectors/perf/record-profiler.js';
+import { ftraceProfiler } from '../collectors/ftrace/profiler.js';
 
 const profilers: Partial<Record<ProfilerSpec['kind'], Profiler>> = {
   'perf-stat': perfStatProfiler,

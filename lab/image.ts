@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { requireHostTool, requireRoot, hostTools } from './host.js';
 import { runGrouped, type GroupedOptions } from './proc.js';
-import { isAlive } from '../../core/proc/tree.js';
+import { isAlive } from '../core/proc/tree.js';
 
 export type LabKernelId = '7' | '6.12';
 
