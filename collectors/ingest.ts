@@ -1,39 +1,25 @@
-// `dmabench ingest`: parse a raw tool output made elsewhere. Each tool contributes a detector
-// (a look at the file's first bytes) and a parser; the detectors are tried in order.
-import { readFile } from 'node:fs/promises';
-import type { Measurement } from '../model/measurement.js';
-import { ParseError } from '../model/measurement.js';
-import { parseFioOutput } from './fio/parse.js';
-import { fioMeasurements } from './fio/metrics.js';
-import { ibWriteBwIngest } from './perftest/ingest.js';
-import { profilerIngestParsers } from './perf/ingest.js';
+// `dmabench ingest`: parse a raw tool output made elsewhere. Each tool folder contributes a
+// detector (a look at the file's first bytes) and a parser; the detectors are tried in order,
+// the most specific formats first.
+import type { IngestParser, IngestResult } from '../model/ingest.js';
+import { ParseError } from '../model/parse-error.js';
 import { readTextHead } from '../core/text/read-file.js';
+import { fioIngest } from './fio/ingest.js';
+import { ibWriteBwIngest } from './perftest/ingest.js';
+import { foldedIngest, perfScriptIngest, perfStatCsvIngest, perfStatJsonIngest } from './perf/ingest.js';
+import { ftraceGraphIngest, ftraceIngest, traceCmdIngest } from './ftrace/ingest.js';
 
-export interface IngestResult {
-  tool: string;
-  file: string;
-  measurements: Measurement[];
-  /** Tool-specific summary worth printing (sample totals, per-function counts, ...). */
-  summary?: Record<string, unknown>;
-}
-
-export interface IngestParser {
-  tool: string;
-  /** True when the head of a file looks like this tool's output. */
-  detect(head: string): boolean;
-  ingest(file: string): Promise<IngestResult>;
-}
-
-const fioIngest: IngestParser = {
-  tool: 'fio',
-  detect: (head) => head.includes('"fio version"'),
-  async ingest(file) {
-    const result = parseFioOutput(await readFile(file, 'utf8'), file);
-    return { tool: 'fio', file, measurements: fioMeasurements(result), summary: { fioVersion: result.fioVersion, jobs: result.jobs.length } };
-  },
-};
-
-export const ingestParsers: IngestParser[] = [fioIngest, ibWriteBwIngest, ...profilerIngestParsers];
+export const ingestParsers: IngestParser[] = [
+  fioIngest,
+  ibWriteBwIngest,
+  perfStatJsonIngest,
+  perfStatCsvIngest,
+  traceCmdIngest,
+  ftraceGraphIngest,
+  ftraceIngest,
+  perfScriptIngest,
+  foldedIngest,
+];
 
 export async function ingestFile(file: string, tool?: string): Promise<IngestResult> {
   let parser: IngestParser | undefined;

@@ -2,8 +2,7 @@
 // bundle that is moved out of the guest's root filesystem into the host's output directory.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { loadCampaign } from '../core/campaign/load.js';
-import { buildPlan } from '../runner/plan.js';
+import { loadPlan } from '../runner/plan.js';
 import { packageRoot } from '../core/version.js';
 import { copyDmabenchTree, ensureLabImage, type LabImage, type LabKernel } from './image.js';
 import { bootGuest, type BootOptions } from './boot.js';
@@ -55,8 +54,7 @@ async function recordLabSetup(bundleDir: string, lab: NonNullable<Manifest['lab'
 }
 
 export async function runCampaignInLab(opts: LabRunOptions): Promise<LabRunResult> {
-  const { campaign } = await loadCampaign(opts.campaignFile);
-  const plan = buildPlan(campaign);
+  const { campaign, plan } = await loadPlan(opts.campaignFile);
   const image = await ensureLabImage({ rebuild: opts.rebuildImage, log: opts.log, signal: opts.signal });
   if (campaign.workloads.some((w) => w.tool === 'microbench')) {
     await prebuildDmabenchModules(image, path.join(packageRoot, 'benches', 'dma_bench'), opts.log, opts.signal);

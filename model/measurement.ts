@@ -31,12 +31,3 @@ export interface Sample extends Measurement {
   /** Tool (workload tool or profiler kind) that produced the number: `fio`, `microbench`, `ib_write_bw`, `perf-stat`, `ftrace`. */
   tool: string;
 }
-
-/** Parameter values a matrix can take. */
-export type ParamValue = string | number | boolean;
-export type CellParams = Record<string, ParamValue>;
-
-/** Raised by parsers for bad or truncated input; `dmabench ingest` turns it into exit code 2. */
-export class ParseError extends Error {
-  override name = 'ParseError';
-}

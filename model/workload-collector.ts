@@ -2,7 +2,8 @@
 // (fio, microbench, ib_write_bw); see collectors/registry.ts.
 import type { ZodIssue } from 'zod';
 import type { Workload } from './campaign.js';
-import type { CellParams, Measurement, PassKind } from './measurement.js';
+import type { Measurement, PassKind } from './measurement.js';
+import type { CellParams } from './cell.js';
 
 export interface RunContext {
   workload: Workload;

@@ -1,8 +1,10 @@
 // The plan: every cell of every workload with its passes, and how long it should take.
 import type { Campaign, Workload } from '../model/campaign.js';
-import type { CellParams, PassKind } from '../model/measurement.js';
+import type { PassKind } from '../model/measurement.js';
+import type { CellParams } from '../model/cell.js';
 import { cellDirName, cellKey, expandMatrix } from '../core/campaign/matrix.js';
-import { collectorFor } from './registry.js';
+import { loadCampaign } from '../core/campaign/load.js';
+import { collectorFor, validateCellParams } from './registry.js';
 
 export interface PlannedPass {
   pass: PassKind;
@@ -24,10 +26,6 @@ export interface Plan {
   cells: PlannedCell[];
   totalPasses: number;
   estimateSec: number;
-}
-
-export function passKey(cell: string, pass: PassKind): string {
-  return `${cell}|${pass}`;
 }
 
 function passesFor(campaign: Campaign, workload: Workload): PlannedPass[] {
@@ -68,6 +66,12 @@ export function buildPlan(campaign: Campaign): Plan {
     totalPasses: cells.reduce((n, c) => n + c.passes.length, 0),
     estimateSec: cells.reduce((s, c) => s + c.estimateSec * c.passes.length, 0),
   };
+}
+
+/** Reads a campaign file, validates every cell against its tool, and plans it. */
+export async function loadPlan(file: string): Promise<{ campaign: Campaign; text: string; plan: Plan }> {
+  const { campaign, text } = await loadCampaign(file, validateCellParams);
+  return { campaign, text, plan: buildPlan(campaign) };
 }
 
 export function formatDuration(sec: number): string {

@@ -2,13 +2,12 @@
 // clean interruption (SIGINT/SIGTERM kill every child and leave an incomplete bundle) and resume.
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { collectorFor } from './registry.js';
-import { profilerFor } from './profiler-registry.js';
+import { collectorFor, profilerFor } from './registry.js';
+
 import type { CollectorOutput } from '../model/workload-collector.js';
 import type { Measurement, PassKind, Sample } from '../model/measurement.js';
 import type { ProfilerSpec, Workload } from '../model/campaign.js';
-import { loadCampaign } from '../core/campaign/load.js';
-import { buildPlan, type Plan, type PlannedCell } from './plan.js';
+import { loadPlan, type Plan, type PlannedCell } from './plan.js';
 import { expandMatrix } from '../core/campaign/matrix.js';
 import { CAMPAIGN_COPY_FILE, rawRepDir, scratchDir } from '../core/bundle/layout.js';
 import { BUNDLE_SCHEMA_VERSION, type Manifest, type SystemState } from '../model/bundle.js';
@@ -64,8 +63,7 @@ function interruptOnSignals(controller: AbortController, progress: Progress): ()
 
 export async function runCampaign(opts: RunOptions): Promise<RunResult> {
   const progress = opts.progress ?? new Progress();
-  const { campaign, text } = await loadCampaign(opts.campaignFile);
-  const plan = buildPlan(campaign);
+  const { campaign, text, plan } = await loadPlan(opts.campaignFile);
   const label = opts.label ?? campaign.label ?? campaign.name;
 
   for (const workload of campaign.workloads) {

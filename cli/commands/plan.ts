@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { loadCampaign } from '../../core/campaign/load.js';
-import { buildPlan, renderPlan } from '../../runner/plan.js';
+import { loadPlan, renderPlan } from '../../runner/plan.js';
 
 export function registerPlan(program: Command): void {
   program
@@ -9,7 +8,7 @@ export function registerPlan(program: Command): void {
     .argument('<campaign>', 'campaign file (YAML)')
     .option('--json', 'print the plan as JSON')
     .action(async (file: string, opts: { json?: boolean }) => {
-      const plan = buildPlan((await loadCampaign(file)).campaign);
+      const { plan } = await loadPlan(file);
       if (opts.json) {
         const cells = plan.cells.map((c) => ({ cell: c.key, tool: c.workload.tool, params: c.params, passes: c.passes, estimateSec: c.estimateSec }));
         process.stdout.write(JSON.stringify({ name: plan.campaign.name, cells, totalPasses: plan.totalPasses, estimateSec: plan.estimateSec }, null, 2) + '\n');

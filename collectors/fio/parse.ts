@@ -7,7 +7,7 @@
 // per interval (cumulative, the last one is the final result). So: take the last object (by
 // fio's layout, a `{` line to the next `}` line; failing that, by a linear brace scan aware of
 // strings) and parse it with JSON.parse.
-import { ParseError } from '../../model/measurement.js';
+import { ParseError } from '../../model/parse-error.js';
 
 export type FioDirection = 'read' | 'write' | 'trim';
 export const FIO_DIRECTIONS: readonly FioDirection[] = ['read', 'write', 'trim'];

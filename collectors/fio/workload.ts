@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { WorkloadCollector } from '../../model/workload-collector.js';
 import type { Workload } from '../../model/campaign.js';
-import type { CellParams } from '../../model/measurement.js';
+import type { CellParams } from '../../model/cell.js';
 import { fioParamsSchema, isReadOnlyRw, type FioParams } from './params.js';
 import { runFio } from './run.js';
 import type { FioTarget } from './job.js';

@@ -2,7 +2,7 @@
 // record per line, a record name then key=value pairs, closed by `end`. Pure: text in, typed
 // result out; ParseError for anything truncated, foreign or inconsistent. Unknown record names
 // and unknown keys are ignored so a newer module with extra fields still parses.
-import { ParseError } from '../../model/measurement.js';
+import { ParseError } from '../../model/parse-error.js';
 import type {
   MicrobenchApi,
   MicrobenchDir,

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { CollectorOutput, RunContext, WorkloadCollector } from '../../model/workload-collector.js';
 import type { Workload } from '../../model/campaign.js';
-import type { CellParams } from '../../model/measurement.js';
+import type { CellParams } from '../../model/cell.js';
 import { packageRoot } from '../../core/version.js';
 import { probeModuleBuild } from '../../core/system/module-build.js';
 import { MissingToolError } from '../../core/proc/tool-check.js';

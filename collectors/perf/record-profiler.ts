@@ -1,6 +1,7 @@
 // `perf record -a -g` attached to a profile pass. After the workload, `perf script` is streamed
-// through the folder (collectors/perf/script-fold.ts) into RAWDIR/stacks.folded and a flame graph
-// RAWDIR/flamegraph.svg; the perf.data file stays in RAWDIR for anyone who wants perf report.
+// through the folder (collectors/perf/script-fold.ts) into RAWDIR/stacks.folded; the perf.data file
+// stays in RAWDIR for anyone who wants perf report. Flame graphs are drawn from stacks.folded by
+// reports/flamegraph (`dmabench flamegraph`), never here: collectors do not import reports.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -10,16 +11,14 @@ import type { Measurement } from '../../model/measurement.js';
 import { assertToolInstalled } from '../../core/proc/tool-check.js';
 import { eachLine } from '../../core/text/lines.js';
 import { PerfScriptFolder, type FoldResult } from './script-fold.js';
-import { serializeFolded } from '../../core/bundle/folded-stacks.js';
-import { flameGraphSvg } from '../../reports/flamegraph/svg.js';
+import { serializeFolded } from '../../core/text/folded-stacks.js';
 import { writeFileAtomic } from '../../core/bundle/atomic.js';
+import { STACKS_FOLDED_FILE } from '../../core/bundle/layout.js';
 import { processTree, signalAll } from '../../core/proc/tree.js';
 import { perfExitedCleanly, startControlledPerf } from './control.js';
 import { parseProfilerOptions } from '../profiler-options.js';
 
 export const PERF_DATA_FILE = 'perf.data';
-export const STACKS_FOLDED_FILE = 'stacks.folded';
-export const FLAMEGRAPH_FILE = 'flamegraph.svg';
 export const PERF_RECORD_STDERR_FILE = 'perf-record-stderr.txt';
 
 export const perfRecordOptionsSchema = z
@@ -86,7 +85,6 @@ export const perfRecordProfiler: Profiler = {
         const folded = await foldPerfData(dataFile, ctx.signal);
         if (folded.unrecognized > 0) ctx.log(`perf-record: ${folded.unrecognized} perf script lines not understood`);
         await writeFileAtomic(path.join(ctx.rawDir, STACKS_FOLDED_FILE), serializeFolded(folded.stacks));
-        await writeFileAtomic(path.join(ctx.rawDir, FLAMEGRAPH_FILE), flameGraphSvg(folded.stacks, { title: `perf record -a (${folded.samples} samples)` }));
         return [{ metric: 'perf.samples', value: folded.samples, unit: 'count', better: 'lower' }];
       },
     };

@@ -3,7 +3,7 @@
 // commas and `-r N` inserts a variance column. Fields are therefore taken from both ends: value
 // and unit from the left, metric unit, metric value, % running and run time from the right, and
 // whatever is left in the middle is the event name.
-import { ParseError } from '../../model/measurement.js';
+import { ParseError } from '../../model/parse-error.js';
 
 export interface PerfStatMetric {
   value: number;

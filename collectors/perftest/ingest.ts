@@ -2,7 +2,7 @@
 // Detection by perftest's banner: the title line (`RDMA_Write BW Test`), the table header, or
 // the JSON's `"test": "RDMA_Write_BW_Test"`.
 import { readFile } from 'node:fs/promises';
-import type { IngestParser } from '../ingest.js';
+import type { IngestParser } from '../../model/ingest.js';
 import { perftestMeasurements } from './metrics.js';
 import { parsePerftestJson, parsePerftestText } from './parse.js';
 

@@ -5,7 +5,7 @@
 // the remote side goes through ssh, whose far end always hands the command to a shell.
 import { z } from 'zod';
 import type { ZodIssue } from 'zod';
-import type { CellParams } from '../../model/measurement.js';
+import type { CellParams } from '../../model/cell.js';
 
 // YAML matrices give numbers, but a value passed on a command line arrives as a string.
 const digitsToNumber = (v: unknown): unknown => (typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v);

@@ -10,7 +10,7 @@
 //   only the last size's row (perftest 6.24).
 // - the JSON file holds `test_info` and one `results` object: with -a only the last size, and
 //   no unit (Gb/s with --report_gbits, MiB/s otherwise).
-import { ParseError } from '../../model/measurement.js';
+import { ParseError } from '../../model/parse-error.js';
 
 export interface PerftestRow {
   bytes: number;

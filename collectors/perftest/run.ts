@@ -6,7 +6,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Measurement } from '../../model/measurement.js';
-import { ParseError } from '../../model/measurement.js';
+import { ParseError } from '../../model/parse-error.js';
 import { buildClientArgs, buildRemoteServerSsh, buildServerArgs } from './args.js';
 import { startChild, type ChildOutcome, type RunningChild } from '../../core/proc/child.js';
 import { estimatePerftestSeconds } from './estimate.js';

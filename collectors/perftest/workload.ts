@@ -3,7 +3,7 @@
 // tool-agnostic; `target` does not apply to RDMA and is refused.
 import type { WorkloadCollector } from '../../model/workload-collector.js';
 import type { Workload } from '../../model/campaign.js';
-import type { CellParams } from '../../model/measurement.js';
+import type { CellParams } from '../../model/cell.js';
 import { assertToolInstalled } from '../../core/proc/tool-check.js';
 import { estimatePerftestSeconds } from './estimate.js';
 import { parsePerftestParams, validatePerftestParams } from './params.js';

@@ -5,6 +5,8 @@ import type { PassKind } from '../../model/measurement.js';
 export const MANIFEST_FILE = 'manifest.json';
 export const SAMPLES_FILE = 'samples.jsonl';
 export const CAMPAIGN_COPY_FILE = 'campaign.yaml';
+/** A perf-record pass's stacks in FlameGraph's folded format (core/text/folded-stacks.ts): written by the collector, drawn by reports. */
+export const STACKS_FOLDED_FILE = 'stacks.folded';
 
 export function manifestPath(bundleDir: string): string {
   return path.join(bundleDir, MANIFEST_FILE);
@@ -17,6 +19,11 @@ export function samplesPath(bundleDir: string): string {
 /** raw/<cell>/<pass>-<rep>; profile passes become e.g. profile-perf-stat-0. */
 export function rawRepDir(bundleDir: string, cellDir: string, pass: PassKind, rep: number): string {
   return path.join(bundleDir, 'raw', cellDir, `${pass.replace(/[^A-Za-z0-9._-]/g, '-')}-${rep}`);
+}
+
+/** Key of a cell's pass in the manifest's `done` map: `${cell}|${pass}`. */
+export function passKey(cell: string, pass: PassKind): string {
+  return `${cell}|${pass}`;
 }
 
 export function scratchDir(bundleDir: string): string {

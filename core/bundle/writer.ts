@@ -7,7 +7,7 @@ import { writeFileAtomic } from './atomic.js';
 import { manifestPath, samplesPath } from './layout.js';
 import { BundleError, readManifest, readSamples } from './read.js';
 import type { BundleStatus, Manifest } from '../../model/bundle.js';
-import { passKey } from '../../runner/plan.js';
+import { passKey } from './layout.js';
 import type { PassKind } from '../../model/measurement.js';
 
 export class BundleWriter {

@@ -3,9 +3,12 @@
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { ZodIssue } from 'zod';
-import { campaignSchema, type Campaign } from '../../model/campaign.js';
+import { campaignSchema, type Campaign, type Workload } from '../../model/campaign.js';
 import { expandMatrix } from './matrix.js';
-import { validateCellParams } from '../../runner/registry.js';
+import type { CellParams } from '../../model/cell.js';
+
+/** Checks one cell's parameters against its tool's own schema; the runner's registry provides it. */
+export type CellParamsValidator = (tool: Workload['tool'], params: CellParams) => ZodIssue[];
 
 export class CampaignError extends Error {
   override name = 'CampaignError';
@@ -36,7 +39,7 @@ function issueMessage(file: string, doc: Document, lines: LineCounter, issue: Zo
 }
 
 /** Parses and validates campaign text. `file` is only used in messages. */
-export function parseCampaign(text: string, file: string): Campaign {
+export function parseCampaign(text: string, file: string, validateCellParams: CellParamsValidator): Campaign {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -63,12 +66,12 @@ export function parseCampaign(text: string, file: string): Campaign {
   return campaign;
 }
 
-export async function loadCampaign(file: string): Promise<{ campaign: Campaign; text: string }> {
+export async function loadCampaign(file: string, validateCellParams: CellParamsValidator): Promise<{ campaign: Campaign; text: string }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
     throw new CampaignError(`${file}: cannot read campaign file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
-  return { campaign: parseCampaign(text, file), text };
+  return { campaign: parseCampaign(text, file, validateCellParams), text };
 }

@@ -1,5 +1,5 @@
 // Matrix expansion: every list-valued parameter multiplies the cells, in the order the keys are written.
-import type { CellParams, ParamValue } from '../../model/measurement.js';
+import type { CellParams, ParamValue } from '../../model/cell.js';
 
 export function expandMatrix(matrix: Record<string, ParamValue | ParamValue[]>): CellParams[] {
   let cells: CellParams[] = [{}];

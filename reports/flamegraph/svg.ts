@@ -3,7 +3,7 @@
 // <text> label cut to fit. Classic layout grows upwards from the root; icicle hangs down.
 // Differential mode takes difffolded pairs: widths follow the second profile (as flamegraph.pl
 // does) and colour shows the change of each frame's samples: grown red, shrunk blue.
-import type { Folded, FoldedDiff } from '../../core/bundle/folded-stacks.js';
+import type { Folded, FoldedDiff } from '../../core/text/folded-stacks.js';
 
 export interface FlameGraphOptions {
   title?: string;

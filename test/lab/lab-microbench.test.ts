@@ -17,11 +17,11 @@ import { runCli } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/paths.js';
 import { findReadyLabImage } from '../../lab/image.js';
 import type { Sample } from '../../model/measurement.js';
-import { loadCampaign } from '../../core/campaign/load.js';
+import { loadPlan } from '../../runner/plan.js';
 
 const campaign = path.join(repoRoot, 'configs', 'lab-microbench.yaml');
 /** Timed repetitions per cell, as the campaign says. */
-const reps = (await loadCampaign(campaign)).campaign.repetitions;
+const reps = (await loadPlan(campaign)).campaign.repetitions;
 const apis = ['sg', 'link', 'phys'] as const;
 const outDir = await fs.mkdtemp(path.join(os.tmpdir(), 'dmabench-lab-microbench-'));
 

@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { parsePerftestParams } from '../../collectors/perftest/params.js';
 import { PERFTEST_FILES, PerftestRunError, runIbWriteBw, type PerftestRunOptions } from '../../collectors/perftest/run.js';
 import { setupSoftRoce } from '../../collectors/perftest/rxe.js';
-import type { CellParams } from '../../model/measurement.js';
+import type { CellParams } from '../../model/cell.js';
 
 export interface ScenarioReport {
   name: string;

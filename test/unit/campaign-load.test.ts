@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CampaignError, parseCampaign } from '../../core/campaign/load.js';
 import { buildPlan, renderPlan } from '../../runner/plan.js';
+import { validateCellParams } from '../../runner/registry.js';
 import { cellKey, expandMatrix } from '../../core/campaign/matrix.js';
 
 const good = `name: t
@@ -18,7 +19,7 @@ workloads:
 `;
 
 test('a valid campaign expands into the cartesian product of its lists, in key order', () => {
-  const plan = buildPlan(parseCampaign(good, 'good.yaml'));
+  const plan = buildPlan(parseCampaign(good, 'good.yaml', validateCellParams));
   assert.deepEqual(
     plan.cells.map((c) => c.key),
     [
@@ -41,7 +42,7 @@ test('expandMatrix keeps scalars and multiplies lists', () => {
 
 function errorOf(text: string): string {
   try {
-    parseCampaign(text, 'bad.yaml');
+    parseCampaign(text, 'bad.yaml', validateCellParams);
   } catch (err) {
     assert.ok(err instanceof CampaignError, `CampaignError, got ${String(err)}`);
     return err.message;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { fixture } from '../helpers/paths.js';
 import { foldPerfScript } from '../../collectors/perf/script-fold.js';
-import { serializeFolded } from '../../core/bundle/folded-stacks.js';
+import { serializeFolded } from '../../core/text/folded-stacks.js';
 
 interface IngestJson {
   tool: string;

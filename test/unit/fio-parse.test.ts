@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fixture } from '../helpers/paths.js';
 import { parseFioOutput } from '../../collectors/fio/parse.js';
 import { fioMeasurements, mergedPercentiles } from '../../collectors/fio/metrics.js';
-import { ParseError } from '../../model/measurement.js';
+import { ParseError } from '../../model/parse-error.js';
 
 type Raw = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

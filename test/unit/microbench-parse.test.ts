@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fixture } from '../helpers/paths.js';
 import { parseMicrobenchResult } from '../../collectors/microbench/parse.js';
 import type { PhaseStats } from '../../collectors/microbench/types.js';
-import { ParseError } from '../../model/measurement.js';
+import { ParseError } from '../../model/parse-error.js';
 
 const read = (name: string): string => readFileSync(fixture('dma_bench', name), 'utf8');
 

@@ -13,7 +13,7 @@ import { resolvePciDevice } from '../../collectors/microbench/device.js';
 import { cachedModulePath, moduleSourceHash } from '../../collectors/microbench/module-cache.js';
 import type { RunContext } from '../../model/workload-collector.js';
 import type { Workload } from '../../model/campaign.js';
-import type { CellParams } from '../../model/measurement.js';
+import type { CellParams } from '../../model/cell.js';
 
 const bdf = '0000:00:03.0';
 const release = '7.2.13+deb14-amd64';

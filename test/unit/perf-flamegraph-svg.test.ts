@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { fixture } from '../helpers/paths.js';
 import { foldPerfScript } from '../../collectors/perf/script-fold.js';
-import { diffFolded, total } from '../../core/bundle/folded-stacks.js';
+import { diffFolded, total } from '../../core/text/folded-stacks.js';
 import { diffFlameGraphSvg, escapeXml, flameGraphSvg } from '../../reports/flamegraph/svg.js';
 
 const fold = async (name: string) => (await foldPerfScript(fs.createReadStream(fixture('perf', name)))).stacks;

@@ -11,8 +11,8 @@ import {
   serializeFolded,
   serializeFoldedDiff,
   total,
-} from '../../core/bundle/folded-stacks.js';
-import { ParseError } from '../../model/measurement.js';
+} from '../../core/text/folded-stacks.js';
+import { ParseError } from '../../model/parse-error.js';
 
 const fold = async (name: string) => (await foldPerfScript(fs.createReadStream(fixture('perf', name)))).stacks;
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { fixture } from '../helpers/paths.js';
 import { foldPerfScript } from '../../collectors/perf/script-fold.js';
-import { total } from '../../core/bundle/folded-stacks.js';
+import { total } from '../../core/text/folded-stacks.js';
 
 const FIXTURES = ['script-dd.txt', 'script-system.txt', 'script-comm-space.txt'];
 

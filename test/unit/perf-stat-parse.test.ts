@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { fixture } from '../helpers/paths.js';
 import { parsePerfStat, parsePerfStatCsv, parsePerfStatJson } from '../../collectors/perf/stat-parse.js';
 import { perfStatMeasurements } from '../../collectors/perf/stat-measurements.js';
-import { ParseError } from '../../model/measurement.js';
+import { ParseError } from '../../model/parse-error.js';
 
 const read = (name: string): string => fs.readFileSync(fixture('perf', name), 'utf8');
 const counterLines = (text: string): string[] => text.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));

@@ -5,7 +5,7 @@ import { fixture } from '../helpers/paths.js';
 import { parsePerftestJson, parsePerftestText, perftestErrorLines } from '../../collectors/perftest/parse.js';
 import { perftestMeasurements } from '../../collectors/perftest/metrics.js';
 import { ingestFile } from '../../collectors/ingest.js';
-import { ParseError } from '../../model/measurement.js';
+import { ParseError } from '../../model/parse-error.js';
 
 const read = (...p: string[]) => readFileSync(fixture('perftest', ...p), 'utf8');
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { runCli } from '../helpers/cli.js';
 import { readBundle } from '../../core/bundle/read.js';
-import { diffFlameGraph } from '../../reports/flamegraph/diff-bundles.js';
+import { diffFlameGraph } from '../../reports/flamegraph/bundles.js';
 
 const isRoot = process.getuid?.() === 0;
 const hasPerf = (await execa('perf', ['version'], { reject: false })).exitCode === 0;
@@ -89,6 +89,12 @@ test('run with perf-stat, perf-record and ftrace passes; compare --pass profile:
     assert.equal(fg.exitCode, 0, String(fg.stderr));
     assert.match(String(fg.stdout), new RegExp(`${samples.value} samples in the base`));
     assert.match(await readFile(cliSvg, 'utf8'), /<\/svg>\s*$/);
+    // One bundle: the cell's own flame graph, drawn from the stacks its perf-record pass folded.
+    const oneSvg = path.join(dir, 'cli-one.svg');
+    const one = await runCli(['flamegraph', bundles[0]!, '--cell', cell, '--out', oneSvg]);
+    assert.equal(one.exitCode, 0, String(one.stderr));
+    assert.match(String(one.stdout), new RegExp(`: \\d+ stacks, ${samples.value} samples\n$`));
+    assert.match(await readFile(oneSvg, 'utf8'), /^<\?xml[\s\S]*<\/svg>\s*$/);
     const bad = await runCli(['flamegraph', bundles[0]!, bundles[1]!, '--cell', 'no-such-cell', '--out', cliSvg]);
     assert.equal(bad.exitCode, 2);
     assert.match(String(bad.stderr), /no cell no-such-cell/);

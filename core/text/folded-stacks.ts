@@ -1,8 +1,8 @@
 // FlameGraph folded files (`comm;frame;…;leaf count`) and their two-profile diff in the format
 // of FlameGraph's difffolded.pl (`stack count1 count2`), which flamegraph renderers colour by
 // the change between the two counts.
-import { ParseError } from '../../model/measurement.js';
-import { eachLine, type LineSource } from '../text/lines.js';
+import { ParseError } from '../../model/parse-error.js';
+import { eachLine, type LineSource } from './lines.js';
 
 export type Folded = Map<string, number>;
 

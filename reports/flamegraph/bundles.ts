@@ -1,16 +1,17 @@
-// Differential flame graph between two run bundles for one cell: the folded stacks every
-// perf-record pass of that cell left (raw/<cell>/profile-perf-record-<rep>/stacks.folded) are
-// summed per bundle, paired stack by stack (FlameGraph's difffolded.pl format) and rendered:
-// widths follow bundle B, red frames grew from A to B, blue ones shrank.
+// Flame graphs of run bundles, drawn from the folded stacks every perf-record pass of a cell left
+// (raw/<cell>/profile-perf-record-<rep>/stacks.folded), summed per bundle. With one bundle: the
+// cell's flame graph. With two: the stacks are paired (FlameGraph's difffolded.pl format) and
+// drawn as a differential flame graph: widths follow bundle B, red frames grew from A to B, blue
+// ones shrank.
 import { createReadStream, existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { readManifest, BundleError } from '../../core/bundle/read.js';
 import { cellDirName } from '../../core/campaign/matrix.js';
 import { writeFileAtomic } from '../../core/bundle/atomic.js';
-import { diffFolded, parseFolded, serializeFoldedDiff, total, type Folded } from '../../core/bundle/folded-stacks.js';
-import { STACKS_FOLDED_FILE } from '../../collectors/perf/record-profiler.js';
-import { diffFlameGraphSvg } from './svg.js';
+import { STACKS_FOLDED_FILE } from '../../core/bundle/layout.js';
+import { diffFolded, parseFolded, serializeFoldedDiff, total, type Folded } from '../../core/text/folded-stacks.js';
+import { diffFlameGraphSvg, flameGraphSvg } from './svg.js';
 
 /** Raw directory names of perf-record passes (see core/bundle/layout.ts rawRepDir). */
 const PERF_RECORD_PASS_DIR = /^profile-perf-record-\d+$/;
@@ -49,6 +50,15 @@ export async function bundleCellStacks(bundle: string, cell: string): Promise<Fo
   }
   if (found === 0) throw new BundleError(`${bundle}: cell ${cell} has no perf-record stacks (add a perf-record profiler to the workload)`);
   return sum;
+}
+
+/** Writes the flame graph of `cell` in `bundle` to `svgFile`; returns the sample count. */
+export async function cellFlameGraph(bundle: string, cell: string, svgFile: string, title?: string): Promise<{ svgFile: string; samples: number; stacks: number }> {
+  const stacks = await bundleCellStacks(bundle, cell);
+  const label = (await readManifest(bundle)).label;
+  const samples = total(stacks);
+  await writeFileAtomic(svgFile, flameGraphSvg(stacks, { title: title ?? `${cell}: ${label} (perf record -a, ${samples} samples)` }));
+  return { svgFile, samples, stacks: stacks.size };
 }
 
 /** Writes a differential flame graph of `cell` from bundle A (before) to bundle B (after) to `svgFile`. */
