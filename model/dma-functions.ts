@@ -1,45 +1,67 @@
-// The kernel functions the ftrace profiler traces by default: both DMA mapping paths of NVMe
-// (DESIGN §1–2). Names a kernel does not have (dma_iova_* before 6.16, functions inlined by the
-// compiler) are skipped and reported; which ones exist is itself part of the answer.
-export const dmaFunctions = [
+// The kernel functions of both DMA mapping paths of NVMe (ARCHITECTURE.md, "The question"): what
+// the ftrace profiler traces by default and what `dmabench doctor` checks is traceable. One list,
+// with the kernel release in which each path appeared or went away, so a report can tell "absent
+// because this kernel predates it" from "absent because the compiler inlined it".
+//
+// Release facts: the link API (dma_iova_*) came in 6.16, the block layer iterator and the
+// nvme-pci conversion in 6.17, dma_map_phys (and dma-iommu's map_page → map_phys rename) in 6.18.
+// Names a kernel lacks are skipped by the profiler and recorded as absent, never as 0 calls.
+
+export type DmaPath = 'nvme' | 'block-iter' | 'link' | 'phys' | 'sg' | 'dma-iommu' | 'iommu-core';
+
+export interface DmaFunction {
+  name: string;
+  path: DmaPath;
+  /** First release that has it; undefined: every kernel dmabench supports (6.12 on). */
+  since?: string;
+  /** First release that no longer has it (renamed or removed). */
+  until?: string;
+  /** Static, so the compiler may inline it and ftrace may not see it (seen absent in the lab). */
+  mayBeInlined?: boolean;
+}
+
+export const dmaFunctionTable: readonly DmaFunction[] = [
   // nvme-pci: submission, the single-segment fast path, completion
-  'nvme_queue_rq',
-  'nvme_prep_rq',
-  'nvme_map_data',
-  'nvme_pci_setup_data_simple',
-  'nvme_unmap_data',
-  // block layer iterator (6.17+)
-  'blk_rq_dma_map_iter_start',
-  'blk_rq_dma_map_iter_next',
-  // two-step API (6.16+) and the per-segment fallback (6.18+)
-  'dma_iova_try_alloc',
-  'dma_iova_link',
-  'dma_iova_sync',
-  'dma_iova_destroy',
-  'dma_iova_unlink',
-  'dma_iova_free',
-  'dma_map_phys',
-  'dma_unmap_phys',
+  { name: 'nvme_queue_rq', path: 'nvme' },
+  { name: 'nvme_prep_rq', path: 'nvme', mayBeInlined: true },
+  { name: 'nvme_map_data', path: 'nvme', mayBeInlined: true },
+  { name: 'nvme_pci_setup_data_simple', path: 'nvme', since: '6.17', mayBeInlined: true },
+  { name: 'nvme_unmap_data', path: 'nvme' },
+  // block layer iterator
+  { name: 'blk_rq_dma_map_iter_start', path: 'block-iter', since: '6.17' },
+  { name: 'blk_rq_dma_map_iter_next', path: 'block-iter', since: '6.17' },
+  // two-step API and the per-segment fallback
+  { name: 'dma_iova_try_alloc', path: 'link', since: '6.16' },
+  { name: 'dma_iova_link', path: 'link', since: '6.16' },
+  { name: 'dma_iova_sync', path: 'link', since: '6.16' },
+  { name: 'dma_iova_destroy', path: 'link', since: '6.16' },
+  { name: 'dma_iova_unlink', path: 'link', since: '6.16' },
+  { name: 'dma_iova_free', path: 'link', since: '6.16' },
+  { name: 'dma_map_phys', path: 'phys', since: '6.18' },
+  { name: 'dma_unmap_phys', path: 'phys', since: '6.18' },
   // classic scatterlist API
-  'dma_map_sgtable',
-  'dma_map_sg_attrs',
-  '__dma_map_sg_attrs',
-  'dma_unmap_sg_attrs',
+  { name: 'dma_map_sgtable', path: 'sg' },
+  { name: 'dma_map_sg_attrs', path: 'sg' },
+  { name: '__dma_map_sg_attrs', path: 'sg' },
+  { name: 'dma_unmap_sg_attrs', path: 'sg' },
   // dma-iommu and the IOMMU core underneath both paths
-  'iommu_dma_map_sg',
-  'iommu_dma_unmap_sg',
-  'iommu_dma_map_phys',
-  'iommu_dma_unmap_phys',
-  'iommu_dma_map_page',
-  'iommu_dma_unmap_page',
-  '__iommu_dma_map',
-  '__iommu_dma_unmap',
-  'iommu_map',
-  'iommu_map_sg',
-  '__iommu_map',
-  'iommu_unmap_fast',
-  '__iommu_unmap',
-] as const;
+  { name: 'iommu_dma_map_sg', path: 'dma-iommu' },
+  { name: 'iommu_dma_unmap_sg', path: 'dma-iommu' },
+  { name: 'iommu_dma_map_phys', path: 'dma-iommu', since: '6.18' },
+  { name: 'iommu_dma_unmap_phys', path: 'dma-iommu', since: '6.18' },
+  { name: 'iommu_dma_map_page', path: 'dma-iommu', until: '6.18' },
+  { name: 'iommu_dma_unmap_page', path: 'dma-iommu', until: '6.18' },
+  { name: '__iommu_dma_map', path: 'dma-iommu' },
+  { name: '__iommu_dma_unmap', path: 'dma-iommu' },
+  { name: 'iommu_map', path: 'iommu-core' },
+  { name: 'iommu_map_sg', path: 'iommu-core' },
+  { name: '__iommu_map', path: 'iommu-core', mayBeInlined: true },
+  { name: 'iommu_unmap_fast', path: 'iommu-core' },
+  { name: '__iommu_unmap', path: 'iommu-core' },
+];
+
+/** The names, in table order: what the ftrace profiler filters on by default. */
+export const dmaFunctions: readonly string[] = dmaFunctionTable.map((f) => f.name);
 
 /** The iommu tracepoints (include/trace/events/iommu.h) that show every IOMMU page-table change. */
 export const iommuEvents = ['iommu:map', 'iommu:unmap'] as const;

@@ -9,6 +9,7 @@ import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseMountinfo } from '../../core/system/mountinfo.js';
 import { findExecutable, runTool } from '../../core/system/run-tool.js';
+import { firstLine } from '../../core/text/lines.js';
 
 export class DeviceSafetyError extends Error {
   override name = 'DeviceSafetyError';
@@ -274,6 +275,3 @@ async function readTrim(p: string): Promise<string | null> {
   );
 }
 
-function firstLine(s: string): string {
-  return s.trim().split('\n')[0] ?? '';
-}

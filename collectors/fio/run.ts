@@ -9,6 +9,7 @@ import { buildFioArgs, type FioTarget } from './job.js';
 import { fioMeasurements } from './metrics.js';
 import { isReadOnlyRw, type FioParams } from './params.js';
 import { parseFioOutput, type FioResult } from './parse.js';
+import { firstLine } from '../../core/text/lines.js';
 
 export const FIO_OUTPUT_FILE = 'fio-output.json';
 export const FIO_STDERR_FILE = 'fio-stderr.txt';
@@ -91,6 +92,3 @@ async function runKillable(args: string[], signal: AbortSignal, graceMs: number)
   return outcome;
 }
 
-function firstLine(s: string): string {
-  return s.trim().split('\n')[0] ?? '';
-}

@@ -16,7 +16,8 @@ import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import type { ActiveProfiler, Profiler, ProfilerContext } from '../../model/profiler.js';
 import type { Measurement } from '../../model/measurement.js';
-import { findOrMountTracefs, TracefsPass, type TracefsPassConfig } from './tracefs.js';
+import { TracefsPass, type TracefsPassConfig } from './tracefs.js';
+import { locateOrMountTracefs } from '../../core/system/tracefs.js';
 import { summarizeTrace, traceMeasurements, lostEvents, type TraceTextKind } from './trace-summary.js';
 import { dmaFunctions, iommuEvents } from '../../model/dma-functions.js';
 import { parseProfilerOptions } from '../profiler-options.js';
@@ -76,12 +77,12 @@ export const ftraceProfiler: Profiler = {
   kind: 'ftrace',
   async preflight(options) {
     parseProfilerOptions('ftrace', ftraceOptionsSchema, options);
-    await findOrMountTracefs();
+    await locateOrMountTracefs();
   },
   async start(ctx: ProfilerContext): Promise<ActiveProfiler> {
     const opts = parseProfilerOptions('ftrace', ftraceOptionsSchema, ctx.options);
     const cfg = ftracePassConfig(opts);
-    const root = await findOrMountTracefs();
+    const root = await locateOrMountTracefs();
     // The runner owns SIGINT/SIGTERM (it aborts the pass): restore on abort instead of re-raising.
     const pass = await TracefsPass.begin(cfg, { root, handleSignals: false });
     const restoreNow = (): void => {

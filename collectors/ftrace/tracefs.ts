@@ -13,11 +13,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { execa } from 'execa';
+import { TracefsError, locateTracefs } from '../../core/system/tracefs.js';
 
-export class TracefsError extends Error {
-  override name = 'TracefsError';
-}
 
 export interface TracefsPassConfig {
   /** current_tracer for the pass: 'function', 'function_graph', or 'nop' (events only). Default 'nop'. */
@@ -48,38 +45,6 @@ export function touchedFiles(cfg: TracefsPassConfig): string[] {
   if (cfg.bufferSizeKb !== undefined) files.push('buffer_size_kb');
   for (const name of Object.keys(cfg.options ?? {})) files.push(`options/${name}`);
   return files;
-}
-
-const CANDIDATES = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];
-
-/** The tracefs mount point: the first mounted candidate, else any tracefs in /proc/mounts. */
-export function findTracefs(): string {
-  for (const dir of CANDIDATES) {
-    if (fs.existsSync(path.join(dir, 'current_tracer'))) return dir;
-  }
-  let mounts = '';
-  try {
-    mounts = fs.readFileSync('/proc/mounts', 'utf8');
-  } catch {
-    // fall through to the error below
-  }
-  for (const line of mounts.split('\n')) {
-    const [, mountPoint, type] = line.split(' ');
-    if (type === 'tracefs' && mountPoint && fs.existsSync(path.join(mountPoint, 'current_tracer'))) return mountPoint;
-  }
-  throw new TracefsError('tracefs is not mounted (try: mount -t tracefs nodev /sys/kernel/tracing)');
-}
-
-/** findTracefs(), mounting tracefs at /sys/kernel/tracing first when nothing is mounted (needs root). */
-export async function findOrMountTracefs(): Promise<string> {
-  try {
-    return findTracefs();
-  } catch (e) {
-    const target = CANDIDATES[0] ?? '/sys/kernel/tracing';
-    const r = await execa('mount', ['-t', 'tracefs', 'nodev', target], { reject: false });
-    if (r.exitCode !== 0) throw new TracefsError(`${(e as Error).message}; mount failed: ${r.stderr.trim()}`);
-    return findTracefs();
-  }
 }
 
 export function readTracefsFile(root: string, file: string): string | undefined {
@@ -247,7 +212,7 @@ export class TracefsPass {
   ) {}
 
   static async begin(cfg: TracefsPassConfig, opts: { root?: string; handleSignals?: boolean } = {}): Promise<TracefsPass> {
-    const root = opts.root ?? findTracefs();
+    const root = opts.root ?? locateTracefs();
     const files = touchedFiles(cfg);
     const saved = saveState(root, files);
     // Refuse before changing anything if a file the pass needs cannot even be read (lockdown,

@@ -4,6 +4,7 @@
 // page size and the CPU count); whatever it refuses comes back with its own reason.
 import { z } from 'zod';
 import type { MicrobenchRequest } from './types.js';
+import { isPciAddress } from '../../model/pci-address.js';
 
 /** The smallest page size: segments must be whole pages (x86 and most arm64 kernels). */
 export const minPageSize = 4096;
@@ -12,7 +13,6 @@ export const maxSize = 64 * 1024 * 1024;
 export const maxSegs = 16384;
 
 export const eduKeyword = 'edu';
-const bdfPattern = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i;
 
 const units: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
@@ -43,7 +43,7 @@ export const microbenchParamsSchema = z
     /** A PCI address (0000:00:03.0) or `edu` for QEMU's edu device (1234:11e8). Its driver is unbound during the run. */
     device: z
       .string()
-      .refine((d) => d === eduKeyword || bdfPattern.test(d), 'expected a PCI address like 0000:00:03.0 or the keyword edu'),
+      .refine((d) => d === eduKeyword || isPciAddress(d), 'expected a PCI address like 0000:00:03.0 or the keyword edu'),
   })
   .strict()
   .superRefine((p, ctx) => {

@@ -11,6 +11,7 @@ import { execa } from 'execa';
 import { parseMicrobenchResult } from './parse.js';
 import { formatMicrobenchRequest } from './request.js';
 import type { MicrobenchRequest, MicrobenchResult } from './types.js';
+import { isPciAddress } from '../../model/pci-address.js';
 
 export const moduleName = 'dma_bench';
 
@@ -30,7 +31,6 @@ export interface MicrobenchRun {
   writeError?: string;
 }
 
-const bdfPattern = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i;
 
 async function originalDriver(deviceDir: string): Promise<string | undefined> {
   try {
@@ -77,7 +77,7 @@ export interface MicrobenchSession {
 
 /** insmod and bind the device; on a bind failure everything done so far is undone before throwing. */
 export async function openMicrobenchSession(opts: MicrobenchSessionOptions): Promise<MicrobenchSession> {
-  if (!bdfPattern.test(opts.bdf)) throw new Error(`"${opts.bdf}" is not a PCI address like 0000:00:03.0`);
+  if (!isPciAddress(opts.bdf)) throw new Error(`"${opts.bdf}" is not a PCI address like 0000:00:03.0`);
   const sys = opts.sysfsRoot ?? '/sys';
   const dbg = opts.debugfsDir ?? `/sys/kernel/debug/${moduleName}`;
   const deviceDir = path.join(sys, 'bus/pci/devices', opts.bdf);

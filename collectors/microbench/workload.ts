@@ -125,7 +125,7 @@ async function saveRaw(rawDir: string, run: MicrobenchRun): Promise<void> {
   await fs.writeFile(path.join(rawDir, rawFiles.status), status.join(' ') + '\n');
 }
 
-function describe(run: MicrobenchRun): string {
+function requestOutcome(run: MicrobenchRun): string {
   return `${run.line}: ${run.result.status} (path ${run.result.path}, ${run.result.reason ?? 'no reason given'}, IOMMU domain ${run.result.device.iommuDomain})`;
 }
 
@@ -187,13 +187,13 @@ export function createMicrobenchWorkload(env: MicrobenchEnvironment = defaultMic
           if (run.writeError) throw new Error(`dma_bench said ok but the write failed: ${run.writeError}`);
           return { measurements: microbenchMeasurements(r), toolMs, ios: p.iters * p.threads };
         case 'fallback':
-          ctx.log(`microbench: note: ${describe(run)}: the per-segment fallback was timed`);
+          ctx.log(`microbench: note: ${requestOutcome(run)}: the per-segment fallback was timed`);
           return { measurements: microbenchMeasurements(r), toolMs, ios: p.iters * p.threads };
         case 'unsupported':
-          ctx.log(`microbench: note: ${describe(run)}: nothing measured`);
+          ctx.log(`microbench: note: ${requestOutcome(run)}: nothing measured`);
           return { measurements: [], toolMs };
         default:
-          throw new Error(`dma_bench refused or failed ${describe(run)}, errno ${r.errno}${run.writeError ? `: ${run.writeError}` : ''}`);
+          throw new Error(`dma_bench refused or failed ${requestOutcome(run)}, errno ${r.errno}${run.writeError ? `: ${run.writeError}` : ''}`);
       }
     },
 

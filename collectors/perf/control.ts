@@ -6,7 +6,7 @@
 // SIGINT then makes perf write its output and exit. On abort the whole tree is killed.
 import { execa } from 'execa';
 import type { Readable, Writable } from 'node:stream';
-import { processTree, signalAll } from '../../core/proc/tree.js';
+import { TreeKiller } from '../../core/proc/tree.js';
 
 export interface PerfExit {
   /** perf's stderr (its own messages: "Events enabled", "[ perf record: Captured ... ]"). */
@@ -70,12 +70,8 @@ export async function startControlledPerf(subcommand: 'stat' | 'record', args: s
     return { stderr, exitCode: r.exitCode, signal: r.signal };
   });
 
-  const seen = new Set<number>();
-  const kill = (): void => {
-    if (child.pid === undefined) return;
-    for (const pid of processTree(child.pid)) seen.add(pid);
-    signalAll(seen, 'SIGKILL');
-  };
+  const tree = new TreeKiller(child.pid);
+  const kill = (): void => tree.kill();
   const onAbort = (): void => kill();
   opts.signal.addEventListener('abort', onAbort, { once: true });
 

@@ -9,12 +9,12 @@ import { z } from 'zod';
 import type { ActiveProfiler, Profiler, ProfilerContext } from '../../model/profiler.js';
 import type { Measurement } from '../../model/measurement.js';
 import { assertToolInstalled } from '../../core/proc/tool-check.js';
-import { eachLine } from '../../core/text/lines.js';
+import { eachLine, lastLine } from '../../core/text/lines.js';
 import { PerfScriptFolder, type FoldResult } from './script-fold.js';
 import { serializeFolded } from '../../core/text/folded-stacks.js';
 import { writeFileAtomic } from '../../core/bundle/atomic.js';
 import { STACKS_FOLDED_FILE } from '../../core/bundle/layout.js';
-import { processTree, signalAll } from '../../core/proc/tree.js';
+import { TreeKiller } from '../../core/proc/tree.js';
 import { perfExitedCleanly, startControlledPerf } from './control.js';
 import { parseProfilerOptions } from '../profiler-options.js';
 
@@ -47,9 +47,8 @@ export async function foldPerfData(dataFile: string, signal: AbortSignal): Promi
   child.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString('utf8');
   });
-  const onAbort = (): void => {
-    if (child.pid !== undefined) signalAll(processTree(child.pid), 'SIGKILL');
-  };
+  const tree = new TreeKiller(child.pid);
+  const onAbort = (): void => tree.kill();
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     const folder = new PerfScriptFolder();
@@ -57,7 +56,7 @@ export async function foldPerfData(dataFile: string, signal: AbortSignal): Promi
     await eachLine(child.stdout, (line) => folder.push(line));
     const r = await child;
     signal.throwIfAborted();
-    if (r.exitCode !== 0) throw new Error(`perf script -i ${dataFile} failed (exit ${r.exitCode ?? r.signal}): ${stderr.trim().split('\n').pop() ?? r.message}`);
+    if (r.exitCode !== 0) throw new Error(`perf script -i ${dataFile} failed (exit ${r.exitCode ?? r.signal}): ${lastLine(stderr) || r.message}`);
     return { ...folder.finish(), stderr };
   } finally {
     signal.removeEventListener('abort', onAbort);
@@ -80,7 +79,7 @@ export const perfRecordProfiler: Profiler = {
         await writeFile(path.join(ctx.rawDir, PERF_RECORD_STDERR_FILE), exit.stderr);
         if (!workloadOk) return [];
         if (!perfExitedCleanly(exit)) {
-          throw new Error(`perf record failed (exit ${exit.exitCode ?? exit.signal}): ${exit.stderr.trim().split('\n').pop() ?? ''}`);
+          throw new Error(`perf record failed (exit ${exit.exitCode ?? exit.signal}): ${lastLine(exit.stderr)}`);
         }
         const folded = await foldPerfData(dataFile, ctx.signal);
         if (folded.unrecognized > 0) ctx.log(`perf-record: ${folded.unrecognized} perf script lines not understood`);

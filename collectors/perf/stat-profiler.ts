@@ -11,6 +11,7 @@ import { parsePerfStat } from './stat-parse.js';
 import { perfStatMeasurements } from './stat-measurements.js';
 import { perfExitedCleanly, startControlledPerf } from './control.js';
 import { parseProfilerOptions } from '../profiler-options.js';
+import { lastLine } from '../../core/text/lines.js';
 
 export const PERF_STAT_FILE = 'perf-stat.csv';
 export const PERF_STAT_STDERR_FILE = 'perf-stat-stderr.txt';
@@ -64,7 +65,7 @@ export const perfStatProfiler: Profiler = {
         await writeFile(path.join(ctx.rawDir, PERF_STAT_STDERR_FILE), exit.stderr);
         if (!workloadOk) return [];
         if (!perfExitedCleanly(exit)) {
-          throw new Error(`perf stat failed (exit ${exit.exitCode ?? exit.signal}): ${exit.stderr.trim().split('\n').pop() ?? ''}`);
+          throw new Error(`perf stat failed (exit ${exit.exitCode ?? exit.signal}): ${lastLine(exit.stderr)}`);
         }
         const text = await readFile(output, 'utf8');
         return perfStatMeasurements(parsePerfStat(text), { ios });

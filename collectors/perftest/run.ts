@@ -78,7 +78,7 @@ export interface PerftestRunResult {
 /** perftest's client says this when nothing accepts on the port (yet). */
 const CONNECT_REFUSED = /Couldn't connect to /;
 
-function describe(side: string, r: ChildOutcome): string {
+function sideOutcome(side: string, r: ChildOutcome): string {
   const lines = perftestErrorLines(`${r.stderr}\n${r.stdout}`);
   const how = r.timedOut ? 'was killed at its deadline' : r.killed ? 'was killed' : r.signal ? `died of ${r.signal}` : `exited with code ${r.exitCode}`;
   return `${side} ${how}${lines.length > 0 ? `: ${lines.slice(0, 4).join('; ')}` : ''}`;
@@ -148,7 +148,7 @@ export async function runIbWriteBw(p: PerftestParams, o: PerftestRunOptions): Pr
       serverOut ??= server.running() ? await server.kill() : await server.done;
       const reason: PerftestFailure = clientOut.timedOut ? 'client-timeout' : 'client-failed';
       const what = clientOut.timedOut ? `the ib_write_bw client did not finish within ${Math.round(runTimeoutMs / 1000)} s` : 'the ib_write_bw client failed';
-      throw new PerftestRunError(`${what} (${describe('client', clientOut)}; ${describe('server', serverOut)}); raw output in ${o.rawDir}`, reason);
+      throw new PerftestRunError(`${what} (${sideOutcome('client', clientOut)}; ${sideOutcome('server', serverOut)}); raw output in ${o.rawDir}`, reason);
     }
     serverOut = await exitWithin(server, o.serverExitMs ?? 15_000);
     if (!serverOut) {
@@ -216,13 +216,13 @@ async function waitUntilListening(server: RunningChild, port: number, timeoutMs:
     signal.throwIfAborted();
     if (!server.running()) {
       const out = await server.done;
-      throw new PerftestRunError(`the ib_write_bw server ended before it listened on port ${port} (${describe('server', out)})`, 'server-exited');
+      throw new PerftestRunError(`the ib_write_bw server ended before it listened on port ${port} (${sideOutcome('server', out)})`, 'server-exited');
     }
     if (WAITING_BANNER.test(server.stdoutSoFar())) return;
     if (server.pid !== undefined && processListensOn(server.pid, port)) return;
     if (Date.now() >= deadline) {
       const out = await server.kill();
-      throw new PerftestRunError(`the ib_write_bw server did not listen on port ${port} within ${Math.round(timeoutMs / 1000)} s (${describe('server', out)})`, 'listen-timeout');
+      throw new PerftestRunError(`the ib_write_bw server did not listen on port ${port} within ${Math.round(timeoutMs / 1000)} s (${sideOutcome('server', out)})`, 'listen-timeout');
     }
     await sleep(100);
   }

@@ -2,7 +2,7 @@
 // with an optional deadline. Killing reaches the whole process tree (tree.ts): fio's jobs call
 // setsid, ssh and `timeout` start children of their own, so a process-group kill would miss them.
 import { execa } from 'execa';
-import { processTree, signalAll } from './tree.js';
+import { TreeKiller } from './tree.js';
 import { MissingToolError } from './tool-check.js';
 
 export interface ChildOutcome {
@@ -53,16 +53,13 @@ export function startChild(file: string, args: string[], opts: ChildOptions): Ru
     stderr += chunk;
   });
 
-  const seen = new Set<number>();
+  const tree = new TreeKiller(child.pid);
   let exited = false;
   let timedOut = false;
   let killed = false;
   let killTimer: NodeJS.Timeout | undefined;
   const grace = opts.graceMs ?? 3000;
-  const signalTree = (sig: NodeJS.Signals): void => {
-    if (child.pid !== undefined && !exited) for (const pid of processTree(child.pid)) seen.add(pid);
-    signalAll(seen, sig);
-  };
+  const signalTree = (sig: NodeJS.Signals): void => tree.signal(sig, { rescan: !exited });
   const terminate = (): void => {
     if (exited || killTimer) return;
     signalTree('SIGTERM');
@@ -89,7 +86,7 @@ export function startChild(file: string, args: string[], opts: ChildOptions): Ru
     if (killTimer) clearTimeout(killTimer);
     opts.signal?.removeEventListener('abort', onAbort);
     // Descendants can outlive the leader (a remote `timeout`, ssh's helpers): finish them too.
-    if (timedOut || killed) signalAll(seen, 'SIGKILL');
+    if (timedOut || killed) tree.signal('SIGKILL', { rescan: false });
     if (r.failed && r.exitCode === undefined && /ENOENT/.test(r.message ?? '')) {
       throw new MissingToolError(`${file} not found: install it (Debian: apt-get install ${opts.debianPackage})`);
     }

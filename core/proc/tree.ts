@@ -38,8 +38,30 @@ export function processTree(pid: number): number[] {
   return tree;
 }
 
+/**
+ * The one process-tree killer. It remembers every process it has seen in the tree, so that
+ * descendants which outlive the leader (fio jobs after setsid, a remote `timeout`, ssh helpers)
+ * are still reached after the leader has exited and the tree can no longer be walked from it.
+ */
+export class TreeKiller {
+  private readonly seen = new Set<number>();
+
+  constructor(private readonly rootPid: number | undefined) {}
+
+  /** Walks the tree again (while the leader lives) and signals every process seen so far. */
+  signal(sig: NodeJS.Signals, opts: { rescan?: boolean } = {}): void {
+    if ((opts.rescan ?? true) && this.rootPid !== undefined) for (const pid of processTree(this.rootPid)) this.seen.add(pid);
+    signalAll(this.seen, sig);
+  }
+
+  /** SIGKILL to the whole tree. */
+  kill(): void {
+    this.signal('SIGKILL');
+  }
+}
+
 /** Sends `signal` to every pid, ignoring those already gone. */
-export function signalAll(pids: Iterable<number>, signal: NodeJS.Signals): void {
+function signalAll(pids: Iterable<number>, signal: NodeJS.Signals): void {
   for (const pid of pids) {
     try {
       process.kill(pid, signal);

@@ -1,35 +1,12 @@
 // tracefs: where it is mounted, which tracers the kernel offers, and whether the DMA mapping
-// functions DESIGN.md traces can be filtered on. Read-only: writing current_tracer would clear
+// functions the ftrace profiler traces (model/dma-functions.ts) can be filtered on. Read-only: writing current_tracer would clear
 // the trace buffer of whoever is tracing.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { dmaFunctions } from '../../model/dma-functions.js';
 import { parseMountinfo } from './mountinfo.js';
 import { readError, readText, readTrimmed } from './sysfs.js';
-
-/** The functions whose call counts and durations dmabench reports (DESIGN.md §1 and §2). */
-export const DMA_TRACE_FUNCTIONS: readonly string[] = [
-  'dma_iova_try_alloc',
-  'dma_iova_link',
-  'dma_iova_sync',
-  'dma_iova_unlink',
-  'dma_iova_destroy',
-  'dma_iova_free',
-  'dma_map_phys',
-  'dma_unmap_phys',
-  'dma_map_sg_attrs',
-  'dma_map_sgtable',
-  'dma_unmap_sg_attrs',
-  'iommu_dma_map_sg',
-  'iommu_dma_unmap_sg',
-  '__iommu_dma_map',
-  '__iommu_dma_unmap',
-  '__iommu_map',
-  'iommu_map',
-  'iommu_unmap_fast',
-  '__iommu_unmap',
-  'blk_rq_dma_map_iter_start',
-  'blk_rq_dma_map_iter_next',
-  'nvme_prep_rq',
-  'nvme_unmap_data',
-];
 
 export interface TracefsInfo {
   mounted: boolean;
@@ -45,7 +22,7 @@ export interface TracefsInfo {
   /** Whether available_filter_functions could be read, and why not. */
   filterFunctionsReadable: boolean;
   filterFunctionsError?: string;
-  /** DMA_TRACE_FUNCTIONS found / missing in available_filter_functions (empty when unreadable). */
+  /** dmaFunctions (model/dma-functions.ts) found / missing in available_filter_functions (empty when unreadable). */
   dmaFunctionsAvailable: string[];
   dmaFunctionsMissing: string[];
 }
@@ -103,8 +80,43 @@ export async function probeTracefs(root: string): Promise<TracefsInfo> {
     return info;
   }
   info.filterFunctionsReadable = true;
-  const present = filterFunctionsPresent(functions, DMA_TRACE_FUNCTIONS);
-  info.dmaFunctionsAvailable = DMA_TRACE_FUNCTIONS.filter((f) => present.has(f));
-  info.dmaFunctionsMissing = DMA_TRACE_FUNCTIONS.filter((f) => !present.has(f));
+  const present = filterFunctionsPresent(functions, dmaFunctions);
+  info.dmaFunctionsAvailable = dmaFunctions.filter((f) => present.has(f));
+  info.dmaFunctionsMissing = dmaFunctions.filter((f) => !present.has(f));
   return info;
+}
+
+export class TracefsError extends Error {
+  override name = 'TracefsError';
+}
+
+/**
+ * The tracefs directory to use on this machine: the first of tracefsMountPoints() (the preferred
+ * /sys/kernel/tracing, then debugfs' tracing, then any other tracefs mount) that has a
+ * current_tracer file. The one locator for doctor and the ftrace profiler.
+ */
+export function locateTracefs(): string {
+  let mountinfo = '';
+  try {
+    mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    // fall through: only the fixed candidates are tried
+  }
+  const candidates = tracefsMountPoints(mountinfo);
+  for (const fixed of ['/sys/kernel/tracing', '/sys/kernel/debug/tracing']) if (!candidates.includes(fixed)) candidates.push(fixed);
+  for (const dir of candidates) {
+    if (existsSync(path.join(dir, 'current_tracer'))) return dir;
+  }
+  throw new TracefsError('tracefs is not mounted (try: mount -t tracefs nodev /sys/kernel/tracing)');
+}
+
+/** locateTracefs(), mounting tracefs at /sys/kernel/tracing first when nothing is mounted (needs root). */
+export async function locateOrMountTracefs(): Promise<string> {
+  try {
+    return locateTracefs();
+  } catch (e) {
+    const r = await execa('mount', ['-t', 'tracefs', 'nodev', '/sys/kernel/tracing'], { reject: false });
+    if (r.exitCode !== 0) throw new TracefsError(`${(e as Error).message}; mount failed: ${r.stderr.trim()}`);
+    return locateTracefs();
+  }
 }

@@ -61,3 +61,13 @@ function splitText(text: string, onLine: (line: string) => void, final: boolean)
 function stripCr(line: string): string {
   return line.endsWith('\r') ? line.slice(0, -1) : line;
 }
+
+/** The first line of a tool's message (stderr, an error), trimmed: what a one-line error quotes. */
+export function firstLine(text: string): string {
+  return text.trim().split('\n')[0] ?? '';
+}
+
+/** The last line of a tool's message, trimmed: where perf puts the reason it failed. */
+export function lastLine(text: string): string {
+  return text.trim().split('\n').pop() ?? '';
+}

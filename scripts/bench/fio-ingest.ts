@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { parseFioOutput } from '../../collectors/fio/parse.js';
 import { fioMeasurements } from '../../collectors/fio/metrics.js';
-import { fixture } from '../../test/helpers/paths.js';
+import { capture } from './captures.js';
 
 const { values } = parseArgs({
   options: { mb: { type: 'string', default: '50' }, runs: { type: 'string', default: '5' } },
@@ -41,7 +41,7 @@ async function realJsonPlus(dir: string): Promise<{ text: string; from: string }
     { reject: false, stdin: 'ignore' },
   );
   if (r.exitCode === 0) return { text: await readFile(out, 'utf8'), from: 'a fresh 1 s fio run' };
-  const file = fixture('fio', 'numjobs2-per-job-3.33.json');
+  const file = capture('fio', 'numjobs2-per-job-3.33.json');
   return { text: await readFile(file, 'utf8'), from: file };
 }
 

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Bench } from 'tinybench';
-import { fixture } from '../../test/helpers/paths.js';
+import { capture } from './captures.js';
 import { parseFunctionGraph } from '../../collectors/ftrace/function-graph.js';
 import { foldPerfScript } from '../../collectors/perf/script-fold.js';
 import type { LineSource } from '../../core/text/lines.js';
@@ -33,13 +33,13 @@ interface Subject {
 const subjects: Subject[] = [
   {
     name: 'function_graph text',
-    fixture: fixture('ftrace', 'lab-7', 'fgraph-default.txt'),
+    fixture: capture('ftrace', 'lab-7', 'fgraph-default.txt'),
     targetMBps: 100,
     parse: (src) => parseFunctionGraph(src),
   },
   {
     name: 'perf script → folded',
-    fixture: fixture('perf', 'script-system.txt'),
+    fixture: capture('perf', 'script-system.txt'),
     targetMBps: 50,
     parse: (src) => foldPerfScript(src),
   },

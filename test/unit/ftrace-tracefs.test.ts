@@ -11,18 +11,17 @@ import { repoRoot } from '../helpers/paths.js';
 import { eachLine } from '../../core/text/lines.js';
 import { parseFunctionTrace } from '../../collectors/ftrace/function-trace.js';
 import { parseTraceRecord } from '../../collectors/ftrace/trace-line.js';
+import { locateOrMountTracefs, TracefsError } from '../../core/system/tracefs.js';
 import {
-  findOrMountTracefs,
   readTracefsFile,
   runTracePass,
-  TracefsError,
   TracefsPass,
   touchedFiles,
   type TracefsPassConfig,
 } from '../../collectors/ftrace/tracefs.js';
 
 const isRoot = process.getuid?.() === 0;
-const root = isRoot ? await findOrMountTracefs() : '';
+const root = isRoot ? await locateOrMountTracefs() : '';
 
 /** What every file of interest reads now; unreadable files as null. */
 function snapshot(cfg: TracefsPassConfig): Record<string, string | null> {

@@ -11,11 +11,12 @@ import { execa } from 'execa';
 import { ftraceProfiler, ftracePassConfig, ftraceOptionsSchema, defaultBufferSizeKb, TRACE_FILE, FTRACE_SETUP_FILE } from '../../collectors/ftrace/profiler.js';
 import { ProfilerOptionsError } from '../../collectors/profiler-options.js';
 import { dmaFunctions } from '../../model/dma-functions.js';
-import { findOrMountTracefs, readTracefsFile } from '../../collectors/ftrace/tracefs.js';
+import { readTracefsFile } from '../../collectors/ftrace/tracefs.js';
+import { locateOrMountTracefs } from '../../core/system/tracefs.js';
 import type { Measurement } from '../../model/measurement.js';
 
 const isRoot = process.getuid?.() === 0;
-const root = isRoot ? await findOrMountTracefs() : '';
+const root = isRoot ? await locateOrMountTracefs() : '';
 const skip = !isRoot && 'needs root';
 
 const FILES = ['tracing_on', 'current_tracer', 'set_event', 'buffer_size_kb', 'set_ftrace_filter'];

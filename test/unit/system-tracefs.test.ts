@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { probeTracefs, tracefsMountPoints } from '../../core/system/tracefs.js';
+import { dmaFunctions } from '../../model/dma-functions.js';
 import { parseMountinfo } from '../../core/system/mountinfo.js';
 
 const root = process.getuid?.() === 0;
@@ -35,7 +36,7 @@ test('the filter-function check matches a direct read, or names the read error',
   }
   assert.equal(info.filterFunctionsReadable, text !== undefined);
   if (text === undefined) assert.equal(info.filterFunctionsError, code);
-  else assert.equal(info.dmaFunctionsAvailable.length + info.dmaFunctionsMissing.length, 23);
+  else assert.equal(info.dmaFunctionsAvailable.length + info.dmaFunctionsMissing.length, dmaFunctions.length);
 });
 
 test('a tracefs mounted at a new place is found there', { skip: !root && 'mounting needs root' }, async () => {
