@@ -1,4 +1,4 @@
-// Profiler options come from the campaign as an untyped record (core/campaign/schema.ts); each
+// Profiler options come from the campaign as an untyped record (model/campaign.ts); each
 // profiler validates its own with zod so a typo fails in preflight, before anything runs.
 import type { ZodType, ZodTypeDef } from 'zod';
 

@@ -29,7 +29,7 @@ debugfs /sys/kernel/debug debugfs defaults 0 0
 `;
 
 export const guestInitScript = `#!/bin/bash
-# dmabench lab guest init (PID 1). Written by scripts/lab/guest-init.ts: edits here are overwritten.
+# dmabench lab guest init (PID 1). Written by lab/guest-init.ts: edits here are overwritten.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C.UTF-8 TERM=dumb
 say() { echo "dmabench-lab: $*"; }

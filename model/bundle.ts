@@ -2,7 +2,7 @@
 //
 //   BUNDLE/
 //     manifest.json        Manifest (below), rewritten atomically as the run progresses
-//     samples.jsonl        one Sample (collectors/types.ts) per line, appended per finished repetition
+//     samples.jsonl        one Sample (model/measurement.ts) per line, appended per finished repetition
 //     raw/<cell>/<pass>-<rep>/   the tools' own output files, untouched
 //     campaign.yaml        the campaign file as given
 import type { Sample } from './measurement.js';

@@ -1,5 +1,5 @@
 // The campaign file's schema (YAML on disk). Tool-specific matrix parameters are validated
-// per cell by the tool's collector (collectors/registry.ts), so this file stays tool-agnostic.
+// per cell by the tool's collector (runner/registry.ts hands the check to core/campaign/load.ts), so this file stays tool-agnostic.
 import { z } from 'zod';
 
 export const paramValueSchema = z.union([z.string(), z.number(), z.boolean()]);

@@ -1,6 +1,6 @@
 // What the runner needs from a profiler (perf stat, perf record, ftrace). A profiler is started
 // before the workload of a profile pass and stopped after it; timed passes never run with one,
-// so tracing overhead never enters timed numbers. See collectors/profilers.ts for the registry.
+// so tracing overhead never enters timed numbers. See runner/registry.ts for the registry.
 import type { ProfilerSpec } from './campaign.js';
 import type { Measurement } from './measurement.js';
 

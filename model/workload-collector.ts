@@ -1,5 +1,5 @@
 // What the runner needs from a workload collector. One implementation per tool
-// (fio, microbench, ib_write_bw); see collectors/registry.ts.
+// (fio, microbench, ib_write_bw); see runner/registry.ts.
 import type { ZodIssue } from 'zod';
 import type { Workload } from './campaign.js';
 import type { Measurement, PassKind } from './measurement.js';

@@ -1,4 +1,4 @@
-// Per-I/O call counts: the deterministic figure that survives emulation noise (DESIGN §2).
+// Per-I/O call counts: the deterministic figure that survives emulation noise (ARCHITECTURE.md, "What the lab showed").
 // `dma_iova_link` ≈ 8 per 64 KiB I/O on 7.2, `__iommu_map` per segment on 6.12.
 import type { Measurement } from '../../model/measurement.js';
 

@@ -3,7 +3,7 @@
 // gets SIGINT or SIGTERM in the middle. Writes are synchronous on purpose: a signal handler must
 // be able to restore the state before the process dies, and tracefs writes are tiny.
 //
-// ftrace pitfalls handled here (DESIGN §3):
+// ftrace pitfalls handled here (ARCHITECTURE.md, "Lab facts"):
 // - writing current_tracer clears the ring buffer: tracing is switched off (and the buffer is
 //   not trusted) before the tracer changes; the pass clears the buffer itself before it starts;
 // - a name missing from available_filter_functions makes the whole filter write fail: names are

@@ -1,4 +1,4 @@
-// The system state recorded in every run bundle (core/bundle/schema.ts SystemState): the fixed
+// The system state recorded in every run bundle (model/bundle.ts SystemState): the fixed
 // fields, plus full detail under extra keys (tools, tracefs, moduleBuild, devices, noise, ...).
 // All probes run in parallel; the slowest are the tool version runs (~100 ms).
 import type { SystemState } from '../../model/bundle.js';

@@ -1,5 +1,5 @@
 // IOMMU state: which hardware, which groups with which default-domain type, what the command line
-// asked for, and the resulting mode. The mode dominates every DMA number (DESIGN.md §1), so it is
+// asked for, and the resulting mode. The mode dominates every DMA number (ARCHITECTURE.md, "The question"), so it is
 // decided from sysfs first (what the kernel did) and from the command line only when sysfs is silent.
 import type { SystemState } from '../../model/bundle.js';
 import { cmdlineValue } from './kernel.js';

@@ -1,6 +1,6 @@
 // Can the microbench kernel module be built and loaded here? Needs the running kernel's build
 // tree (/lib/modules/$(uname -r)/build) and the compiler the kernel was built with: Debian's 7.2
-// headers reject gcc-12 (DESIGN.md §3), so "some gcc" is not enough.
+// headers reject gcc-12 (ARCHITECTURE.md, "Lab facts"), so "some gcc" is not enough.
 import { readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { findExecutable, runTool } from './run-tool.js';

@@ -1,4 +1,4 @@
-// The per-I/O call counts of DESIGN §2, proven in the QEMU lab: configs/lab-profile.yaml runs
+// The per-I/O call counts of ARCHITECTURE.md "What the lab showed", proven in the QEMU lab: configs/lab-profile.yaml runs
 // inside a 6.12 and a 7.x guest (strict IOMMU) with perf stat and ftrace profile passes, and the
 // two bundles must show the two mapping paths: dma_iova_try_alloc / link / sync through the block
 // layer iterator on 7.x, dma_map_sgtable → iommu_dma_map_sg and no dma_iova_* at all on 6.12.

@@ -39,7 +39,7 @@ for (const kernel of ['lab-7', 'lab-6.12']) {
     assert.equal(metric(ms, 'ftrace.lost_events'), 0);
     const iova = ms.filter((m) => m.metric.startsWith('dma_iova_'));
     if (kernel === 'lab-7') {
-      // DESIGN §2: one try_alloc and one sync per multi-segment I/O, a link per segment.
+      // ARCHITECTURE.md "What the lab showed": one try_alloc and one sync per multi-segment I/O, a link per segment.
       assert.ok((metric(ms, 'dma_iova_try_alloc.calls_per_io') ?? 0) > 0);
       assert.equal(metric(ms, 'dma_iova_try_alloc.calls'), metric(ms, 'dma_iova_sync.calls'));
       assert.ok((metric(ms, 'dma_iova_link.calls') ?? 0) > (metric(ms, 'dma_iova_try_alloc.calls') ?? 0));
