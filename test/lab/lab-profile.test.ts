@@ -20,7 +20,7 @@ const isRoot = process.getuid?.() === 0;
 /** Every compiled source the guest runs must be at least as new as its .ts (the guest runs dist/). */
 async function staleDistFiles(): Promise<string[]> {
   const stale: string[] = [];
-  for (const top of ['cli', 'core', 'collectors', 'reports', 'scripts']) {
+  for (const top of ['cli', 'lab', 'runner', 'reports', 'collectors', 'core', 'model', 'scripts']) {
     const walk = async (dir: string): Promise<void> => {
       for (const entry of await readdir(path.join(repoRoot, dir), { withFileTypes: true })) {
         const rel = path.join(dir, entry.name);
