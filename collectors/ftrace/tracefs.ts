@@ -119,15 +119,40 @@ function restoreFile(root: string, file: string, content: string): void {
       writeList(root, file, listLines(content));
       return;
     case 'buffer_size_kb': {
-      // "7 (expanded: 1408)": the buffer was never expanded; the expanded size is what a write gives back.
-      const m = /expanded:\s*(\d+)/.exec(content);
-      const kb = m?.[1] ?? content.trim();
-      if ((readTracefsFile(root, file) ?? '').trim() !== content.trim()) writeFile(root, file, kb);
+      const kb = bufferSizeKb(content);
+      if (kb !== undefined && !sameTracefsSetting(file, readTracefsFile(root, file), content)) writeFile(root, file, String(kb));
       return;
     }
     default:
       writeFile(root, file, content.trim());
   }
+}
+
+/**
+ * The per-CPU ring buffer size a buffer_size_kb reading stands for. A buffer never used since boot
+ * reads `7 (expanded: 1408)`: 1408 is the size it takes on first use (ARCHITECTURE.md, "Lab facts").
+ */
+export function bufferSizeKb(text: string): number | undefined {
+  const m = /expanded:\s*(\d+)/.exec(text) ?? /^\s*(\d+)\s*$/.exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** A written buffer size comes back rounded up to whole sub-buffer pages (1408 reads 1410). */
+const BUFFER_PAGE_KB = 4;
+
+/**
+ * Whether two readings of a tracefs file are the same setting, by meaning rather than text: an
+ * unexpanded buffer and the size it reports once expanded are one setting, and so are sizes the
+ * kernel's page rounding makes differ by less than a page. Other files compare as trimmed text.
+ */
+export function sameTracefsSetting(file: string, a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (file === 'buffer_size_kb') {
+    const ka = bufferSizeKb(a);
+    const kb = bufferSizeKb(b);
+    if (ka !== undefined && kb !== undefined) return Math.abs(ka - kb) < BUFFER_PAGE_KB;
+  }
+  return a.trim() === b.trim();
 }
 
 /** Lines of a list file, without the `#### all functions enabled ####` placeholder and comments. */

@@ -62,11 +62,13 @@ test('lab: ib_write_bw failures over Soft-RoCE end promptly with perftest\'s wor
     assert.equal(listen.timing?.['server-listening'], undefined);
     assert.ok(listen.ms < 10_000, `listen-deadline took ${listen.ms} ms`);
 
-    // The server listened, the client started against it, and the client's deadline ended both
-    // (seen: the server was still reading the client's keys under TCG when the client was killed).
+    // The server listened, the client started against it, and the client's deadline ended the
+    // run. What the server did meanwhile is a race and not asserted: under TCG it was seen both
+    // still reading the client's keys when it was killed, and ending by itself first
+    // ("ethernet_read_keys: Couldn't read remote address"). Either way nothing is left (above).
     const run = byName.get('run-deadline')!;
     assert.equal(run.reason, 'client-timeout');
-    assert.match(run.message ?? '', /the ib_write_bw client did not finish within 8 s \(client was killed at its deadline; server was killed/);
+    assert.match(run.message ?? '', /the ib_write_bw client did not finish within 8 s \(client was killed at its deadline; server (was killed|exited with code \d+|died of SIG[A-Z]+)/);
     assert.ok(run.timing?.['server-listening'] !== undefined, 'the server listened');
     assert.ok(run.clientStarted);
     assert.ok(run.ms < 30_000, `run-deadline took ${run.ms} ms`);

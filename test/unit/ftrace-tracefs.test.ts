@@ -8,13 +8,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { repoRoot } from '../helpers/paths.js';
+import { assertSameTracefs, tracefsSnapshot, type TracefsSnapshot } from '../helpers/tracefs.js';
 import { eachLine } from '../../core/text/lines.js';
 import { parseFunctionTrace } from '../../collectors/ftrace/function-trace.js';
 import { parseTraceRecord } from '../../collectors/ftrace/trace-line.js';
 import { locateOrMountTracefs, TracefsError } from '../../core/system/tracefs.js';
 import {
-  readTracefsFile,
   runTracePass,
+  sameTracefsSetting,
+  bufferSizeKb,
   TracefsPass,
   touchedFiles,
   type TracefsPassConfig,
@@ -23,10 +25,22 @@ import {
 const isRoot = process.getuid?.() === 0;
 const root = isRoot ? await locateOrMountTracefs() : '';
 
+test('tracefs settings compare by meaning: an unexpanded buffer equals its expanded size', () => {
+  assert.equal(bufferSizeKb('7 (expanded: 1408)\n'), 1408);
+  assert.equal(bufferSizeKb('1410\n'), 1410);
+  assert.equal(bufferSizeKb('X'), undefined);
+  assert.ok(sameTracefsSetting('buffer_size_kb', '7 (expanded: 1408)\n', '1410\n'));
+  assert.ok(sameTracefsSetting('buffer_size_kb', '1410\n', '1408'));
+  assert.ok(!sameTracefsSetting('buffer_size_kb', '7 (expanded: 1408)\n', '8192\n'));
+  assert.ok(!sameTracefsSetting('buffer_size_kb', '1408', '1412'));
+  assert.ok(sameTracefsSetting('current_tracer', 'nop\n', 'nop'));
+  assert.ok(!sameTracefsSetting('current_tracer', 'nop\n', 'function\n'));
+  assert.ok(!sameTracefsSetting('tracing_on', undefined, '1'));
+});
+
 /** What every file of interest reads now; unreadable files as null. */
-function snapshot(cfg: TracefsPassConfig): Record<string, string | null> {
-  const files = new Set([...touchedFiles(cfg), 'current_tracer', 'tracing_on', 'set_event', 'buffer_size_kb', 'options/irq-info']);
-  return Object.fromEntries([...files].map((f) => [f, readTracefsFile(root, f) ?? null]));
+function snapshot(cfg: TracefsPassConfig): TracefsSnapshot {
+  return tracefsSnapshot(root, new Set([...touchedFiles(cfg), 'current_tracer', 'tracing_on', 'set_event', 'buffer_size_kb', 'options/irq-info']));
 }
 
 const dataFile = path.join(os.tmpdir(), `dmabench-tracefs-${process.pid}.dat`);
@@ -63,7 +77,7 @@ test('events pass: sys_enter_read records from dd, tracefs restored afterwards',
   // irq-info off and record-tgid on were in force: no flags column, a (tgid) column.
   assert.ok(out.result.records > 0);
   assert.deepEqual(out.restoreErrors, []);
-  assert.deepEqual(snapshot(eventsCfg), before);
+  assertSameTracefs(snapshot(eventsCfg), before);
 });
 
 test('function pass with a filter: counts, or a refusal that leaves tracefs untouched', { skip: !isRoot && 'needs root' }, async () => {
@@ -86,7 +100,7 @@ test('function pass with a filter: counts, or a refusal that leaves tracefs unto
     assert.ok((outcome.result.calls.get('ksys_read') ?? 0) > 0);
     assert.deepEqual([...outcome.result.calls.keys()].sort(), ['ksys_read', 'vfs_read']);
   }
-  assert.deepEqual(snapshot(cfg), before);
+  assertSameTracefs(snapshot(cfg), before);
 });
 
 test('SIGINT in the middle of a pass: the child restores tracefs and dies of SIGINT', { skip: !isRoot && 'needs root' }, async () => {
@@ -113,12 +127,12 @@ test('SIGINT in the middle of a pass: the child restores tracefs and dies of SIG
   child.kill('SIGINT');
   const r = await child;
   assert.equal(r.signal, 'SIGINT', `child ended by ${r.signal ?? r.exitCode}: ${stderr}`);
-  assert.deepEqual(snapshot(cfg), before);
+  assertSameTracefs(snapshot(cfg), before);
 });
 
 test('a pass that cannot be set up restores what it changed', { skip: !isRoot && 'needs root' }, async () => {
   const cfg: TracefsPassConfig = { tracer: 'dmabench_no_such_tracer', events: ['syscalls:sys_enter_read'] };
   const before = snapshot(cfg);
   await assert.rejects(TracefsPass.begin(cfg, { root }), TracefsError);
-  assert.deepEqual(snapshot(cfg), before);
+  assertSameTracefs(snapshot(cfg), before);
 });

@@ -12,6 +12,7 @@ import { ftraceProfiler, ftracePassConfig, ftraceOptionsSchema, defaultBufferSiz
 import { ProfilerOptionsError } from '../../collectors/profiler-options.js';
 import { dmaFunctions } from '../../model/dma-functions.js';
 import { readTracefsFile } from '../../collectors/ftrace/tracefs.js';
+import { assertSameTracefs, tracefsSnapshot, type TracefsSnapshot } from '../helpers/tracefs.js';
 import { locateOrMountTracefs } from '../../core/system/tracefs.js';
 import type { Measurement } from '../../model/measurement.js';
 
@@ -20,8 +21,8 @@ const root = isRoot ? await locateOrMountTracefs() : '';
 const skip = !isRoot && 'needs root';
 
 const FILES = ['tracing_on', 'current_tracer', 'set_event', 'buffer_size_kb', 'set_ftrace_filter'];
-function snapshot(): Record<string, string | null> {
-  return Object.fromEntries(FILES.map((f) => [f, readTracefsFile(root, f) ?? null]));
+function snapshot(): TracefsSnapshot {
+  return tracefsSnapshot(root, FILES);
 }
 
 /** Descriptors of this process open on trace_pipe. */
@@ -73,7 +74,7 @@ test('events pass around dd: sys_read counts per I/O, trace.txt kept, tracefs as
     assert.equal(readTracefsFile(root, 'tracing_on')?.trim(), '1');
     const ios = await ddReads(dir);
     const ms = await active.stop({ ios, workloadOk: true });
-    assert.deepEqual(snapshot(), before);
+    assertSameTracefs(snapshot(), before);
 
     const trace = await readFile(path.join(dir, TRACE_FILE), 'utf8');
     // Drained from trace_pipe while dd ran: records only, no `trace` header.
@@ -105,10 +106,10 @@ test('abort during an events pass restores tracefs at once', { skip }, async () 
     controller.abort(new Error('SIGINT'));
     // trace_pipe closed first: the kernel refuses a current_tracer change (EBUSY) while it is open.
     assert.equal(tracePipeFds(), 0, 'trace_pipe closed synchronously on abort');
-    assert.deepEqual(snapshot(), before, 'restored synchronously on abort');
+    assertSameTracefs(snapshot(), before, 'restored synchronously on abort');
     // The runner still calls stop() after the aborted workload: it must not touch tracefs again.
     assert.deepEqual(await active.stop({ workloadOk: false }), []);
-    assert.deepEqual(snapshot(), before, 'stop() after the restore left tracefs alone');
+    assertSameTracefs(snapshot(), before, 'stop() after the restore left tracefs alone');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -126,7 +127,7 @@ test('function pass: counts, or a refusal that leaves tracefs untouched', { skip
       // This development VM refuses the function tracer (lockdown): nothing may have changed.
       assert.match(String(err), /cannot read|setting up the trace pass failed/);
     }
-    assert.deepEqual(snapshot(), before);
+    assertSameTracefs(snapshot(), before);
     if (ms) assert.ok((metric(ms, 'ksys_read.calls_per_io') ?? 0) >= 1);
   } finally {
     await rm(dir, { recursive: true, force: true });
