@@ -28,9 +28,18 @@ export interface WorkerData {
   tmpDir: string;
 }
 
+export interface CaseEnd {
+  outcome: 'parse-error' | 'accepted' | 'finding';
+  ms: number;
+  finding?: Finding;
+}
+
+/** What a worker says, in order: ready, then start and end for each case, then done. */
 export type WorkerMessage =
+  | { type: 'ready'; seeds: number }
   | ({ type: 'start' } & CaseStart)
-  | { type: 'done'; cases: number; parseErrors: number; accepted: number; slowestMs: number; seeds: number; findings: Finding[] }
+  | ({ type: 'end' } & CaseEnd)
+  | { type: 'done' }
   | { type: 'crash'; message: string };
 
 export interface TargetReport {
@@ -56,30 +65,27 @@ function startWorker(data: WorkerData): Worker {
 
 /** Time a worker gets to load the parsers and read the fixtures before its first case. */
 const STARTUP_MS = 120_000;
-/** After this many hangs a target stops: each costs a watchdog period and a new worker. */
+/** After this many hangs a target stops by default: each costs a watchdog period and a new worker. */
 const MAX_HANGS = 3;
 
-interface Batch {
-  done?: Extract<WorkerMessage, { type: 'done' }>;
-  /** The case a hang or crash happened in, and what happened. */
+/** How a batch ended: all its cases done, or stuck in one (a hang, a crash). */
+interface BatchEnd {
   stuck?: Finding;
-  /** Cases started before the batch ended (all of them when done). */
-  started: number;
 }
 
-function runBatch(data: WorkerData): Promise<Batch> {
+/** Runs cases in one worker, adding each case's outcome to the report as it arrives. */
+function runBatch(data: WorkerData, report: TargetReport): Promise<BatchEnd> {
   return new Promise((resolve) => {
     const worker = startWorker(data);
     let current: CaseStart | undefined;
-    let started = 0;
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
-    const finish = (b: Omit<Batch, 'started'>): void => {
+    const finish = (b: BatchEnd): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       void worker.terminate();
-      resolve({ ...b, started });
+      resolve(b);
     };
     const stuck = (problem: string): Finding =>
       current ? { ...current, problem } : { index: -1, seedName: '-', mutators: [], excerpt: '', problem: `before the first case: ${problem}` };
@@ -89,12 +95,29 @@ function runBatch(data: WorkerData): Promise<Batch> {
     };
     arm(STARTUP_MS);
     worker.on('message', (m: WorkerMessage) => {
-      if (m.type === 'start') {
-        current = { index: m.index, seedName: m.seedName, mutators: m.mutators, excerpt: m.excerpt };
-        started++;
-        arm(data.watchdogMs);
-      } else if (m.type === 'done') finish({ done: m });
-      else finish({ stuck: stuck(`the worker crashed: ${m.message}`) });
+      switch (m.type) {
+        case 'ready':
+          report.seeds = m.seeds;
+          break;
+        case 'start':
+          current = { index: m.index, seedName: m.seedName, mutators: m.mutators, excerpt: m.excerpt };
+          arm(data.watchdogMs);
+          break;
+        case 'end':
+          report.cases++;
+          report.slowestMs = Math.max(report.slowestMs, m.ms);
+          if (m.outcome === 'parse-error') report.parseErrors++;
+          else if (m.outcome === 'accepted') report.accepted++;
+          else report.findings.push(m.finding!);
+          current = undefined;
+          break;
+        case 'done':
+          finish({});
+          break;
+        case 'crash':
+          finish({ stuck: stuck(`the worker crashed: ${m.message}`) });
+          break;
+      }
     });
     worker.on('error', (e) => finish({ stuck: stuck(`uncaught in the worker: ${e.name}: ${e.message}`) }));
     worker.on('exit', (code) =>
@@ -107,6 +130,8 @@ export interface RunOptions {
   /** Module exporting `allTargets` (the harness self-test passes its own). */
   targetsModule?: string;
   tmpDir?: string;
+  /** Hangs or crashes after which the target stops (default 3). */
+  maxHangs?: number;
 }
 
 /** All cases of one target; hangs and crashes become findings and the run goes on after them. */
@@ -126,23 +151,14 @@ export async function fuzzTarget(target: { name: string; share: number }, config
       watchdogMs: config.watchdogMs,
       tmpDir,
     };
-    const b = await runBatch(data);
-    if (b.done) {
-      report.cases += b.done.cases;
-      report.seeds = b.done.seeds;
-      report.parseErrors += b.done.parseErrors;
-      report.accepted += b.done.accepted;
-      report.slowestMs = Math.max(report.slowestMs, b.done.slowestMs);
-      report.findings.push(...b.done.findings);
-      break;
-    }
-    // Hung or crashed: the cases before it ran but their counts died with the worker. Count the
-    // stuck case and go on after it.
-    report.cases += 1;
-    report.findings.push(b.stuck!);
+    const b = await runBatch(data, report);
+    if (!b.stuck) break;
+    // Hung or crashed: the stuck case is a finding; a fresh worker goes on after it.
+    report.cases++;
+    report.findings.push(b.stuck);
     hangs++;
-    const next = indices.indexOf(b.stuck!.index) + 1;
-    if (hangs >= MAX_HANGS || next <= 0) break;
+    const next = indices.indexOf(b.stuck.index) + 1;
+    if (hangs >= (opts.maxHangs ?? MAX_HANGS) || next <= 0) break;
     indices = indices.slice(next);
   }
   fs.rmSync(tmpDir, { recursive: true, force: true });

@@ -8,7 +8,7 @@ import { ParseError } from '../../../model/parse-error.js';
 import { excerpt, generateCase } from './cases.js';
 import { implausibilities } from './plausible.js';
 import type { FuzzTarget } from './targets.js';
-import type { CaseStart, Finding, WorkerData, WorkerMessage } from './run.js';
+import type { CaseEnd, CaseStart, WorkerData, WorkerMessage } from './run.js';
 
 const data = workerData as WorkerData;
 const post = (m: WorkerMessage): void => parentPort!.postMessage(m);
@@ -24,10 +24,7 @@ async function main(): Promise<void> {
   if (!target) throw new Error(`no fuzz target ${data.target}`);
   const seeds = await target.seeds();
   const fileLevel = target.name.startsWith('ingest:');
-  const findings: Finding[] = [];
-  let parseErrors = 0;
-  let accepted = 0;
-  let slowestMs = 0;
+  post({ type: 'ready', seeds: seeds.length });
   fs.mkdirSync(data.tmpDir, { recursive: true });
   for (const index of data.indices) {
     const c = generateCase(target.name, seeds, fileLevel, data.seed, index);
@@ -35,23 +32,25 @@ async function main(): Promise<void> {
     post({ type: 'start', ...start });
     const file = path.join(data.tmpDir, `case-${index}`);
     const t0 = performance.now();
+    let outcome: CaseEnd['outcome'] = 'accepted';
     let problems: string[] = [];
     try {
       const outputs = await target.run({ text: c.text, ...(c.bytes ? { bytes: c.bytes } : {}), file });
       problems = outputs.flatMap((o) => implausibilities(o.measurements, o.tool).map((p) => (outputs.length > 1 ? `${o.tool}: ${p}` : p)));
-      if (problems.length === 0) accepted++;
     } catch (e) {
-      if (e instanceof ParseError) parseErrors++;
+      if (e instanceof ParseError) outcome = 'parse-error';
       else problems = [describe(e)];
     } finally {
       fs.rmSync(file, { force: true });
     }
     const ms = performance.now() - t0;
-    slowestMs = Math.max(slowestMs, ms);
     if (ms > data.watchdogMs) problems.push(`took ${(ms / 1000).toFixed(1)} s (watchdog ${data.watchdogMs / 1000} s)`);
-    if (problems.length > 0) findings.push({ ...start, problem: problems.slice(0, 3).join('; ') + (problems.length > 3 ? ` (+${problems.length - 3} more)` : '') });
+    if (problems.length > 0) {
+      outcome = 'finding';
+      post({ type: 'end', outcome, ms, finding: { ...start, problem: problems.slice(0, 3).join('; ') + (problems.length > 3 ? ` (+${problems.length - 3} more)` : '') } });
+    } else post({ type: 'end', outcome, ms });
   }
-  post({ type: 'done', cases: data.indices.length, parseErrors, accepted, slowestMs, seeds: seeds.length, findings });
+  post({ type: 'done' });
 }
 
 main().catch((e: unknown) => post({ type: 'crash', message: e instanceof Error ? (e.stack ?? e.message) : String(e) }));
