@@ -1,6 +1,6 @@
 // Turns parsed perf stat counters into Measurements: one per event (summed over CPUs when perf
 // printed per-CPU lines), plus per-I/O figures when the caller knows how many I/Os the run did.
-import type { Measurement } from '../../model/measurement.js';
+import { requireFinite, type Measurement } from '../../model/measurement.js';
 import type { PerfStatResult } from './stat-parse.js';
 
 export interface PerfStatMeasurementOptions {
@@ -31,7 +31,8 @@ export function perfStatMeasurements(r: PerfStatResult, opts: PerfStatMeasuremen
       out.push({ metric: `${metric}_per_io`, value: perIo.value, unit: perIo.unit, better: BETTER });
     }
   }
-  return out;
+  // Sums over CPUs and msec → ns per I/O can overflow numbers that parsed as finite.
+  return requireFinite(out, 'perf stat');
 }
 
 /** `cycles` → `cycles`; `software/config=2,config1=0/` → `software_config_2_config1_0`. */

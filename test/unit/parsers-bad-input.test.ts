@@ -9,6 +9,8 @@ import { fixture } from '../helpers/paths.js';
 import { ParseError } from '../../model/parse-error.js';
 import { parseFioOutput } from '../../collectors/fio/parse.js';
 import { fioMeasurements } from '../../collectors/fio/metrics.js';
+import { parsePerfStat } from '../../collectors/perf/stat-parse.js';
+import { perfStatMeasurements } from '../../collectors/perf/stat-measurements.js';
 
 const read = (...parts: string[]): string => readFileSync(fixture(...parts), 'utf8');
 
@@ -50,4 +52,18 @@ test('fio: sums over jobs that overflow are a ParseError', async () => {
   const huge = twoJobs.replace(/"iops" : 3\d+\.\d+/g, '"iops" : 1.7e308');
   assert.equal(huge.match(/1\.7e308/g)?.length, 2);
   await rejects(() => fio(huge), /read\.iops comes out as Infinity/);
+});
+
+// ---------------------------------------------------------------------------------------------
+// perf stat
+
+const perfStat = (text: string) => perfStatMeasurements(parsePerfStat(text), { ios: 1000 });
+
+test('perf stat: a negative counter is a ParseError, in CSV and in JSON', async () => {
+  await rejects(() => perfStat(edit(read('perf', 'stat-events.csv'), '94,,page-faults', '-94,,page-faults')), /negative counter value -94 for page-faults/);
+  await rejects(() => perfStat(edit(read('perf', 'stat-events.jsonl'), '"counter-value" : "9.269277"', '"counter-value" : "-9.269277"')), /negative counter value -9\.269277 for task-clock/);
+});
+
+test('perf stat: a clock so large that its value per I/O in ns overflows is a ParseError', async () => {
+  await rejects(() => perfStat(edit(read('perf', 'stat-events.jsonl'), '"counter-value" : "9.269277"', '"counter-value" : "1e305"')), /task-clock_per_io comes out as Infinity/);
 });
