@@ -11,6 +11,8 @@ import { parseFioOutput } from '../../collectors/fio/parse.js';
 import { fioMeasurements } from '../../collectors/fio/metrics.js';
 import { parsePerfStat } from '../../collectors/perf/stat-parse.js';
 import { perfStatMeasurements } from '../../collectors/perf/stat-measurements.js';
+import { foldPerfScript } from '../../collectors/perf/script-fold.js';
+import { diffFolded, parseFolded, parseFoldedDiff, serializeFolded, serializeFoldedDiff } from '../../core/text/folded-stacks.js';
 
 const read = (...parts: string[]): string => readFileSync(fixture(...parts), 'utf8');
 
@@ -66,4 +68,25 @@ test('perf stat: a negative counter is a ParseError, in CSV and in JSON', async 
 
 test('perf stat: a clock so large that its value per I/O in ns overflows is a ParseError', async () => {
   await rejects(() => perfStat(edit(read('perf', 'stat-events.jsonl'), '"counter-value" : "9.269277"', '"counter-value" : "1e305"')), /task-clock_per_io comes out as Infinity/);
+});
+
+// ---------------------------------------------------------------------------------------------
+// folded stacks (what the perf-record profiler writes, from a real perf script capture)
+
+const folded = async (): Promise<string> => serializeFolded((await foldPerfScript(read('perf', 'script-dd.txt'))).stacks);
+
+test('folded: a negative, fractional, exponent or oversized count is a ParseError, not a sample count', async () => {
+  const text = await folded();
+  const firstCount = / (\d+)\n/;
+  for (const bad of ['-1', '1.5', '1e3', '0x10', 'NaN', '18446744073709551615']) {
+    await rejects(() => parseFolded(edit(text, firstCount, ` ${bad}\n`)), /folded: line 1 has no count/);
+  }
+});
+
+test('folded: counts whose sum leaves the exact range are a ParseError', async () => {
+  const text = await folded();
+  const big = String(2 ** 52);
+  await rejects(() => parseFolded(text.replace(/ \d+\n/g, ` ${big}\n`)), /add up past 2\^53/);
+  const diff = serializeFoldedDiff(diffFolded(await parseFolded(text), await parseFolded(text)));
+  await rejects(() => parseFoldedDiff(edit(diff, / \d+ (\d+)\n/, ' -1 1\n')), /needs two counts/);
 });
