@@ -128,7 +128,10 @@ export const parserTargets: FuzzTarget[] = [
     // What the perf-record profiler does: fold, count samples, write stacks.folded, which the
     // flame graph later reads back; what it writes must read back as the same stacks.
     const r = await foldPerfScript(text);
-    const back = await parseFolded(serializeFolded(r.stacks));
+    // A ParseError here is not bad input being refused: it is dmabench unable to read its own file.
+    const back = await parseFolded(serializeFolded(r.stacks)).catch((e: unknown) => {
+      throw new Error(`stacks.folded written from this perf script does not read back: ${(e as Error).message}`);
+    });
     if (back.size !== r.stacks.size || [...r.stacks].some(([k, v]) => back.get(k) !== v)) {
       throw new Error('stacks.folded written from this perf script does not read back as the same stacks');
     }
