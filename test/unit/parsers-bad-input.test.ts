@@ -90,3 +90,15 @@ test('folded: counts whose sum leaves the exact range are a ParseError', async (
   const diff = serializeFoldedDiff(diffFolded(await parseFolded(text), await parseFolded(text)));
   await rejects(() => parseFoldedDiff(edit(diff, / \d+ (\d+)\n/, ' -1 1\n')), /needs two counts/);
 });
+
+// ---------------------------------------------------------------------------------------------
+// perf script → stacks.folded
+
+test('perf script: a header with no process name (a stray CR before it) still folds into a stacks.folded that reads back', async () => {
+  const text = read('perf', 'script-dd.txt');
+  const damaged = edit(text, /\n\n(?=\S)/, '\n\r');
+  const r = await foldPerfScript(damaged);
+  assert.equal(r.samples, (await foldPerfScript(text)).samples);
+  assert.ok([...r.stacks.keys()].every((k) => !k.startsWith(';') && k !== ''));
+  assert.deepEqual(await parseFolded(serializeFolded(r.stacks)), r.stacks);
+});
