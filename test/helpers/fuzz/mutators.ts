@@ -1,6 +1,6 @@
 // The mutations the parser fuzz test applies to copies of the real fixtures (issue 10, item 9):
 // truncation, flipped bytes, dropped, shuffled and duplicated lines, CRLF, huge, negative, zero,
-// NaN and infinite numbers, random bytes, very long lines. Every mutator is a pure function of
+// NaN and infinite numbers, random bytes, very long lines and long runs of blanks. Every mutator is a pure function of
 // its input and the random source, so a seed reproduces a case exactly.
 import { randomIndex, type Random } from '../../../reports/stats/prng.js';
 
@@ -193,6 +193,17 @@ export const mutators: readonly Mutator[] = [
       const long = piece.repeat(Math.ceil(between(random, 10_000, 200_000) / piece.length));
       ls.splice(at, 0, long);
       return { text: ls.join('\n'), at: offsetOfLine(ls, at) };
+    },
+  },
+  {
+    name: 'blank-run',
+    weight: 1,
+    apply: (text, random) => {
+      // 10k-100k blanks inside a line: where a regex whose groups can each take blanks
+      // (`(.*?)\s+`) backtracks quadratically.
+      const at = randomIndex(random, text.length + 1);
+      const blanks = pick(random, [' ', '\t', ' \t']).repeat(between(random, 10_000, 100_000));
+      return { text: text.slice(0, at) + blanks + text.slice(at), at };
     },
   },
   { name: 'number-huge', weight: 3, apply: (text, random) => replaceNumbers(text, random, () => pick(random, HUGE)) },
