@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { fixture } from '../helpers/paths.js';
 import { ParseError } from '../../model/parse-error.js';
 import { parseFioOutput } from '../../collectors/fio/parse.js';
@@ -12,6 +13,8 @@ import { fioMeasurements } from '../../collectors/fio/metrics.js';
 import { parsePerfStat } from '../../collectors/perf/stat-parse.js';
 import { perfStatMeasurements } from '../../collectors/perf/stat-measurements.js';
 import { foldPerfScript } from '../../collectors/perf/script-fold.js';
+import { summarizeTrace, traceMeasurements } from '../../collectors/ftrace/trace-summary.js';
+import { parseTraceCmdReport, traceCmdSummary } from '../../collectors/ftrace/trace-cmd-report.js';
 import { diffFolded, parseFolded, parseFoldedDiff, serializeFolded, serializeFoldedDiff } from '../../core/text/folded-stacks.js';
 
 const read = (...parts: string[]): string => readFileSync(fixture(...parts), 'utf8');
@@ -101,4 +104,58 @@ test('perf script: a header with no process name (a stray CR before it) still fo
   assert.equal(r.samples, (await foldPerfScript(text)).samples);
   assert.ok([...r.stacks.keys()].every((k) => !k.startsWith(';') && k !== ''));
   assert.deepEqual(await parseFolded(serializeFolded(r.stacks)), r.stacks);
+});
+
+// ---------------------------------------------------------------------------------------------
+// ftrace: function, function_graph, trace-cmd report
+
+const traceOpts = { ios: 1000, iommuEvents: true };
+const fnTrace = async (text: string) => traceMeasurements(await summarizeTrace(text, 'function'), traceOpts);
+const graphTrace = async (text: string) => traceMeasurements(await summarizeTrace(text, 'function_graph'), traceOpts);
+const digits400 = '9'.repeat(400);
+
+test('ftrace: a header with more entries in the buffer than written is a ParseError (it made a negative lost-event count)', async () => {
+  await rejects(() => fnTrace(edit(read('ftrace', 'trace-overwritten.txt'), '556/8014', '8014/556')), /entries-in-buffer 8014 exceeds entries-written 556/);
+});
+
+test('ftrace: counts beyond 2^53 (lost events, entries, iommu sizes) are a ParseError', async () => {
+  await rejects(() => fnTrace(edit(read('ftrace', 'trace-pipe-lost.txt'), '[LOST 32657 EVENTS]', `[LOST ${digits400} EVENTS]`)), /lost events 9+… is out of range/);
+  await rejects(() => fnTrace(edit(read('ftrace', 'trace-overwritten.txt'), '556/8014', `556/${digits400}`)), /entries-written .* is out of range/);
+  await rejects(() => fnTrace(edit(read('ftrace', 'lab-7', 'iommu-events.txt'), 'size=4096', 'size=18446744073709551615')), /iommu map size 18446744073709551615 is out of range/);
+});
+
+test('function_graph: a duration too long for a double is a ParseError (it made an Infinity mean and a NaN p99)', async () => {
+  const text = read('ftrace', 'lab-7', 'fgraph-default.txt');
+  await rejects(() => graphTrace(edit(text, '169.482 us', `${digits400}.482 us`)), /duration "! 9+" is out of range/);
+  await rejects(() => graphTrace(edit(text, '169.482 us', '9007199254740.993 us')), /is out of range/);
+  // Many decimals are not out of range: they are rounded to ns.
+  const m = await graphTrace(edit(text, '169.482 us', `169.${'4'.repeat(400)} us`));
+  assert.ok(m.every((x) => x.value === null || Number.isFinite(x.value)));
+});
+
+test('trace-cmd report: a duration too long for a double is a ParseError', async () => {
+  const text = gunzipSync(readFileSync(fixture('ftrace', 'lab-7', 'trace-cmd-fgraph-iommu.txt.gz'))).toString('utf8');
+  await rejects(async () => traceMeasurements(traceCmdSummary(await parseTraceCmdReport(edit(text, /(?<=funcgraph_exit: +)\d+/, digits400))), traceOpts), /is out of range/);
+});
+
+/** Parse time of `f`, in ms. */
+async function timed(f: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await f().catch(() => undefined);
+  return performance.now() - t0;
+}
+
+test('ftrace: a line of 200k blanks parses in linear time (it took tens of seconds: the record regex backtracked quadratically)', async () => {
+  const text = read('ftrace', 'lab-7', 'function.txt');
+  const damaged = edit(text, /\n(?=\s+fio-)/, `\n${' '.repeat(200_000)}\n`);
+  const ms = await timed(() => fnTrace(damaged));
+  assert.ok(ms < 5000, `took ${ms.toFixed(0)} ms`);
+});
+
+test('trace-cmd report: records run together by stray CRs parse in linear time (the record regex retried every "-pid" of the line)', async () => {
+  const text = gunzipSync(readFileSync(fixture('ftrace', 'lab-7', 'trace-cmd-fgraph-iommu.txt.gz'))).toString('utf8');
+  const lines = text.split('\n');
+  const damaged = [...lines.slice(0, 10), lines.slice(10, 6000).join('\r'), ...lines.slice(6000)].join('\n');
+  const ms = await timed(async () => traceMeasurements(traceCmdSummary(await parseTraceCmdReport(damaged)), traceOpts));
+  assert.ok(ms < 5000, `took ${ms.toFixed(0)} ms`);
 });
