@@ -20,8 +20,9 @@ export interface FoldOptions {
 }
 
 // comm may contain spaces; the pid (or pid/tid) is the first number followed by an optional
-// [cpu] and the timestamp.
-const HEADER = /^(.*?)\s+(\d+)(?:\/(\d+))?\s+(?:\[\d+\]\s+)?\d+\.\d+:/;
+// [cpu] and the timestamp. comm ends with a non-blank: with `(.*?)\s+` both groups could take
+// the same blanks, and a long run of them costs quadratic time.
+const HEADER = /^(.*?\S)\s+(\d+)(?:\/(\d+))?\s+(?:\[\d+\]\s+)?\d+\.\d+:/;
 const OFFSET = /\+0x[0-9a-fA-F]+$/;
 const GO_METHOD = /\.\(.*\)\./;
 
