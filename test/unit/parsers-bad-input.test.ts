@@ -15,6 +15,7 @@ import { perfStatMeasurements } from '../../collectors/perf/stat-measurements.js
 import { foldPerfScript } from '../../collectors/perf/script-fold.js';
 import { summarizeTrace, traceMeasurements } from '../../collectors/ftrace/trace-summary.js';
 import { parseTraceCmdReport, traceCmdSummary } from '../../collectors/ftrace/trace-cmd-report.js';
+import { parsePerftestJson, parsePerftestText } from '../../collectors/perftest/parse.js';
 import { diffFolded, parseFolded, parseFoldedDiff, serializeFolded, serializeFoldedDiff } from '../../core/text/folded-stacks.js';
 
 const read = (...parts: string[]): string => readFileSync(fixture(...parts), 'utf8');
@@ -158,4 +159,40 @@ test('trace-cmd report: records run together by stray CRs parse in linear time (
   const damaged = [...lines.slice(0, 10), lines.slice(10, 6000).join('\r'), ...lines.slice(6000)].join('\n');
   const ms = await timed(async () => traceMeasurements(traceCmdSummary(await parseTraceCmdReport(damaged)), traceOpts));
   assert.ok(ms < 5000, `took ${ms.toFixed(0)} ms`);
+});
+
+test('perf script: a header with a long run of blanks folds in linear time (the header regex backtracked quadratically)', async () => {
+  const text = read('perf', 'script-dd.txt');
+  const damaged = edit(text, /^d/, `d${' '.repeat(200_000)}`);
+  let samples = 0;
+  const ms = await timed(async () => (samples = (await foldPerfScript(damaged)).samples));
+  assert.ok(ms < 5000, `took ${ms.toFixed(0)} ms`);
+  assert.equal(samples, (await foldPerfScript(text)).samples);
+});
+
+// ---------------------------------------------------------------------------------------------
+// ib_write_bw (perftest)
+
+test('ib_write_bw text: a size or rate too long for a double is a ParseError (it made Infinity)', async () => {
+  const text = read('perftest', 'lab-7.2', 'mbs.client.txt');
+  await rejects(() => parsePerftestText(edit(text, ' 65536      500 ', ` ${digits400}      500 `), 'mbs'), /message size Infinity is not a plausible whole number/);
+  await rejects(() => parsePerftestText(edit(text, '0.000283', `${digits400}.5`), 'mbs'), /message rate Infinity is not a plausible rate/);
+});
+
+test('ib_write_bw text: a settings line with a long run of blanks parses in linear time (its regex backtracked quadratically)', async () => {
+  const text = read('perftest', 'lab-7.2', 'mbs.client.txt');
+  const damaged = edit(text, ' Number of qps', ` Number${' '.repeat(200_000)}of qps`);
+  let rows = 0;
+  const ms = await timed(async () => (rows = parsePerftestText(damaged, 'mbs').rows.length));
+  assert.ok(ms < 5000, `took ${ms.toFixed(0)} ms`);
+  assert.equal(rows, 1);
+});
+
+test('ib_write_bw JSON: a negative or infinite figure is a ParseError, not a rate or an absent peak', async () => {
+  const text = read('perftest', 'lab-7.2', 'json.client.json');
+  await rejects(() => parsePerftestJson(edit(text, /"BW_average": /, '"BW_average": -'), 'json'), /BW_average -[\d.]+ is not a plausible number/);
+  await rejects(() => parsePerftestJson(edit(text, /"BW_peak": [\d.]+/, '"BW_peak": 1e999'), 'json'), /BW_peak Infinity is not a plausible number/);
+  await rejects(() => parsePerftestJson(edit(text, /"MsgSize": 65536/, '"MsgSize": -65536'), 'json'), /MsgSize -65536/);
+  // A broken file read key by key: a size of 400 digits.
+  await rejects(() => parsePerftestJson(edit(text, /"MsgSize": 65536,/, `"MsgSize": "${digits400}",,`), 'json'), /MsgSize "9+…" is not a plausible number/);
 });
