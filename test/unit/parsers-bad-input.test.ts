@@ -16,6 +16,8 @@ import { foldPerfScript } from '../../collectors/perf/script-fold.js';
 import { summarizeTrace, traceMeasurements } from '../../collectors/ftrace/trace-summary.js';
 import { parseTraceCmdReport, traceCmdSummary } from '../../collectors/ftrace/trace-cmd-report.js';
 import { parsePerftestJson, parsePerftestText } from '../../collectors/perftest/parse.js';
+import { parseMicrobenchResult } from '../../collectors/microbench/parse.js';
+import { microbenchMeasurements } from '../../collectors/microbench/metrics.js';
 import { diffFolded, parseFolded, parseFoldedDiff, serializeFolded, serializeFoldedDiff } from '../../core/text/folded-stacks.js';
 
 const read = (...parts: string[]): string => readFileSync(fixture(...parts), 'utf8');
@@ -195,4 +197,17 @@ test('ib_write_bw JSON: a negative or infinite figure is a ParseError, not a rat
   await rejects(() => parsePerftestJson(edit(text, /"MsgSize": 65536/, '"MsgSize": -65536'), 'json'), /MsgSize -65536/);
   // A broken file read key by key: a size of 400 digits.
   await rejects(() => parsePerftestJson(edit(text, /"MsgSize": 65536,/, `"MsgSize": "${digits400}",,`), 'json'), /MsgSize "9+…" is not a plausible number/);
+});
+
+// ---------------------------------------------------------------------------------------------
+// dma_bench result
+
+test('dma_bench result: a negative time or one too long for a double is a ParseError; errno and cpu=-1 stay signed', async () => {
+  const text = read('dma_bench', '7.2-strict-link-scattered-64k.txt');
+  const dmaBench = (t: string) => microbenchMeasurements(parseMicrobenchResult(t));
+  await rejects(() => dmaBench(edit(text, 'overhead_ns=60', 'overhead_ns=-60')), /overhead_ns=-60 is negative/);
+  await rejects(() => dmaBench(edit(text, 'phase=map count=4000 mean=22833.826', `phase=map count=4000 mean=${digits400}`)), /mean=9+… is out of range/);
+  await rejects(() => dmaBench(edit(text, 'phase=unmap count=4000 mean=5064.782 stdev=110345.721', 'phase=unmap count=4000 mean=5064.782 stdev=-110345.721')), /stdev=-110345\.721 is negative/);
+  assert.equal(parseMicrobenchResult(read('dma_bench', '7.2-strict-bad-divisible.txt')).errno, -22);
+  assert.equal(parseMicrobenchResult(text).all?.cpu, -1);
 });
