@@ -4,7 +4,9 @@
 // every run; these stay the same.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { fixture } from '../helpers/paths.js';
 import { ParseError } from '../../model/parse-error.js';
@@ -18,6 +20,7 @@ import { parseTraceCmdReport, traceCmdSummary } from '../../collectors/ftrace/tr
 import { parsePerftestJson, parsePerftestText } from '../../collectors/perftest/parse.js';
 import { parseMicrobenchResult } from '../../collectors/microbench/parse.js';
 import { microbenchMeasurements } from '../../collectors/microbench/metrics.js';
+import { ingestFile } from '../../collectors/ingest.js';
 import { diffFolded, parseFolded, parseFoldedDiff, serializeFolded, serializeFoldedDiff } from '../../core/text/folded-stacks.js';
 
 const read = (...parts: string[]): string => readFileSync(fixture(...parts), 'utf8');
@@ -210,4 +213,27 @@ test('dma_bench result: a negative time or one too long for a double is a ParseE
   await rejects(() => dmaBench(edit(text, 'phase=unmap count=4000 mean=5064.782 stdev=110345.721', 'phase=unmap count=4000 mean=5064.782 stdev=-110345.721')), /stdev=-110345\.721 is negative/);
   assert.equal(parseMicrobenchResult(read('dma_bench', '7.2-strict-bad-divisible.txt')).errno, -22);
   assert.equal(parseMicrobenchResult(text).all?.cpu, -1);
+});
+
+// ---------------------------------------------------------------------------------------------
+// `dmabench ingest` of a gzip-compressed capture
+
+test('ingest: a gzip capture cut short or corrupted is a ParseError naming the file, not a zlib error', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'dmabench-bad-gz-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const gz = readFileSync(fixture('ftrace', 'lab-7', 'trace-cmd-fgraph-iommu.txt.gz'));
+  const cut = path.join(dir, 'cut.txt.gz');
+  writeFileSync(cut, gz.subarray(0, Math.floor(gz.length / 2)));
+  await rejects(() => ingestFile(cut), /cut\.txt\.gz: damaged gzip data: unexpected end of file/);
+  await rejects(() => ingestFile(cut, 'trace-cmd'), /damaged gzip data/);
+  const flipped = Buffer.from(gz);
+  const mid = Math.floor(gz.length / 2);
+  flipped[mid] = flipped[mid]! ^ 0x10;
+  const bad = path.join(dir, 'flipped.txt.gz');
+  writeFileSync(bad, flipped);
+  await rejects(() => ingestFile(bad), /flipped\.txt\.gz: damaged gzip data/);
+  // The intact capture still ingests.
+  const good = path.join(dir, 'good.txt.gz');
+  writeFileSync(good, gz);
+  assert.equal((await ingestFile(good)).tool, 'trace-cmd');
 });
