@@ -237,3 +237,9 @@ test('ingest: a gzip capture cut short or corrupted is a ParseError naming the f
   writeFileSync(good, gz);
   assert.equal((await ingestFile(good)).tool, 'trace-cmd');
 });
+
+test('perf stat: two events that would make the same metric name are a ParseError, not a duplicate metric', async () => {
+  const text = read('perf', 'stat-events.csv');
+  await rejects(() => perfStat(edit(text, '94,,page-faults', '94,,page-faults\n95,,page-faults/')), /events "page-faults" and "page-faults\/" both make the metric perf\.page-faults/);
+  await rejects(() => perfStat(edit(text, '94,,page-faults', '94,,page-faults\n95,,page-faults_per_io')), /both make the metric perf\.page-faults_per_io/);
+});
