@@ -26,8 +26,9 @@ for (const target of targets) {
     );
     assert.equal(r.findings.length, 0, formatFindings(r));
     assert.ok(r.cases >= 1, 'no case ran');
-    // The plausibility checks ran on real parse results, not only on rejected input.
-    assert.ok(r.accepted > 0, `${target.name}: no case was accepted (did the fixtures stop parsing?)`);
+    // The plausibility checks ran on real parse results, not only on rejected input (the real
+    // captures come first; a run of one chosen case may well be refused).
+    if (config.only?.index === undefined) assert.ok(r.accepted > 0, `${target.name}: no case was accepted (did the fixtures stop parsing?)`);
   });
 }
 
