@@ -12,7 +12,7 @@ import { parserTargets } from '../helpers/fuzz/targets.js';
 import type { Measurement } from '../../model/measurement.js';
 
 const selftest = new URL('../helpers/fuzz/selftest-targets.ts', import.meta.url).href;
-const config = (over: Partial<FuzzConfig> = {}): FuzzConfig => ({ seed: 42, cases: 20, watchdogMs: 1500, ...over });
+const config = (over: Partial<FuzzConfig> = {}): FuzzConfig => ({ seed: 42, cases: 20, watchdogMs: 5000, ...over });
 const m = (metric: string, value: number | null, unit: string): Measurement => ({ metric, value, unit, better: 'lower' });
 
 test('a case is a function of seed, target and case number', async () => {
