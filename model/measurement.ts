@@ -1,6 +1,7 @@
 // The typed boundary between tools and everything downstream (bundles, compare, reports).
 // A parser turns one tool's raw output into Measurements; the runner stamps them with the
 // cell, repetition and pass they came from and writes them to samples.jsonl as Samples.
+import { ParseError } from './parse-error.js';
 
 /** Which direction of change is an improvement. Drives the regression label in compare. */
 export type Better = 'higher' | 'lower';
@@ -30,4 +31,17 @@ export interface Sample extends Measurement {
   pass: PassKind;
   /** Tool (workload tool or profiler kind) that produced the number: `fio`, `microbench`, `ib_write_bw`, `perf-stat`, `ftrace`. */
   tool: string;
+}
+
+/**
+ * The measurements, or a ParseError when one of them is NaN or infinite. Parsers check every
+ * number they read; this catches what arithmetic on them can still produce (sums and weighted
+ * means of numbers near the top of the double range overflow), so such a value is reported as
+ * the bad input it comes from instead of reaching a bundle.
+ */
+export function requireFinite(measurements: Measurement[], source: string): Measurement[] {
+  for (const m of measurements) {
+    if (m.value !== null && !Number.isFinite(m.value)) throw new ParseError(`${source}: ${m.metric} comes out as ${m.value} (numbers in the input out of range)`);
+  }
+  return measurements;
 }

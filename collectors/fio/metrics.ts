@@ -16,7 +16,7 @@
 //   errors          number of jobs whose error code is not 0
 // Jobs in different groups (stonewall / new_group) ran one after another and are not summed:
 // with more than one group every name gets a `g<groupid>.` prefix.
-import type { Measurement } from '../../model/measurement.js';
+import { requireFinite, type Measurement } from '../../model/measurement.js';
 import { FIO_DIRECTIONS, type FioCompletionLatency, type FioDirection, type FioDirectionResult, type FioJobResult, type FioResult } from './parse.js';
 
 /** Percentiles exported as metrics (fio reports more; all stay in the FioResult). */
@@ -34,7 +34,7 @@ export function fioMeasurements(r: FioResult): Measurement[] {
     const prefix = groups.size > 1 ? `g${groupId}.` : '';
     out.push(...groupMeasurements(jobs, prefix));
   }
-  return out;
+  return requireFinite(out, r.source ?? 'fio output');
 }
 
 function groupMeasurements(jobs: FioJobResult[], prefix: string): Measurement[] {

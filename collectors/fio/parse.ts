@@ -82,7 +82,7 @@ export function parseFioOutput(text: string, source?: string): FioResult {
 
   const result: FioResult = {
     fioVersion: typeof obj['fio version'] === 'string' ? (obj['fio version'] as string) : null,
-    timestampMs: finiteOrNull(obj['timestamp_ms']),
+    timestampMs: optionalNumber(obj, 'timestamp_ms', 'fio output', fail),
     jobs: (jobs as unknown[]).map((j, i) => parseJob(j, `jobs[${i}]`, fail)),
   };
   if (source !== undefined) result.source = source;
@@ -218,9 +218,9 @@ function parseJob(raw: unknown, where: string, fail: Fail): FioJobResult {
   }
   return {
     name: typeof job['jobname'] === 'string' ? job['jobname'] : where,
-    groupId: finiteOrNull(job['groupid']) ?? 0,
-    error: finiteOrNull(job['error']) ?? 0,
-    jobRuntimeMs: finiteOrNull(job['job_runtime']) ?? 0,
+    groupId: optionalNumber(job, 'groupid', where, fail) ?? 0,
+    error: optionalNumber(job, 'error', where, fail) ?? 0,
+    jobRuntimeMs: optionalNumber(job, 'job_runtime', where, fail) ?? 0,
     usrCpu: requireNumber(job, 'usr_cpu', where, fail),
     sysCpu: requireNumber(job, 'sys_cpu', where, fail),
     directions,
@@ -236,7 +236,7 @@ function parseDirection(raw: unknown, where: string, fail: Fail): FioDirectionRe
     iops: requireNumber(d, 'iops', where, fail),
     bwKiBps,
     bwMiBps: bwKiBps / 1024,
-    runtimeMs: finiteOrNull(d['runtime']) ?? 0,
+    runtimeMs: optionalNumber(d, 'runtime', where, fail) ?? 0,
     clat: parseClat(d, where, fail),
     lat: d['lat_ns'] !== undefined ? parseLatency(d['lat_ns'], 1, `${where}.lat_ns`, fail) : null,
   };
@@ -252,15 +252,14 @@ function parseClat(d: Record<string, unknown>, where: string, fail: Fail): FioCo
   const percentiles: Record<string, number> = {};
   const pct = raw['percentile'];
   if (typeof pct === 'object' && pct !== null) {
-    for (const [p, v] of Object.entries(pct as Record<string, unknown>)) {
-      const ns = finiteOrNull(v);
+    for (const p of Object.keys(pct)) {
       const label = percentileLabel(p);
-      if (ns !== null && label !== null) percentiles[label] = ns * scale;
+      if (label !== null) percentiles[label] = (optionalNumber(pct as Record<string, unknown>, p, `${clatWhere}.percentile`, fail) ?? 0) * scale;
     }
   }
   const out: FioCompletionLatency = { ...stats, percentiles };
   const bins = raw['bins'];
-  if (typeof bins === 'object' && bins !== null && scale === 1) out.bins = bins as Record<string, number>;
+  if (typeof bins === 'object' && bins !== null && scale === 1) out.bins = parseBins(bins as Record<string, unknown>, `${clatWhere}.bins`, fail);
   return out;
 }
 
@@ -271,8 +270,8 @@ function parseLatency(raw: unknown, scale: number, where: string, fail: Fail): F
     max: requireNumber(l, 'max', where, fail) * scale,
     mean: requireNumber(l, 'mean', where, fail) * scale,
     // fio writes "stddev"; accept "stdev" as well.
-    stdev: (finiteOrNull(l['stddev']) ?? finiteOrNull(l['stdev']) ?? 0) * scale,
-    n: finiteOrNull(l['N']) ?? 0,
+    stdev: (optionalNumber(l, 'stddev', where, fail) ?? optionalNumber(l, 'stdev', where, fail) ?? 0) * scale,
+    n: optionalNumber(l, 'N', where, fail) ?? 0,
   };
 }
 
@@ -287,12 +286,33 @@ function asRecord(v: unknown, where: string, fail: Fail): Record<string, unknown
   return v as Record<string, unknown>;
 }
 
+/**
+ * Every figure fio prints is a count, a size, a time, a rate or a CPU share: never negative. A
+ * negative number, or one too large for a double (JSON.parse makes it Infinity), means the file
+ * was damaged; reading it as 0 or as absent would hide that.
+ */
 function requireNumber(o: Record<string, unknown>, key: string, where: string, fail: Fail): number {
-  const n = finiteOrNull(o[key]);
-  if (n === null) fail(`fio output: ${where}.${key} is missing or not a number`);
+  const n = optionalNumber(o, key, where, fail);
+  if (n === null) fail(`fio output: ${where}.${key} is missing`);
   return n as number;
 }
 
-function finiteOrNull(v: unknown): number | null {
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+/** null when the key is absent; a ParseError when it holds anything but a finite number >= 0. */
+function optionalNumber(o: Record<string, unknown>, key: string, where: string, fail: Fail): number | null {
+  const v = o[key];
+  if (v === undefined) return null;
+  if (typeof v !== 'number' || !Number.isFinite(v)) fail(`fio output: ${where}.${key} is not a finite number: ${JSON.stringify(v) ?? String(v)}`);
+  if ((v as number) < 0) fail(`fio output: ${where}.${key} is negative: ${v}`);
+  return v as number;
 }
+
+/** json+ histogram bins: bin value in ns (fio's text key) -> sample count, both >= 0. */
+function parseBins(bins: Record<string, unknown>, where: string, fail: Fail): Record<string, number> {
+  for (const key of Object.keys(bins)) {
+    const ns = Number(key);
+    if (key.trim() === '' || !Number.isFinite(ns) || ns < 0) fail(`fio output: ${where} has a bin that is not a duration: ${JSON.stringify(key)}`);
+    optionalNumber(bins, key, where, fail);
+  }
+  return bins as Record<string, number>;
+}
+

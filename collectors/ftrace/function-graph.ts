@@ -6,6 +6,7 @@
 // after the CPU (funcgraph-proc). Durations sit on leaf lines (`func();`) and on closing braces;
 // a closing brace belongs to the innermost open call of the same CPU, so a stack is kept per CPU.
 // Overhead markers (+ ! # * @ $) only flag long durations and are skipped.
+import { ParseError } from '../../model/parse-error.js';
 import { eachLine, type LineSource } from '../../core/text/lines.js';
 import { DurationHistogram, type DurationSummary } from './histogram.js';
 import { newTraceHealth, trackHealth, type TraceHealth } from './trace-line.js';
@@ -260,8 +261,12 @@ function scanDuration(s: string, from: number, to: number): number {
   if (s.charCodeAt(i) === 46 /* . */) {
     i++;
     while (i < to && (c = s.charCodeAt(i)) >= 48 && c <= 57) {
-      frac = frac * 10 + (c - 48);
-      scale *= 10;
+      // The kernel prints three decimals (ns); digits past nine cannot matter and would make
+      // the scale overflow.
+      if (scale < 1e9) {
+        frac = frac * 10 + (c - 48);
+        scale *= 10;
+      }
       i++;
     }
   }
@@ -271,7 +276,11 @@ function scanDuration(s: string, from: number, to: number): number {
   while (i < to && s.charCodeAt(i) === 32) i++;
   if (i !== to) return NOT_A_DURATION;
   // Integer arithmetic for the usual 3 decimals (ns resolution), so no float rounding creeps in.
-  return intPart * 1000 + (scale === 1000 ? frac : Math.round((frac * 1000) / scale));
+  const ns = intPart * 1000 + (scale === 1000 ? frac : Math.round((frac * 1000) / scale));
+  // A call lasting beyond 2^53 ns (104 days) is a damaged line, and past that a double no
+  // longer holds the duration (400 digits are Infinity, and the mean of it NaN).
+  if (!Number.isSafeInteger(ns)) throw new ParseError(`function_graph: duration ${JSON.stringify(s.slice(from, to).trim().slice(0, 40))} is out of range`);
+  return ns;
 }
 
 /** Duration column text → ns (undefined when blank or not a duration). Used for trace-cmd report. */

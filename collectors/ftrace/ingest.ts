@@ -6,7 +6,7 @@ import { ParseError } from '../../model/parse-error.js';
 import { contentLines, headLines } from '../../core/text/head.js';
 import { openTextStream } from '../../core/text/read-file.js';
 import { summarizeTrace, traceMeasurements, traceSummaryJson, tracerOfHeader, type TraceSummary } from './trace-summary.js';
-import { parseTraceCmdReport } from './trace-cmd-report.js';
+import { parseTraceCmdReport, traceCmdSummary } from './trace-cmd-report.js';
 import { parseTraceRecord } from './trace-line.js';
 
 // function_graph lines: ` 1)   0.321 us    |  func();`, optionally after an abstime column.
@@ -56,20 +56,7 @@ export const traceCmdIngest: IngestParser = {
   async ingest(file) {
     const r = await parseTraceCmdReport(await openTextStream(file));
     if (r.records === 0) throw new ParseError(`${file}: no trace-cmd records`);
-    // function_graph records give calls with durations; function records give calls only.
-    const graphCalls = new Map([...r.graph.functions].map(([name, f]) => [name, f.calls]));
-    const durations = new Map([...r.graph.functions].filter(([, f]) => f.durations.count > 0).map(([name, f]) => [name, f.durations.summary()]));
-    const calls = new Map([...r.functions.calls, ...graphCalls]);
-    const events = new Map([...r.events].filter(([e]) => !['function', 'funcgraph_entry', 'funcgraph_exit'].includes(e)));
-    const summary: TraceSummary = {
-      tracer: graphCalls.size > 0 ? 'function_graph' : r.functions.calls.size > 0 ? 'function' : 'nop',
-      health: r.health,
-      calls,
-      durations,
-      events,
-      iommu: r.iommu,
-      unparsed: r.unparsed,
-    };
+    const summary = traceCmdSummary(r);
     const measurements: Measurement[] = traceMeasurements(summary);
     return { tool: 'trace-cmd', file, measurements, summary: { records: r.records, ...traceSummaryJson(summary) } };
   },

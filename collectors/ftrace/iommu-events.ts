@@ -4,7 +4,7 @@
 // They appear as records of the `trace` text, of `trace-cmd report`, and as `/* map: ... */`
 // comments inside function_graph output, so lines are matched on the event text alone.
 import { eachLine, type LineSource } from '../../core/text/lines.js';
-import { newTraceHealth, trackHealth, type TraceHealth } from './trace-line.js';
+import { newTraceHealth, traceCount, trackHealth, type TraceHealth } from './trace-line.js';
 
 export interface IommuOpStats {
   count: number;
@@ -43,15 +43,15 @@ export class IommuEventAccumulator {
     if (at >= 2 && line.startsWith('un', at - 2)) {
       const m = UNMAP.exec(line);
       if (!m) return;
-      const size = Number(m[3]);
-      const unmapped = Number(m[4]);
+      const size = traceCount(m[3]!, 'iommu unmap size');
+      const unmapped = traceCount(m[4]!, 'iommu unmapped_size');
       addOp(this.result.unmap, size);
       this.result.unmap.unmappedBytes += unmapped;
       if (unmapped !== size) this.result.unmap.partial++;
       return;
     }
     const m = MAP.exec(line);
-    if (m) addOp(this.result.map, Number(m[4]));
+    if (m) addOp(this.result.map, traceCount(m[4]!, 'iommu map size'));
   }
 }
 

@@ -7,6 +7,7 @@ import { bump, FunctionTraceAccumulator, type FunctionTraceResult } from './func
 import { FunctionGraphAccumulator, parseDurationNs, type FunctionGraphResult } from './function-graph.js';
 import { IommuEventAccumulator, type IommuEventsResult } from './iommu-events.js';
 import { newTraceHealth, parseTraceRecord, trackHealth, type TraceHealth } from './trace-line.js';
+import type { TraceSummary } from './trace-summary.js';
 
 export interface TraceCmdReportResult {
   health: TraceHealth;
@@ -91,4 +92,25 @@ export async function parseTraceCmdReport(source: LineSource): Promise<TraceCmdR
   const acc = new TraceCmdReportAccumulator();
   await eachLine(source, (line) => acc.push(line));
   return acc.finish();
+}
+
+/**
+ * The report as a TraceSummary, the shape the `trace` text parsers give: function_graph records
+ * give calls with durations, function records calls only; the tracer is named after what the
+ * records show.
+ */
+export function traceCmdSummary(r: TraceCmdReportResult): TraceSummary {
+  const graphCalls = new Map([...r.graph.functions].map(([name, f]) => [name, f.calls]));
+  const durations = new Map([...r.graph.functions].filter(([, f]) => f.durations.count > 0).map(([name, f]) => [name, f.durations.summary()]));
+  const calls = new Map([...r.functions.calls, ...graphCalls]);
+  const events = new Map([...r.events].filter(([e]) => !['function', 'funcgraph_entry', 'funcgraph_exit'].includes(e)));
+  return {
+    tracer: graphCalls.size > 0 ? 'function_graph' : r.functions.calls.size > 0 ? 'function' : 'nop',
+    health: r.health,
+    calls,
+    durations,
+    events,
+    iommu: r.iommu,
+    unparsed: r.unparsed,
+  };
 }

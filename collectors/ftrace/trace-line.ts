@@ -1,6 +1,7 @@
 // Pieces every ftrace text format shares: the record prefix (`task-pid [cpu] flags timestamp:`),
 // the header lines of the `trace` file, and the lost-event markers. Used by the function,
 // function_graph, iommu-event and trace-cmd report parsers.
+import { ParseError } from '../../model/parse-error.js';
 
 /** A record of the `trace` / `trace_pipe` / `trace-cmd report` text, split into its columns. */
 export interface TraceRecord {
@@ -16,7 +17,10 @@ export interface TraceRecord {
 
 // task may contain spaces and dashes: the pid is the last `-digits` before the CPU column.
 // `(tgid)` appears with the record-tgid option; flags are 4 (older kernels) or 5 characters.
-const RECORD = /^\s*(.+?)-(\d+)\s+(?:\(\s*[\d-]+\)\s+)?\[(\d+)\]\s+(?:([^\s\d][^\s]{2,5})\s+)?(\d+\.\d+):\s?(.*)$/;
+// Linear on damaged lines: the task starts with a non-blank (`^\s*(.+?)` would let the two
+// overlap, and a long blank line then costs quadratic time), and the body is `[^]*`, not `.*`,
+// which stops at a stray CR and sends the match back through every `-digits` of the line.
+const RECORD = /^\s*(\S.*?)-(\d+)\s+(?:\(\s*[\d-]+\)\s+)?\[(\d+)\]\s+(?:([^\s\d][^\s]{2,5})\s+)?(\d+\.\d+):\s?([^]*)$/;
 
 export function parseTraceRecord(line: string): TraceRecord | undefined {
   const m = RECORD.exec(line);
@@ -75,8 +79,13 @@ export function trackHealth(health: TraceHealth, line: string): number | 'header
     }
     m = ENTRIES.exec(line);
     if (m) {
-      health.entriesInBuffer = Number(m[1]);
-      health.entriesWritten = Number(m[2]);
+      health.entriesInBuffer = traceCount(m[1]!, 'entries-in-buffer');
+      health.entriesWritten = traceCount(m[2]!, 'entries-written');
+      // The buffer holds at most what was written: more is a damaged header, and would make a
+      // negative number of lost events.
+      if (health.entriesInBuffer > health.entriesWritten) {
+        throw new ParseError(`trace header: entries-in-buffer ${m[1]} exceeds entries-written ${m[2]}`);
+      }
       health.overwritten = health.entriesWritten - health.entriesInBuffer;
       return 'header';
     }
@@ -99,13 +108,25 @@ export function trackHealth(health: TraceHealth, line: string): number | 'header
       const n = m[2] ?? m[3];
       if (n === undefined) health.lostMarkersWithoutCount++;
       else {
-        health.lostEvents += Number(n);
-        health.lostByCpu.set(cpu, (health.lostByCpu.get(cpu) ?? 0) + Number(n));
+        const lost = traceCount(n, 'lost events');
+        health.lostEvents += lost;
+        health.lostByCpu.set(cpu, (health.lostByCpu.get(cpu) ?? 0) + lost);
       }
       return cpu;
     }
   }
   return undefined;
+}
+
+/**
+ * A count the trace prints (entries, lost events, sizes): digits that a double holds exactly. The
+ * kernel prints them from 64-bit counters, but a count beyond 2^53 means a damaged line, and as a
+ * double it would no longer count exactly (or at all: 400 digits are Infinity).
+ */
+export function traceCount(digits: string, what: string): number {
+  const n = Number(digits);
+  if (!Number.isSafeInteger(n) || n < 0) throw new ParseError(`trace: ${what} ${digits.length > 40 ? `${digits.slice(0, 40)}…` : digits} is out of range`);
+  return n;
 }
 
 /** `vfs_read+0x4/0x150 [mod]` or `nvme_queue_rq [nvme]` → bare symbol name. */

@@ -2,7 +2,8 @@
 // possibly mixed in) giving what the ftrace profiler and `dmabench ingest` report: calls per
 // function, durations per function (function_graph), iommu map/unmap totals, and how much of the
 // trace was lost. Then the Measurements, per I/O when the caller knows the I/O count.
-import type { Measurement } from '../../model/measurement.js';
+import { requireFinite, type Measurement } from '../../model/measurement.js';
+import { ParseError } from '../../model/parse-error.js';
 import { eachLine, type LineSource } from '../../core/text/lines.js';
 import { FunctionTraceAccumulator } from './function-trace.js';
 import { FunctionGraphAccumulator } from './function-graph.js';
@@ -119,8 +120,10 @@ export function traceMeasurements(s: TraceSummary, opts: TraceMeasurementOptions
     out.push({ metric: `${name}.count`, value: count, unit: 'count', better: 'lower' });
     if (ios !== undefined) out.push({ metric: `${name}.per_io`, value: count / ios, unit: 'count/IO', better: 'lower' });
   }
-  out.push({ metric: 'ftrace.lost_events', value: lostEvents(s.health), unit: 'count', better: 'lower' });
-  return out;
+  const lost = lostEvents(s.health);
+  if (!Number.isSafeInteger(lost)) throw new ParseError(`trace: ${lost} lost events in all is out of range`);
+  out.push({ metric: 'ftrace.lost_events', value: lost, unit: 'count', better: 'lower' });
+  return requireFinite(out, 'trace');
 }
 
 /** Plain-object view for JSON output (`dmabench ingest --json`): calls and mean duration per function. */

@@ -42,10 +42,17 @@ function str(rec: RecordLine, key: string): string {
   return v;
 }
 
-function num(rec: RecordLine, key: string): number {
+/**
+ * A number of the record. Times, sizes and counts are never negative; only an errno and the
+ * all-threads cpu (-1) are `signed`. Digits too many for a double (Infinity) are a damaged line.
+ */
+function num(rec: RecordLine, key: string, signed = false): number {
   const v = str(rec, key);
   if (!/^-?\d+(\.\d+)?$/.test(v)) throw new ParseError(`dma_bench result line ${rec.lineNo}: ${key}=${v} is not a number`);
-  return Number(v);
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new ParseError(`dma_bench result line ${rec.lineNo}: ${key}=${v.slice(0, 40)}… is out of range`);
+  if (n < 0 && !signed) throw new ParseError(`dma_bench result line ${rec.lineNo}: ${key}=${v} is negative`);
+  return n;
 }
 
 function oneOf<T extends string>(rec: RecordLine, key: string, allowed: readonly T[]): T {
@@ -101,7 +108,7 @@ function parseRequest(rec: RecordLine): NonNullable<MicrobenchResult['request']>
 function addStats(result: MicrobenchResult, rec: RecordLine): void {
   const thread = str(rec, 'thread');
   const phase = oneOf<MicrobenchPhase>(rec, 'phase', microbenchPhases);
-  const cpu = num(rec, 'cpu');
+  const cpu = num(rec, 'cpu', true);
   let target: ThreadStats;
   if (thread === 'all') {
     target = result.all ??= { cpu: -1, phases: {} };
@@ -150,7 +157,7 @@ export function parseMicrobenchResult(text: string): MicrobenchResult {
         resultRec = rec;
         result.status = oneOf<MicrobenchStatus>(rec, 'status', ['ok', 'unsupported', 'fallback', 'error']);
         result.path = oneOf<MicrobenchPath>(rec, 'path', ['sg', 'link', 'phys', 'page', 'none']);
-        result.errno = num(rec, 'errno');
+        result.errno = num(rec, 'errno', true);
         const reason = str(rec, 'reason');
         result.reason = reason === 'none' ? null : reason;
         result.wallNs = num(rec, 'wall_ns');

@@ -20,8 +20,9 @@ export interface FoldOptions {
 }
 
 // comm may contain spaces; the pid (or pid/tid) is the first number followed by an optional
-// [cpu] and the timestamp.
-const HEADER = /^(.*?)\s+(\d+)(?:\/(\d+))?\s+(?:\[\d+\]\s+)?\d+\.\d+:/;
+// [cpu] and the timestamp. comm ends with a non-blank: with `(.*?)\s+` both groups could take
+// the same blanks, and a long run of them costs quadratic time.
+const HEADER = /^(.*?\S)\s+(\d+)(?:\/(\d+))?\s+(?:\[\d+\]\s+)?\d+\.\d+:/;
 const OFFSET = /\+0x[0-9a-fA-F]+$/;
 const GO_METHOD = /\.\(.*\)\./;
 
@@ -67,9 +68,9 @@ export class PerfScriptFolder {
     if (!m) {
       this.unrecognized++;
       const space = line.search(/\s/);
-      return (space < 0 ? line : line.slice(0, space)).replace(/;/g, ':');
+      return orUnknown((space < 0 ? line : line.slice(0, space)).replace(/;/g, ':'));
     }
-    const comm = (m[1] ?? '').trim().replace(/ /g, '_').replace(/;/g, ':');
+    const comm = orUnknown((m[1] ?? '').trim().replace(/ /g, '_').replace(/;/g, ':'));
     return this.opts.pid ? `${comm}-${m[2]}` : comm;
   }
 
@@ -91,12 +92,22 @@ export async function foldPerfScript(source: LineSource, opts: FoldOptions = {})
   return folder.finish();
 }
 
+/** Only spaces and tabs in the usual case; any whitespace (a stray CR) is blank too. */
 function isBlank(line: string): boolean {
   for (let i = 0; i < line.length; i++) {
     const c = line.charCodeAt(i);
-    if (c !== 32 && c !== 9) return false;
+    if (c !== 32 && c !== 9) return line.trim() === '';
   }
   return true;
+}
+
+/**
+ * A stack's first element must not be empty: `stacks.folded` writes `stack count`, and a line
+ * ` 1` cannot be read back. A header with no name (a line of other whitespace, damage) folds
+ * under `[unknown]`, as stackcollapse-perf.pl names what it cannot name.
+ */
+function orUnknown(comm: string): string {
+  return comm === '' ? '[unknown]' : comm;
 }
 
 /** `\t ffffffff816badaa vfs_read+0x23a ([kernel.kallsyms])` → `vfs_read`. */

@@ -1,6 +1,7 @@
 // Turns parsed perf stat counters into Measurements: one per event (summed over CPUs when perf
 // printed per-CPU lines), plus per-I/O figures when the caller knows how many I/Os the run did.
-import type { Measurement } from '../../model/measurement.js';
+import { requireFinite, type Measurement } from '../../model/measurement.js';
+import { ParseError } from '../../model/parse-error.js';
 import type { PerfStatResult } from './stat-parse.js';
 
 export interface PerfStatMeasurementOptions {
@@ -23,15 +24,25 @@ export function perfStatMeasurements(r: PerfStatResult, opts: PerfStatMeasuremen
   }
   const out: Measurement[] = [];
   const ios = opts.ios;
+  // A metric name is unique within one run (model/measurement.ts). Two events whose names differ
+  // only in the characters metricName() replaces would share one: such a file cannot be recorded.
+  const eventOf = new Map<string, string>();
+  const add = (m: Measurement, event: string): void => {
+    const other = eventOf.get(m.metric);
+    if (other !== undefined) throw new ParseError(`perf stat: events ${JSON.stringify(other.slice(0, 80))} and ${JSON.stringify(event.slice(0, 80))} both make the metric ${m.metric.slice(0, 100)}`);
+    eventOf.set(m.metric, event);
+    out.push(m);
+  };
   for (const [event, { value, unit }] of totals) {
     const metric = `perf.${metricName(event)}`;
-    out.push({ metric, value, unit: unit === '' ? 'count' : unit, better: BETTER });
+    add({ metric, value, unit: unit === '' ? 'count' : unit, better: BETTER }, event);
     if (ios !== undefined && ios > 0) {
       const perIo = perIoValue(value, unit, ios);
-      out.push({ metric: `${metric}_per_io`, value: perIo.value, unit: perIo.unit, better: BETTER });
+      add({ metric: `${metric}_per_io`, value: perIo.value, unit: perIo.unit, better: BETTER }, event);
     }
   }
-  return out;
+  // Sums over CPUs and msec → ns per I/O can overflow numbers that parsed as finite.
+  return requireFinite(out, 'perf stat');
 }
 
 /** `cycles` → `cycles`; `software/config=2,config1=0/` → `software_config_2_config1_0`. */

@@ -160,6 +160,8 @@ function buildEvent(p: EventParts): PerfStatEvent {
     if (p.valueText === '' || !Number.isFinite(value)) {
       throw new ParseError(`perf stat: bad counter value ${JSON.stringify(p.valueText)} for ${p.event}`);
     }
+    // Counters count up from 0 and clocks run forward: a negative value is a damaged line.
+    if (value < 0) throw new ParseError(`perf stat: negative counter value ${p.valueText} for ${p.event}`);
     out.value = value;
   }
   if (p.cpu !== undefined) out.cpu = p.cpu;

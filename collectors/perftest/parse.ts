@@ -45,6 +45,10 @@ const ROW = /^\s*(\d+)\s+(\d+)\s+(\d+(?:\.\d+)?)\s+(\d+(?:\.\d+)?)\s+(\d+(?:\.\d
 const DASHES = /^-{20,}\s*$/;
 const NO_PEAK = /BW peak won't be measured/;
 const DEVICE = /\bDevice\s*:\s*(\S+)/;
+// ` Number of qps   : 1		Transport type : IB`: words joined by single spaces, then the colon.
+// (A lazy key that may hold blanks, `[\w .*()/-]*?\s+:`, backtracks quadratically on a long
+// run of blanks.)
+const SETTING = /^ [A-Za-z][\w.*()/-]*(?: [\w.*()/-]+)*\s+:\s/;
 
 /** `MiB/sec` → `MiB/s`; anything unknown is kept as printed. */
 export function normaliseBwUnit(printed: string): string {
@@ -54,7 +58,7 @@ export function normaliseBwUnit(printed: string): string {
 }
 
 function isBoilerplate(line: string): boolean {
-  return /^\s*$/.test(line) || /^\s*\*+\s*$/.test(line) || /^\s*\*.*\*\s*$/.test(line) || DASHES.test(line) || /^\s*(local|remote) address:/.test(line) || /^\s*GID:/.test(line) || /^ [A-Za-z][\w .*()/-]*?\s+:\s/.test(line);
+  return /^\s*$/.test(line) || /^\s*\*+\s*$/.test(line) || /^\s*\*.*\*\s*$/.test(line) || DASHES.test(line) || /^\s*(local|remote) address:/.test(line) || /^\s*GID:/.test(line) || SETTING.test(line);
 }
 
 /** Parses one side's stdout. Throws ParseError when no result table (or an empty one) is found. */
@@ -91,13 +95,7 @@ export function parsePerftestText(text: string, source = 'ib_write_bw output'): 
     if (inTable) {
       const row = ROW.exec(line);
       if (row) {
-        rows.push({
-          bytes: Number(row[1]),
-          iterations: Number(row[2]),
-          bwPeak: Number(row[3]),
-          bwAvg: Number(row[4]),
-          msgRate: Number(row[5]),
-        });
+        rows.push(checkedRow({ bytes: Number(row[1]), iterations: Number(row[2]), bwPeak: Number(row[3]), bwAvg: Number(row[4]), msgRate: Number(row[5]) }, source));
         continue;
       }
       if (DASHES.test(line)) {
@@ -119,6 +117,26 @@ export function parsePerftestText(text: string, source = 'ib_write_bw output'): 
   return { test, device, side: side === 'server' ? 'server' : 'client', bwUnit, peakMeasured, rows, messages };
 }
 
+/**
+ * A row as perftest could have printed it: sizes and iteration counts are whole numbers a double
+ * holds exactly, rates are finite and none is negative. Digits beyond that (a size of 400 digits
+ * parses as Infinity) are a damaged report.
+ */
+function checkedRow(row: PerftestRow, source: string): PerftestRow {
+  const whole = (v: number, what: string) => {
+    if (!Number.isSafeInteger(v) || v < 0) throw new ParseError(`${source}: ${what} ${v} is not a plausible whole number`);
+  };
+  const rate = (v: number | null, what: string) => {
+    if (v !== null && (!Number.isFinite(v) || v < 0)) throw new ParseError(`${source}: ${what} ${v} is not a plausible rate`);
+  };
+  whole(row.bytes, 'message size');
+  whole(row.iterations, 'iterations');
+  rate(row.bwPeak, 'peak bandwidth');
+  rate(row.bwAvg, 'average bandwidth');
+  rate(row.msgRate, 'message rate');
+  return row;
+}
+
 export interface PerftestJsonReport {
   testInfo: Record<string, unknown>;
   test?: string;
@@ -133,22 +151,34 @@ export interface PerftestJsonOptions {
   peakMeasured?: boolean;
 }
 
-function num(v: unknown): number | undefined {
-  if (typeof v === 'number' && Number.isFinite(v)) return v;
-  if (typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v)) return Number(v);
-  return undefined;
+/**
+ * A results field: a JSON number, or digits in a string (what the key-by-key scan of a broken
+ * file gives). undefined when absent or plainly not a number; a number that is negative or not
+ * finite (JSON's 1e999, `-nan` in a string) is a damaged report, not an absent field.
+ */
+function num(v: unknown, key: string, source: string): number | undefined {
+  let n: number;
+  if (typeof v === 'number') n = v;
+  else if (typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v)) n = Number(v);
+  else if (typeof v === 'string' && /^\s*[-+]?(\d|\.\d|nan|inf)/i.test(v)) n = NaN;
+  else return undefined;
+  if (!Number.isFinite(n) || n < 0) {
+    const shown = typeof v === 'string' ? JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v) : String(v);
+    throw new ParseError(`${source}: ${key} ${shown} is not a plausible number`);
+  }
+  return n;
 }
 
 function rowFromResults(r: Record<string, unknown>, source: string): PerftestRow {
-  const bytes = num(r.MsgSize);
-  const iterations = num(r.n_iterations);
-  const bwPeak = num(r.BW_peak);
-  const bwAvg = num(r.BW_average);
-  const msgRate = num(r.MsgRate);
+  const bytes = num(r.MsgSize, 'MsgSize', source);
+  const iterations = num(r.n_iterations, 'n_iterations', source);
+  const bwPeak = num(r.BW_peak, 'BW_peak', source);
+  const bwAvg = num(r.BW_average, 'BW_average', source);
+  const msgRate = num(r.MsgRate, 'MsgRate', source);
   if (bytes === undefined || bwAvg === undefined || msgRate === undefined) {
     throw new ParseError(`${source}: a results object lacks MsgSize, BW_average or MsgRate`);
   }
-  return { bytes, iterations: iterations ?? 0, bwPeak: bwPeak ?? null, bwAvg, msgRate };
+  return checkedRow({ bytes, iterations: iterations ?? 0, bwPeak: bwPeak ?? null, bwAvg, msgRate }, source);
 }
 
 /** Removes commas before a closing bracket, the invalid JSON hand-written reports tend to have. */

@@ -16,17 +16,42 @@ export type FoldedDiff = Map<string, FoldedDiffEntry>;
 /** Parses a folded file; repeated stacks are summed. Blank lines are ignored. */
 export async function parseFolded(source: LineSource): Promise<Folded> {
   const out: Folded = new Map();
+  const all = new SampleTotal('folded');
   let lineNo = 0;
   await eachLine(source, (line) => {
     lineNo++;
     if (line.trim() === '') return;
     const sp = line.lastIndexOf(' ');
-    const count = sp > 0 ? Number(line.slice(sp + 1)) : NaN;
-    if (!Number.isFinite(count)) throw new ParseError(`folded: line ${lineNo} has no count: ${JSON.stringify(line.slice(0, 120))}`);
+    const count = sp > 0 ? sampleCount(line.slice(sp + 1)) : undefined;
+    if (count === undefined) throw new ParseError(`folded: line ${lineNo} has no count: ${JSON.stringify(line.slice(0, 120))}`);
     const stack = line.slice(0, sp);
-    out.set(stack, (out.get(stack) ?? 0) + count);
+    out.set(stack, all.add(out.get(stack) ?? 0, count, lineNo));
   });
   return out;
+}
+
+/**
+ * A sample count as stackcollapse writes it: a whole number of samples. Anything else (a sign,
+ * a fraction, an exponent, hex, NaN) is not a count; neither is a number too large to be held
+ * exactly, which no profile reaches.
+ */
+function sampleCount(text: string): number | undefined {
+  if (!/^\d+$/.test(text)) return undefined;
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** Keeps the sums a folded file adds up (per stack and over the file) exact. */
+class SampleTotal {
+  private total = 0;
+  constructor(private readonly what: string) {}
+
+  /** `sum + count`, after checking that neither it nor the file's total leave the exact range. */
+  add(sum: number, count: number, lineNo: number): number {
+    this.total += count;
+    if (!Number.isSafeInteger(this.total)) throw new ParseError(`${this.what}: the counts add up past 2^53 at line ${lineNo}`);
+    return sum + count;
+  }
 }
 
 /** Folded text, stacks sorted as stackcollapse-perf.pl sorts them (plain string order). */
@@ -74,25 +99,22 @@ export function serializeFoldedDiff(diff: FoldedDiff): string {
 /** Parses difffolded.pl output (`stack count1 count2`). */
 export async function parseFoldedDiff(source: LineSource): Promise<FoldedDiff> {
   const out: FoldedDiff = new Map();
+  const all1 = new SampleTotal('folded diff');
+  const all2 = new SampleTotal('folded diff');
   let lineNo = 0;
   await eachLine(source, (line) => {
     lineNo++;
     if (line.trim() === '') return;
     const sp2 = line.lastIndexOf(' ');
     const sp1 = sp2 > 0 ? line.lastIndexOf(' ', sp2 - 1) : -1;
-    const c1 = sp1 > 0 ? Number(line.slice(sp1 + 1, sp2)) : NaN;
-    const c2 = Number(line.slice(sp2 + 1));
-    if (!Number.isFinite(c1) || !Number.isFinite(c2)) {
+    const c1 = sp1 > 0 ? sampleCount(line.slice(sp1 + 1, sp2)) : undefined;
+    const c2 = sampleCount(line.slice(sp2 + 1));
+    if (c1 === undefined || c2 === undefined) {
       throw new ParseError(`folded diff: line ${lineNo} needs two counts: ${JSON.stringify(line.slice(0, 120))}`);
     }
     const stack = line.slice(0, sp1);
     const e = out.get(stack);
-    if (e) {
-      e.count1 += c1;
-      e.count2 += c2;
-    } else {
-      out.set(stack, { count1: c1, count2: c2 });
-    }
+    out.set(stack, { count1: all1.add(e?.count1 ?? 0, c1, lineNo), count2: all2.add(e?.count2 ?? 0, c2, lineNo) });
   });
   return out;
 }

@@ -2,8 +2,9 @@
 // stream, both through gunzip when the file is gzip-compressed (traces are often kept as .gz).
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { ParseError } from '../../model/parse-error.js';
 
 async function isGzip(file: string): Promise<boolean> {
   const handle = await open(file, 'r');
@@ -16,13 +17,23 @@ async function isGzip(file: string): Promise<boolean> {
   }
 }
 
-/** The file's content as a byte stream, decompressed when it is gzip. */
+/**
+ * The file's content as a byte stream, decompressed when it is gzip. A damaged gzip stream (cut
+ * short, corrupted) fails the stream with a ParseError naming the file, like any other bad
+ * input; zlib's own errors ("unexpected end of file") would read as an internal failure.
+ */
 export async function openTextStream(file: string): Promise<Readable> {
   const raw = createReadStream(file);
   if (!(await isGzip(file))) return raw;
   const gunzip = createGunzip();
-  raw.on('error', (e) => gunzip.destroy(e));
-  return raw.pipe(gunzip);
+  const out = new PassThrough();
+  raw.on('error', (e) => out.destroy(e));
+  gunzip.on('error', (e) => out.destroy(new ParseError(`${file}: damaged gzip data: ${e.message}`)));
+  out.on('close', () => {
+    raw.destroy();
+    gunzip.destroy();
+  });
+  return raw.pipe(gunzip).pipe(out);
 }
 
 /** The first `bytes` bytes of the (decompressed) content as text. */
