@@ -11,6 +11,14 @@ import { registerCompare } from './commands/compare.js';
 import { registerLab } from './commands/lab.js';
 import { registerFlamegraph } from './commands/flamegraph.js';
 
+// After a hang-up (SIGHUP: the ssh session closed) writes to the terminal fail with EIO, and a
+// `| head` closes stdout early (EPIPE): neither may crash a run that is cleaning up.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EIO' && err.code !== 'EPIPE') exitOnError(err);
+  });
+}
+
 const program = new Command();
 program
   .name('dmabench')

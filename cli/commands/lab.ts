@@ -6,6 +6,7 @@ import { runCampaignInLab, type IommuMode } from '../../lab/campaign.js';
 import { packageRoot } from '../../core/version.js';
 import { compareAndRender } from './compare.js';
 import { UsageError } from '../errors.js';
+import { onTerminationSignals } from '../../core/proc/signals.js';
 
 const IOMMU_MODES = ['strict', 'lazy', 'passthrough', 'off'] as const;
 
@@ -27,23 +28,25 @@ function positiveInt(name: string) {
   };
 }
 
-/** Aborts on Ctrl-C so every QEMU and virtiofsd is torn down before we exit. */
+const log = (line: string): void => {
+  process.stderr.write(line + '\n');
+};
+
+/**
+ * Aborts on SIGINT/SIGTERM/SIGHUP so every QEMU and virtiofsd is torn down before we exit; a second
+ * signal kills them at once (the temporary files are still removed), a third exits.
+ */
 function abortOnSignals(): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
-  const handler = (sig: NodeJS.Signals): void => {
-    if (controller.signal.aborted) process.exit(130);
-    process.stderr.write(`\n${sig}: stopping the guest\n`);
-    controller.abort(sig);
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
+  const dispose = onTerminationSignals({
+    onFirst: (sig) => {
+      process.stderr.write(`\n${sig}: stopping the guest\n`);
+      controller.abort(sig);
     },
-  };
+    log,
+    cleanup: 'temporary files are still removed',
+  });
+  return { signal: controller.signal, dispose };
 }
 
 /**
@@ -53,10 +56,6 @@ function abortOnSignals(): { signal: AbortSignal; dispose: () => void } {
 function defaultCachingMode(iommu: IommuMode, asked: boolean | undefined): boolean {
   return asked ?? iommu !== 'lazy';
 }
-
-const log = (line: string): void => {
-  process.stderr.write(line + '\n');
-};
 
 interface LabRunCli {
   kernels: string;

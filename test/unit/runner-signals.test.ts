@@ -1,0 +1,226 @@
+// Signals reaching a real `dmabench run` (fio on a temp file; perf and tracefs as root):
+// - SIGHUP, sent directly and by a real terminal hang-up (a pty whose master goes away, as when
+//   an ssh session closes), is handled like SIGTERM: the bundle ends `incomplete`, no fio is left;
+// - a second SIGINT kills every child at once but the clean-up still runs: tracefs is restored,
+//   the bundle is marked incomplete, the exit code is 130;
+// - perf record outlives a SIGKILLed dmabench only until its deadline (the pass's timeout).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa } from 'execa';
+import { cliArgs, startCli } from '../helpers/cli.js';
+import { repoRoot } from '../helpers/paths.js';
+import { readBundle } from '../../core/bundle/read.js';
+import { processStartTime, processTree } from '../../core/proc/tree.js';
+import { locateOrMountTracefs } from '../../core/system/tracefs.js';
+
+const isRoot = process.getuid?.() === 0;
+const hasPerf = (await execa('perf', ['version'], { reject: false })).exitCode === 0;
+const hasScript = (await execa('script', ['--version'], { reject: false })).exitCode === 0;
+
+function campaign(opts: { runtime: number; reps: number; extra?: string }): string {
+  return `name: signals
+repetitions: ${opts.reps}
+warmup: 0
+workloads:
+  - name: rr
+    tool: fio
+    target: { kind: file, size: 16M }
+    matrix:
+      rw: randread
+      bs: [4k, 8k]
+      iodepth: 1
+      ioengine: psync
+      runtime: ${opts.runtime}
+${opts.extra ?? ''}`;
+}
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** The manifest's `done` count, undefined while there is no manifest yet. */
+async function doneCount(out: string): Promise<number | undefined> {
+  const text = await readFile(path.join(out, 'manifest.json'), 'utf8').catch(() => '');
+  if (!text) return undefined;
+  return Object.values((JSON.parse(text) as { done: Record<string, number[]> }).done).flat().length;
+}
+
+/** PIDs of processes whose command line mentions `needle` (ours: a unique temp path). */
+async function processesMentioning(needle: string): Promise<string> {
+  return (await execa('pgrep', ['-af', needle], { reject: false })).stdout
+    .split('\n')
+    .filter((l) => l && !l.includes('pgrep'))
+    .join('\n');
+}
+
+/** A process that exists and is not a zombie. */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Kills what a failed test left behind, by PID, so later tests start clean. */
+function killLeftovers(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+}
+
+test('SIGHUP mid-run is handled like SIGTERM: exit 130, bundle incomplete, no fio left', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'dmabench-hup-'));
+  try {
+    const file = path.join(dir, 'c.yaml');
+    await writeFile(file, campaign({ runtime: 2, reps: 2 }));
+    const out = path.join(dir, 'bundle');
+    const child = startCli(['run', file, '--out', out]);
+    await until('a finished repetition', 60_000, async () => ((await doneCount(out)) ?? 0) >= 1 || undefined);
+    await sleep(300);
+    child.kill('SIGHUP');
+    const r = await child;
+    assert.equal(r.exitCode, 130, `exit ${r.exitCode ?? r.signal}: ${String(r.stderr)}`);
+    assert.match(String(r.stderr), /SIGHUP: stopping; finished repetitions are kept/);
+    const bundle = await readBundle(out);
+    assert.equal(bundle.manifest.status, 'incomplete');
+    assert.equal(bundle.manifest.interruptedBy, 'SIGHUP');
+    assert.equal(await processesMentioning(path.join(out, 'scratch')), '', 'no fio left on the scratch file');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a terminal hang-up (the pty goes away, as when ssh closes) leaves an incomplete bundle and no fio', { skip: !hasScript && 'needs script (util-linux)' }, async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'dmabench-pty-'));
+  const pids: number[] = [];
+  try {
+    const file = path.join(dir, 'c.yaml');
+    await writeFile(file, campaign({ runtime: 2, reps: 2 }));
+    const out = path.join(dir, 'bundle');
+    // script(1) gives dmabench a pty as its controlling terminal and runs `$SHELL -c TEXT`. The text
+    // is a constant: the paths reach it through the environment, never spliced into shell text.
+    const main = cliArgs([])[2]!;
+    const term = execa('script', ['-qfec', 'exec "$DMABENCH_NODE" --import tsx "$DMABENCH_MAIN" run "$DMABENCH_CAMPAIGN" --out "$DMABENCH_OUT"', '/dev/null'], {
+      reject: false,
+      cwd: repoRoot,
+      stdin: 'pipe', // script copies its stdin to the pty: keep it open and quiet
+      env: { SHELL: '/bin/sh', DMABENCH_NODE: process.execPath, DMABENCH_MAIN: main, DMABENCH_CAMPAIGN: file, DMABENCH_OUT: out },
+    });
+    await until('a finished repetition', 60_000, async () => ((await doneCount(out)) ?? 0) >= 1 || undefined);
+    const tree = processTree(term.pid!);
+    pids.push(...tree);
+    const dmabench = tree.find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(main));
+    assert.ok(dmabench, 'dmabench runs under script');
+    assert.notEqual(processStartTime(dmabench), undefined);
+    await sleep(300);
+    term.kill('SIGKILL'); // the pty master closes: the kernel hangs up the terminal
+    await term;
+    await until('dmabench to exit after the hang-up', 30_000, () => (running(dmabench) ? undefined : true));
+    const bundle = await readBundle(out);
+    assert.equal(bundle.manifest.status, 'incomplete', `status ${bundle.manifest.status}`);
+    assert.equal(bundle.manifest.interruptedBy, 'SIGHUP');
+    assert.equal(await processesMentioning(path.join(out, 'scratch')), '', 'no fio left on the scratch file');
+  } finally {
+    killLeftovers(pids);
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+/** tracefs files an events pass changes, as they read now. */
+function tracefsSnapshot(root: string): Record<string, string> {
+  const files = ['tracing_on', 'current_tracer', 'set_event', 'buffer_size_kb'];
+  return Object.fromEntries(files.map((f) => [f, readFileSync(path.join(root, f), 'utf8')]));
+}
+
+/**
+ * Same setting: a never-expanded ring buffer reads `7 (expanded: 1408)`, and once restored by a
+ * write of 1408 it reads 1410 (the kernel rounds up to whole pages): equal within a page.
+ */
+function sameTracefs(a: Record<string, string>, b: Record<string, string>): string[] {
+  const kb = (t: string): number => Number(/expanded: (\d+)/.exec(t)?.[1] ?? t.trim());
+  return Object.keys(a).filter((f) => (f === 'buffer_size_kb' ? Math.abs(kb(a[f]!) - kb(b[f]!)) > 4 : a[f] !== b[f]));
+}
+
+test('a second SIGINT kills every child at once, and tracefs, the bundle and the exit code are still seen to', { skip: !isRoot && 'needs root (tracefs)' }, async () => {
+  const root = await locateOrMountTracefs();
+  const dir = await mkdtemp(path.join(tmpdir(), 'dmabench-int2-'));
+  try {
+    const file = path.join(dir, 'c.yaml');
+    // An events pass on an event nothing else here traces, so "our pass is on" can be seen from outside.
+    const event = 'syscalls:sys_enter_preadv2';
+    await writeFile(file, campaign({ runtime: 4, reps: 1, extra: `    profilers:\n      - kind: ftrace\n        options: { tracer: events, iommuEvents: false, events: [${event}] }\n` }));
+    const out = path.join(dir, 'bundle');
+    const before = tracefsSnapshot(root);
+    const child = startCli(['run', file, '--out', out]);
+    await until('the ftrace pass to trace', 90_000, () => {
+      const now = tracefsSnapshot(root);
+      return now.set_event!.includes(event.split(':')[1]!) && now.tracing_on!.trim() === '1' ? true : undefined;
+    });
+    await sleep(300);
+    child.kill('SIGINT');
+    await sleep(100);
+    child.kill('SIGINT');
+    const r = await child;
+    const stderr = String(r.stderr);
+    assert.equal(r.exitCode, 130, `exit ${r.exitCode ?? r.signal}: ${stderr}`);
+    assert.match(stderr, /SIGINT again: killing every child process now \(SIGKILL\)/);
+    const bundle = await readBundle(out);
+    assert.equal(bundle.manifest.status, 'incomplete', 'the bundle was finished, not left running');
+    assert.equal(bundle.manifest.interruptedBy, 'SIGINT');
+    assert.ok(Object.values(bundle.manifest.done).flat().length >= 1, 'the timed repetitions before are kept');
+    assert.deepEqual(sameTracefs(before, tracefsSnapshot(root)), [], 'tracefs as found');
+    assert.equal(await processesMentioning(path.join(out, 'scratch')), '', 'no fio left');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('perf record ends by its deadline when dmabench is killed with SIGKILL in the middle of a pass', { skip: (!isRoot && 'needs root') || (!hasPerf && 'needs perf') }, async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'dmabench-perfkill-'));
+  const pids: number[] = [];
+  try {
+    const file = path.join(dir, 'c.yaml');
+    // Each repetition may take 8 s: the pass's timeout, and so perf record's deadline.
+    await writeFile(file, campaign({ runtime: 3, reps: 1, extra: `    timeout: 8\n    profilers:\n      - kind: perf-record\n        options: { frequency: 99 }\n` }));
+    const out = path.join(dir, 'bundle');
+    const child = startCli(['run', file, '--out', out]);
+    const perf = await until('perf record to run', 90_000, () =>
+      processTree(child.pid!).find((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('perf\0record\0');
+        } catch {
+          return false;
+        }
+      }),
+    );
+    const started = Date.now();
+    pids.push(...processTree(child.pid!));
+    child.kill('SIGKILL'); // no handler, no clean-up: only the deadline can end perf now
+    await child;
+    await until('perf record to end by itself', 25_000, () => (running(perf) ? undefined : true)).catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}: perf ${perf} still runs ${Date.now() - started} ms after dmabench died`);
+    });
+    const lived = Date.now() - started;
+    assert.ok(lived < 20_000, `perf ended ${lived} ms after dmabench died (deadline 8 s from its start)`);
+  } finally {
+    killLeftovers(pids);
+    await rm(dir, { recursive: true, force: true });
+  }
+});
