@@ -7,14 +7,28 @@
 //     campaign.yaml        the campaign file as given
 import type { Sample } from './measurement.js';
 
-export const BUNDLE_SCHEMA_VERSION = 1;
+/**
+ * 2: `campaignHash` and `boots` (what --resume checks and records).
+ * 1: the first format; still read, and upgraded to 2 when resumed.
+ */
+export const BUNDLE_SCHEMA_VERSION = 2;
+export const READABLE_BUNDLE_SCHEMA_VERSIONS: readonly number[] = [1, 2];
 
 export type BundleStatus = 'running' | 'incomplete' | 'complete';
 
 /** The system state recorded with every run (produced by core/system, printed by `dmabench doctor`). */
 export interface SystemState {
   hostname: string;
-  kernel: { release: string; version: string; cmdline: string };
+  kernel: {
+    release: string;
+    /** /proc/version. */
+    version: string;
+    cmdline: string;
+    /** uname -v: which build of the release (absent in schema 1 bundles). */
+    build?: string;
+    /** /proc/sys/kernel/random/boot_id of the boot that started the bundle (absent in schema 1 bundles). */
+    bootId?: string;
+  };
   iommu: {
     /** From the command line and sysfs: strict, lazy, passthrough, off or unknown. */
     mode: 'strict' | 'lazy' | 'passthrough' | 'off' | 'unknown';
@@ -26,6 +40,13 @@ export interface SystemState {
   [key: string]: unknown;
 }
 
+/** One boot of the machine that ran (part of) the bundle: a resume after a reboot adds one. */
+export interface BundleBoot {
+  bootId: string;
+  /** When this boot first worked on the bundle. */
+  at: string;
+}
+
 export interface Manifest {
   schemaVersion: number;
   label: string;
@@ -35,8 +56,12 @@ export interface Manifest {
   dmabenchVersion: string;
   /** The resolved campaign (defaults applied), exactly as it ran. */
   campaign: unknown;
+  /** sha256 of the resolved campaign in canonical JSON (core/campaign/identity.ts); --resume refuses another campaign. Absent in schema 1. */
+  campaignHash?: string;
   campaignFile?: string;
   system: SystemState | null;
+  /** Every boot that ran repetitions of this bundle, in order. Absent in schema 1. */
+  boots?: BundleBoot[];
   /** Cells of the plan, in order, with their parameters. */
   cells: { workload: string; cell: string; tool: string; params: Record<string, unknown> }[];
   /** Repetitions finished per cell and pass, keyed `${cell}|${pass}`: what --resume skips. */

@@ -1,6 +1,6 @@
 // Runs a campaign into a run bundle: every cell × pass, with progress, per-repetition timeouts,
 // clean interruption (SIGINT, SIGTERM or SIGHUP stop every child, the collectors clean up, and the
-// bundle is left incomplete; core/proc/signals.ts) and resume.
+// bundle is left incomplete; core/proc/signals.ts) and resume (runner/resume.ts).
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { collectorFor, profilerFor } from './registry.js';
@@ -13,9 +13,11 @@ import { expandMatrix } from '../core/campaign/matrix.js';
 import { CAMPAIGN_COPY_FILE, rawRepDir, scratchDir } from '../core/bundle/layout.js';
 import { BUNDLE_SCHEMA_VERSION, type Manifest, type SystemState } from '../model/bundle.js';
 import { BundleWriter } from '../core/bundle/writer.js';
-import { BundleError } from '../core/bundle/read.js';
+import { BundleError, readManifest } from '../core/bundle/read.js';
+import { campaignHash } from '../core/campaign/identity.js';
 import { onTerminationSignals } from '../core/proc/signals.js';
-import { Progress } from './progress.js';
+import { estimateRemainingSec, Progress } from './progress.js';
+import { recordResumeBoot, resumeRefusal } from './resume.js';
 import { dmabenchVersion } from '../core/version.js';
 
 /** The campaign's profiler spec for a `profile:<kind>` pass. */
@@ -67,7 +69,7 @@ export async function runCampaign(opts: RunOptions): Promise<RunResult> {
     cleanup: 'the collectors still clean up (device, module, tracefs, perf) and the bundle is marked incomplete',
   });
   try {
-    const writer = await openBundle(opts, { campaign, text, plan, label }, () => (bundleOpen = true));
+    const writer = await openBundle(opts, { campaign, text, plan, label }, progress, () => (bundleOpen = true));
     const overheadMs = await executePlan(plan, writer, controller.signal, progress).finally(() => teardownCollectors(plan, progress));
     const interrupted = controller.signal.aborted ? String(controller.signal.reason) : undefined;
     const status = interrupted || writer.manifest.errors.length > 0 ? 'incomplete' : 'complete';
@@ -81,47 +83,61 @@ export async function runCampaign(opts: RunOptions): Promise<RunResult> {
 }
 
 /**
- * A new bundle, or the interrupted one to resume. `opening` is called just before the bundle on
- * disk is touched.
+ * A new bundle, or the interrupted one to resume after checking that this campaign on this
+ * system may complete it (nothing in the bundle changes before that check passes).
+ * `opening` is called just before the bundle on disk is touched.
  */
 async function openBundle(
   opts: RunOptions,
   loaded: { campaign: Campaign; text: string; plan: Plan; label: string },
+  progress: Progress,
   opening: () => void,
 ): Promise<BundleWriter> {
   const { campaign, plan } = loaded;
-  for (const workload of campaign.workloads) {
-    await collectorFor(workload.tool).preflight(workload, expandMatrix(workload.matrix));
-    for (const p of workload.profilers) await profilerFor(p.kind).preflight(p.options);
-  }
-
   if (opts.resume) {
     if (!opts.outDir) throw new BundleError('--resume needs --out DIR naming the interrupted bundle');
+    const recorded = await readManifest(opts.outDir);
+    const now = await opts.collectSystemState();
+    const refusal = resumeRefusal(recorded, campaign, now);
+    if (refusal) throw new BundleError(`cannot resume ${opts.outDir}: ${refusal}`);
+    await preflight(campaign);
     opening();
     const writer = await BundleWriter.resume(opts.outDir);
-    const planned = plan.cells.map((c) => c.key).join('\n');
-    const recorded = writer.manifest.cells.map((c) => c.cell).join('\n');
-    if (planned !== recorded) throw new BundleError(`${opts.outDir} was run from a different campaign: its cells do not match ${opts.campaignFile}`);
+    const boot = recordResumeBoot(writer.manifest, campaign, now, new Date().toISOString());
+    if (boot) progress.log(`resuming on a new boot of ${now.kernel.release} (boot id ${boot.bootId})`);
+    await writer.save();
     return writer;
   }
+  await preflight(campaign);
   const dir = opts.outDir ?? defaultOutDir(loaded.label);
+  const startedAt = new Date().toISOString();
   const system = await opts.collectSystemState();
   opening();
   const writer = await BundleWriter.create(dir, {
     schemaVersion: BUNDLE_SCHEMA_VERSION,
     label: loaded.label,
     status: 'running',
-    startedAt: new Date().toISOString(),
+    startedAt,
     dmabenchVersion,
     campaign,
+    campaignHash: campaignHash(campaign),
     campaignFile: opts.campaignFile,
     system,
+    boots: system.kernel.bootId ? [{ bootId: system.kernel.bootId, at: startedAt }] : [],
     cells: plan.cells.map((c) => ({ workload: c.workload.name, cell: c.key, tool: c.workload.tool, params: c.params })),
     done: {},
     errors: [],
   });
   await writeFile(path.join(dir, CAMPAIGN_COPY_FILE), loaded.text);
   return writer;
+}
+
+/** Each tool and profiler checks what it needs before anything runs. */
+async function preflight(campaign: Campaign): Promise<void> {
+  for (const workload of campaign.workloads) {
+    await collectorFor(workload.tool).preflight(workload, expandMatrix(workload.matrix));
+    for (const p of workload.profilers) await profilerFor(p.kind).preflight(p.options);
+  }
 }
 
 /** Lets each collector undo what it kept between repetitions (a loaded module, a borrowed device). */
@@ -181,19 +197,24 @@ async function executePlan(plan: Plan, writer: BundleWriter, signal: AbortSignal
   const total = plan.totalPasses;
   const started = Date.now();
   let done = 0;
+  /** Plan estimate of the passes behind us, and of those among them an earlier session finished. */
   let estimatedDone = 0;
+  let estimatedSkipped = 0;
   const overheadMs: number[] = [];
   const ctx: PassContext = { writer, scratch: scratchDir(writer.dir), signal, progress };
   await mkdir(ctx.scratch, { recursive: true });
+  const alreadyDone = plan.cells.reduce((n, c) => n + c.passes.filter((p) => writer.isDone(c.key, p.pass, p.rep)).length, 0);
+  if (alreadyDone > 0) progress.log(`resumed: ${alreadyDone} of ${total} passes already done`);
 
   for (const cell of plan.cells) {
     for (const { pass, rep } of cell.passes) {
       if (signal.aborted) return overheadMs;
-      if (!writer.isDone(cell.key, pass, rep)) {
+      if (writer.isDone(cell.key, pass, rep)) {
+        estimatedSkipped += cell.estimateSec;
+      } else {
         const elapsedSec = (Date.now() - started) / 1000;
-        // Scale the plan's estimate by how fast we actually went so far.
-        const speed = estimatedDone > 0 && elapsedSec > 0 ? elapsedSec / estimatedDone : 1;
-        progress.update({ done, total, cell: cell.key, pass, rep, elapsedSec, etaSec: (plan.estimateSec - estimatedDone) * speed });
+        const etaSec = estimateRemainingSec({ planSec: plan.estimateSec, doneSec: estimatedDone, skippedSec: estimatedSkipped, elapsedSec });
+        progress.update({ done, total, cell: cell.key, pass, rep, elapsedSec, etaSec });
 
         const rawDir = rawRepDir(writer.dir, cell.dir, pass, rep);
         const partial = `${rawDir}.partial`;

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Sample } from '../../model/measurement.js';
 import { manifestPath, samplesPath } from './layout.js';
-import { BUNDLE_SCHEMA_VERSION, type LoadedBundle, type Manifest } from '../../model/bundle.js';
+import { READABLE_BUNDLE_SCHEMA_VERSIONS, type LoadedBundle, type Manifest } from '../../model/bundle.js';
 
 export class BundleError extends Error {
   override name = 'BundleError';
@@ -23,8 +23,8 @@ export async function readManifest(dir: string): Promise<Manifest> {
   } catch (err) {
     throw new BundleError(`${manifestPath(dir)}: invalid JSON: ${(err as Error).message}`);
   }
-  if (manifest.schemaVersion !== BUNDLE_SCHEMA_VERSION) {
-    throw new BundleError(`${dir}: bundle schema version ${String(manifest.schemaVersion)}, this dmabench reads ${BUNDLE_SCHEMA_VERSION}`);
+  if (!READABLE_BUNDLE_SCHEMA_VERSIONS.includes(manifest.schemaVersion)) {
+    throw new BundleError(`${dir}: bundle schema version ${String(manifest.schemaVersion)}, this dmabench reads ${READABLE_BUNDLE_SCHEMA_VERSIONS.join(' and ')}`);
   }
   return manifest;
 }
