@@ -1,6 +1,7 @@
 // The typed boundary between tools and everything downstream (bundles, compare, reports).
 // A parser turns one tool's raw output into Measurements; the runner stamps them with the
 // cell, repetition and pass they came from and writes them to samples.jsonl as Samples.
+import { z } from 'zod';
 
 /** Which direction of change is an improvement. Drives the regression label in compare. */
 export type Better = 'higher' | 'lower';
@@ -31,3 +32,24 @@ export interface Sample extends Measurement {
   /** Tool (workload tool or profiler kind) that produced the number: `fio`, `microbench`, `ib_write_bw`, `perf-stat`, `ftrace`. */
   tool: string;
 }
+
+const passSchema = z.string().refine((p): p is PassKind => p === 'timed' || p === 'warmup' || /^profile:./.test(p), 'timed, warmup or profile:<kind>');
+
+/** A line of samples.jsonl as read back (core/bundle/read.ts): anything else is not a sample. */
+export const sampleSchema = z
+  .object({
+    workload: z.string(),
+    cell: z.string(),
+    rep: z.number().int().min(0),
+    pass: passSchema,
+    tool: z.string(),
+    metric: z.string().min(1),
+    // JSON has no NaN or infinity: a number here is finite.
+    value: z.number().nullable(),
+    unit: z.string(),
+    better: z.enum(['higher', 'lower']),
+  })
+  .passthrough();
+
+// The schema's output is a Sample: this fails to compile if the two drift apart.
+export const sampleFromSchema = (s: z.infer<typeof sampleSchema>): Sample => s;
