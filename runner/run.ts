@@ -39,6 +39,8 @@ export interface RunResult {
   bundleDir: string;
   status: Manifest['status'];
   errors: Manifest['errors'];
+  /** The signal that stopped the run, when one did. */
+  interruptedBy?: string;
   /** dmabench's own time per pass beyond the tool's run (ms), for the overhead figure. */
   overheadMs: number[];
 }
@@ -75,7 +77,7 @@ export async function runCampaign(opts: RunOptions): Promise<RunResult> {
     const status = interrupted || writer.manifest.errors.length > 0 ? 'incomplete' : 'complete';
     await writer.finish(status, interrupted);
     if (!interrupted) await rm(scratchDir(writer.dir), { recursive: true, force: true });
-    return { bundleDir: writer.dir, status, errors: writer.manifest.errors, overheadMs };
+    return { bundleDir: writer.dir, status, errors: writer.manifest.errors, interruptedBy: interrupted, overheadMs };
   } finally {
     progress.end();
     restoreSignals();
@@ -132,11 +134,23 @@ async function openBundle(
   return writer;
 }
 
-/** Each tool and profiler checks what it needs before anything runs. */
+/** A tool or profiler refused to run this campaign here, with its advice (exit 2, not a bug). */
+export class PreflightError extends Error {
+  override name = 'PreflightError';
+}
+
+/**
+ * Each tool and profiler checks what it needs before anything runs. A plain Error they throw is a
+ * refusal with advice; typed errors keep their type, and JavaScript's own (TypeError, ...) are bugs.
+ */
 async function preflight(campaign: Campaign): Promise<void> {
+  const refused = (err: unknown): never => {
+    if (!(err instanceof Error) || err.name !== 'Error') throw err;
+    throw new PreflightError(err.message, { cause: err });
+  };
   for (const workload of campaign.workloads) {
-    await collectorFor(workload.tool).preflight(workload, expandMatrix(workload.matrix));
-    for (const p of workload.profilers) await profilerFor(p.kind).preflight(p.options);
+    await collectorFor(workload.tool).preflight(workload, expandMatrix(workload.matrix)).catch(refused);
+    for (const p of workload.profilers) await profilerFor(p.kind).preflight(p.options).catch(refused);
   }
 }
 
