@@ -7,7 +7,8 @@
 // every process is remembered with its start time (/proc/<pid>/stat field 22, clock ticks since
 // boot, fixed for a process's life) and signalled only while it still has that start time. The
 // check and the kill are two system calls, a window of microseconds; pidfds would close it, but
-// Node has no pidfd_open.
+// Node has no pidfd_open. Start times count clock ticks (10 ms): a PID handed out again within
+// the same tick would pass, but the kernel reuses a PID only after wrapping around pid_max.
 import { readdirSync, readFileSync } from 'node:fs';
 
 interface ProcEntry {

@@ -48,15 +48,20 @@ test('processStartTime reads field 22 of /proc/PID/stat, and nothing for a PID w
 test('a PID recycled after the killer saw it is never signalled', { skip: !isRoot && 'needs root (ns_last_pid)' }, async () => {
   const first = spawn('sleep', ['60'], { stdio: 'ignore' });
   const pid = first.pid!;
+  const firstStart = processStartTime(pid);
   const killer = new TreeKiller(pid);
   killer.signal('SIGCONT'); // walks the tree: the killer has now seen `pid`
   first.kill('SIGKILL');
   await exited(first); // reaped: the PID is free for the kernel to hand out again
+  // Start times count clock ticks (10 ms): the new process must start in a later tick, as it
+  // always does when PIDs wrap around pid_max for real.
+  await sleep(50);
 
   const stranger = await sleepWithPid(pid);
   assert.ok(stranger, `could not get PID ${pid} again (the machine is too busy)`);
   try {
     assert.notEqual(processStartTime(pid), undefined);
+    assert.notEqual(processStartTime(pid), firstStart, 'another process: another start time');
     killer.signal('SIGKILL', { rescan: false });
     killer.kill();
     await sleep(200);
