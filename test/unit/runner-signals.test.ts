@@ -3,7 +3,7 @@
 //   an ssh session closes), is handled like SIGTERM: the bundle ends `incomplete`, no fio is left;
 // - a second SIGINT kills every child at once but the clean-up still runs: tracefs is restored,
 //   the bundle is marked incomplete, the exit code is 130;
-// - perf record outlives a SIGKILLed dmabench only until its deadline (the pass's timeout).
+// - perf record outlives a frozen dmabench only until its deadline (the pass's timeout).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -174,15 +174,24 @@ test('a second SIGINT kills every child at once, and tracefs, the bundle and the
       return now.set_event!.includes(event.split(':')[1]!) && now.tracing_on!.trim() === '1' ? true : undefined;
     });
     await sleep(300);
+    // The second SIGINT goes the moment the first is acknowledged: dmabench is then winding down
+    // (fio stopping, tracefs to restore, the bundle to finish), which is when a user hits Ctrl-C again.
+    const acknowledged = new Promise<void>((resolve) => {
+      let seen = '';
+      child.stderr?.on('data', (d: Buffer) => {
+        seen += d.toString();
+        if (seen.includes('SIGINT: stopping')) resolve();
+      });
+    });
     child.kill('SIGINT');
-    await sleep(100);
+    await acknowledged;
     child.kill('SIGINT');
     const r = await child;
     const stderr = String(r.stderr);
     assert.equal(r.exitCode, 130, `exit ${r.exitCode ?? r.signal}: ${stderr}`);
-    assert.match(stderr, /SIGINT again: killing every child process now \(SIGKILL\)/);
     const bundle = await readBundle(out);
     assert.equal(bundle.manifest.status, 'incomplete', 'the bundle was finished, not left running');
+    assert.match(stderr, /SIGINT again: killing every child process now \(SIGKILL\)/);
     assert.equal(bundle.manifest.interruptedBy, 'SIGINT');
     assert.ok(Object.values(bundle.manifest.done).flat().length >= 1, 'the timed repetitions before are kept');
     assert.deepEqual(sameTracefs(before, tracefsSnapshot(root)), [], 'tracefs as found');
@@ -192,8 +201,8 @@ test('a second SIGINT kills every child at once, and tracefs, the bundle and the
   }
 });
 
-test('perf record ends by its deadline when dmabench is killed with SIGKILL in the middle of a pass', { skip: (!isRoot && 'needs root') || (!hasPerf && 'needs perf') }, async () => {
-  const dir = await mkdtemp(path.join(tmpdir(), 'dmabench-perfkill-'));
+test('perf record ends by its deadline when dmabench freezes in the middle of a pass (SIGSTOP: its timers and pipes are stuck)', { skip: (!isRoot && 'needs root') || (!hasPerf && 'needs perf') }, async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'dmabench-perfstop-'));
   const pids: number[] = [];
   try {
     const file = path.join(dir, 'c.yaml');
@@ -210,15 +219,19 @@ test('perf record ends by its deadline when dmabench is killed with SIGKILL in t
         }
       }),
     );
-    const started = Date.now();
     pids.push(...processTree(child.pid!));
-    child.kill('SIGKILL'); // no handler, no clean-up: only the deadline can end perf now
+    // Frozen (a Ctrl-Z, a hung process): no timer of dmabench fires and perf's control pipe stays
+    // open, so nothing but perf's own deadline can end a system-wide perf record.
+    child.kill('SIGSTOP');
+    const started = Date.now();
+    try {
+      await until('perf record to end by itself', 25_000, () => (running(perf) ? undefined : true));
+    } catch {
+      assert.fail(`perf ${perf} still records ${Date.now() - started} ms after dmabench froze`);
+    }
+    assert.ok(Date.now() - started < 20_000);
+    child.kill('SIGKILL');
     await child;
-    await until('perf record to end by itself', 25_000, () => (running(perf) ? undefined : true)).catch((err: unknown) => {
-      throw new Error(`${(err as Error).message}: perf ${perf} still runs ${Date.now() - started} ms after dmabench died`);
-    });
-    const lived = Date.now() - started;
-    assert.ok(lived < 20_000, `perf ended ${lived} ms after dmabench died (deadline 8 s from its start)`);
   } finally {
     killLeftovers(pids);
     await rm(dir, { recursive: true, force: true });
