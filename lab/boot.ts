@@ -43,7 +43,7 @@ export interface BootGuestResult {
 export class LabBootError extends Error {
   constructor(
     message: string,
-    readonly reason: 'timeout' | 'aborted' | 'panic' | 'early-panic' | 'init-error' | 'no-exit-code' | 'qemu' | 'virtiofsd',
+    readonly reason: 'timeout' | 'aborted' | 'panic' | 'early-panic' | 'init-error' | 'no-exit-code' | 'qemu' | 'virtiofsd' | 'unknown-kernel',
     readonly consoleTail: string,
   ) {
     super(consoleTail ? `${message}\n--- console tail ---\n${consoleTail}` : message);
@@ -65,7 +65,7 @@ export function resolveKernelImage(image: LabImage, kernel: string): string {
   const k = image.kernels.find((x) => x.id === kernel);
   if (k) return k.vmlinuz;
   if (kernel.includes('/') && existsSync(kernel)) return kernel;
-  throw new Error(`unknown lab kernel "${kernel}": use ${image.kernels.map((x) => x.id).join(' or ')} or a vmlinuz path`);
+  throw new LabBootError(`unknown lab kernel "${kernel}": use ${image.kernels.map((x) => x.id).join(' or ')} or a vmlinuz path`, 'unknown-kernel', '');
 }
 
 export function kernelCommandLine(iommu: IommuMode, jobId: string): string {

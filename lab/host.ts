@@ -2,6 +2,12 @@
 // Debian package to install instead of a cryptic spawn error halfway through.
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
+import { MissingToolError } from '../core/proc/tool-check.js';
+
+/** The host cannot run the lab as asked (not root). */
+export class HostSetupError extends Error {
+  override name = 'HostSetupError';
+}
 
 export interface HostTool {
   /** Absolute path, or a bare command name looked up in PATH. */
@@ -44,15 +50,13 @@ export function findHostTool(tool: HostTool): string | undefined {
 export function requireHostTool(tool: HostTool): string {
   const p = findHostTool(tool);
   if (!p) {
-    throw new Error(
-      `the lab needs ${tool.command}, which is not installed: run apt-get install ${tool.debianPackage}`,
-    );
+    throw new MissingToolError(`the lab needs ${tool.command}, which is not installed: run apt-get install ${tool.debianPackage}`);
   }
   return p;
 }
 
 export function requireRoot(what: string): void {
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-    throw new Error(`${what} must run as root (debootstrap, chroot and virtiofsd need it); try sudo`);
+    throw new HostSetupError(`${what} must run as root (debootstrap, chroot and virtiofsd need it); try sudo`);
   }
 }

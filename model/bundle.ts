@@ -5,16 +5,35 @@
 //     samples.jsonl        one Sample (model/measurement.ts) per line, appended per finished repetition
 //     raw/<cell>/<pass>-<rep>/   the tools' own output files, untouched
 //     campaign.yaml        the campaign file as given
+//
+// Bundles come from other boxes and other versions: core/bundle/read.ts checks every manifest
+// against manifestSchema before anyone reads a field, so a mangled or foreign file is an error
+// naming its path, never a TypeError deep in a report.
+import { z } from 'zod';
 import type { Sample } from './measurement.js';
 
-export const BUNDLE_SCHEMA_VERSION = 1;
+/**
+ * 2: `campaignHash` and `boots` (what --resume checks and records).
+ * 1: the first format; still read, and upgraded to 2 when resumed.
+ */
+export const BUNDLE_SCHEMA_VERSION = 2;
+export const READABLE_BUNDLE_SCHEMA_VERSIONS: readonly number[] = [1, 2];
 
 export type BundleStatus = 'running' | 'incomplete' | 'complete';
 
 /** The system state recorded with every run (produced by core/system, printed by `dmabench doctor`). */
 export interface SystemState {
   hostname: string;
-  kernel: { release: string; version: string; cmdline: string };
+  kernel: {
+    release: string;
+    /** /proc/version. */
+    version: string;
+    cmdline: string;
+    /** uname -v: which build of the release (absent in schema 1 bundles). */
+    build?: string;
+    /** /proc/sys/kernel/random/boot_id of the boot that started the bundle (absent in schema 1 bundles). */
+    bootId?: string;
+  };
   iommu: {
     /** From the command line and sysfs: strict, lazy, passthrough, off or unknown. */
     mode: 'strict' | 'lazy' | 'passthrough' | 'off' | 'unknown';
@@ -26,6 +45,13 @@ export interface SystemState {
   [key: string]: unknown;
 }
 
+/** One boot of the machine that ran (part of) the bundle: a resume after a reboot adds one. */
+export interface BundleBoot {
+  bootId: string;
+  /** When this boot first worked on the bundle. */
+  at: string;
+}
+
 export interface Manifest {
   schemaVersion: number;
   label: string;
@@ -35,8 +61,12 @@ export interface Manifest {
   dmabenchVersion: string;
   /** The resolved campaign (defaults applied), exactly as it ran. */
   campaign: unknown;
+  /** sha256 of the resolved campaign in canonical JSON (core/campaign/identity.ts); --resume refuses another campaign. Absent in schema 1. */
+  campaignHash?: string;
   campaignFile?: string;
   system: SystemState | null;
+  /** Every boot that ran repetitions of this bundle, in order. Absent in schema 1. */
+  boots?: BundleBoot[];
   /** Cells of the plan, in order, with their parameters. */
   cells: { workload: string; cell: string; tool: string; params: Record<string, unknown> }[];
   /** Repetitions finished per cell and pass, keyed `${cell}|${pass}`: what --resume skips. */
@@ -53,3 +83,48 @@ export interface LoadedBundle {
   manifest: Manifest;
   samples: Sample[];
 }
+
+// Schemas of what is read back. Fields this dmabench does not know are kept (passthrough): a
+// manifest read and written again (lab run adds `lab`) loses nothing a newer version wrote.
+
+const systemStateSchema = z
+  .object({
+    hostname: z.string(),
+    kernel: z
+      .object({ release: z.string(), version: z.string(), cmdline: z.string(), build: z.string().optional(), bootId: z.string().optional() })
+      .passthrough(),
+    iommu: z
+      .object({
+        mode: z.enum(['strict', 'lazy', 'passthrough', 'off', 'unknown']),
+        groups: z.array(z.object({ id: z.string(), type: z.string(), devices: z.array(z.string()) }).passthrough()),
+      })
+      .passthrough(),
+    cpu: z
+      .object({ model: z.string(), cores: z.number(), governor: z.string().optional(), smt: z.string().optional(), turbo: z.string().optional() })
+      .passthrough(),
+  })
+  .passthrough();
+
+export const manifestSchema = z
+  .object({
+    schemaVersion: z.number().int(),
+    label: z.string(),
+    status: z.enum(['running', 'incomplete', 'complete']),
+    startedAt: z.string(),
+    endedAt: z.string().optional(),
+    dmabenchVersion: z.string(),
+    campaign: z.record(z.string(), z.unknown()),
+    campaignHash: z.string().regex(/^sha256:[0-9a-f]{64}$/).optional(),
+    campaignFile: z.string().optional(),
+    system: systemStateSchema.nullable(),
+    boots: z.array(z.object({ bootId: z.string(), at: z.string() })).optional(),
+    cells: z.array(z.object({ workload: z.string(), cell: z.string(), tool: z.string(), params: z.record(z.string(), z.unknown()) }).passthrough()),
+    done: z.record(z.string(), z.array(z.number().int().min(0))),
+    interruptedBy: z.string().optional(),
+    errors: z.array(z.object({ cell: z.string(), rep: z.number().int().min(0), pass: z.string(), message: z.string() }).passthrough()),
+    lab: z.object({ kernel: z.string(), iommu: z.string(), cachingMode: z.boolean(), imageKey: z.string(), qemu: z.string() }).passthrough().optional(),
+  })
+  .passthrough();
+
+// The schema's output is a Manifest: this fails to compile if the two drift apart.
+export const manifestFromSchema = (m: z.infer<typeof manifestSchema>): Manifest => m;

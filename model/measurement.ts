@@ -2,6 +2,7 @@
 // A parser turns one tool's raw output into Measurements; the runner stamps them with the
 // cell, repetition and pass they came from and writes them to samples.jsonl as Samples.
 import { ParseError } from './parse-error.js';
+import { z } from 'zod';
 
 /** Which direction of change is an improvement. Drives the regression label in compare. */
 export type Better = 'higher' | 'lower';
@@ -45,3 +46,24 @@ export function requireFinite(measurements: Measurement[], source: string): Meas
   }
   return measurements;
 }
+
+const passSchema = z.string().refine((p): p is PassKind => p === 'timed' || p === 'warmup' || /^profile:./.test(p), 'timed, warmup or profile:<kind>');
+
+/** A line of samples.jsonl as read back (core/bundle/read.ts): anything else is not a sample. */
+export const sampleSchema = z
+  .object({
+    workload: z.string(),
+    cell: z.string(),
+    rep: z.number().int().min(0),
+    pass: passSchema,
+    tool: z.string(),
+    metric: z.string().min(1),
+    // JSON has no NaN or infinity: a number here is finite.
+    value: z.number().nullable(),
+    unit: z.string(),
+    better: z.enum(['higher', 'lower']),
+  })
+  .passthrough();
+
+// The schema's output is a Sample: this fails to compile if the two drift apart.
+export const sampleFromSchema = (s: z.infer<typeof sampleSchema>): Sample => s;

@@ -10,7 +10,16 @@ export interface ProfilerContext {
   rawDir: string;
   signal: AbortSignal;
   log: (line: string) => void;
+  /**
+   * Seconds after which the profiler's own processes end by themselves, even if dmabench is killed
+   * (SIGKILL, OOM) and can no longer stop them: perf record must not fill the disk. The runner
+   * passes the pass's timeout. Default: DEFAULT_PROFILER_DEADLINE_SEC.
+   */
+  deadlineSec?: number;
 }
+
+/** The deadline of a profiler started without one: an hour. */
+export const DEFAULT_PROFILER_DEADLINE_SEC = 3600;
 
 export interface ProfilerStopInput {
   /** I/Os (or requests) the workload did during the pass, for per-I/O normalisation. */

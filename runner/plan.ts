@@ -3,7 +3,7 @@ import type { Campaign, Workload } from '../model/campaign.js';
 import type { PassKind } from '../model/measurement.js';
 import type { CellParams } from '../model/cell.js';
 import { cellDirName, cellKey, expandMatrix } from '../core/campaign/matrix.js';
-import { loadCampaign } from '../core/campaign/load.js';
+import { CampaignError, loadCampaign } from '../core/campaign/load.js';
 import { collectorFor, validateCellParams } from './registry.js';
 
 export interface PlannedPass {
@@ -57,7 +57,7 @@ export function buildPlan(campaign: Campaign): Plan {
   }
   const keys = new Set<string>();
   for (const c of cells) {
-    if (keys.has(c.key)) throw new Error(`two cells share the key ${c.key}: give the workloads different names`);
+    if (keys.has(c.key)) throw new CampaignError(`two cells share the key ${c.key}: give the workloads different names`);
     keys.add(c.key);
   }
   return {

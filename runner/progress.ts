@@ -13,6 +13,26 @@ export interface ProgressState {
   elapsedSec: number;
 }
 
+/**
+ * Seconds left: the plan's estimate of what is left, scaled by how fast this session went through
+ * the passes it ran itself. Passes an earlier session finished (a resume) took no time now: counted
+ * as speed they would make the ETA collapse to about zero.
+ */
+export function estimateRemainingSec(s: {
+  /** The whole plan's estimate. */
+  planSec: number;
+  /** Estimate of every pass behind us, run now or skipped. */
+  doneSec: number;
+  /** Estimate of the passes among them that were skipped (done by an earlier session). */
+  skippedSec: number;
+  /** Time this session has spent. */
+  elapsedSec: number;
+}): number {
+  const ranSec = s.doneSec - s.skippedSec;
+  const speed = ranSec > 0 && s.elapsedSec > 0 ? s.elapsedSec / ranSec : 1;
+  return Math.max(0, s.planSec - s.doneSec) * speed;
+}
+
 export class Progress {
   private readonly tty: boolean;
   private lastLen = 0;

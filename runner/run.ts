@@ -1,19 +1,23 @@
 // Runs a campaign into a run bundle: every cell × pass, with progress, per-repetition timeouts,
-// clean interruption (SIGINT/SIGTERM kill every child and leave an incomplete bundle) and resume.
+// clean interruption (SIGINT, SIGTERM or SIGHUP stop every child, the collectors clean up, and the
+// bundle is left incomplete; core/proc/signals.ts) and resume (runner/resume.ts).
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { collectorFor, profilerFor } from './registry.js';
 
 import type { CollectorOutput } from '../model/workload-collector.js';
 import type { Measurement, PassKind, Sample } from '../model/measurement.js';
-import type { ProfilerSpec, Workload } from '../model/campaign.js';
+import type { Campaign, ProfilerSpec, Workload } from '../model/campaign.js';
 import { loadPlan, type Plan, type PlannedCell } from './plan.js';
 import { expandMatrix } from '../core/campaign/matrix.js';
 import { CAMPAIGN_COPY_FILE, rawRepDir, scratchDir } from '../core/bundle/layout.js';
 import { BUNDLE_SCHEMA_VERSION, type Manifest, type SystemState } from '../model/bundle.js';
 import { BundleWriter } from '../core/bundle/writer.js';
-import { BundleError } from '../core/bundle/read.js';
-import { Progress } from './progress.js';
+import { BundleError, readManifest } from '../core/bundle/read.js';
+import { campaignHash } from '../core/campaign/identity.js';
+import { onTerminationSignals } from '../core/proc/signals.js';
+import { estimateRemainingSec, Progress } from './progress.js';
+import { recordResumeBoot, resumeRefusal } from './resume.js';
 import { dmabenchVersion } from '../core/version.js';
 
 /** The campaign's profiler spec for a `profile:<kind>` pass. */
@@ -35,6 +39,8 @@ export interface RunResult {
   bundleDir: string;
   status: Manifest['status'];
   errors: Manifest['errors'];
+  /** The signal that stopped the run, when one did. */
+  interruptedBy?: string;
   /** dmabench's own time per pass beyond the tool's run (ms), for the overhead figure. */
   overheadMs: number[];
 }
@@ -44,70 +50,107 @@ function defaultOutDir(label: string): string {
   return path.join('results', `${label.replace(/[^A-Za-z0-9._-]/g, '_')}-${stamp}`);
 }
 
-/** Stops children on the first SIGINT/SIGTERM; a second one exits at once. */
-function interruptOnSignals(controller: AbortController, progress: Progress): () => void {
-  let count = 0;
-  const handler = (signal: NodeJS.Signals): void => {
-    count++;
-    if (count > 1) process.exit(130);
-    progress.log(`\n${signal}: stopping; finished repetitions are kept (dmabench run --resume completes the bundle)`);
-    controller.abort(signal);
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
-  };
-}
-
 export async function runCampaign(opts: RunOptions): Promise<RunResult> {
   const progress = opts.progress ?? new Progress();
   const { campaign, text, plan } = await loadPlan(opts.campaignFile);
   const label = opts.label ?? campaign.label ?? campaign.name;
 
-  for (const workload of campaign.workloads) {
-    await collectorFor(workload.tool).preflight(workload, expandMatrix(workload.matrix));
-    for (const p of workload.profilers) await profilerFor(p.kind).preflight(p.options);
-  }
-
-  let writer: BundleWriter;
-  if (opts.resume) {
-    if (!opts.outDir) throw new BundleError('--resume needs --out DIR naming the interrupted bundle');
-    writer = await BundleWriter.resume(opts.outDir);
-    const planned = plan.cells.map((c) => c.key).join('\n');
-    const recorded = writer.manifest.cells.map((c) => c.cell).join('\n');
-    if (planned !== recorded) throw new BundleError(`${opts.outDir} was run from a different campaign: its cells do not match ${opts.campaignFile}`);
-  } else {
-    const dir = opts.outDir ?? defaultOutDir(label);
-    writer = await BundleWriter.create(dir, {
-      schemaVersion: BUNDLE_SCHEMA_VERSION,
-      label,
-      status: 'running',
-      startedAt: new Date().toISOString(),
-      dmabenchVersion,
-      campaign,
-      campaignFile: opts.campaignFile,
-      system: await opts.collectSystemState(),
-      cells: plan.cells.map((c) => ({ workload: c.workload.name, cell: c.key, tool: c.workload.tool, params: c.params })),
-      done: {},
-      errors: [],
-    });
-    await writeFile(path.join(dir, CAMPAIGN_COPY_FILE), text);
-  }
-
   const controller = new AbortController();
-  const restoreSignals = interruptOnSignals(controller, progress);
+  // Until the bundle is opened there is nothing to keep or clean up: a signal simply ends us.
+  let bundleOpen = false;
+  const restoreSignals = onTerminationSignals({
+    onFirst: (signal) => {
+      if (!bundleOpen) {
+        progress.log(`\n${signal}: stopped before the run began; nothing was written`);
+        process.exit(130);
+      }
+      progress.log(`\n${signal}: stopping; finished repetitions are kept (dmabench run --resume completes the bundle)`);
+      controller.abort(signal);
+    },
+    log: (line) => progress.log(line),
+    cleanup: 'the collectors still clean up (device, module, tracefs, perf) and the bundle is marked incomplete',
+  });
   try {
+    const writer = await openBundle(opts, { campaign, text, plan, label }, progress, () => (bundleOpen = true));
     const overheadMs = await executePlan(plan, writer, controller.signal, progress).finally(() => teardownCollectors(plan, progress));
     const interrupted = controller.signal.aborted ? String(controller.signal.reason) : undefined;
     const status = interrupted || writer.manifest.errors.length > 0 ? 'incomplete' : 'complete';
     await writer.finish(status, interrupted);
     if (!interrupted) await rm(scratchDir(writer.dir), { recursive: true, force: true });
-    return { bundleDir: writer.dir, status, errors: writer.manifest.errors, overheadMs };
+    return { bundleDir: writer.dir, status, errors: writer.manifest.errors, interruptedBy: interrupted, overheadMs };
   } finally {
     progress.end();
     restoreSignals();
+  }
+}
+
+/**
+ * A new bundle, or the interrupted one to resume after checking that this campaign on this
+ * system may complete it (nothing in the bundle changes before that check passes).
+ * `opening` is called just before the bundle on disk is touched.
+ */
+async function openBundle(
+  opts: RunOptions,
+  loaded: { campaign: Campaign; text: string; plan: Plan; label: string },
+  progress: Progress,
+  opening: () => void,
+): Promise<BundleWriter> {
+  const { campaign, plan } = loaded;
+  if (opts.resume) {
+    if (!opts.outDir) throw new BundleError('--resume needs --out DIR naming the interrupted bundle');
+    const recorded = await readManifest(opts.outDir);
+    const now = await opts.collectSystemState();
+    const refusal = resumeRefusal(recorded, campaign, now);
+    if (refusal) throw new BundleError(`cannot resume ${opts.outDir}: ${refusal}`);
+    await preflight(campaign);
+    opening();
+    const writer = await BundleWriter.resume(opts.outDir);
+    const boot = recordResumeBoot(writer.manifest, campaign, now, new Date().toISOString());
+    if (boot) progress.log(`resuming on a new boot of ${now.kernel.release} (boot id ${boot.bootId})`);
+    await writer.save();
+    return writer;
+  }
+  await preflight(campaign);
+  const dir = opts.outDir ?? defaultOutDir(loaded.label);
+  const startedAt = new Date().toISOString();
+  const system = await opts.collectSystemState();
+  opening();
+  const writer = await BundleWriter.create(dir, {
+    schemaVersion: BUNDLE_SCHEMA_VERSION,
+    label: loaded.label,
+    status: 'running',
+    startedAt,
+    dmabenchVersion,
+    campaign,
+    campaignHash: campaignHash(campaign),
+    campaignFile: opts.campaignFile,
+    system,
+    boots: system.kernel.bootId ? [{ bootId: system.kernel.bootId, at: startedAt }] : [],
+    cells: plan.cells.map((c) => ({ workload: c.workload.name, cell: c.key, tool: c.workload.tool, params: c.params })),
+    done: {},
+    errors: [],
+  });
+  await writeFile(path.join(dir, CAMPAIGN_COPY_FILE), loaded.text);
+  return writer;
+}
+
+/** A tool or profiler refused to run this campaign here, with its advice (exit 2, not a bug). */
+export class PreflightError extends Error {
+  override name = 'PreflightError';
+}
+
+/**
+ * Each tool and profiler checks what it needs before anything runs. A plain Error they throw is a
+ * refusal with advice; typed errors keep their type, and JavaScript's own (TypeError, ...) are bugs.
+ */
+async function preflight(campaign: Campaign): Promise<void> {
+  const refused = (err: unknown): never => {
+    if (!(err instanceof Error) || err.name !== 'Error') throw err;
+    throw new PreflightError(err.message, { cause: err });
+  };
+  for (const workload of campaign.workloads) {
+    await collectorFor(workload.tool).preflight(workload, expandMatrix(workload.matrix)).catch(refused);
+    for (const p of workload.profilers) await profilerFor(p.kind).preflight(p.options).catch(refused);
   }
 }
 
@@ -126,10 +169,19 @@ interface PassContext {
 }
 
 /** One repetition of one pass of a cell: the workload, with the pass's profiler around it. */
-async function runPass(cell: PlannedCell, pass: PassKind, rep: number, rawDir: string, signal: AbortSignal, ctx: PassContext): Promise<{ samples: Sample[]; toolMs?: number }> {
+async function runPass(
+  cell: PlannedCell,
+  pass: PassKind,
+  rep: number,
+  rawDir: string,
+  signal: AbortSignal,
+  timeoutSec: number,
+  ctx: PassContext,
+): Promise<{ samples: Sample[]; toolMs?: number }> {
   const log = (line: string): void => ctx.progress.log(line);
   const spec = pass.startsWith('profile:') ? profilerSpecFor(cell.workload, pass) : undefined;
-  const active = spec ? await profilerFor(spec.kind).start({ options: spec.options, rawDir, signal, log }) : undefined;
+  // The profiler ends by itself after the pass's timeout even if dmabench is killed meanwhile.
+  const active = spec ? await profilerFor(spec.kind).start({ options: spec.options, rawDir, signal, log, deadlineSec: timeoutSec }) : undefined;
   let output: CollectorOutput;
   try {
     output = await collectorFor(cell.workload.tool).run({
@@ -159,19 +211,24 @@ async function executePlan(plan: Plan, writer: BundleWriter, signal: AbortSignal
   const total = plan.totalPasses;
   const started = Date.now();
   let done = 0;
+  /** Plan estimate of the passes behind us, and of those among them an earlier session finished. */
   let estimatedDone = 0;
+  let estimatedSkipped = 0;
   const overheadMs: number[] = [];
   const ctx: PassContext = { writer, scratch: scratchDir(writer.dir), signal, progress };
   await mkdir(ctx.scratch, { recursive: true });
+  const alreadyDone = plan.cells.reduce((n, c) => n + c.passes.filter((p) => writer.isDone(c.key, p.pass, p.rep)).length, 0);
+  if (alreadyDone > 0) progress.log(`resumed: ${alreadyDone} of ${total} passes already done`);
 
   for (const cell of plan.cells) {
     for (const { pass, rep } of cell.passes) {
       if (signal.aborted) return overheadMs;
-      if (!writer.isDone(cell.key, pass, rep)) {
+      if (writer.isDone(cell.key, pass, rep)) {
+        estimatedSkipped += cell.estimateSec;
+      } else {
         const elapsedSec = (Date.now() - started) / 1000;
-        // Scale the plan's estimate by how fast we actually went so far.
-        const speed = estimatedDone > 0 && elapsedSec > 0 ? elapsedSec / estimatedDone : 1;
-        progress.update({ done, total, cell: cell.key, pass, rep, elapsedSec, etaSec: (plan.estimateSec - estimatedDone) * speed });
+        const etaSec = estimateRemainingSec({ planSec: plan.estimateSec, doneSec: estimatedDone, skippedSec: estimatedSkipped, elapsedSec });
+        progress.update({ done, total, cell: cell.key, pass, rep, elapsedSec, etaSec });
 
         const rawDir = rawRepDir(writer.dir, cell.dir, pass, rep);
         const partial = `${rawDir}.partial`;
@@ -181,7 +238,7 @@ async function executePlan(plan: Plan, writer: BundleWriter, signal: AbortSignal
         const passSignal = AbortSignal.any([signal, AbortSignal.timeout(Math.ceil(timeoutSec * 1000))]);
         const t0 = performance.now();
         try {
-          const { samples, toolMs } = await runPass(cell, pass, rep, partial, passSignal, ctx);
+          const { samples, toolMs } = await runPass(cell, pass, rep, partial, passSignal, timeoutSec, ctx);
           if (signal.aborted) return overheadMs; // killed mid-run: not a whole repetition
           await rm(rawDir, { recursive: true, force: true });
           await rename(partial, rawDir);

@@ -20,7 +20,16 @@ const renderers: Record<string, (c: Comparison) => string> = {
 function number(name: string, min: number, max = Infinity) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`${name} must be a number between ${min} and ${max}, got ${value}`);
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new UsageError(`${name} must be a number between ${min} and ${max}, got ${value}`);
+    return n;
+  };
+}
+
+/** A number strictly between `low` and `high` (a significance level: 0 and 1 make no test). */
+function openInterval(name: string, low: number, high: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n <= low || n >= high) throw new UsageError(`${name} must be a number greater than ${low} and less than ${high}, got ${value}`);
     return n;
   };
 }
@@ -58,7 +67,7 @@ export function registerCompare(program: Command): void {
     .argument('<candidates...>', 'one or more candidate bundle directories')
     .option('--format <format>', `terminal, text (mailing list), markdown, json or csv`, 'terminal')
     .option('--noise <pct>', 'changes below this % read "no difference"', number('--noise', 0, 1000), 2)
-    .option('--alpha <p>', 'significance level of the Mann-Whitney test', number('--alpha', 0, 1), 0.05)
+    .option('--alpha <p>', 'significance level of the Mann-Whitney test', openInterval('--alpha', 0, 1), 0.05)
     .option('--seed <n>', 'bootstrap seed (results are reproducible for a seed)', number('--seed', 0), 1)
     .option('--bootstrap <n>', 'bootstrap resamples', number('--bootstrap', 100, 1e6), 10000)
     .option('--pass <pass>', 'which pass to compare (timed, warmup, profile:ftrace, ...)', 'timed')

@@ -5,7 +5,8 @@ import { bootGuest } from '../../lab/boot.js';
 import { runCampaignInLab, type IommuMode } from '../../lab/campaign.js';
 import { packageRoot } from '../../core/version.js';
 import { compareAndRender } from './compare.js';
-import { UsageError } from '../errors.js';
+import { EXIT, InterruptedError, UsageError } from '../errors.js';
+import { onTerminationSignals } from '../../core/proc/signals.js';
 
 const IOMMU_MODES = ['strict', 'lazy', 'passthrough', 'off'] as const;
 
@@ -27,23 +28,38 @@ function positiveInt(name: string) {
   };
 }
 
-/** Aborts on Ctrl-C so every QEMU and virtiofsd is torn down before we exit. */
+const log = (line: string): void => {
+  process.stderr.write(line + '\n');
+};
+
+/**
+ * Aborts on SIGINT/SIGTERM/SIGHUP so every QEMU and virtiofsd is torn down before we exit; a second
+ * signal kills them at once (the temporary files are still removed), a third exits.
+ */
 function abortOnSignals(): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
-  const handler = (sig: NodeJS.Signals): void => {
-    if (controller.signal.aborted) process.exit(130);
-    process.stderr.write(`\n${sig}: stopping the guest\n`);
-    controller.abort(sig);
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
+  const dispose = onTerminationSignals({
+    onFirst: (sig) => {
+      process.stderr.write(`\n${sig}: stopping the guest\n`);
+      controller.abort(sig);
     },
-  };
+    log,
+    cleanup: 'temporary files are still removed',
+  });
+  return { signal: controller.signal, dispose };
+}
+
+/** Runs a lab command; when a signal stopped it, whatever it threw becomes an interruption (exit 130). */
+async function interruptible(action: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  const { signal, dispose } = abortOnSignals();
+  try {
+    await action(signal);
+  } catch (err) {
+    if (signal.aborted) throw new InterruptedError(`interrupted by ${String(signal.reason)}`);
+    throw err;
+  } finally {
+    dispose();
+  }
 }
 
 /**
@@ -53,10 +69,6 @@ function abortOnSignals(): { signal: AbortSignal; dispose: () => void } {
 function defaultCachingMode(iommu: IommuMode, asked: boolean | undefined): boolean {
   return asked ?? iommu !== 'lazy';
 }
-
-const log = (line: string): void => {
-  process.stderr.write(line + '\n');
-};
 
 interface LabRunCli {
   kernels: string;
@@ -72,8 +84,7 @@ async function labRunAndCompare(campaignFile: string, opts: LabRunCli): Promise<
   const kernels = opts.kernels.split(',').map((k) => k.trim()).filter(Boolean);
   if (kernels.length === 0) throw new UsageError('--kernels needs at least one kernel (7, 6.12 or a vmlinuz path)');
   const outDir = opts.out ?? path.join('results', `lab-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  const { signal, dispose } = abortOnSignals();
-  try {
+  await interruptible(async (signal) => {
     const result = await runCampaignInLab({
       campaignFile,
       kernels,
@@ -93,10 +104,19 @@ async function labRunAndCompare(campaignFile: string, opts: LabRunCli): Promise<
       process.stdout.write(output.endsWith('\n') ? output : output + '\n');
     }
     process.stdout.write(`results: ${path.resolve(outDir)}\n`);
-    if (result.bundles.some((b) => b.exitCode !== 0)) process.exitCode = 1;
-  } finally {
-    dispose();
-  }
+    process.exitCode = labRunExitCode(result.bundles.map((b) => b.exitCode));
+  });
+}
+
+/**
+ * The exit code of `lab run` from those of `dmabench run` in each guest: the first that is not 0
+ * when it is one of dmabench's own (1 failed repetitions, 2 refused, 3 internal error, 130
+ * interrupted), 3 for anything else (the guest's dmabench did not end the way dmabench ends).
+ */
+export function labRunExitCode(guestCodes: number[]): number {
+  const failed = guestCodes.find((c) => c !== EXIT.ok);
+  if (failed === undefined) return EXIT.ok;
+  return (Object.values(EXIT) as number[]).includes(failed) ? failed : EXIT.internal;
 }
 
 export function registerLab(program: Command): void {
@@ -108,15 +128,12 @@ export function registerLab(program: Command): void {
     .command('image')
     .description('build the lab root filesystem (cached; a second build with nothing changed is a no-op)')
     .option('--rebuild', 'build it again even when a cached image exists')
-    .action(async (opts: { rebuild?: boolean }) => {
-      const { signal, dispose } = abortOnSignals();
-      try {
+    .action((opts: { rebuild?: boolean }) =>
+      interruptible(async (signal) => {
         const image = await ensureLabImage({ rebuild: opts.rebuild, log, signal });
         process.stdout.write(`${image.rootfs}\n${image.kernels.map((k) => `  ${k.id}: ${k.release} (${k.cc})`).join('\n')}\n`);
-      } finally {
-        dispose();
-      }
-    });
+      }),
+    );
 
   lab
     .command('boot')
@@ -129,9 +146,8 @@ export function registerLab(program: Command): void {
     .option('--timeout <sec>', 'kill the guest after this many seconds', positiveInt('--timeout'), 600)
     .option('--console-log <file>', 'where the guest console goes', 'lab-console.log')
     .argument('<cmd...>', 'command to run inside the guest (after --)')
-    .action(async (cmd: string[], opts: { kernel: string; iommu: IommuMode; cachingMode?: boolean; cpus: number; mem: number; timeout: number; consoleLog: string }) => {
-      const { signal, dispose } = abortOnSignals();
-      try {
+    .action((cmd: string[], opts: { kernel: string; iommu: IommuMode; cachingMode?: boolean; cpus: number; mem: number; timeout: number; consoleLog: string }) =>
+      interruptible(async (signal) => {
         const image = await ensureLabImage({ log, signal });
         // The guest's PATH has this checkout's dmabench (/usr/local/bin/dmabench → /opt/dmabench).
         await installDmabenchIntoImage(image, packageRoot);
@@ -150,11 +166,11 @@ export function registerLab(program: Command): void {
           onConsoleLine: (line) => process.stdout.write(line + '\n'),
           signal,
         });
+        // The guest command's own code, whatever it is: lab boot's own failures throw and print a
+        // `dmabench:` line instead (cli/errors.ts).
         process.exitCode = result.exitCode;
-      } finally {
-        dispose();
-      }
-    });
+      }),
+    );
 
   lab
     .command('run')

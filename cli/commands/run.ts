@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { runCampaign } from '../../runner/run.js';
 import { collectSystemState } from '../../core/system/index.js';
+import { EXIT } from '../errors.js';
 
 export function registerRun(program: Command): void {
   program
@@ -20,6 +21,8 @@ export function registerRun(program: Command): void {
       });
       process.stderr.write(`bundle: ${result.bundleDir} (${result.status}${result.errors.length ? `, ${result.errors.length} failed repetitions` : ''})\n`);
       process.stdout.write(result.bundleDir + '\n');
-      if (result.status !== 'complete') process.exitCode = result.errors.length > 0 ? 1 : 130;
+      // Interrupted wins over failed repetitions: the run did not get to finish.
+      if (result.interruptedBy) process.exitCode = EXIT.interrupted;
+      else if (result.status !== 'complete') process.exitCode = EXIT.failed;
     });
 }

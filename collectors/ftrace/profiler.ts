@@ -1,7 +1,7 @@
 // ftrace attached to a profile pass: the function (call counts), function_graph (call counts and
 // durations) or nop tracer over the DMA mapping functions, with the iommu map/unmap tracepoints.
 // tracefs is driven through TracefsPass, which saves every file it changes and puts it back after
-// the pass; an abort (SIGINT/SIGTERM reach the runner, which aborts the pass) or the process
+// the pass; an abort (SIGINT/SIGTERM/SIGHUP reach the runner, which aborts the pass) or the process
 // exiting restores it too. While the workload runs, `trace_pipe` is drained into RAWDIR/trace.txt
 // (a stream, never held in memory): a 64 KiB read in the lab's 7.2 guest makes ~30 events, 9000
 // reads a second, and the `trace` snapshot read afterwards had wrapped its 16 MiB-per-CPU buffer
@@ -83,7 +83,7 @@ export const ftraceProfiler: Profiler = {
     const opts = parseProfilerOptions('ftrace', ftraceOptionsSchema, ctx.options);
     const cfg = ftracePassConfig(opts);
     const root = await locateOrMountTracefs();
-    // The runner owns SIGINT/SIGTERM (it aborts the pass): restore on abort instead of re-raising.
+    // The runner owns SIGINT/SIGTERM/SIGHUP (it aborts the pass): restore on abort instead of re-raising.
     const pass = await TracefsPass.begin(cfg, { root, handleSignals: false });
     const restoreNow = (): void => {
       for (const e of pass.restore()) process.stderr.write(`dmabench: tracefs restore: ${e}\n`);

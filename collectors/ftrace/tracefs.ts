@@ -1,7 +1,8 @@
 // Control of tracefs for one profiling pass: find it, save the state a pass changes, set the pass
 // up, hand out the trace as a stream, and put everything back afterwards, also when the process
-// gets SIGINT or SIGTERM in the middle. Writes are synchronous on purpose: a signal handler must
-// be able to restore the state before the process dies, and tracefs writes are tiny.
+// gets SIGINT, SIGTERM or SIGHUP (core/proc/signals.ts) in the middle. Writes are synchronous on
+// purpose: a signal handler must be able to restore the state before the process dies, and
+// tracefs writes are tiny.
 //
 // ftrace pitfalls handled here (ARCHITECTURE.md, "Lab facts"):
 // - writing current_tracer clears the ring buffer: tracing is switched off (and the buffer is
@@ -14,6 +15,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TracefsError, locateTracefs } from '../../core/system/tracefs.js';
+import { TERMINATION_SIGNALS } from '../../core/proc/signals.js';
 
 
 export interface TracefsPassConfig {
@@ -222,7 +224,8 @@ export interface PassSetupReport {
 /**
  * One tracing pass. begin() saves the state and sets the pass up with tracing off; start() clears
  * the buffer and turns tracing on; stop() turns it off; readTrace()/readPipe() give the text;
- * restore() puts tracefs back. SIGINT/SIGTERM during the pass restore and then re-raise.
+ * restore() puts tracefs back. SIGINT/SIGTERM/SIGHUP during the pass restore and then re-raise
+ * (unless the caller owns the signals: handleSignals: false).
  */
 export class TracefsPass {
   private restored = false;
@@ -356,7 +359,7 @@ export class TracefsPass {
   }
 
   private installSignalHandlers(): void {
-    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    for (const sig of TERMINATION_SIGNALS) {
       const handler = (): void => {
         const errors = this.restore();
         for (const e of errors) process.stderr.write(`dmabench: tracefs restore: ${e}\n`);

@@ -3,22 +3,29 @@
 // "enable" is sent just before the workload and "disable" just after, and each waits for perf's
 // "ack". So the counts cover the workload window, not perf's own start-up (seconds under TCG), and
 // the profiler knows perf is really counting before the workload starts, without a sleep.
-// SIGINT then makes perf write its output and exit. On abort the whole tree is killed.
+// perf runs `sleep DEADLINE` as its workload (system-wide counting with -a does not depend on it):
+// it ends by itself at the deadline even if dmabench is killed and can no longer stop it, so an
+// orphaned `perf record -a` cannot fill the disk. To stop it, the sleep gets SIGINT: perf then
+// writes its output and exits (perf stat with a workload ignores a SIGINT of its own, waiting for
+// the workload, seen with perf 6.1). On abort the whole tree is killed.
 import { execa } from 'execa';
 import type { Readable, Writable } from 'node:stream';
 import { TreeKiller } from '../../core/proc/tree.js';
+import { lastLine } from '../../core/text/lines.js';
 
 export interface PerfExit {
   /** perf's stderr (its own messages: "Events enabled", "[ perf record: Captured ... ]"). */
   stderr: string;
   exitCode?: number;
-  /** perf stat and perf record re-raise SIGINT after writing their output: 'SIGINT' is normal. */
+  /** perf record re-raises the SIGINT that ended its workload after writing its output: 'SIGINT' is normal. */
   signal?: string;
+  /** perf had ended before stop(): its deadline passed (or it failed) while the workload still ran. */
+  endedBeforeStop: boolean;
 }
 
 export interface BackgroundPerf {
   pid: number | undefined;
-  /** Disables the events, then SIGINT; resolves when perf has exited. */
+  /** Disables the events, then ends perf's workload (SIGINT to the sleep); resolves when perf has exited. */
   stop(): Promise<PerfExit>;
   /** Kills perf and anything it started (abort path). */
   kill(): void;
@@ -26,6 +33,8 @@ export interface BackgroundPerf {
 
 export interface StartPerfOptions {
   signal: AbortSignal;
+  /** perf ends by itself after this many seconds, whatever happens to dmabench. */
+  deadlineSec: number;
   /** How long perf may take to acknowledge "enable" (it sets up every CPU's events first). */
   readyTimeoutMs?: number;
   /** How long perf may take to exit after SIGINT (perf record writes its buffers). */
@@ -36,10 +45,15 @@ export class PerfControlError extends Error {
   override name = 'PerfControlError';
 }
 
-/** Runs `perf SUBCOMMAND -D -1 --control fd:3,4 ARGS...` and enables its events. */
+/** The command line: `perf SUBCOMMAND -D -1 --control fd:3,4 ARGS... -- sleep DEADLINE`. */
+export function controlledPerfArgs(subcommand: 'stat' | 'record', args: string[], deadlineSec: number): string[] {
+  return [subcommand, '-D', '-1', '--control', 'fd:3,4', ...args, '--', 'sleep', String(Math.max(1, Math.ceil(deadlineSec)))];
+}
+
+/** Runs perf (controlledPerfArgs) and enables its events. */
 export async function startControlledPerf(subcommand: 'stat' | 'record', args: string[], opts: StartPerfOptions): Promise<BackgroundPerf> {
   opts.signal.throwIfAborted();
-  const child = execa('perf', [subcommand, '-D', '-1', '--control', 'fd:3,4', ...args], {
+  const child = execa('perf', controlledPerfArgs(subcommand, args, opts.deadlineSec), {
     stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
     reject: false,
     buffer: false,
@@ -62,15 +76,17 @@ export async function startControlledPerf(subcommand: 'stat' | 'record', args: s
   ctl.on('error', () => undefined);
 
   let exited = false;
+  let stopping = false;
   let spawnError = '';
+  const tree = new TreeKiller(child.pid);
   const exit: Promise<PerfExit> = child.then((r) => {
     exited = true;
+    tree.release();
     if (r.exitCode === undefined && r.signal === undefined) spawnError = r.message ?? '';
     ackWaiter?.();
-    return { stderr, exitCode: r.exitCode, signal: r.signal };
+    return { stderr, exitCode: r.exitCode, signal: r.signal, endedBeforeStop: !stopping };
   });
 
-  const tree = new TreeKiller(child.pid);
   const kill = (): void => tree.kill();
   const onAbort = (): void => kill();
   opts.signal.addEventListener('abort', onAbort, { once: true });
@@ -112,12 +128,18 @@ export async function startControlledPerf(subcommand: 'stat' | 'record', args: s
     pid: child.pid,
     kill,
     async stop(): Promise<PerfExit> {
+      stopping = !exited;
       try {
         if (!exited) await command('disable', 30_000);
       } catch {
-        // perf will still write what it has on SIGINT.
+        // perf will still write what it has when its workload ends.
       }
-      if (!exited && child.pid !== undefined) process.kill(child.pid, 'SIGINT');
+      // End perf's workload (the sleep), not perf: perf then writes its output and exits.
+      if (!exited) {
+        const workload = new TreeKiller(child.pid, { spareRoot: true });
+        workload.signal('SIGINT');
+        workload.release();
+      }
       const timer = setTimeout(kill, opts.exitTimeoutMs ?? 120_000);
       try {
         return await exit;
@@ -130,7 +152,13 @@ export async function startControlledPerf(subcommand: 'stat' | 'record', args: s
   };
 }
 
-/** Whether perf exited the way it does after writing its output on SIGINT. */
+/** Whether perf exited the way it does after writing its output when stop() ended its workload. */
 export function perfExitedCleanly(e: PerfExit): boolean {
-  return e.exitCode === 0 || e.signal === 'SIGINT';
+  return !e.endedBeforeStop && (e.exitCode === 0 || e.signal === 'SIGINT');
+}
+
+/** Why a perf that did not exit cleanly failed, for the pass's error. */
+export function perfFailure(subcommand: 'stat' | 'record', e: PerfExit, deadlineSec: number): string {
+  if (e.endedBeforeStop && e.exitCode === 0) return `perf ${subcommand} reached its ${deadlineSec} s deadline before the workload ended`;
+  return `perf ${subcommand} failed (exit ${e.exitCode ?? e.signal}): ${lastLine(e.stderr)}`;
 }

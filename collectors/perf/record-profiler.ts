@@ -2,11 +2,13 @@
 // through the folder (collectors/perf/script-fold.ts) into RAWDIR/stacks.folded; the perf.data file
 // stays in RAWDIR for anyone who wants perf report. Flame graphs are drawn from stacks.folded by
 // reports/flamegraph (`dmabench flamegraph`), never here: collectors do not import reports.
+// Both perf processes have deadlines: perf record ends by itself (collectors/perf/control.ts),
+// perf script is killed when folding takes longer than the pass may.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { z } from 'zod';
-import type { ActiveProfiler, Profiler, ProfilerContext } from '../../model/profiler.js';
+import { DEFAULT_PROFILER_DEADLINE_SEC, type ActiveProfiler, type Profiler, type ProfilerContext } from '../../model/profiler.js';
 import type { Measurement } from '../../model/measurement.js';
 import { assertToolInstalled } from '../../core/proc/tool-check.js';
 import { eachLine, lastLine } from '../../core/text/lines.js';
@@ -15,7 +17,7 @@ import { serializeFolded } from '../../core/text/folded-stacks.js';
 import { writeFileAtomic } from '../../core/bundle/atomic.js';
 import { STACKS_FOLDED_FILE } from '../../core/bundle/layout.js';
 import { TreeKiller } from '../../core/proc/tree.js';
-import { perfExitedCleanly, startControlledPerf } from './control.js';
+import { perfExitedCleanly, perfFailure, startControlledPerf } from './control.js';
 import { parseProfilerOptions } from '../profiler-options.js';
 
 export const PERF_DATA_FILE = 'perf.data';
@@ -40,8 +42,11 @@ export function perfRecordArgs(opts: PerfRecordOptions, dataFile: string): strin
   return args;
 }
 
-/** Streams `perf script -i DATA` into the folder; the text is never held whole in memory. */
-export async function foldPerfData(dataFile: string, signal: AbortSignal): Promise<FoldResult & { stderr: string }> {
+/**
+ * Streams `perf script -i DATA` into the folder; the text is never held whole in memory. perf
+ * script (and everything it started) is killed on abort or when `deadlineMs` passes.
+ */
+export async function foldPerfData(dataFile: string, signal: AbortSignal, deadlineMs: number): Promise<FoldResult & { stderr: string }> {
   const child = execa('perf', ['script', '-i', dataFile], { stdin: 'ignore', buffer: false, reject: false });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
@@ -50,15 +55,23 @@ export async function foldPerfData(dataFile: string, signal: AbortSignal): Promi
   const tree = new TreeKiller(child.pid);
   const onAbort = (): void => tree.kill();
   signal.addEventListener('abort', onAbort, { once: true });
+  let pastDeadline = false;
+  const deadline = setTimeout(() => {
+    pastDeadline = true;
+    tree.kill();
+  }, deadlineMs);
   try {
     const folder = new PerfScriptFolder();
     if (!child.stdout) throw new Error('perf script: no stdout');
     await eachLine(child.stdout, (line) => folder.push(line));
     const r = await child;
     signal.throwIfAborted();
+    if (pastDeadline) throw new Error(`perf script -i ${dataFile} did not finish within its ${deadlineMs / 1000} s deadline and was killed`);
     if (r.exitCode !== 0) throw new Error(`perf script -i ${dataFile} failed (exit ${r.exitCode ?? r.signal}): ${lastLine(stderr) || r.message}`);
     return { ...folder.finish(), stderr };
   } finally {
+    clearTimeout(deadline);
+    tree.release();
     signal.removeEventListener('abort', onAbort);
   }
 }
@@ -72,16 +85,17 @@ export const perfRecordProfiler: Profiler = {
   async start(ctx: ProfilerContext): Promise<ActiveProfiler> {
     const opts = parseProfilerOptions('perf-record', perfRecordOptionsSchema, ctx.options);
     const dataFile = path.join(ctx.rawDir, PERF_DATA_FILE);
-    const perf = await startControlledPerf('record', perfRecordArgs(opts, dataFile), { signal: ctx.signal });
+    const deadlineSec = ctx.deadlineSec ?? DEFAULT_PROFILER_DEADLINE_SEC;
+    const started = Date.now();
+    const perf = await startControlledPerf('record', perfRecordArgs(opts, dataFile), { signal: ctx.signal, deadlineSec });
     return {
       async stop({ workloadOk }): Promise<Measurement[]> {
         const exit = await perf.stop();
         await writeFile(path.join(ctx.rawDir, PERF_RECORD_STDERR_FILE), exit.stderr);
         if (!workloadOk) return [];
-        if (!perfExitedCleanly(exit)) {
-          throw new Error(`perf record failed (exit ${exit.exitCode ?? exit.signal}): ${lastLine(exit.stderr)}`);
-        }
-        const folded = await foldPerfData(dataFile, ctx.signal);
+        if (!perfExitedCleanly(exit)) throw new Error(perfFailure('record', exit, deadlineSec));
+        // Folding gets what is left of the pass's deadline (at least a few seconds).
+        const folded = await foldPerfData(dataFile, ctx.signal, Math.max(5000, deadlineSec * 1000 - (Date.now() - started)));
         if (folded.unrecognized > 0) ctx.log(`perf-record: ${folded.unrecognized} perf script lines not understood`);
         await writeFileAtomic(path.join(ctx.rawDir, STACKS_FOLDED_FILE), serializeFolded(folded.stacks));
         return [{ metric: 'perf.samples', value: folded.samples, unit: 'count', better: 'lower' }];

@@ -4,14 +4,13 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import type { ActiveProfiler, Profiler, ProfilerContext } from '../../model/profiler.js';
+import { DEFAULT_PROFILER_DEADLINE_SEC, type ActiveProfiler, type Profiler, type ProfilerContext } from '../../model/profiler.js';
 import type { Measurement } from '../../model/measurement.js';
 import { assertToolInstalled } from '../../core/proc/tool-check.js';
 import { parsePerfStat } from './stat-parse.js';
 import { perfStatMeasurements } from './stat-measurements.js';
-import { perfExitedCleanly, startControlledPerf } from './control.js';
+import { perfExitedCleanly, perfFailure, startControlledPerf } from './control.js';
 import { parseProfilerOptions } from '../profiler-options.js';
-import { lastLine } from '../../core/text/lines.js';
 
 export const PERF_STAT_FILE = 'perf-stat.csv';
 export const PERF_STAT_STDERR_FILE = 'perf-stat-stderr.txt';
@@ -58,15 +57,14 @@ export const perfStatProfiler: Profiler = {
   async start(ctx: ProfilerContext): Promise<ActiveProfiler> {
     const opts = parseProfilerOptions('perf-stat', perfStatOptionsSchema, ctx.options);
     const output = path.join(ctx.rawDir, PERF_STAT_FILE);
-    const perf = await startControlledPerf('stat', perfStatArgs(opts, output), { signal: ctx.signal });
+    const deadlineSec = ctx.deadlineSec ?? DEFAULT_PROFILER_DEADLINE_SEC;
+    const perf = await startControlledPerf('stat', perfStatArgs(opts, output), { signal: ctx.signal, deadlineSec });
     return {
       async stop({ ios, workloadOk }): Promise<Measurement[]> {
         const exit = await perf.stop();
         await writeFile(path.join(ctx.rawDir, PERF_STAT_STDERR_FILE), exit.stderr);
         if (!workloadOk) return [];
-        if (!perfExitedCleanly(exit)) {
-          throw new Error(`perf stat failed (exit ${exit.exitCode ?? exit.signal}): ${lastLine(exit.stderr)}`);
-        }
+        if (!perfExitedCleanly(exit)) throw new Error(perfFailure('stat', exit, deadlineSec));
         const text = await readFile(output, 'utf8');
         return perfStatMeasurements(parsePerfStat(text), { ios });
       },

@@ -87,6 +87,7 @@ export function startChild(file: string, args: string[], opts: ChildOptions): Ru
     opts.signal?.removeEventListener('abort', onAbort);
     // Descendants can outlive the leader (a remote `timeout`, ssh's helpers): finish them too.
     if (timedOut || killed) tree.signal('SIGKILL', { rescan: false });
+    tree.release();
     if (r.failed && r.exitCode === undefined && /ENOENT/.test(r.message ?? '')) {
       throw new MissingToolError(`${file} not found: install it (Debian: apt-get install ${opts.debianPackage})`);
     }

@@ -1,19 +1,26 @@
-// Who we are and which kernel runs: hostname, root or not, release, version banner, command line.
+// Who we are and which kernel runs: hostname, root or not, release, version banner, build, command line, boot.
 import { readTrimmed } from './sysfs.js';
 
 export interface KernelInfo {
   release: string;
+  /** /proc/version: release, who built it with which compiler, and the build (uname -v). */
   version: string;
+  /** uname -v (/proc/sys/kernel/version): `#1 SMP PREEMPT_DYNAMIC <date>`, differs between two builds of one release. */
+  build: string;
   cmdline: string;
+  /** /proc/sys/kernel/random/boot_id: a new one every boot. */
+  bootId: string;
 }
 
 export async function probeKernel(root: string): Promise<KernelInfo> {
-  const [release, version, cmdline] = await Promise.all([
+  const [release, version, build, cmdline, bootId] = await Promise.all([
     readTrimmed(root, '/proc/sys/kernel/osrelease'),
     readTrimmed(root, '/proc/version'),
+    readTrimmed(root, '/proc/sys/kernel/version'),
     readTrimmed(root, '/proc/cmdline'),
+    readTrimmed(root, '/proc/sys/kernel/random/boot_id'),
   ]);
-  return { release: release ?? '', version: version ?? '', cmdline: cmdline ?? '' };
+  return { release: release ?? '', version: version ?? '', build: build ?? '', cmdline: cmdline ?? '', bootId: bootId ?? '' };
 }
 
 export async function probeHostname(root: string): Promise<string> {

@@ -1,4 +1,6 @@
 // Bundles built in tests (plain data, not tool output) for compare and the renderers.
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Sample } from '../../model/measurement.js';
 import { BUNDLE_SCHEMA_VERSION, type LoadedBundle, type Manifest } from '../../model/bundle.js';
 
@@ -31,4 +33,14 @@ export function testManifest(label: string, system: TestSystem | null = null): M
 
 export function testBundle(dir: string, label: string, samples: Sample[], system: TestSystem | null = null): LoadedBundle {
   return { dir, samples, manifest: testManifest(label, system) };
+}
+
+/** A bundle on disk with one cell's read IOPS per repetition: for tests of compare's contract, not of a tool. */
+export async function writeTestBundle(dir: string, label: string, iops: number[]): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'manifest.json'), JSON.stringify(testManifest(label)));
+  const samples: Sample[] = iops.map((value, rep) => ({
+    workload: 'w', cell: 'w:bs=64k', rep, pass: 'timed', tool: 'fio', metric: 'read.iops', value, unit: 'IOPS', better: 'higher',
+  }));
+  await writeFile(path.join(dir, 'samples.jsonl'), samples.map((s) => JSON.stringify(s)).join('\n') + '\n');
 }

@@ -1,13 +1,12 @@
 // The CLI's contract for ingest and compare: outputs, formats and exit codes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { fixture } from '../helpers/paths.js';
-import { testManifest } from '../helpers/bundles.js';
-import type { Sample } from '../../model/measurement.js';
+import { writeTestBundle } from '../helpers/bundles.js';
 
 test('ingest detects a fio json+ file and prints its samples as JSON', async () => {
   const file = fixture('fio', 'randread-iouring-3.33.json');
@@ -53,24 +52,13 @@ test('ingest of truncated or foreign input exits 2 with one line naming the file
   }
 });
 
-/** A bundle written by hand: compare's exit code is what is tested here, not a tool's output. */
-async function writeBundle(dir: string, label: string, iops: number[]): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const manifest = testManifest(label);
-  await writeFile(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
-  const samples: Sample[] = iops.map((value, rep) => ({
-    workload: 'w', cell: 'w:bs=64k', rep, pass: 'timed', tool: 'fio', metric: 'read.iops', value, unit: 'IOPS', better: 'higher',
-  }));
-  await writeFile(path.join(dir, 'samples.jsonl'), samples.map((s) => JSON.stringify(s)).join('\n') + '\n');
-}
-
 test('compare --fail-on-regression exits 1 on a significant regression beyond the threshold, 0 below it', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'dmabench-compare-'));
   try {
     const base = path.join(dir, 'base');
     const cand = path.join(dir, 'cand');
-    await writeBundle(base, 'before', [1000, 1010, 990, 1005, 995, 1002]);
-    await writeBundle(cand, 'after', [900, 905, 895, 910, 890, 902]); // about -10%
+    await writeTestBundle(base, 'before', [1000, 1010, 990, 1005, 995, 1002]);
+    await writeTestBundle(cand, 'after', [900, 905, 895, 910, 890, 902]); // about -10%
     const strict = await runCli(['compare', base, cand, '--fail-on-regression', '5', '--format', 'text']);
     assert.equal(strict.exitCode, 1, String(strict.stderr));
     assert.match(String(strict.stdout), /regression/);

@@ -1,6 +1,6 @@
 // tracefs control, for real on this machine (root): a pass changes tracer, events and options,
 // the trace comes back as a stream, and every file the pass touched reads as before afterwards,
-// also when SIGINT arrives in the middle of the pass.
+// also when SIGINT, SIGTERM or SIGHUP arrives in the middle of the pass.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -103,32 +103,35 @@ test('function pass with a filter: counts, or a refusal that leaves tracefs unto
   assertSameTracefs(snapshot(cfg), before);
 });
 
-test('SIGINT in the middle of a pass: the child restores tracefs and dies of SIGINT', { skip: !isRoot && 'needs root' }, async () => {
-  const cfg = eventsCfg;
-  const before = snapshot(cfg);
-  const child = execa('node', ['--import', 'tsx', path.join(repoRoot, 'test/unit/ftrace-tracefs-child.ts'), JSON.stringify(cfg)], {
-    cwd: repoRoot,
-    reject: false,
-    buffer: false,
-    stdout: 'pipe',
-    stderr: 'pipe',
-  });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      if (d.toString().includes('PASS-RUNNING')) resolve();
+// SIGHUP is what a closed ssh session sends: it must restore tracefs like SIGINT and SIGTERM.
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  test(`${sig} in the middle of a pass: the child restores tracefs and dies of ${sig}`, { skip: !isRoot && 'needs root' }, async () => {
+    const cfg = eventsCfg;
+    const before = snapshot(cfg);
+    const child = execa('node', ['--import', 'tsx', path.join(repoRoot, 'test/unit/ftrace-tracefs-child.ts'), JSON.stringify(cfg)], {
+      cwd: repoRoot,
+      reject: false,
+      buffer: false,
+      stdout: 'pipe',
+      stderr: 'pipe',
     });
-    void child.then(() => reject(new Error(`child ended before its pass ran: ${stderr}`)));
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout?.on('data', (d: Buffer) => {
+        if (d.toString().includes('PASS-RUNNING')) resolve();
+      });
+      void child.then(() => reject(new Error(`child ended before its pass ran: ${stderr}`)));
+    });
+    const during = snapshot(cfg);
+    assert.notDeepEqual(during, before, 'the pass did change tracefs');
+    assert.equal(during['set_event']?.includes('syscalls:sys_enter_read'), true);
+    child.kill(sig);
+    const r = await child;
+    assert.equal(r.signal, sig, `child ended by ${r.signal ?? r.exitCode}: ${stderr}`);
+    assertSameTracefs(snapshot(cfg), before);
   });
-  const during = snapshot(cfg);
-  assert.notDeepEqual(during, before, 'the pass did change tracefs');
-  assert.equal(during['set_event']?.includes('syscalls:sys_enter_read'), true);
-  child.kill('SIGINT');
-  const r = await child;
-  assert.equal(r.signal, 'SIGINT', `child ended by ${r.signal ?? r.exitCode}: ${stderr}`);
-  assertSameTracefs(snapshot(cfg), before);
-});
+}
 
 test('a pass that cannot be set up restores what it changed', { skip: !isRoot && 'needs root' }, async () => {
   const cfg: TracefsPassConfig = { tracer: 'dmabench_no_such_tracer', events: ['syscalls:sys_enter_read'] };

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { perfStatProfiler, PERF_STAT_FILE, perfStatArgs } from '../../collectors/perf/stat-profiler.js';
-import { perfRecordProfiler } from '../../collectors/perf/record-profiler.js';
+import { foldPerfData, PERF_DATA_FILE, perfRecordProfiler } from '../../collectors/perf/record-profiler.js';
 import { STACKS_FOLDED_FILE } from '../../core/bundle/layout.js';
 import { flameGraphSvg } from '../../reports/flamegraph/svg.js';
 import { profilerFor } from '../../runner/registry.js';
@@ -137,6 +137,42 @@ test('perf-record around a busy dd: samples, folded stacks and a flame graph', {
     const svg = flameGraphSvg(folded);
     assert.match(svg, /^<\?xml/);
     assert.match(svg, />dd</);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+for (const [kind, profiler] of [['perf-record', perfRecordProfiler], ['perf-stat', perfStatProfiler]] as const) {
+  test(`${kind} ends by itself at its deadline, and stop() then says so`, { skip }, async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'dmabench-perfdeadline-'));
+    try {
+      const active = await profiler.start({ options: {}, rawDir: dir, signal: new AbortController().signal, log: () => undefined, deadlineSec: 2 });
+      assert.equal(perfChildren().length, 1, 'perf runs');
+      const t0 = Date.now();
+      // Nobody stops it (as when dmabench is killed): perf must end by itself.
+      while (perfChildren().length > 0 && Date.now() - t0 < 15_000) await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(perfChildren(), [], `perf still runs ${Date.now() - t0} ms after a 2 s deadline`);
+      await assert.rejects(active.stop({ workloadOk: true }), new RegExp(`perf ${kind.slice(5)} reached its 2 s deadline before the workload ended`));
+    } finally {
+      for (const pid of perfChildren()) process.kill(pid, 'SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test('perf script folding past its deadline is killed and says so', { skip }, async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'dmabench-perfscript-'));
+  try {
+    const active = await perfRecordProfiler.start({ options: { frequency: 499 }, rawDir: dir, signal: new AbortController().signal, log: () => undefined });
+    await execa('dd', ['if=/dev/zero', 'of=/dev/null', 'bs=64k', 'count=20000', 'status=none']);
+    await active.stop({ workloadOk: true });
+    const dataFile = path.join(dir, PERF_DATA_FILE);
+    // The same file folds fine with time to spare...
+    const folded = await foldPerfData(dataFile, new AbortController().signal, 60_000);
+    assert.ok(folded.samples > 0);
+    // ...and is cut off, with the deadline named, when perf script may take only 20 ms.
+    await assert.rejects(foldPerfData(dataFile, new AbortController().signal, 20), /perf script -i .* did not finish within its 0\.02 s deadline and was killed/);
+    assert.deepEqual(perfChildren(), [], 'no perf script left');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -16,6 +16,15 @@ test('kernel version and cmdline equal /proc/version and /proc/cmdline', async (
   assert.match(k.version, /^Linux version /);
 });
 
+test('kernel build equals uname -v and the boot id is this boot\'s', async () => {
+  const { stdout } = await execa('uname', ['-v']);
+  const k = await probeKernel('/');
+  assert.equal(k.build, stdout.trim());
+  assert.ok(k.version.endsWith(k.build), '/proc/version ends with the build');
+  assert.match(k.bootId, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  assert.equal(k.bootId, readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
+});
+
 test('hostname equals uname -n', async () => {
   const { stdout } = await execa('uname', ['-n']);
   assert.equal(await probeHostname('/'), stdout.trim());
@@ -28,7 +37,7 @@ test('isRoot agrees with id -u', async () => {
 
 test('a missing root directory gives empty fields, not an exception', async () => {
   const k = await probeKernel('/nonexistent-dmabench-root');
-  assert.deepEqual(k, { release: '', version: '', cmdline: '' });
+  assert.deepEqual(k, { release: '', version: '', build: '', cmdline: '', bootId: '' });
 });
 
 test('splitCmdline keeps kernel parameters of this machine and stops at init arguments', () => {
