@@ -178,14 +178,14 @@ static ssize_t db_device_read(struct file *file, char __user *ubuf,
 	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
 }
 
+/*
+ * The generic helper (Kbuild refuses kernels without it) guards the override
+ * with its own spinlock, never with the device lock, so it may be called with
+ * or without device_lock held. "" clears, as its kernel-doc says.
+ */
 static int db_set_override(struct pci_dev *pdev, const char *name)
 {
-#ifdef DB_HAVE_GENERIC_DRIVER_OVERRIDE
 	return device_set_driver_override(&pdev->dev, name);
-#else
-	return driver_set_override(&pdev->dev, &pdev->driver_override,
-				   name, name ? strlen(name) : 0);
-#endif
 }
 
 static int db_unbind_current(void)
@@ -198,21 +198,33 @@ static int db_unbind_current(void)
 	if (!pdev)
 		return 0;
 	device_release_driver(&pdev->dev);	/* calls db_remove() */
-	db_set_override(pdev, NULL);
+	db_set_override(pdev, "");
 	pci_dev_put(pdev);
 	return 0;
+}
+
+static bool db_is_ours(struct pci_dev *pdev)
+{
+	bool ours;
+
+	device_lock(&pdev->dev);
+	ours = pdev->dev.driver == &db_pci_driver.driver;
+	device_unlock(&pdev->dev);
+	return ours;
 }
 
 /*
  * The same as the sysfs flow (driver_override, then bind), limited to a
  * device no driver holds: yanking a disk from nvme is the user's decision.
+ * The override is set outside the device lock, as sysfs does; if another
+ * driver wins the device meanwhile, attach leaves it there and we say busy.
  */
 static int db_bind_bdf(const char *s)
 {
 	unsigned int dom = 0, bus, slot, fn;
 	struct pci_dev *pdev;
 	char extra;
-	int ret;
+	int ret = 0;
 
 	if (sscanf(s, "%x:%x:%x.%x%c", &dom, &bus, &slot, &fn, &extra) != 4 &&
 	    sscanf(s, "%x:%x.%x%c", &bus, &slot, &fn, &extra) != 3)
@@ -225,25 +237,24 @@ static int db_bind_bdf(const char *s)
 
 	device_lock(&pdev->dev);
 	if (pdev->dev.driver == &db_pci_driver.driver)
-		ret = 0;
+		ret = 1;	/* already ours */
 	else if (pdev->dev.driver)
 		ret = -EBUSY;
-	else
-		ret = db_set_override(pdev, DB_NAME);
 	device_unlock(&pdev->dev);
-	if (ret || pdev->dev.driver == &db_pci_driver.driver)
+	if (ret)
 		goto out;
 
-	ret = device_attach(&pdev->dev);
-	if (ret == 1)
-		ret = 0;
-	else if (ret == 0)
-		ret = -EBUSY;	/* probe refused: we already hold another device */
+	ret = db_set_override(pdev, DB_NAME);
 	if (ret)
-		db_set_override(pdev, NULL);
+		goto out;
+	ret = device_attach(&pdev->dev);
+	if (ret >= 0)	/* 1: a driver is bound, 0: probe refused (we hold another device) */
+		ret = db_is_ours(pdev) ? 0 : -EBUSY;
+	if (ret)
+		db_set_override(pdev, "");
 out:
 	pci_dev_put(pdev);
-	return ret;
+	return ret > 0 ? 0 : ret;
 }
 
 static ssize_t db_device_write(struct file *file, const char __user *ubuf,
