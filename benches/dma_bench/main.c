@@ -18,8 +18,10 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/ctype.h>
 #include <linux/debugfs.h>
 #include <linux/dma-mapping.h>
+#include <linux/hex.h>
 #include <linux/iommu.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
@@ -203,6 +205,47 @@ static int db_unbind_current(void)
 	return 0;
 }
 
+/* One hex field of @min to @max digits ending in @stop; advances *@s past @stop. */
+static int db_hex_field(const char **s, unsigned int min, unsigned int max,
+			char stop, u32 *val)
+{
+	const char *p = *s;
+	unsigned int n = 0;
+	u32 v = 0;
+
+	for (; n < max && isxdigit(*p); n++, p++)
+		v = (v << 4) | hex_to_bin(*p);
+	if (n < min || *p != stop)
+		return -EINVAL;
+	*val = v;
+	*s = stop ? p + 1 : p;
+	return 0;
+}
+
+/*
+ * DOMAIN:BUS:DEV.FN as sysfs names devices, the domain 4 to 8 hex digits
+ * (Intel VMD's are 10000 and up): the addresses model/pci-address.ts accepts.
+ * Also the short BUS:DEV.FN, which means domain 0000. Anything else: -EINVAL.
+ */
+static int db_parse_bdf(const char *s, u32 *dom, u32 *bus, u32 *devfn)
+{
+	const char *p = s;
+	u32 d = 0, b, slot, fn;
+	bool with_domain = strchr(s, ':') != strrchr(s, ':');
+
+	if (with_domain && db_hex_field(&p, 4, 8, ':', &d))
+		return -EINVAL;
+	if (db_hex_field(&p, 2, 2, ':', &b) || db_hex_field(&p, 2, 2, '.', &slot) ||
+	    db_hex_field(&p, 1, 1, '\0', &fn))
+		return -EINVAL;
+	if (slot > 0x1f || fn > 7)
+		return -EINVAL;
+	*dom = d;
+	*bus = b;
+	*devfn = PCI_DEVFN(slot, fn);
+	return 0;
+}
+
 static bool db_is_ours(struct pci_dev *pdev)
 {
 	bool ours;
@@ -221,17 +264,17 @@ static bool db_is_ours(struct pci_dev *pdev)
  */
 static int db_bind_bdf(const char *s)
 {
-	unsigned int dom = 0, bus, slot, fn;
+	u32 dom, bus, devfn;
 	struct pci_dev *pdev;
-	char extra;
-	int ret = 0;
+	int ret;
 
-	if (sscanf(s, "%x:%x:%x.%x%c", &dom, &bus, &slot, &fn, &extra) != 4 &&
-	    sscanf(s, "%x:%x.%x%c", &bus, &slot, &fn, &extra) != 3)
-		return -EINVAL;
-	if (bus > 0xff || slot > 0x1f || fn > 7)
-		return -EINVAL;
-	pdev = pci_get_domain_bus_and_slot(dom, bus, PCI_DEVFN(slot, fn));
+	ret = db_parse_bdf(s, &dom, &bus, &devfn);
+	if (ret)
+		return ret;
+	/* pci_domain_nr() is an int: a larger domain cannot exist */
+	if (dom > INT_MAX)
+		return -ENODEV;
+	pdev = pci_get_domain_bus_and_slot(dom, bus, devfn);
 	if (!pdev)
 		return -ENODEV;
 
