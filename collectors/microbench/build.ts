@@ -39,11 +39,12 @@ export function compilerWarnings(output: string): string[] {
 /**
  * The module's own refusal to build for these headers (an $(error ...) of its Kbuild, such as a
  * kernel without the generic driver_override helper), as make prints it:
- * `.../Kbuild:20: *** dma_bench needs ....  Stop.` Returns the text between `*** ` and `.  Stop.`
+ * `Kbuild:21: *** dma_bench needs ....  Stop.` (kbuild from the module's directory) or
+ * `/path/Kbuild:21: ...` (included by path). Returns the text between `*** ` and `.  Stop.`
  */
 export function kbuildRefusal(output: string): string | undefined {
   for (const line of output.split('\n')) {
-    const m = /\/Kbuild:\d+: \*\*\* (dma_bench .*?)\.?\s+Stop\.$/.exec(line);
+    const m = /(?:^|\/)Kbuild:\d+: \*\*\* (dma_bench .*?)\.?\s+Stop\.$/.exec(line);
     if (m) return m[1];
   }
   return undefined;

@@ -107,3 +107,10 @@ test('generic helper but struct pci_dev keeps its own driver_override: refused, 
     await fs.rm(root, { recursive: true, force: true });
   }
 });
+
+test('real kbuild output of the refusal (7.2 headers without the helper, make 4.4.1): one line, verbatim', async () => {
+  const output = await fs.readFile(path.join(repoRoot, 'test', 'fixtures', 'dma_bench', 'build', '7.2-no-generic-helper.make.txt'), 'utf8');
+  const refusal = helperRefusal('/usr/src/dmabench-capture-common');
+  assert.equal(kbuildRefusal(output), refusal);
+  assert.equal(kbuildFailureMessage(output, '/usr/src/dmabench-capture-arch', 'exit 2'), `dma_bench cannot be built against /usr/src/dmabench-capture-arch: ${refusal}`);
+});
