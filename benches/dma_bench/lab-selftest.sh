@@ -107,8 +107,8 @@ echo none > $D/device && [ "$(cat $D/device)" = none ] && ok "unbound via device
 # ... and clears the override it set, so the device's own driver could bind again.
 [ "$(override "$spare")" = "(null)" ] && ok "device file unbind cleared driver_override" || bad "driver_override left as $(override "$spare")"
 
-# The short form BUS:DEV.FN means domain 0000. The spare sits behind a root port (bus 01 in
-# the lab), so a bus number taken for the domain would find no device.
+# The short form BUS:DEV.FN means domain 0000. The spare sits behind a root port in the lab
+# (a bus other than 00), so a bus number taken for the domain would find no device.
 short=${spare#*:}
 echo "$short" > $D/device && [ "$(cat $D/device)" = "$spare" ] && ok "short form $short bound $spare" || bad "short form $short: device file says $(cat $D/device)"
 run short-form 0 api=sg size=8192 segs=2 iters=100 warmup=10
