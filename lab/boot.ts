@@ -132,7 +132,10 @@ export function qemuArgs(i: QemuArgsInput): string[] {
       '-device', 'nvme,serial=dmabench-spare,drive=nvmspare',
     );
   }
-  if (i.edu) args.push('-device', 'edu');
+  // The spare edu device sits behind a root port, as a spare card does on a real machine: its
+  // address has a bus number other than 00, which a short BDF form (01:00.0) must keep apart
+  // from the domain (dma_bench's device file once took it for the domain).
+  if (i.edu) args.push('-device', 'pcie-root-port,id=edu-port,chassis=1', '-device', 'edu,bus=edu-port');
   return args;
 }
 

@@ -7,6 +7,8 @@
 #ifndef DMA_BENCH_H
 #define DMA_BENCH_H
 
+#include <linux/build_bug.h>
+#include <linux/limits.h>
 #include <linux/types.h>
 #include <linux/version.h>
 #include <linux/dma-mapping.h>
@@ -63,14 +65,35 @@ struct dma_bench_request {
 #define DB_HIST_MAX_SHIFT	34
 #define DB_HIST_BUCKETS		((DB_HIST_MAX_SHIFT + 2) * DB_HIST_SUB)
 
-struct db_stats {
+/* Exact moments of a set of samples (ns). */
+struct db_moments {
 	u64 count;
-	u64 sum;	/* ns */
+	u64 sum;
 	u128 sumsq;	/* ns^2, exact */
 	u64 min;
 	u64 max;
+};
+
+/*
+ * One thread's samples of one phase, filled in the timed loop. u32 buckets
+ * keep it small (the run allocates one per thread and phase): a thread
+ * records at most DMA_BENCH_MAX_ITERS samples, so no bucket can overflow.
+ */
+struct db_stats {
+	struct db_moments m;
 	u32 hist[DB_HIST_BUCKETS];
 };
+
+/*
+ * Threads merged for the report. threads x iters reaches 64 x 10^8, past
+ * U32_MAX, so these buckets are u64; a report needs only one at a time.
+ */
+struct db_stats_sum {
+	struct db_moments m;
+	u64 hist[DB_HIST_BUCKETS];
+};
+
+static_assert(DMA_BENCH_MAX_ITERS <= U32_MAX, "a thread's samples must fit a u32 bucket");
 
 /* Phases reported for every thread; timer is the empty timed loop. */
 enum db_phase { DB_PHASE_MAP, DB_PHASE_UNMAP, DB_PHASE_TOTAL, DB_PHASE_TIMER, DB_NR_PHASES };
@@ -112,11 +135,12 @@ const char *db_layout_name(enum dma_bench_layout layout);
 /* stats.c */
 void db_stats_init(struct db_stats *s);
 void db_stats_add(struct db_stats *s, u64 ns);
-void db_stats_merge(struct db_stats *into, const struct db_stats *from);
-u64 db_stats_percentile(const struct db_stats *s, u32 per_mille);
+void db_sum_init(struct db_stats_sum *sum);
+void db_sum_add(struct db_stats_sum *into, const struct db_stats *from);
+u64 db_sum_percentile(const struct db_stats_sum *sum, u32 per_mille);
 /* mean and population standard deviation in thousandths of a ns */
-u64 db_stats_mean_milli(const struct db_stats *s);
-u64 db_stats_stdev_milli(const struct db_stats *s);
+u64 db_moments_mean_milli(const struct db_moments *m);
+u64 db_moments_stdev_milli(const struct db_moments *m);
 
 /* run.c */
 int db_run(struct device *dev, const struct dma_bench_request *req,

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Exercises dma_bench inside a lab guest (run as root, in the guest): loads the
 # module, binds a spare device, runs each API, feeds it bad requests, removes
-# the device and signals a run mid-way, tries rmmod mid-run, and checks dmesg.
+# the device and signals a run mid-way, tries rmmod mid-run, binds through the
+# debugfs device file in every address form it takes and refuses, and checks
+# dmesg. Exits 0 when every check passed.
 # Every result file the module produced is copied to OUTDIR with the request
 # that produced it, for the parser's fixtures.
 #
@@ -97,9 +99,48 @@ cat "$D/result" > "$OUT/device-removed.txt"
 grep -q 'reason=device_removed' "$OUT/device-removed.txt" && ok "unbind mid-run -> device_removed" || bad "unbind: $(grep '^result' "$OUT/device-removed.txt")"
 
 # The device file binds a driverless device and unbinds it.
+override() { cat "/sys/bus/pci/devices/$1/driver_override"; }
 echo "$spare" > $D/device && [ "$(cat $D/device)" = "$spare" ] && ok "bound via device file" || bad "device file bind"
+[ "$(override "$spare")" = dma_bench ] && ok "device file set driver_override" || bad "driver_override is $(override "$spare")"
 run after-rebind 0 api=phys size=16384 segs=4 iters=100 warmup=10
 echo none > $D/device && [ "$(cat $D/device)" = none ] && ok "unbound via device file" || bad "device file unbind"
+# ... and clears the override it set, so the device's own driver could bind again.
+[ "$(override "$spare")" = "(null)" ] && ok "device file unbind cleared driver_override" || bad "driver_override left as $(override "$spare")"
+
+# The short form BUS:DEV.FN means domain 0000. The spare sits behind a root port in the lab
+# (a bus other than 00), so a bus number taken for the domain would find no device.
+short=${spare#*:}
+echo "$short" > $D/device && [ "$(cat $D/device)" = "$spare" ] && ok "short form $short bound $spare" || bad "short form $short: device file says $(cat $D/device)"
+run short-form 0 api=sg size=8192 segs=2 iters=100 warmup=10
+grep -q "^device bdf=$spare " "$OUT/short-form.txt" && ok "short-form result names $spare" || bad "short-form result: $(grep '^device' "$OUT/short-form.txt")"
+echo none > $D/device
+
+# write_err TEXT: the error a write of TEXT to the device file gets, empty when it succeeds.
+write_err() { printf '%s\n' "$1" | dd of="$D/device" 2>&1 >/dev/null | sed -n 's/^dd: error writing.*: //p'; }
+# expect_err TEXT ERROR WHY
+expect_err() {
+  e=$(write_err "$1")
+  if [ "$e" = "$2" ]; then ok "device file: $1 -> $2 ($3)"; else bad "device file: $1 -> '${e:-success}', want $2 ($3)"; fi
+}
+# Domains of 4 to 8 hex digits, as sysfs names them (VMD's are 10000 and up): a well-formed
+# address of a domain this machine lacks is not found; a malformed one is invalid.
+expect_err "1$spare" "No such device" "5-digit domain parsed"
+expect_err "fffffff0:$short" "No such device" "8-digit domain parsed"
+expect_err "123456789:$short" "Invalid argument" "9-digit domain"
+expect_err "${spare#0}" "Invalid argument" "3-digit domain"
+expect_err "1:${short#*:}" "Invalid argument" "1-digit bus"
+expect_err "${spare}0" "Invalid argument" "trailing digit"
+expect_err "0x$short" "Invalid argument" "0x prefix"
+# A device some driver holds is refused, and its override is left alone.
+held=
+for d in /sys/bus/pci/devices/*; do [ -e "$d/driver" ] && [ "${d##*/}" != "$spare" ] && { held=${d##*/}; break; }; done
+if [ -n "$held" ]; then
+  expect_err "$held" "Device or resource busy" "held by $(basename "$(readlink "/sys/bus/pci/devices/$held/driver")")"
+  [ "$(override "$held")" = "(null)" ] && ok "$held keeps no override" || bad "$held driver_override is $(override "$held")"
+else
+  bad "no PCI device with a driver to try"
+fi
+[ "$(cat $D/device)" = none ] && ok "refusals bound nothing" || bad "device file says $(cat $D/device) after refusals"
 
 # Unload while a run is active with the device still bound: kill the writer, then rmmod.
 # (HUP, not INT: a non-interactive sh starts background jobs with SIGINT ignored.)

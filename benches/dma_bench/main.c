@@ -18,8 +18,10 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/ctype.h>
 #include <linux/debugfs.h>
 #include <linux/dma-mapping.h>
+#include <linux/hex.h>
 #include <linux/iommu.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
@@ -178,14 +180,14 @@ static ssize_t db_device_read(struct file *file, char __user *ubuf,
 	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
 }
 
+/*
+ * The generic helper (Kbuild refuses kernels without it) guards the override
+ * with its own spinlock, never with the device lock, so it may be called with
+ * or without device_lock held. "" clears, as its kernel-doc says.
+ */
 static int db_set_override(struct pci_dev *pdev, const char *name)
 {
-#ifdef DB_HAVE_GENERIC_DRIVER_OVERRIDE
 	return device_set_driver_override(&pdev->dev, name);
-#else
-	return driver_set_override(&pdev->dev, &pdev->driver_override,
-				   name, name ? strlen(name) : 0);
-#endif
 }
 
 static int db_unbind_current(void)
@@ -198,52 +200,104 @@ static int db_unbind_current(void)
 	if (!pdev)
 		return 0;
 	device_release_driver(&pdev->dev);	/* calls db_remove() */
-	db_set_override(pdev, NULL);
+	db_set_override(pdev, "");
 	pci_dev_put(pdev);
 	return 0;
+}
+
+/* One hex field of @min to @max digits ending in @stop; advances *@s past @stop. */
+static int db_hex_field(const char **s, unsigned int min, unsigned int max,
+			char stop, u32 *val)
+{
+	const char *p = *s;
+	unsigned int n = 0;
+	u32 v = 0;
+
+	for (; n < max && isxdigit(*p); n++, p++)
+		v = (v << 4) | hex_to_bin(*p);
+	if (n < min || *p != stop)
+		return -EINVAL;
+	*val = v;
+	*s = stop ? p + 1 : p;
+	return 0;
+}
+
+/*
+ * DOMAIN:BUS:DEV.FN as sysfs names devices, the domain 4 to 8 hex digits
+ * (Intel VMD's are 10000 and up): the addresses model/pci-address.ts accepts.
+ * Also the short BUS:DEV.FN, which means domain 0000. Anything else: -EINVAL.
+ */
+static int db_parse_bdf(const char *s, u32 *dom, u32 *bus, u32 *devfn)
+{
+	const char *p = s;
+	u32 d = 0, b, slot, fn;
+	bool with_domain = strchr(s, ':') != strrchr(s, ':');
+
+	if (with_domain && db_hex_field(&p, 4, 8, ':', &d))
+		return -EINVAL;
+	if (db_hex_field(&p, 2, 2, ':', &b) || db_hex_field(&p, 2, 2, '.', &slot) ||
+	    db_hex_field(&p, 1, 1, '\0', &fn))
+		return -EINVAL;
+	if (slot > 0x1f || fn > 7)
+		return -EINVAL;
+	*dom = d;
+	*bus = b;
+	*devfn = PCI_DEVFN(slot, fn);
+	return 0;
+}
+
+static bool db_is_ours(struct pci_dev *pdev)
+{
+	bool ours;
+
+	device_lock(&pdev->dev);
+	ours = pdev->dev.driver == &db_pci_driver.driver;
+	device_unlock(&pdev->dev);
+	return ours;
 }
 
 /*
  * The same as the sysfs flow (driver_override, then bind), limited to a
  * device no driver holds: yanking a disk from nvme is the user's decision.
+ * The override is set outside the device lock, as sysfs does; if another
+ * driver wins the device meanwhile, attach leaves it there and we say busy.
  */
 static int db_bind_bdf(const char *s)
 {
-	unsigned int dom = 0, bus, slot, fn;
+	u32 dom, bus, devfn;
 	struct pci_dev *pdev;
-	char extra;
 	int ret;
 
-	if (sscanf(s, "%x:%x:%x.%x%c", &dom, &bus, &slot, &fn, &extra) != 4 &&
-	    sscanf(s, "%x:%x.%x%c", &bus, &slot, &fn, &extra) != 3)
-		return -EINVAL;
-	if (bus > 0xff || slot > 0x1f || fn > 7)
-		return -EINVAL;
-	pdev = pci_get_domain_bus_and_slot(dom, bus, PCI_DEVFN(slot, fn));
+	ret = db_parse_bdf(s, &dom, &bus, &devfn);
+	if (ret)
+		return ret;
+	/* pci_domain_nr() is an int: a larger domain cannot exist */
+	if (dom > INT_MAX)
+		return -ENODEV;
+	pdev = pci_get_domain_bus_and_slot(dom, bus, devfn);
 	if (!pdev)
 		return -ENODEV;
 
 	device_lock(&pdev->dev);
 	if (pdev->dev.driver == &db_pci_driver.driver)
-		ret = 0;
+		ret = 1;	/* already ours */
 	else if (pdev->dev.driver)
 		ret = -EBUSY;
-	else
-		ret = db_set_override(pdev, DB_NAME);
 	device_unlock(&pdev->dev);
-	if (ret || pdev->dev.driver == &db_pci_driver.driver)
+	if (ret)
 		goto out;
 
-	ret = device_attach(&pdev->dev);
-	if (ret == 1)
-		ret = 0;
-	else if (ret == 0)
-		ret = -EBUSY;	/* probe refused: we already hold another device */
+	ret = db_set_override(pdev, DB_NAME);
 	if (ret)
-		db_set_override(pdev, NULL);
+		goto out;
+	ret = device_attach(&pdev->dev);
+	if (ret >= 0)	/* 1: a driver is bound, 0: probe refused (we hold another device) */
+		ret = db_is_ours(pdev) ? 0 : -EBUSY;
+	if (ret)
+		db_set_override(pdev, "");
 out:
 	pci_dev_put(pdev);
-	return ret;
+	return ret > 0 ? 0 : ret;
 }
 
 static ssize_t db_device_write(struct file *file, const char __user *ubuf,

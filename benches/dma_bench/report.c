@@ -68,47 +68,54 @@ static const char *db_path_name(enum db_path p)
 }
 
 static void db_put_stats(struct db_text *t, const char *thread, int cpu,
-			 enum db_phase phase, const struct db_stats *s)
+			 enum db_phase phase, const struct db_stats_sum *s)
 {
-	u64 mean = db_stats_mean_milli(s), sd = db_stats_stdev_milli(s);
+	u64 mean = db_moments_mean_milli(&s->m), sd = db_moments_stdev_milli(&s->m);
 
 	db_put(t, "stats thread=%s cpu=%d phase=%s count=%llu mean=%llu.%03llu stdev=%llu.%03llu min=%llu max=%llu p50=%llu p90=%llu p99=%llu p99.9=%llu\n",
-	       thread, cpu, db_phase_names[phase], s->count,
+	       thread, cpu, db_phase_names[phase], s->m.count,
 	       mean / 1000, mean % 1000, sd / 1000, sd % 1000,
-	       s->count ? s->min : 0, s->max,
-	       db_stats_percentile(s, 500), db_stats_percentile(s, 900),
-	       db_stats_percentile(s, 990), db_stats_percentile(s, 999));
+	       s->m.count ? s->m.min : 0, s->m.max,
+	       db_sum_percentile(s, 500), db_sum_percentile(s, 900),
+	       db_sum_percentile(s, 990), db_sum_percentile(s, 999));
 }
 
 static int db_put_all_stats(struct db_text *t, const struct dma_bench_outcome *out)
 {
-	struct db_stats *all;
+	struct db_stats_sum *sum;
 	char name[12];
 	u32 i, ph;
 
-	/* one phase at a time: a struct db_stats is ~18 KiB, too big for the stack */
-	all = kvmalloc(sizeof(*all), GFP_KERNEL);
-	if (!all)
+	/*
+	 * One phase at a time, in u64 buckets (the merge of all threads can pass
+	 * U32_MAX samples in one bucket); ~37 KiB, too big for the stack. A
+	 * single thread goes through the same sum so one percentile code serves.
+	 */
+	sum = kvmalloc(sizeof(*sum), GFP_KERNEL);
+	if (!sum)
 		return -ENOMEM;
 	for (i = 0; i < out->nr_threads; i++) {
 		snprintf(name, sizeof(name), "%u", i);
-		for (ph = 0; ph < DB_NR_PHASES; ph++)
-			db_put_stats(t, name, out->thread[i].cpu, ph, &out->thread[i].phase[ph]);
+		for (ph = 0; ph < DB_NR_PHASES; ph++) {
+			db_sum_init(sum);
+			db_sum_add(sum, &out->thread[i].phase[ph]);
+			db_put_stats(t, name, out->thread[i].cpu, ph, sum);
+		}
 	}
 	for (ph = 0; ph < DB_NR_PHASES; ph++) {
-		db_stats_init(all);
+		db_sum_init(sum);
 		for (i = 0; i < out->nr_threads; i++)
-			db_stats_merge(all, &out->thread[i].phase[ph]);
+			db_sum_add(sum, &out->thread[i].phase[ph]);
 		if (ph == DB_PHASE_TIMER) {
-			u64 mean = db_stats_mean_milli(all);
+			u64 mean = db_moments_mean_milli(&sum->m);
 
 			db_put(t, "timer overhead_ns=%llu mean=%llu.%03llu min=%llu\n",
-			       db_stats_percentile(all, 500), mean / 1000, mean % 1000,
-			       all->count ? all->min : 0);
+			       db_sum_percentile(sum, 500), mean / 1000, mean % 1000,
+			       sum->m.count ? sum->m.min : 0);
 		}
-		db_put_stats(t, "all", -1, ph, all);
+		db_put_stats(t, "all", -1, ph, sum);
 	}
-	kvfree(all);
+	kvfree(sum);
 	return 0;
 }
 

@@ -73,7 +73,7 @@ static void db_buf_free(struct db_buf *b)
 		for (i = 0; i < b->nr_blocks; i++)
 			if (b->blocks[i])
 				__free_pages(b->blocks[i], b->order);
-	kfree(b->blocks);
+	kvfree(b->blocks);
 	kvfree(b->seg_page);
 	kvfree(b->seg_dma);
 	memset(b, 0, sizeof(*b));
@@ -91,7 +91,8 @@ static int db_buf_alloc(struct db_buf *b, const struct dma_bench_request *req, i
 		b->nr_blocks = req->segs;
 		b->order = get_order(req->seg_size);
 	}
-	b->blocks = kcalloc(b->nr_blocks, sizeof(*b->blocks), DB_GFP);
+	/* up to 16384 pointers: 128 KiB, past what kmalloc should be asked for with NORETRY */
+	b->blocks = kvcalloc(b->nr_blocks, sizeof(*b->blocks), DB_GFP);
 	b->seg_page = kvcalloc(req->segs, sizeof(*b->seg_page), DB_GFP);
 	b->seg_dma = kvcalloc(req->segs, sizeof(*b->seg_dma), DB_GFP);
 	if (!b->blocks || !b->seg_page || !b->seg_dma)
@@ -363,7 +364,8 @@ static int db_prepare_workers(struct db_ctx *ctx, struct db_worker *w, u32 n,
 	return 0;
 }
 
-static int db_choose_path(struct db_ctx *ctx, struct db_worker *w0, struct dma_bench_outcome *out)
+/* db_run has already answered unsupported when the link API is missing. */
+static void db_choose_path(struct db_ctx *ctx, struct db_worker *w0, struct dma_bench_outcome *out)
 {
 	const enum db_path per_segment = DMA_BENCH_HAVE_MAP_PHYS ? DB_PATH_PHYS : DB_PATH_PAGE;
 
@@ -375,21 +377,33 @@ static int db_choose_path(struct db_ctx *ctx, struct db_worker *w0, struct dma_b
 		ctx->path = per_segment;
 		break;
 	case DB_API_LINK:
+		ctx->path = per_segment;
 #if DMA_BENCH_HAVE_LINK
 		if (db_link_available(ctx->dev, w0->buf.seg_page[0], ctx->req->size)) {
 			ctx->path = DB_PATH_LINK;
-		} else {
-			ctx->path = per_segment;
-			out->status = DB_STATUS_FALLBACK;
-			out->reason = "dma_iova_try_alloc_false";
+			break;
 		}
-		break;
-#else
-		return -EOPNOTSUPP;
 #endif
+		out->status = DB_STATUS_FALLBACK;
+		out->reason = "dma_iova_try_alloc_false";
+		break;
 	}
 	out->path = ctx->path;
-	return 0;
+}
+
+/*
+ * Pages one thread's buffer takes: each block is rounded up to a power of two
+ * pages (get_order), and the page pointers, per-segment addresses and sg
+ * table come on top.
+ */
+static u64 db_pages_per_thread(const struct dma_bench_request *req)
+{
+	u64 blocks = req->layout == DB_LAYOUT_CONTIGUOUS ? 1 : req->segs;
+	unsigned int order = get_order(req->layout == DB_LAYOUT_CONTIGUOUS ? req->size : req->seg_size);
+	u64 meta = (u64)req->segs * (sizeof(struct page *) * 2 + sizeof(dma_addr_t) +
+				     (req->api == DB_API_SG ? sizeof(struct scatterlist) : 0));
+
+	return (blocks << order) + DIV_ROUND_UP(meta, PAGE_SIZE);
 }
 
 /*
@@ -403,7 +417,7 @@ int db_run(struct device *dev, const struct dma_bench_request *req,
 	struct db_ctx ctx = { .dev = dev, .req = req, .abort = abort, .wq = wq };
 	struct db_worker *w;
 	u32 i, started = 0;
-	u64 need_pages, t0 = 0;
+	u64 need_pages, t0;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
@@ -417,7 +431,7 @@ int db_run(struct device *dev, const struct dma_bench_request *req,
 	}
 
 	/* Refuse what would squeeze the box rather than rely on allocation failure alone. */
-	need_pages = (req->size >> PAGE_SHIFT) * req->threads;
+	need_pages = db_pages_per_thread(req) * req->threads;
 	if (need_pages > (u64)si_mem_available() / 2) {
 		db_fail(out, -ENOMEM, "not_enough_memory");
 		return -ENOMEM;
@@ -434,12 +448,7 @@ int db_run(struct device *dev, const struct dma_bench_request *req,
 	ret = db_prepare_workers(&ctx, w, req->threads, out);
 	if (ret)
 		goto out_free;
-	if (db_choose_path(&ctx, &w[0], out)) {
-		out->status = DB_STATUS_UNSUPPORTED;
-		out->reason = "link_api_needs_6.16";
-		ret = 0;
-		goto out_free;
-	}
+	db_choose_path(&ctx, &w[0], out);
 
 	for (i = 0; i < req->threads; i++) {
 		w[i].task = kthread_create_on_node(db_worker_fn, &w[i], cpu_to_node(w[i].cpu),
@@ -467,12 +476,12 @@ int db_run(struct device *dev, const struct dma_bench_request *req,
 		db_fail(out, -EINTR, "interrupted");
 		ret = -EINTR;
 	}
+	out->wall_ns = ktime_get_ns() - t0;
 
 out_stop:
+	/* threads created but never woken just exit: their function never ran */
 	for (i = 0; i < started; i++)
 		kthread_stop(w[i].task);
-	if (started)
-		out->wall_ns = ktime_get_ns() - t0;
 	if (!ret && atomic_read(abort)) {
 		db_fail(out, -ENODEV, "device_removed");
 		ret = -ENODEV;

@@ -20,10 +20,22 @@ const char *const db_phase_names[DB_NR_PHASES] = {
 
 #define U128_MAX (~(u128)0)
 
+static void db_moments_init(struct db_moments *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->min = U64_MAX;
+}
+
 void db_stats_init(struct db_stats *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->min = U64_MAX;
+	db_moments_init(&s->m);
+}
+
+void db_sum_init(struct db_stats_sum *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	db_moments_init(&sum->m);
 }
 
 static u32 bucket_of(u64 v)
@@ -54,48 +66,48 @@ static u64 bucket_value(u32 idx)
 
 void db_stats_add(struct db_stats *s, u64 ns)
 {
-	s->count++;
-	s->sum += ns;
-	s->sumsq += (u128)ns * ns;
-	if (ns < s->min)
-		s->min = ns;
-	if (ns > s->max)
-		s->max = ns;
+	s->m.count++;
+	s->m.sum += ns;
+	s->m.sumsq += (u128)ns * ns;
+	if (ns < s->m.min)
+		s->m.min = ns;
+	if (ns > s->m.max)
+		s->m.max = ns;
 	s->hist[bucket_of(ns)]++;
 }
 
-void db_stats_merge(struct db_stats *into, const struct db_stats *from)
+void db_sum_add(struct db_stats_sum *into, const struct db_stats *from)
 {
 	u32 i;
 
-	if (!from->count)
+	if (!from->m.count)
 		return;
-	into->count += from->count;
-	into->sum += from->sum;
-	into->sumsq += from->sumsq;
-	into->min = min(into->min, from->min);
-	into->max = max(into->max, from->max);
+	into->m.count += from->m.count;
+	into->m.sum += from->m.sum;
+	into->m.sumsq += from->m.sumsq;
+	into->m.min = min(into->m.min, from->m.min);
+	into->m.max = max(into->m.max, from->m.max);
 	for (i = 0; i < DB_HIST_BUCKETS; i++)
 		into->hist[i] += from->hist[i];
 }
 
-u64 db_stats_percentile(const struct db_stats *s, u32 per_mille)
+u64 db_sum_percentile(const struct db_stats_sum *sum, u32 per_mille)
 {
 	u64 rank, seen = 0;
 	u32 i;
 
-	if (!s->count)
+	if (!sum->m.count)
 		return 0;
 	/* nearest-rank: the smallest value with at least p of the samples at or below it */
-	rank = div_u64(s->count * per_mille + 999, 1000);
+	rank = div_u64(sum->m.count * per_mille + 999, 1000);
 	if (!rank)
 		rank = 1;
 	for (i = 0; i < DB_HIST_BUCKETS; i++) {
-		seen += s->hist[i];
+		seen += sum->hist[i];
 		if (seen >= rank)
-			return clamp(bucket_value(i), s->min, s->max);
+			return clamp(bucket_value(i), sum->m.min, sum->m.max);
 	}
-	return s->max;
+	return sum->m.max;
 }
 
 static u128 div128(u128 n, u128 d)
@@ -131,7 +143,7 @@ static u64 sqrt128(u128 x)
 	return (u64)res;
 }
 
-u64 db_stats_mean_milli(const struct db_stats *s)
+u64 db_moments_mean_milli(const struct db_moments *s)
 {
 	if (!s->count)
 		return 0;
@@ -143,7 +155,7 @@ u64 db_stats_mean_milli(const struct db_stats *s)
  * thousandths of a ns. Exact unless n*sumsq would overflow 128 bits, which
  * needs samples near an hour; then precision drops but nothing wraps.
  */
-u64 db_stats_stdev_milli(const struct db_stats *s)
+u64 db_moments_stdev_milli(const struct db_moments *s)
 {
 	u128 n = s->count, num, n2;
 

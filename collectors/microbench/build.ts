@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { MissingToolError } from '../../core/proc/tool-check.js';
+import { moduleSourceFiles } from './module-cache.js';
 
 export interface BuildModuleOptions {
   /** A kernel build tree: /lib/modules/REL/build or /usr/src/linux-headers-REL. */
@@ -21,7 +22,7 @@ export interface BuildModuleOptions {
 export interface BuildModuleResult {
   koPath: string;
   cc: string;
-  /** Compiler warnings (lines containing "warning:"); the module is expected to build without any. */
+  /** Compiler warnings (compilerWarnings); the module is expected to build without any. */
   warnings: string[];
   output: string;
 }
@@ -30,7 +31,37 @@ export class ModuleBuildError extends Error {
   override name = 'ModuleBuildError';
 }
 
-const sourceFile = /^(Kbuild|Makefile|.*\.[ch])$/;
+/** Compiler warnings in kbuild output (lines containing "warning:"); the module is expected to build without any. */
+export function compilerWarnings(output: string): string[] {
+  return output.split('\n').filter((l) => l.includes('warning:'));
+}
+
+/**
+ * The module's own refusal to build for these headers (an $(error ...) of its Kbuild, such as a
+ * kernel without the generic driver_override helper), as make prints it:
+ * `Kbuild:21: *** dma_bench needs ....  Stop.` (kbuild from the module's directory) or
+ * `/path/Kbuild:21: ...` (included by path). Returns the text between `*** ` and `.  Stop.`
+ */
+export function kbuildRefusal(output: string): string | undefined {
+  for (const line of output.split('\n')) {
+    const m = /(?:^|\/)Kbuild:\d+: \*\*\* (dma_bench .*?)\.?\s+Stop\.$/.exec(line);
+    if (m) return m[1];
+  }
+  return undefined;
+}
+
+/**
+ * Why a kbuild run failed, first line first: the module's refusal verbatim when it refused (one
+ * line), else the first compiler error followed by the output's tail.
+ */
+export function kbuildFailureMessage(output: string, headersDir: string, exit: string): string {
+  const refusal = kbuildRefusal(output);
+  if (refusal) return `dma_bench cannot be built against ${headersDir}: ${refusal}`;
+  const lines = output.split('\n');
+  const firstError = lines.find((l) => /\berror:|\*\*\*/.test(l));
+  const tail = lines.slice(-30).join('\n');
+  return `make for dma_bench failed (${exit})${firstError ? `: ${firstError.trim()}` : ''}\n${tail}`;
+}
 
 /** Debian package that provides a headers tree, from its path (the release is in the name). */
 export function headersPackageFor(headersDir: string): string {
@@ -69,8 +100,7 @@ async function assertRunnable(command: string, debianPackage: string, what: stri
 
 async function copySources(srcDir: string, outDir: string): Promise<void> {
   await fs.mkdir(outDir, { recursive: true });
-  const entries = await fs.readdir(srcDir, { withFileTypes: true });
-  const files = entries.filter((e) => e.isFile() && sourceFile.test(e.name)).map((e) => e.name);
+  const files = await moduleSourceFiles(srcDir);
   if (!files.includes('Kbuild') || !files.some((f) => f.endsWith('.c'))) {
     throw new ModuleBuildError(`${srcDir} does not look like the dma_bench source (no Kbuild or .c files)`);
   }
@@ -101,11 +131,8 @@ export async function buildModule(opts: BuildModuleOptions): Promise<BuildModule
   });
   const output = r.all ?? '';
   if (r.isCanceled) throw new ModuleBuildError('module build aborted');
-  if (r.failed) {
-    const tail = output.split('\n').slice(-30).join('\n');
-    throw new ModuleBuildError(`make for dma_bench failed (exit ${r.exitCode ?? r.signal}):\n${tail}`);
-  }
+  if (r.failed) throw new ModuleBuildError(kbuildFailureMessage(output, headersDir, `exit ${r.exitCode ?? r.signal}`));
   const koPath = path.join(outDir, 'dma_bench.ko');
   if (!existsSync(koPath)) throw new ModuleBuildError(`make succeeded but ${koPath} is missing:\n${output}`);
-  return { koPath, cc, warnings: output.split('\n').filter((l) => l.includes('warning:')), output };
+  return { koPath, cc, warnings: compilerWarnings(output), output };
 }

@@ -15,9 +15,15 @@ export const moduleFileName = 'dma_bench.ko';
 
 const sourceFile = /^(Kbuild|Makefile|.*\.[ch])$/;
 
+/** The names of the module's source files in srcDir (what a build copies and the hash covers), sorted. */
+export async function moduleSourceFiles(srcDir: string): Promise<string[]> {
+  const entries = await fs.readdir(srcDir, { withFileTypes: true });
+  return entries.filter((e) => e.isFile() && sourceFile.test(e.name)).map((e) => e.name).sort();
+}
+
 /** 16 hex digits over the module's source files (names and contents, sorted by name). */
 export async function moduleSourceHash(srcDir: string): Promise<string> {
-  const names = (await fs.readdir(srcDir)).filter((n) => sourceFile.test(n)).sort();
+  const names = await moduleSourceFiles(srcDir);
   if (names.length === 0) throw new Error(`${srcDir} holds no module sources`);
   const h = createHash('sha256');
   for (const name of names) {

@@ -54,7 +54,11 @@ test('qemuArgs: iommu off omits the IOMMU device, caching mode off is passed thr
   assert.ok(noCaching.includes('intel-iommu,intremap=on,caching-mode=off'));
   const spare = qemuArgs({ ...base, spareNvmeImage: '/tmp/x/spare.img', edu: true });
   assert.ok(values(spare, '-device').includes('nvme,serial=dmabench-spare,drive=nvmspare'));
-  assert.ok(values(spare, '-device').includes('edu'));
+  // edu behind a root port: on bus 1, not on the root bus.
+  const devices = values(spare, '-device');
+  assert.ok(devices.includes('pcie-root-port,id=edu-port,chassis=1'));
+  assert.ok(devices.includes('edu,bus=edu-port'));
+  assert.ok(devices.indexOf('pcie-root-port,id=edu-port,chassis=1') < devices.indexOf('edu,bus=edu-port'), 'the port before the device on it');
   assert.ok(values(spare, '-drive').includes('file=/tmp/x/spare.img,if=none,id=nvmspare,format=raw'));
 });
 
