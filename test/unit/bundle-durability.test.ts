@@ -154,6 +154,7 @@ test('the system calls of a run: samples, raw outputs and their directories are 
       ['-f', '-y', '-qq', '--seccomp-bpf', '-e', 'trace=write,writev,pwrite64,pwritev,fsync,fdatasync,rename,renameat,renameat2', '-o', trace, ...cli, 'run', file, '--out', out],
       { reject: false, cwd: repoRoot },
     );
+    assert.notEqual((r as { code?: string }).code, 'ENOENT', 'strace is missing (scripts/setup-host.sh installs it)');
     assert.equal(r.exitCode, 0, String(r.stderr));
     const bundle = await readBundle(out);
     assert.equal(bundle.manifest.status, 'complete');
