@@ -15,6 +15,18 @@ import { onProcessEnd, startGrouped, type GroupedProcess } from './proc.js';
 export type IommuMode = 'strict' | 'lazy' | 'passthrough' | 'off';
 export type SpareDevice = 'spare-nvme' | 'edu';
 
+/**
+ * A disk the caller owns: a regular file holding a raw image, attached as one more NVMe
+ * controller. Unlike the scratch NVMe it outlives the boot, so the next boot finds what this one
+ * wrote to it (lab-crash-resume boots again after crashing the guest). The guest finds it by
+ * `serial` in /sys/class/nvme/CTRL/serial (controller numbers follow probe order).
+ */
+export interface LabDisk {
+  file: string;
+  /** NVMe serial number: up to 20 of [A-Za-z0-9._-]. */
+  serial: string;
+}
+
 export interface BootGuestOptions {
   image: LabImage;
   /** A kernel id of the image ('7', '6.12') or a path to a vmlinuz. */
@@ -29,6 +41,7 @@ export interface BootGuestOptions {
   /** File the serial console is written to (created or truncated). */
   consoleLog: string;
   extraDevices?: SpareDevice[];
+  disks?: LabDisk[];
   onConsoleLine?: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -94,7 +107,13 @@ export interface QemuArgsInput {
   virtiofsSocket: string;
   nvmeImage: string;
   spareNvmeImage?: string;
+  disks?: LabDisk[];
   edu: boolean;
+}
+
+/** A value inside a QEMU option list: commas are doubled. */
+function qemuOptionValue(v: string): string {
+  return v.replaceAll(',', ',,');
 }
 
 export function qemuArgs(i: QemuArgsInput): string[] {
@@ -132,6 +151,13 @@ export function qemuArgs(i: QemuArgsInput): string[] {
       '-device', 'nvme,serial=dmabench-spare,drive=nvmspare',
     );
   }
+  (i.disks ?? []).forEach((d, n) => {
+    if (!/^[A-Za-z0-9._-]{1,20}$/.test(d.serial)) throw new Error(`lab disk serial "${d.serial}": use up to 20 of A-Z a-z 0-9 . _ -`);
+    args.push(
+      '-drive', `file=${qemuOptionValue(d.file)},if=none,id=disk${n},format=raw`,
+      '-device', `nvme,serial=${d.serial},drive=disk${n}`,
+    );
+  });
   // The spare edu device sits behind a root port, as a spare card does on a real machine: its
   // address has a bus number other than 00, which a short BDF form (01:00.0) must keep apart
   // from the domain (dma_bench's device file once took it for the domain).
@@ -234,6 +260,11 @@ async function bootGuestOnce(opts: BootGuestOptions): Promise<BootGuestResult> {
   const qemuBin = requireHostTool(hostTools.qemu);
   const virtiofsdBin = requireHostTool(hostTools.virtiofsd);
   const vmlinuz = resolveKernelImage(opts.image, opts.kernel);
+  for (const d of opts.disks ?? []) {
+    // Only an image file the caller made: never a block device or anything else by mistake.
+    const st = await fs.stat(d.file).catch(() => undefined);
+    if (!st?.isFile()) throw new Error(`lab disk ${d.file}: not a regular file (a lab disk is a raw image file)`);
+  }
   const started = Date.now();
 
   await fs.mkdir(path.dirname(opts.consoleLog), { recursive: true });
@@ -285,6 +316,7 @@ async function bootGuestOnce(opts: BootGuestOptions): Promise<BootGuestResult> {
       virtiofsSocket: sock,
       nvmeImage,
       spareNvmeImage: spare,
+      disks: opts.disks,
       edu: opts.extraDevices?.includes('edu') ?? false,
     });
     const qemuStderr: string[] = [];

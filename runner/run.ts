@@ -1,7 +1,7 @@
 // Runs a campaign into a run bundle: every cell × pass, with progress, per-repetition timeouts,
 // clean interruption (SIGINT, SIGTERM or SIGHUP stop every child, the collectors clean up, and the
 // bundle is left incomplete; core/proc/signals.ts) and resume (runner/resume.ts).
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { collectorFor, profilerFor } from './registry.js';
 
@@ -10,7 +10,7 @@ import type { Measurement, PassKind, Sample } from '../model/measurement.js';
 import type { Campaign, ProfilerSpec, Workload } from '../model/campaign.js';
 import { loadPlan, type Plan, type PlannedCell } from './plan.js';
 import { expandMatrix } from '../core/campaign/matrix.js';
-import { CAMPAIGN_COPY_FILE, rawRepDir, scratchDir } from '../core/bundle/layout.js';
+import { rawRepDir, scratchDir } from '../core/bundle/layout.js';
 import { BUNDLE_SCHEMA_VERSION, type Manifest, type SystemState } from '../model/bundle.js';
 import { BundleWriter } from '../core/bundle/writer.js';
 import { BundleError, readManifest } from '../core/bundle/read.js';
@@ -129,8 +129,7 @@ async function openBundle(
     cells: plan.cells.map((c) => ({ workload: c.workload.name, cell: c.key, tool: c.workload.tool, params: c.params })),
     done: {},
     errors: [],
-  });
-  await writeFile(path.join(dir, CAMPAIGN_COPY_FILE), loaded.text);
+  }, loaded.text);
   return writer;
 }
 
@@ -240,9 +239,7 @@ async function executePlan(plan: Plan, writer: BundleWriter, signal: AbortSignal
         try {
           const { samples, toolMs } = await runPass(cell, pass, rep, partial, passSignal, timeoutSec, ctx);
           if (signal.aborted) return overheadMs; // killed mid-run: not a whole repetition
-          await rm(rawDir, { recursive: true, force: true });
-          await rename(partial, rawDir);
-          await writer.recordPass(cell.key, pass, rep, samples);
+          await writer.recordPass(cell.key, pass, rep, samples, { partial, dir: rawDir });
           if (toolMs !== undefined) overheadMs.push(performance.now() - t0 - toolMs);
         } catch (err) {
           if (signal.aborted) return overheadMs;

@@ -62,6 +62,17 @@ test('qemuArgs: iommu off omits the IOMMU device, caching mode off is passed thr
   assert.ok(values(spare, '-drive').includes('file=/tmp/x/spare.img,if=none,id=nvmspare,format=raw'));
 });
 
+test('qemuArgs: caller-owned disks become NVMe controllers with their serials; commas in paths are escaped, bad serials refused', () => {
+  const args = qemuArgs({ ...base, disks: [{ file: '/tmp/x/a,b.img', serial: 'crash-1' }, { file: '/tmp/x/c.img', serial: 'c2' }] });
+  assert.deepEqual(values(args, '-drive').slice(1), ['file=/tmp/x/a,,b.img,if=none,id=disk0,format=raw', 'file=/tmp/x/c.img,if=none,id=disk1,format=raw']);
+  const devices = values(args, '-device');
+  assert.ok(devices.includes('nvme,serial=crash-1,drive=disk0'));
+  assert.ok(devices.includes('nvme,serial=c2,drive=disk1'));
+  // The scratch NVMe stays first, so the guest's nvme0n1 is still the scratch disk when probed in order.
+  assert.ok(devices.indexOf('nvme,serial=dmabench0,drive=nvm') < devices.indexOf('nvme,serial=crash-1,drive=disk0'));
+  assert.throws(() => qemuArgs({ ...base, disks: [{ file: '/tmp/x/d.img', serial: 'x,drive=nvm' }] }), /lab disk serial/);
+});
+
 test('kernelCommandLine: each IOMMU mode gets its arguments, plus the virtiofs root and the job id', () => {
   assert.match(kernelCommandLine('strict', 'j1'), /^intel_iommu=on iommu\.strict=1 /);
   assert.match(kernelCommandLine('lazy', 'j1'), /^intel_iommu=on iommu\.strict=0 /);
