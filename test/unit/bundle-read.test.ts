@@ -3,31 +3,13 @@
 // never a TypeError in a report. The bundles are written by hand: their format is what is tested.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { runCli } from '../helpers/cli.js';
+import { oneErrorLine, runCli, withTempDir } from '../helpers/cli.js';
 import { testManifest, writeTestBundle } from '../helpers/bundles.js';
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'dmabench-badbundle-'));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-/** stderr, asserting it is exactly one `dmabench:` line. */
-function oneLine(stderr: unknown): string {
-  const lines = String(stderr).trim().split('\n');
-  assert.equal(lines.length, 1, `one line, got:\n${String(stderr)}`);
-  assert.match(lines[0]!, /^dmabench: /);
-  return lines[0]!;
-}
-
 test('a mangled or foreign bundle is bad input (2) naming the file, never a TypeError', async () => {
-  await withDir(async (dir) => {
+  await withTempDir('dmabench-badbundle-', async (dir) => {
     const good = path.join(dir, 'good');
     await writeTestBundle(good, 'good', [100, 101, 99]);
     const manifest = testManifest('x', { release: '6.12.0', mode: 'strict' });
@@ -55,7 +37,7 @@ test('a mangled or foreign bundle is bad input (2) naming the file, never a Type
       for (const cmd of [['compare', good, bad], ['flamegraph', bad, '--cell', 'w:bs=64k', '--out', path.join(dir, 'x.svg')]]) {
         const r = await runCli(cmd);
         assert.equal(r.exitCode, 2, `${what} (${cmd[0]}): exit ${r.exitCode}: ${String(r.stderr)}`);
-        const line = oneLine(r.stderr);
+        const line = oneErrorLine(r.stderr);
         assert.ok(line.includes(bad), `${what}: names ${bad}: ${line}`);
         // flamegraph reads no samples.jsonl: for those cases it only has to fail cleanly.
         if (cmd[0] === 'compare' || !/sample/.test(what)) assert.match(line, message, what);

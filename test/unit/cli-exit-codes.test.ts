@@ -5,42 +5,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
-import { runCli, startCli } from '../helpers/cli.js';
+import { oneErrorLine, runCli, startCli, withTempDir } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/paths.js';
 import { writeTestBundle } from '../helpers/bundles.js';
 import { labRunExitCode } from '../../cli/commands/lab.js';
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'dmabench-exit-'));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-/** stderr as lines, asserting it is exactly one `dmabench:` line. */
-function oneLine(stderr: unknown): string {
-  const lines = String(stderr).trim().split('\n');
-  assert.equal(lines.length, 1, `one line, got:\n${String(stderr)}`);
-  assert.match(lines[0]!, /^dmabench: /);
-  return lines[0]!;
-}
-
 test('compare --alpha takes only (0, 1): 0 and 1 are bad input (2), not a regression (1)', async () => {
-  await withDir(async (dir) => {
+  await withTempDir('dmabench-exit-', async (dir) => {
     const [a, b] = [path.join(dir, 'a'), path.join(dir, 'b')];
     await writeTestBundle(a, 'a', [100, 101, 99, 100, 102]);
     await writeTestBundle(b, 'b', [100, 100, 101, 99, 100]);
     for (const alpha of ['1', '0', '-0.1', '1.5', 'x', '']) {
       const r = await runCli(['compare', a, b, '--alpha', alpha]);
       assert.equal(r.exitCode, 2, `--alpha ${alpha}: ${String(r.stderr)}`);
-      assert.match(oneLine(r.stderr), new RegExp(`--alpha must be a number greater than 0 and less than 1, got ?${alpha.replace('.', '\\.')}$`));
+      assert.match(oneErrorLine(r.stderr), new RegExp(`--alpha must be a number greater than 0 and less than 1, got ?${alpha.replace('.', '\\.')}$`));
     }
     const ok = await runCli(['compare', a, b, '--alpha', '0.01', '--format', 'csv']);
     assert.equal(ok.exitCode, 0, String(ok.stderr));
@@ -61,7 +43,7 @@ test('usage errors from the option parser exit 2, --help and --version 0', async
 });
 
 test('an internal error exits 3 with one line naming the file that holds the stack trace ($TMPDIR)', async () => {
-  await withDir(async (dir) => {
+  await withTempDir('dmabench-exit-', async (dir) => {
     // exitOnError is what the CLI calls with whatever escaped a command; a TypeError is a bug.
     const script = `import { exitOnError } from ${JSON.stringify(path.join(repoRoot, 'cli', 'errors.ts'))};
       function parseSomething() { return (undefined as unknown as { x: number }).x; }
@@ -70,7 +52,7 @@ test('an internal error exits 3 with one line naming the file that holds the sta
     await writeFile(file, script);
     const r = await execa(process.execPath, ['--import', 'tsx', file], { reject: false, cwd: repoRoot, env: { TMPDIR: dir } });
     assert.equal(r.exitCode, 3, String(r.stderr));
-    const line = oneLine(r.stderr);
+    const line = oneErrorLine(r.stderr);
     const m = /^dmabench: internal error: Cannot read properties of undefined \(reading 'x'\) \(details in (\S+); please report it\)$/.exec(line);
     assert.ok(m, line);
     assert.equal(path.dirname(m[1]!), dir, 'written under $TMPDIR');
@@ -82,13 +64,13 @@ test('an internal error exits 3 with one line naming the file that holds the sta
 });
 
 test('a refused run is bad input (2): microbench here cannot load its module, or has no spare device', async () => {
-  await withDir(async (dir) => {
+  await withTempDir('dmabench-exit-', async (dir) => {
     const file = path.join(dir, 'm.yaml');
     await writeFile(file, 'name: m\nworkloads:\n  - name: w\n    tool: microbench\n    matrix: { api: sg, size: 64k, segs: 16, device: edu }\n');
     const r = await runCli(['run', file, '--out', path.join(dir, 'b')]);
     assert.equal(r.exitCode, 2, String(r.stderr));
     // Which refusal depends on the machine: no module loading (this VM), not root, no headers, no edu device.
-    assert.match(oneLine(r.stderr), /^dmabench: (microbench |device: edu, but no QEMU edu device)/);
+    assert.match(oneErrorLine(r.stderr), /^dmabench: (microbench |device: edu, but no QEMU edu device)/);
     assert.equal(existsSync(path.join(dir, 'b')), false, 'refused before a bundle was made');
   });
 });
@@ -105,7 +87,7 @@ workloads:
 `;
 
 test('a run with failed repetitions exits 1; interrupted after failures it exits 130', async () => {
-  await withDir(async (dir) => {
+  await withTempDir('dmabench-exit-', async (dir) => {
     const file = path.join(dir, 'f.yaml');
     // Every repetition runs past its 1 s timeout: a failed repetition each.
     await writeFile(file, failingCampaign.replace('bs: [4k, 8k, 16k]', 'bs: 4k'));
