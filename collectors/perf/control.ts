@@ -152,9 +152,13 @@ export async function startControlledPerf(subcommand: 'stat' | 'record', args: s
   };
 }
 
-/** Whether perf exited the way it does after writing its output when stop() ended its workload. */
+/**
+ * Whether perf exited the way it does after writing its output when stop() ended its workload.
+ * perf 6.1 then exits 0; perf 7.2 (the lab's) passes on how its workload ended, 128 + SIGINT = 130
+ * with "sleep: Interrupt" on stderr; perf record may re-raise the SIGINT itself.
+ */
 export function perfExitedCleanly(e: PerfExit): boolean {
-  return !e.endedBeforeStop && (e.exitCode === 0 || e.signal === 'SIGINT');
+  return !e.endedBeforeStop && (e.exitCode === 0 || e.exitCode === 130 || e.signal === 'SIGINT');
 }
 
 /** Why a perf that did not exit cleanly failed, for the pass's error. */

@@ -17,6 +17,7 @@ import { profilerFor } from '../../runner/registry.js';
 import { ProfilerOptionsError } from '../../collectors/profiler-options.js';
 import { parseFolded, total } from '../../core/text/folded-stacks.js';
 import { processTree } from '../../core/proc/tree.js';
+import { perfExitedCleanly } from '../../collectors/perf/control.js';
 
 const isRoot = process.getuid?.() === 0;
 const hasPerf = (await execa('perf', ['version'], { reject: false })).exitCode === 0;
@@ -42,6 +43,17 @@ function perfChildren(): number[] {
 
 test('registry: every profiler kind of the campaign schema has an implementation', () => {
   for (const kind of ['perf-stat', 'perf-record', 'ftrace'] as const) assert.equal(profilerFor(kind).kind, kind);
+});
+
+test('perf ended by stop() is clean however its version reports the interrupted workload', () => {
+  // perf 6.1 (this machine) exits 0; perf 7.2 (the lab guests) exits 130 with "sleep: Interrupt";
+  // perf record may re-raise the SIGINT. Ended before stop() (its deadline) or another code: not clean.
+  assert.ok(perfExitedCleanly({ stderr: '', exitCode: 0, endedBeforeStop: false }));
+  assert.ok(perfExitedCleanly({ stderr: 'sleep: Interrupt\n', exitCode: 130, endedBeforeStop: false }));
+  assert.ok(perfExitedCleanly({ stderr: '', signal: 'SIGINT', endedBeforeStop: false }));
+  assert.ok(!perfExitedCleanly({ stderr: '', exitCode: 0, endedBeforeStop: true }));
+  assert.ok(!perfExitedCleanly({ stderr: 'failed to open', exitCode: 129, endedBeforeStop: false }));
+  assert.ok(!perfExitedCleanly({ stderr: '', signal: 'SIGKILL', endedBeforeStop: false }));
 });
 
 test('perf-stat options: unknown keys and bad event names are refused before anything runs', async () => {
