@@ -12,6 +12,8 @@ import { expandMatrix } from '../core/campaign/matrix.js';
 import { CAMPAIGN_COPY_FILE, rawRepDir, scratchDir } from '../core/bundle/layout.js';
 import { BUNDLE_SCHEMA_VERSION, type Manifest, type SystemState } from '../model/bundle.js';
 import { BundleWriter } from '../core/bundle/writer.js';
+import { cleanScratch } from '../core/bundle/scratch.js';
+import { DeviceSafetyError } from '../model/safety-error.js';
 import { BundleError } from '../core/bundle/read.js';
 import { Progress } from './progress.js';
 import { dmabenchVersion } from '../core/version.js';
@@ -66,20 +68,22 @@ export async function runCampaign(opts: RunOptions): Promise<RunResult> {
   const { campaign, text, plan } = await loadPlan(opts.campaignFile);
   const label = opts.label ?? campaign.label ?? campaign.name;
 
+  if (opts.resume && !opts.outDir) throw new BundleError('--resume needs --out DIR naming the interrupted bundle');
+  const dir = opts.outDir ?? defaultOutDir(label);
+
+  // Target checks need the scratch directory: on --resume its ledger says which files are ours.
   for (const workload of campaign.workloads) {
-    await collectorFor(workload.tool).preflight(workload, expandMatrix(workload.matrix));
+    await collectorFor(workload.tool).preflight(workload, expandMatrix(workload.matrix), { scratchDir: scratchDir(dir) });
     for (const p of workload.profilers) await profilerFor(p.kind).preflight(p.options);
   }
 
   let writer: BundleWriter;
   if (opts.resume) {
-    if (!opts.outDir) throw new BundleError('--resume needs --out DIR naming the interrupted bundle');
-    writer = await BundleWriter.resume(opts.outDir);
+    writer = await BundleWriter.resume(dir);
     const planned = plan.cells.map((c) => c.key).join('\n');
     const recorded = writer.manifest.cells.map((c) => c.cell).join('\n');
-    if (planned !== recorded) throw new BundleError(`${opts.outDir} was run from a different campaign: its cells do not match ${opts.campaignFile}`);
+    if (planned !== recorded) throw new BundleError(`${dir} was run from a different campaign: its cells do not match ${opts.campaignFile}`);
   } else {
-    const dir = opts.outDir ?? defaultOutDir(label);
     writer = await BundleWriter.create(dir, {
       schemaVersion: BUNDLE_SCHEMA_VERSION,
       label,
@@ -99,11 +103,21 @@ export async function runCampaign(opts: RunOptions): Promise<RunResult> {
   const controller = new AbortController();
   const restoreSignals = interruptOnSignals(controller, progress);
   try {
-    const overheadMs = await executePlan(plan, writer, controller.signal, progress).finally(() => teardownCollectors(plan, progress));
+    let overheadMs: number[];
+    try {
+      overheadMs = await executePlan(plan, writer, controller.signal, progress).finally(() => teardownCollectors(plan, progress));
+    } catch (err) {
+      // A refused target stops the run: the bundle stays incomplete, scratch kept for --resume.
+      if (err instanceof DeviceSafetyError) await writer.finish('incomplete');
+      throw err;
+    }
     const interrupted = controller.signal.aborted ? String(controller.signal.reason) : undefined;
     const status = interrupted || writer.manifest.errors.length > 0 ? 'incomplete' : 'complete';
     await writer.finish(status, interrupted);
-    if (!interrupted) await rm(scratchDir(writer.dir), { recursive: true, force: true });
+    if (!interrupted) {
+      const { leftAlone } = await cleanScratch(scratchDir(writer.dir));
+      for (const f of leftAlone) progress.log(`left ${f} in place: it is no longer the file this run created`);
+    }
     return { bundleDir: writer.dir, status, errors: writer.manifest.errors, overheadMs };
   } finally {
     progress.end();
@@ -189,6 +203,11 @@ async function executePlan(plan: Plan, writer: BundleWriter, signal: AbortSignal
           if (toolMs !== undefined) overheadMs.push(performance.now() - t0 - toolMs);
         } catch (err) {
           if (signal.aborted) return overheadMs;
+          if (err instanceof DeviceSafetyError) {
+            // Not a failed repetition: the target is no longer safe to use, for any repetition.
+            await writer.recordError(cell.key, pass, rep, err.message);
+            throw err;
+          }
           const message = passSignal.aborted ? `timed out after ${timeoutSec} s` : (err as Error).message;
           progress.log(`error: ${cell.key} ${pass} #${rep + 1}: ${message}`);
           await writer.recordError(cell.key, pass, rep, message);
