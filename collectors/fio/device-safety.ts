@@ -14,13 +14,13 @@
 // unused: not mounted in dmabench's mount namespace nor in the initial one, not swap, nothing
 // stacked on it or on its disk, an exclusive open granted by the kernel, no partitions, no
 // RAID/LVM/ZFS/bcache/btrfs/LUKS membership, no signature at all. The exclusive open is held for
-// the whole fio run, so nothing can mount or claim the device meanwhile (in any namespace), and
-// fio is handed the resolved node. Before every repetition the device must still be the one
-// preflight saw (number, diskseq, serial, WWID, loop backing file). What cannot be checked counts
-// as a failed check.
+// the whole fio run, so nothing can mount or claim the device meanwhile (in any namespace).
+// Before every repetition the device must still be the one preflight saw (number, diskseq,
+// serial, WWID, loop backing file). What cannot be checked counts as a failed check.
 //
-// fio opens a device by its resolved node, pinned by the exclusive open; it opens a file through
-// our descriptor of the inode that was checked, so nothing put at the path afterwards is reached.
+// Between the last check and fio's open nothing can be swapped in: fio opens a device by its
+// resolved node, pinned by the exclusive open, and a file through our descriptor of the inode
+// that was checked.
 import { constants } from 'node:fs';
 import { lstat, open, realpath, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';

@@ -2,10 +2,14 @@
 // O_CREAT|O_EXCL (so it never adopts a file that was already there) and it is still the same
 // inode: the ledger BUNDLE/scratch/owned-files.json records the device, inode number and creation
 // time (statx btime, nanoseconds) of each. A name that looks like ours proves nothing; a file
-// replaced, copied or re-created at the same path has another inode or birth time.
+// replaced, copied or re-created at the same path has another inode or birth time (filesystems
+// hand out a freed inode number again at once, so the number alone proves nothing either).
+// On a filesystem that records no birth time, the process that created a file keeps it open: an
+// inode still open cannot be freed, so its number cannot come back while the run lasts; a
+// resumed run (another process) cannot prove such a file is its own.
 import { randomFillSync } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, readFile, realpath, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, realpath, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from './atomic.js';
 import { ownedFilesLedger } from './layout.js';
@@ -39,9 +43,15 @@ async function readLedger(scratchDir: string): Promise<OwnedFile[]> {
   }
 }
 
+/** Files this process created, held open (path → inode) so their inode numbers stay theirs. */
+const pinned = new Map<string, { dev: bigint; ino: bigint; handle: FileHandle }>();
+
 function matches(entry: OwnedFile, st: Identity): boolean {
-  // Without a birth time an inode number can be reused by a new file: never proof enough.
-  return entry.birthNs !== '0' && entry.dev === String(st.dev) && entry.ino === String(st.ino) && entry.birthNs === String(st.birthtimeNs);
+  if (entry.dev !== String(st.dev) || entry.ino !== String(st.ino)) return false;
+  if (entry.birthNs !== '0') return entry.birthNs === String(st.birthtimeNs);
+  // No birth time: only the pin proves the inode number was not handed out again.
+  const pin = pinned.get(entry.path);
+  return pin !== undefined && pin.dev === st.dev && pin.ino === st.ino;
 }
 
 /**
@@ -53,12 +63,16 @@ export async function createOwnedFile(scratchDir: string, file: string, opts: { 
   await mkdir(path.dirname(file), { recursive: true });
   const handle = await open(file, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
   let st: Identity;
+  let real: string;
   try {
     st = await handle.stat({ bigint: true });
-  } finally {
+    real = await realpath(file);
+  } catch (err) {
     await handle.close();
+    throw err;
   }
-  const real = await realpath(file);
+  await pinned.get(real)?.handle.close();
+  pinned.set(real, { dev: st.dev, ino: st.ino, handle });
   const ledger = (await readLedger(scratchDir)).filter((e) => e.path !== real);
   ledger.push({ path: real, dev: String(st.dev), ino: String(st.ino), birthNs: String(st.birthtimeNs), keep: opts.keep ?? false });
   await writeFileAtomic(ownedFilesLedger(scratchDir), JSON.stringify(ledger, null, 2) + '\n');
@@ -109,7 +123,8 @@ export async function cleanScratch(scratchDir: string): Promise<{ removed: strin
   const removed: string[] = [];
   const leftAlone: string[] = [];
   const kept: string[] = [];
-  for (const entry of await readLedger(scratchDir)) {
+  const ledger = await readLedger(scratchDir);
+  for (const entry of ledger) {
     if (entry.keep) {
       kept.push(entry.path);
       continue;
@@ -120,6 +135,10 @@ export async function cleanScratch(scratchDir: string): Promise<{ removed: strin
       await unlink(entry.path);
       removed.push(entry.path);
     } else leftAlone.push(entry.path);
+  }
+  for (const entry of ledger) {
+    await pinned.get(entry.path)?.handle.close();
+    pinned.delete(entry.path);
   }
   const root = await realpath(scratchDir).catch(() => path.resolve(scratchDir));
   const inside = (p: string): boolean => p.startsWith(root + path.sep);

@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { copyFile, link, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { execa } from 'execa';
 import { cleanScratch, createOwnedFile, fillOwnedFile, isOwnedFile } from '../../core/bundle/scratch.js';
+import { repoRoot } from '../helpers/paths.js';
 import { ownedFilesLedger } from '../../core/bundle/layout.js';
 
 let dir = '';
@@ -100,4 +102,25 @@ test('cleanScratch removes the run\'s files and its scratch dir, keeps kept file
   assert.deepEqual(r2, { removed: [], leftAlone: [second.file], kept: [] });
   assert.equal(await readFile(second.file, 'utf8'), 'theirs');
   await assert.rejects(stat(ownedFilesLedger(second.scratch)), { code: 'ENOENT' });
+});
+
+test('without a birth time (the ledger says 0), only the creating process, which keeps the file open, can prove it', async () => {
+  const { scratch, file } = await fresh('no-btime');
+  await createOwnedFile(scratch, file);
+  // What createOwnedFile records on a filesystem that has no birth time.
+  const ledgerFile = ownedFilesLedger(scratch);
+  const ledger = JSON.parse(await readFile(ledgerFile, 'utf8')) as { birthNs: string }[];
+  ledger[0]!.birthNs = '0';
+  await writeFile(ledgerFile, JSON.stringify(ledger));
+  assert.equal(await isOwnedFile(scratch, file), true, 'this process still holds the inode');
+  // Another process (a resumed run) has nothing to prove it with.
+  const other = await execa(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `
+    import { isOwnedFile } from ${JSON.stringify(path.join(repoRoot, 'core/bundle/scratch.ts'))};
+    process.stdout.write(String(await isOwnedFile(${JSON.stringify(scratch)}, ${JSON.stringify(file)})));
+  `], { cwd: repoRoot });
+  assert.equal(other.stdout, 'false');
+  // A file put in its place is someone else's, pin or no pin.
+  await writeFile(`${file}.theirs`, 'x');
+  await rename(`${file}.theirs`, file);
+  assert.equal(await isOwnedFile(scratch, file), false);
 });
