@@ -60,6 +60,11 @@ export const labPackages = [
   'nodejs',
   'util-linux',
   'procps',
+  // device-mapper, md and partitions (sfdisk), to show the write checks refusing a device
+  // something is stacked on.
+  'dmsetup',
+  'mdadm',
+  'fdisk',
 ] as const;
 
 // Bump when the build steps change in a way that changes the image.

@@ -10,9 +10,15 @@ export const matrixSchema = z.record(z.string(), z.union([paramValueSchema, z.ar
 export const fileTargetSchema = z
   .object({
     kind: z.literal('file'),
-    /** Scratch file; default: a file in the bundle's scratch directory, removed afterwards. */
+    /**
+     * Default: a scratch file in the bundle. A path where nothing exists becomes a file of this
+     * run (removed afterwards unless `keep`); an existing file that this run did not create is
+     * only read (--readonly, never past its size) unless `destructive: true`.
+     */
     path: z.string().min(1).optional(),
     size: z.string().regex(/^\d+[kKmMgG]?$/, 'a size like 256M').default('256M'),
+    /** Leave the file this run created in place when the run ends (a later run treats it as someone else's). */
+    keep: z.boolean().default(false),
   })
   .strict();
 
@@ -40,7 +46,10 @@ export const workloadSchema = z
     description: z.string().optional(),
     matrix: matrixSchema,
     target: targetSchema.optional(),
-    /** Must be true for any write to a block device; the device must also be blank and unmounted. */
+    /**
+     * Must be true for any write to a block device (which must also be blank and unused) or to
+     * an existing file this run did not create.
+     */
     destructive: z.boolean().default(false),
     repetitions: z.number().int().min(1).max(1000).optional(),
     warmup: z.number().int().min(0).max(100).optional(),

@@ -21,6 +21,14 @@ export interface RunContext {
   log: (line: string) => void;
 }
 
+export interface PreflightContext {
+  /**
+   * The bundle's scratch directory (RunContext.scratchDir), known before the bundle is written:
+   * on --resume it already holds what the interrupted run created.
+   */
+  scratchDir: string;
+}
+
 export interface CollectorOutput {
   measurements: Measurement[];
   /** Wall time of the tool itself, so the runner can report its own overhead. */
@@ -35,8 +43,15 @@ export interface WorkloadCollector {
   validateParams(params: CellParams): ZodIssue[];
   /** Rough seconds one repetition of a cell takes, for `plan` and the ETA. */
   estimateSeconds(workload: Workload, params: CellParams): number;
-  /** Checks before anything runs: the tool is installed, targets are safe. Throws with advice. */
-  preflight(workload: Workload, cells: CellParams[]): Promise<void>;
+  /**
+   * Checks before anything runs: the tool is installed, targets are safe. Throws with advice; a
+   * target refused is a model/safety-error.ts DeviceSafetyError.
+   */
+  preflight(workload: Workload, cells: CellParams[], ctx: PreflightContext): Promise<void>;
+  /**
+   * One repetition. A collector whose target can change under it (a file, a disk) checks it
+   * again first; a DeviceSafetyError thrown here stops the whole run, not just this repetition.
+   */
   run(ctx: RunContext): Promise<CollectorOutput>;
   /** Undo what run() left in place for later repetitions (a loaded module, a borrowed device). Called once after the plan ends or is interrupted. */
   teardown?(): Promise<void>;

@@ -14,8 +14,10 @@ import { rawRepDir, scratchDir } from '../core/bundle/layout.js';
 import { BUNDLE_SCHEMA_VERSION, type Manifest, type SystemState } from '../model/bundle.js';
 import { BundleWriter } from '../core/bundle/writer.js';
 import { BundleError, readManifest } from '../core/bundle/read.js';
+import { cleanScratch } from '../core/bundle/scratch.js';
 import { campaignHash } from '../core/campaign/identity.js';
 import { onTerminationSignals } from '../core/proc/signals.js';
+import { DeviceSafetyError } from '../model/safety-error.js';
 import { estimateRemainingSec, Progress } from './progress.js';
 import { recordResumeBoot, resumeRefusal } from './resume.js';
 import { dmabenchVersion } from '../core/version.js';
@@ -72,11 +74,21 @@ export async function runCampaign(opts: RunOptions): Promise<RunResult> {
   });
   try {
     const writer = await openBundle(opts, { campaign, text, plan, label }, progress, () => (bundleOpen = true));
-    const overheadMs = await executePlan(plan, writer, controller.signal, progress).finally(() => teardownCollectors(plan, progress));
+    let overheadMs: number[];
+    try {
+      overheadMs = await executePlan(plan, writer, controller.signal, progress).finally(() => teardownCollectors(plan, progress));
+    } catch (err) {
+      // A refused target stops the run: the bundle stays incomplete, scratch kept for --resume.
+      if (err instanceof DeviceSafetyError) await writer.finish('incomplete');
+      throw err;
+    }
     const interrupted = controller.signal.aborted ? String(controller.signal.reason) : undefined;
     const status = interrupted || writer.manifest.errors.length > 0 ? 'incomplete' : 'complete';
     await writer.finish(status, interrupted);
-    if (!interrupted) await rm(scratchDir(writer.dir), { recursive: true, force: true });
+    if (!interrupted) {
+      const { leftAlone } = await cleanScratch(scratchDir(writer.dir));
+      for (const f of leftAlone) progress.log(`left ${f} in place: it is no longer the file this run created`);
+    }
     return { bundleDir: writer.dir, status, errors: writer.manifest.errors, interruptedBy: interrupted, overheadMs };
   } finally {
     progress.end();
@@ -102,7 +114,8 @@ async function openBundle(
     const now = await opts.collectSystemState();
     const refusal = resumeRefusal(recorded, campaign, now);
     if (refusal) throw new BundleError(`cannot resume ${opts.outDir}: ${refusal}`);
-    await preflight(campaign);
+    // Target checks need the scratch directory: its ledger says which files are ours.
+    await preflight(campaign, scratchDir(opts.outDir));
     opening();
     const writer = await BundleWriter.resume(opts.outDir);
     const boot = recordResumeBoot(writer.manifest, campaign, now, new Date().toISOString());
@@ -110,8 +123,8 @@ async function openBundle(
     await writer.save();
     return writer;
   }
-  await preflight(campaign);
   const dir = opts.outDir ?? defaultOutDir(loaded.label);
+  await preflight(campaign, scratchDir(dir));
   const startedAt = new Date().toISOString();
   const system = await opts.collectSystemState();
   opening();
@@ -142,13 +155,13 @@ export class PreflightError extends Error {
  * Each tool and profiler checks what it needs before anything runs. A plain Error they throw is a
  * refusal with advice; typed errors keep their type, and JavaScript's own (TypeError, ...) are bugs.
  */
-async function preflight(campaign: Campaign): Promise<void> {
+async function preflight(campaign: Campaign, scratch: string): Promise<void> {
   const refused = (err: unknown): never => {
     if (!(err instanceof Error) || err.name !== 'Error') throw err;
     throw new PreflightError(err.message, { cause: err });
   };
   for (const workload of campaign.workloads) {
-    await collectorFor(workload.tool).preflight(workload, expandMatrix(workload.matrix)).catch(refused);
+    await collectorFor(workload.tool).preflight(workload, expandMatrix(workload.matrix), { scratchDir: scratch }).catch(refused);
     for (const p of workload.profilers) await profilerFor(p.kind).preflight(p.options).catch(refused);
   }
 }
@@ -243,6 +256,11 @@ async function executePlan(plan: Plan, writer: BundleWriter, signal: AbortSignal
           if (toolMs !== undefined) overheadMs.push(performance.now() - t0 - toolMs);
         } catch (err) {
           if (signal.aborted) return overheadMs;
+          if (err instanceof DeviceSafetyError) {
+            // Not a failed repetition: the target is no longer safe to use, for any repetition.
+            await writer.recordError(cell.key, pass, rep, err.message);
+            throw err;
+          }
           const message = passSignal.aborted ? `timed out after ${timeoutSec} s` : (err as Error).message;
           progress.log(`error: ${cell.key} ${pass} #${rep + 1}: ${message}`);
           await writer.recordError(cell.key, pass, rep, message);

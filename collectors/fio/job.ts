@@ -4,12 +4,12 @@
 import { isReadOnlyRw, type FioParams } from './params.js';
 
 /**
- * Where fio does its I/O.
- * - `file`: a scratch file fio lays out itself at `size` (e.g. `1G`).
- * - `device`: a whole block device; writes need the workload's `destructive: true` and pass
- *   the checks in device-safety.ts (no mounts, partitions, holders or signatures).
+ * Where fio does its I/O, as device-safety.ts cleared it (the path resolved).
+ * - `file`: a file of `size` (e.g. `1G`), already laid out when this run created it; held to
+ *   `readonly` on someone else's.
+ * - `device`: a block device; reads always go out with --readonly.
  */
-export type FioTarget = { kind: 'file'; path: string; size: string } | { kind: 'device'; path: string };
+export type FioTarget = { kind: 'file'; path: string; size: string; readonly?: boolean } | { kind: 'device'; path: string; readonly?: boolean };
 
 export interface FioJobOptions {
   /** Where fio writes its json+ result (`--output`). */
@@ -42,13 +42,12 @@ export function buildFioArgs(params: FioParams, target: FioTarget, opts: FioJobO
     `--direct=${params.direct}`,
   ];
 
-  if (target.kind === 'file') {
-    // For a file `size` is the file fio lays out; the amount of I/O is io_size (below).
-    args.push(`--size=${target.size}`);
-  } else if (isReadOnlyRw(params.rw)) {
-    // fio refuses to issue any write with --readonly: a second lock on top of device-safety.ts.
-    args.push('--readonly');
-  }
+  // For a file `size` is the file fio lays out (or, on someone else's, the part it may use);
+  // the amount of I/O is io_size (below).
+  if (target.kind === 'file') args.push(`--size=${target.size}`);
+  // fio refuses to issue any write with --readonly: for device reads a second lock on top of
+  // device-safety.ts.
+  if (target.readonly || (target.kind === 'device' && isReadOnlyRw(params.rw))) args.push('--readonly');
 
   if (params.size !== undefined) args.push(`--io_size=${params.size}`);
   if (params.runtime !== undefined) args.push(`--runtime=${params.runtime}`, '--time_based');

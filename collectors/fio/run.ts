@@ -4,8 +4,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Measurement } from '../../model/measurement.js';
 import { startChild, type ChildOutcome } from '../../core/proc/child.js';
-import { assertDeviceWriteAllowed } from './device-safety.js';
-import { buildFioArgs, type FioTarget } from './job.js';
+import { clearTarget, type TargetBaseline, type TargetSpec } from './device-safety.js';
+import { buildFioArgs } from './job.js';
 import { fioMeasurements } from './metrics.js';
 import { isReadOnlyRw, type FioParams } from './params.js';
 import { parseFioOutput, type FioResult } from './parse.js';
@@ -15,6 +15,8 @@ export const FIO_OUTPUT_FILE = 'fio-output.json';
 export const FIO_STDERR_FILE = 'fio-stderr.txt';
 export const FIO_STDOUT_FILE = 'fio-stdout.txt';
 export const FIO_ARGS_FILE = 'fio-args.json';
+/** What device-safety.ts decided about the target for this repetition (resolved path, owner, identity). */
+export const FIO_TARGET_FILE = 'fio-target.json';
 
 /** fio ran but failed (non-zero exit). `result` is set when it still wrote a parsable report. */
 export class FioRunError extends Error {
@@ -34,33 +36,47 @@ export interface FioRunContext {
   /** Aborting kills fio and every job process it forked. */
   signal: AbortSignal;
   jobName: string;
-  /** The workload's `destructive` flag: required for write workloads on a device. */
+  /** The workload's `destructive` flag: required for writes to a device or to a file this run did not create. */
   destructive?: boolean;
+  /** The bundle's scratch directory: its ledger says which files this run created. */
+  scratchDir: string;
+  /** What preflight saw (a device's identity); without it, this call's own first look is the reference. */
+  baseline?: TargetBaseline;
+  /** Where notes for the user go (a size lowered to an existing file's). */
+  log?: (line: string) => void;
   /** Grace period between SIGTERM and SIGKILL on abort (ms). */
   killGraceMs?: number;
 }
 
+/**
+ * Runs fio against `target` once every check of device-safety.ts has passed again; a device
+ * write holds the device with an exclusive open until fio has exited.
+ */
 export async function runFio(
   params: FioParams,
-  target: FioTarget,
+  target: TargetSpec,
   ctx: FioRunContext,
 ): Promise<{ result: FioResult; measurements: Measurement[]; toolMs: number }> {
   ctx.signal.throwIfAborted();
-  if (target.kind === 'device' && !isReadOnlyRw(params.rw)) {
-    await assertDeviceWriteAllowed(target.path, { destructive: ctx.destructive ?? false });
-  }
-  // fio lays out the scratch file itself; it only needs the directory.
-  if (target.kind === 'file') await mkdir(path.dirname(target.path), { recursive: true });
   await mkdir(ctx.rawDir, { recursive: true });
-
+  const use = { destructive: ctx.destructive ?? false, writes: !isReadOnlyRw(params.rw), scratchDir: ctx.scratchDir };
+  const cleared = await clearTarget(target, use, ctx.baseline);
+  let run: ChildOutcome;
+  let toolMs: number;
   const outputFile = path.join(ctx.rawDir, FIO_OUTPUT_FILE);
-  const args = buildFioArgs(params, target, { outputFile, jobName: ctx.jobName });
-  await writeFile(path.join(ctx.rawDir, FIO_ARGS_FILE), JSON.stringify(['fio', ...args], null, 2) + '\n');
+  try {
+    for (const note of cleared.notes) ctx.log?.(note);
+    await writeFile(path.join(ctx.rawDir, FIO_TARGET_FILE), JSON.stringify(cleared.record, null, 2) + '\n');
+    const args = buildFioArgs(params, cleared.fio, { outputFile, jobName: ctx.jobName });
+    await writeFile(path.join(ctx.rawDir, FIO_ARGS_FILE), JSON.stringify(['fio', ...args], null, 2) + '\n');
 
-  const started = performance.now();
-  const run = await runKillable(args, ctx.signal, ctx.killGraceMs ?? 5000);
-  // fio's own wall time, so the runner can report its overhead beyond it.
-  const toolMs = performance.now() - started;
+    const started = performance.now();
+    run = await runKillable(args, ctx.signal, ctx.killGraceMs ?? 5000, cleared.inheritFd);
+    // fio's own wall time, so the runner can report its overhead beyond it.
+    toolMs = performance.now() - started;
+  } finally {
+    await cleared.release();
+  }
   await writeFile(path.join(ctx.rawDir, FIO_STDERR_FILE), run.stderr);
   if (run.stdout.trim() !== '') await writeFile(path.join(ctx.rawDir, FIO_STDOUT_FILE), run.stdout);
   ctx.signal.throwIfAborted();
@@ -86,8 +102,10 @@ export async function runFio(
  * process group (setsid), so startChild signals the whole tree found under /proc, SIGTERM first
  * (fio stops its jobs cleanly), then SIGKILL after the grace period.
  */
-async function runKillable(args: string[], signal: AbortSignal, graceMs: number): Promise<ChildOutcome> {
-  const outcome = await startChild('fio', args, { signal, graceMs, debianPackage: 'fio' }).done;
+async function runKillable(args: string[], signal: AbortSignal, graceMs: number, targetFd: number | undefined): Promise<ChildOutcome> {
+  // The target's descriptor becomes fio's fd 3 (device-safety.ts INHERITED_TARGET_PATH).
+  const inheritFds = targetFd === undefined ? undefined : [targetFd];
+  const outcome = await startChild('fio', args, { signal, graceMs, debianPackage: 'fio', inheritFds }).done;
   signal.throwIfAborted();
   return outcome;
 }

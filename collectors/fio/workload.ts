@@ -1,21 +1,29 @@
 // Adapts the fio collector to the runner's WorkloadCollector interface: parameter validation,
-// time estimates, preflight checks and the target (scratch file by default).
+// time estimates, preflight checks and the target (a scratch file in the bundle by default).
+// The target checks of device-safety.ts run at preflight and again in every run(); what
+// preflight saw of a device is kept here so each repetition can tell it is still the same one.
 import path from 'node:path';
 import type { WorkloadCollector } from '../../model/workload-collector.js';
 import type { Workload } from '../../model/campaign.js';
 import type { CellParams } from '../../model/cell.js';
 import { fioParamsSchema, isReadOnlyRw, type FioParams } from './params.js';
 import { runFio } from './run.js';
-import type { FioTarget } from './job.js';
-import { assertDeviceWriteAllowed } from './device-safety.js';
+import { preflightTarget, type TargetBaseline, type TargetSpec } from './device-safety.js';
 import { assertToolInstalled } from '../../core/proc/tool-check.js';
 
-
-function targetFor(workload: Workload, scratchDir: string): FioTarget {
-  const t = workload.target ?? { kind: 'file' as const, size: '256M' };
-  if (t.kind === 'device') return { kind: 'device', path: t.path };
-  return { kind: 'file', path: t.path ?? path.join(scratchDir, `${workload.name}.fio`), size: t.size };
+/** The file name of a workload's scratch file: a hint for people; ownership is in the bundle's ledger. */
+export function scratchFileName(workload: string): string {
+  return `${workload}.dmabench-scratch`;
 }
+
+function targetFor(workload: Workload, scratchDir: string): TargetSpec {
+  const t = workload.target ?? { kind: 'file' as const, size: '256M', keep: false };
+  if (t.kind === 'device') return { kind: 'device', path: t.path };
+  return { kind: 'file', path: t.path ?? path.join(scratchDir, scratchFileName(workload.name)), size: t.size, keep: t.keep };
+}
+
+/** What preflight saw of each workload's target (by workload name), for this run. */
+const baselines = new Map<string, TargetBaseline>();
 
 export const fioWorkload: WorkloadCollector = {
   tool: 'fio',
@@ -31,15 +39,11 @@ export const fioWorkload: WorkloadCollector = {
     return (Number(p.runtime ?? 5) || 5) + (Number(p.ramp_time ?? 0) || 0) + 1;
   },
 
-  async preflight(workload: Workload, cells: CellParams[]): Promise<void> {
+  async preflight(workload: Workload, cells: CellParams[], ctx): Promise<void> {
     await assertToolInstalled('fio', ['--version'], 'fio');
-    if (workload.target?.kind !== 'device') return;
-    for (const cell of cells) {
-      const params = fioParamsSchema.parse(cell) as FioParams;
-      if (!isReadOnlyRw(params.rw)) {
-        await assertDeviceWriteAllowed(workload.target.path, { destructive: workload.destructive });
-      }
-    }
+    const writes = cells.some((c) => !isReadOnlyRw((fioParamsSchema.parse(c) as FioParams).rw));
+    const baseline = await preflightTarget(targetFor(workload, ctx.scratchDir), { destructive: workload.destructive, writes, scratchDir: ctx.scratchDir });
+    baselines.set(workload.name, baseline);
   },
 
   async run(ctx) {
@@ -49,8 +53,15 @@ export const fioWorkload: WorkloadCollector = {
       signal: ctx.signal,
       jobName: ctx.workload.name,
       destructive: ctx.workload.destructive,
+      scratchDir: ctx.scratchDir,
+      baseline: baselines.get(ctx.workload.name),
+      log: ctx.log,
     });
     const ios = result.jobs.flatMap((j) => Object.values(j.directions)).reduce((n, d) => n + d.totalIos, 0);
     return { measurements, toolMs, ios };
+  },
+
+  async teardown() {
+    baselines.clear();
   },
 };

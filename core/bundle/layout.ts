@@ -29,3 +29,8 @@ export function passKey(cell: string, pass: PassKind): string {
 export function scratchDir(bundleDir: string): string {
   return path.join(bundleDir, 'scratch');
 }
+
+/** The ledger of files the run created itself (core/bundle/scratch.ts). */
+export function ownedFilesLedger(scratch: string): string {
+  return path.join(scratch, 'owned-files.json');
+}

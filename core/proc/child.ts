@@ -1,7 +1,7 @@
 // A child process of a collector (fio; ib_write_bw's server, client, ssh or a set-up command)
 // with an optional deadline. Killing reaches the whole process tree (tree.ts): fio's jobs call
 // setsid, ssh and `timeout` start children of their own, so a process-group kill would miss them.
-import { execa } from 'execa';
+import { execa, type Options } from 'execa';
 import { TreeKiller } from './tree.js';
 import { MissingToolError } from './tool-check.js';
 
@@ -26,6 +26,8 @@ export interface ChildOptions {
   /** Between SIGTERM and SIGKILL. */
   graceMs?: number;
   onStdout?: (textSoFar: string) => void;
+  /** Open descriptors of ours the child gets as its fds 3, 4, ... (a target it must not reopen by name). */
+  inheritFds?: number[];
 }
 
 export interface RunningChild {
@@ -40,7 +42,10 @@ export interface RunningChild {
 
 export function startChild(file: string, args: string[], opts: ChildOptions): RunningChild {
   const started = performance.now();
-  const child = execa(file, args, { stdin: 'ignore', reject: false, buffer: false, env: { LC_ALL: 'C' } });
+  // execa passes a number at index 3+ to spawn() as a descriptor to inherit; its types only
+  // admit that for 0-2, hence the cast.
+  const stdio = ['ignore', 'pipe', 'pipe', ...(opts.inheritFds ?? [])] as unknown as Options['stdio'];
+  const child = execa(file, args, { stdio, reject: false, buffer: false, env: { LC_ALL: 'C' } });
   let stdout = '';
   let stderr = '';
   child.stdout?.setEncoding('utf8');

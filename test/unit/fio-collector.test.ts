@@ -36,7 +36,7 @@ test('a 1 s randread on a scratch file gives positive measurements and keeps raw
   const rawDir = path.join(dir, 'raw-randread');
   // The scratch directory does not exist yet: runFio creates it and fio lays out the file.
   const target = { kind: 'file' as const, path: path.join(dir, 'scratch', 'sub', 'a.fio'), size: '16M' };
-  const { result, measurements } = await runFio(params, target, { rawDir, signal: live(), jobName: 'unit-randread' });
+  const { result, measurements } = await runFio(params, target, { rawDir, signal: live(), scratchDir: path.join(dir, 'scratch'), jobName: 'unit-randread' });
 
   assert.match(result.fioVersion ?? '', /^fio-\d+\.\d+/);
   assert.equal(result.jobs.length, 1);
@@ -62,7 +62,7 @@ test('numjobs=2 randrw with group reporting: both directions, one job entry', as
   const { result, measurements } = await runFio(
     params,
     { kind: 'file', path: path.join(dir, 'scratch', 'b.fio'), size: '16M' },
-    { rawDir: path.join(dir, 'raw-randrw'), signal: live(), jobName: 'unit-randrw' },
+    { rawDir: path.join(dir, 'raw-randrw'), signal: live(), scratchDir: path.join(dir, 'scratch'), jobName: 'unit-randrw' },
   );
   assert.equal(result.jobs.length, 1);
   for (const name of ['read.iops', 'write.iops', 'write.clat.p99']) assert.ok(measurements.find((m) => m.metric === name)!.value! > 0, name);
@@ -71,24 +71,26 @@ test('numjobs=2 randrw with group reporting: both directions, one job entry', as
 test('abort kills fio and its job processes promptly', async () => {
   const params = fioParamsSchema.parse({ rw: 'randread', bs: '4k', numjobs: 2, runtime: 60, ioengine: 'psync' });
   const scratch = path.join(dir, 'scratch', 'abort-me.fio');
+  // fio opens the file through an inherited descriptor; its command line names the raw dir.
+  const rawAbort = path.join(dir, 'raw-abort');
   const ac = new AbortController();
   const t0 = performance.now();
-  const run = runFio(params, { kind: 'file', path: scratch, size: '16M' }, { rawDir: path.join(dir, 'raw-abort'), signal: ac.signal, jobName: 'abort', killGraceMs: 2000 });
+  const run = runFio(params, { kind: 'file', path: scratch, size: '16M' }, { rawDir: rawAbort, signal: ac.signal, scratchDir: path.join(dir, 'scratch'), jobName: 'abort', killGraceMs: 2000 });
   // Abort once the job processes exist.
-  for (let i = 0; i < 50 && (await processesMentioning(scratch)).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
-  assert.ok((await processesMentioning(scratch)).length >= 2, 'fio and its job processes were running');
+  for (let i = 0; i < 50 && (await processesMentioning(rawAbort)).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok((await processesMentioning(rawAbort)).length >= 2, 'fio and its job processes were running');
   ac.abort(new Error('test abort'));
   await assert.rejects(run, /test abort/);
   assert.ok(performance.now() - t0 < 15_000, 'returned well before the 60 s runtime');
   await new Promise((r) => setTimeout(r, 300));
-  assert.deepEqual(await processesMentioning(scratch), []);
+  assert.deepEqual(await processesMentioning(rawAbort), []);
 });
 
 test('fio failing (unknown ioengine) throws FioRunError with fio\'s message', async () => {
   const params = fioParamsSchema.parse({ rw: 'read', bs: '4k', runtime: 1, ioengine: 'nosuchengine' });
   const rawDir = path.join(dir, 'raw-bad-engine');
   await assert.rejects(
-    runFio(params, { kind: 'file', path: path.join(dir, 'scratch', 'c.fio'), size: '1M' }, { rawDir, signal: live(), jobName: 'bad' }),
+    runFio(params, { kind: 'file', path: path.join(dir, 'scratch', 'c.fio'), size: '1M' }, { rawDir, signal: live(), scratchDir: path.join(dir, 'scratch'), jobName: 'bad' }),
     (err: unknown) => err instanceof FioRunError && /engine nosuchengine not loadable/.test(err.message) && err.exitCode === 1,
   );
   assert.match(await readFile(path.join(rawDir, FIO_STDERR_FILE), 'utf8'), /failed to load engine/);
@@ -97,7 +99,7 @@ test('fio failing (unknown ioengine) throws FioRunError with fio\'s message', as
 test('a write workload on a device target is checked before fio starts', async () => {
   const params = fioParamsSchema.parse({ rw: 'randwrite', bs: '4k', runtime: 1 });
   await assert.rejects(
-    runFio(params, { kind: 'device', path: path.join(dir, 'not-a-device') }, { rawDir: path.join(dir, 'raw-dev'), signal: live(), jobName: 'dev' }),
+    runFio(params, { kind: 'device', path: path.join(dir, 'not-a-device') }, { rawDir: path.join(dir, 'raw-dev'), signal: live(), scratchDir: path.join(dir, 'scratch'), jobName: 'dev' }),
     (err: unknown) => err instanceof DeviceSafetyError && /not a block device/.test(err.message),
   );
   // Any block device on the machine: the flag is checked before the device is even inspected.
@@ -110,7 +112,7 @@ test('a write workload on a device target is checked before fio starts', async (
   }
   assert.ok(someDevice, 'this machine has a block device node');
   await assert.rejects(
-    runFio(params, { kind: 'device', path: someDevice }, { rawDir: path.join(dir, 'raw-dev'), signal: live(), jobName: 'dev' }),
+    runFio(params, { kind: 'device', path: someDevice }, { rawDir: path.join(dir, 'raw-dev'), signal: live(), scratchDir: path.join(dir, 'scratch'), jobName: 'dev' }),
     (err: unknown) => err instanceof DeviceSafetyError && /not marked destructive/.test(err.message),
   );
 });
@@ -121,7 +123,7 @@ test('fio missing from PATH: the error names the Debian package', async () => {
   process.env.PATH = path.join(dir, 'empty-bin');
   try {
     await assert.rejects(
-      runFio(params, { kind: 'file', path: path.join(dir, 'd.fio'), size: '1M' }, { rawDir: path.join(dir, 'raw-nofio'), signal: live(), jobName: 'x' }),
+      runFio(params, { kind: 'file', path: path.join(dir, 'd.fio'), size: '1M' }, { rawDir: path.join(dir, 'raw-nofio'), signal: live(), scratchDir: path.join(dir, 'scratch'), jobName: 'x' }),
       /fio not found: install it \(Debian: apt-get install fio\)/,
     );
   } finally {

@@ -11,7 +11,7 @@ import { fixture, repoRoot } from '../helpers/paths.js';
 import { createMicrobenchWorkload, rawFiles, type MicrobenchEnvironment } from '../../collectors/microbench/workload.js';
 import { resolvePciDevice } from '../../collectors/microbench/device.js';
 import { cachedModulePath, moduleSourceHash } from '../../collectors/microbench/module-cache.js';
-import type { RunContext } from '../../model/workload-collector.js';
+import type { PreflightContext, RunContext } from '../../model/workload-collector.js';
 import type { Workload } from '../../model/campaign.js';
 import type { CellParams } from '../../model/cell.js';
 
@@ -77,6 +77,10 @@ const params = (over: CellParams = {}): CellParams => ({ api: 'link', size: '64k
 const workload = (over: Partial<Workload> = {}): Workload =>
   ({ name: 'mb', tool: 'microbench', matrix: {}, destructive: false, profilers: [], ...over }) as Workload;
 
+function preflightCtx(tree: Tree): PreflightContext {
+  return { scratchDir: path.join(tree.root, 'scratch') };
+}
+
 async function ctxFor(tree: Tree, p: CellParams, rep: number, logs: string[]): Promise<RunContext> {
   const rawDir = path.join(tree.root, 'raw', String(rep));
   await fs.mkdir(rawDir, { recursive: true });
@@ -117,11 +121,11 @@ test('preflight refuses non-root, no module loading, and a device with a driver 
   const tree = await fakeTree({ driver: 'nvme' });
   try {
     const w = createMicrobenchWorkload(tree.env);
-    await assert.rejects(w.preflight(workload(), [params()]), /unbind 0000:00:03\.0 from its driver nvme.*destructive: true/);
-    await w.preflight(workload({ destructive: true }), [params()]);
-    await assert.rejects(createMicrobenchWorkload({ ...tree.env, isRoot: () => false }).preflight(workload(), [params()]), /as root/);
+    await assert.rejects(w.preflight(workload(), [params()], preflightCtx(tree)), /unbind 0000:00:03\.0 from its driver nvme.*destructive: true/);
+    await w.preflight(workload({ destructive: true }), [params()], preflightCtx(tree));
+    await assert.rejects(createMicrobenchWorkload({ ...tree.env, isRoot: () => false }).preflight(workload(), [params()], preflightCtx(tree)), /as root/);
     await fs.rm(path.join(tree.root, 'proc/modules'));
-    await assert.rejects(w.preflight(workload({ destructive: true }), [params()]), /cannot load its module.*no \/proc\/modules/);
+    await assert.rejects(w.preflight(workload({ destructive: true }), [params()], preflightCtx(tree)), /cannot load its module.*no \/proc\/modules/);
   } finally {
     await fs.rm(tree.root, { recursive: true, force: true });
   }
@@ -131,7 +135,7 @@ test('preflight without a prebuilt module names the headers and compiler package
   const tree = await fakeTree();
   try {
     const w = createMicrobenchWorkload({ ...tree.env, moduleCacheDir: path.join(tree.root, 'empty-cache') });
-    await assert.rejects(w.preflight(workload(), [params()]), new RegExp(`no kernel build tree.*apt-get install linux-headers-${release.replace(/[+.]/g, '\\$&')}`));
+    await assert.rejects(w.preflight(workload(), [params()], preflightCtx(tree)), new RegExp(`no kernel build tree.*apt-get install linux-headers-${release.replace(/[+.]/g, '\\$&')}`));
   } finally {
     await fs.rm(tree.root, { recursive: true, force: true });
   }
@@ -142,7 +146,7 @@ test('loads and binds once for many repetitions; ok, fallback, unsupported and e
   const logs: string[] = [];
   try {
     const w = createMicrobenchWorkload(tree.env);
-    await w.preflight(workload(), [params()]);
+    await w.preflight(workload(), [params()], preflightCtx(tree));
 
     await answer(tree, '7.2-strict-link-scattered-64k.txt');
     const ok = await w.run(await ctxFor(tree, params(), 0, logs));

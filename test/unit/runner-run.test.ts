@@ -86,8 +86,9 @@ test('SIGINT during a run leaves a valid incomplete bundle that --resume complet
     const doneBefore = Object.values(interrupted.manifest.done).flat().length;
     assert.ok(doneBefore >= 1 && doneBefore < 6, `some but not all repetitions done: ${doneBefore}`);
     // No fio left behind.
-    const fio = await execa('pgrep', ['-f', path.join(out, 'scratch')], { reject: false });
-    assert.equal(fio.stdout.trim(), '', 'no fio process still running on the scratch file');
+    // fio's command line names its output file in the bundle.
+    const fio = await execa('pgrep', ['-f', '--', `--output=${out}`], { reject: false });
+    assert.equal(fio.stdout.trim(), '', 'no fio process of this run still running');
 
     const resumed = await runCli(['run', file, '--out', out, '--resume']);
     assert.equal(resumed.exitCode, 0, String(resumed.stderr));
