@@ -1,9 +1,13 @@
 // The campaign crash-resume-guest.ts runs in the lab guest, and what lab-crash-resume.test.ts
 // expects of it (kept apart so the host test can import it without running the guest side).
 
-/** 3 cells × 8 repetitions of size-bound fio on a scratch file of the bundle: long enough for three crashes. */
+/**
+ * 3 cells × 16 repetitions of size-bound fio on a scratch file of the bundle. A repetition takes
+ * about 3 s in a TCG guest on 7.2 (more on a loaded host), and a run 15 to 20 s to start, so three
+ * runs crashed within 40, 60 and 60 s cannot finish it.
+ */
 export const crashCampaign = `name: crash-resume
-repetitions: 8
+repetitions: 16
 warmup: 0
 workloads:
   - name: rr
@@ -16,5 +20,5 @@ workloads:
       ioengine: psync
       size: 1m
 `;
-export const crashCampaignRepetitions = 3 * 8;
+export const crashCampaignRepetitions = 3 * 16;
 
