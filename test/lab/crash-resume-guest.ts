@@ -4,12 +4,15 @@
 //   start  SERIAL DELAY_MS   mkfs.ext4 the disk, mount it, start `dmabench run` with its bundle
 //                            there, and DELAY_MS after the bundle exists crash the kernel
 //                            (sysrq c; panic=-1 and -no-reboot make QEMU exit)
-//   resume SERIAL DELAY_MS   mount it (the journal is replayed), check the bundle as the crash left
-//                            it, start `dmabench run --resume`, crash DELAY_MS after the start
+//   resume SERIAL DELAY_MS ANCHOR
+//                            mount it (the journal is replayed), check the bundle as the crash left
+//                            it, start `dmabench run --resume`, crash DELAY_MS after ANCHOR: `start`
+//                            (the process started: start-up and the rewrite of samples.jsonl are
+//                            in reach) or `reopened` (it has rewritten the manifest: repetitions)
 //   finish SERIAL            mount, check, `dmabench run --resume` to the end, check again
 //
 // Each boot prints one line, CRASH-RESUME {json}, before it crashes or exits, for the host to judge.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,8 +27,10 @@ export interface CrashResumeReport {
   found?: BundleCheck;
   /** The bundle as seen through the page cache just before the crash (what the run believed). */
   beforeCrash?: BundleCheck;
-  /** Milliseconds from the run's start (start: from the bundle's creation) to the crash. */
+  /** Milliseconds from the anchor to the crash. */
   delayMs?: number;
+  /** What the delay counts from: the bundle's creation, the resumed run's start or its reopening the bundle. */
+  anchor?: 'created' | 'start' | 'reopened';
   /** The run ended before the crash was due: the campaign is too short for the delay. */
   ranOut?: boolean;
   /** finish: `dmabench run --resume` exit code and the bundle afterwards. */
@@ -72,6 +77,16 @@ function crash(): never {
   }
 }
 
+/** Waits until `cond` holds while `run` is still going (180 s at most). */
+async function until(run: ReturnType<typeof startRun>, cond: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 180_000;
+  while (!cond()) {
+    if (run.exitCode !== null) throw new Error(`dmabench run ended (exit ${run.exitCode}) before ${what}`);
+    if (Date.now() > deadline) throw new Error(`not within 180 s: ${what}`);
+    await sleep(20);
+  }
+}
+
 async function crashAfter(run: ReturnType<typeof startRun>, delayMs: number, r: CrashResumeReport): Promise<never> {
   const ended = await Promise.race([sleep(delayMs).then(() => false), run.then(() => true)]);
   r.delayMs = delayMs;
@@ -82,13 +97,12 @@ async function crashAfter(run: ReturnType<typeof startRun>, delayMs: number, r: 
 }
 
 async function main(): Promise<void> {
-  const [mode = '', serial = '', delay] = process.argv.slice(2);
+  const [mode = '', serial = '', delay, anchor] = process.argv.slice(2);
   const delayMs = Number(delay);
   const r: CrashResumeReport = { mode };
   try {
-    if (!['start', 'resume', 'finish'].includes(mode) || !serial || (mode !== 'finish' && !(delayMs >= 0))) {
-      throw new Error('usage: crash-resume-guest start|resume SERIAL DELAY_MS | finish SERIAL');
-    }
+    const usage = (mode === 'start' && delayMs >= 0) || (mode === 'resume' && delayMs >= 0 && (anchor === 'start' || anchor === 'reopened')) || mode === 'finish';
+    if (!usage || !serial) throw new Error('usage: crash-resume-guest start SERIAL DELAY_MS | resume SERIAL DELAY_MS start|reopened | finish SERIAL');
     const dev = await diskBySerial(serial);
     if (mode === 'start') await execa('mkfs.ext4', ['-q', '-F', dev]);
     await mkdir(mountPoint, { recursive: true });
@@ -100,14 +114,17 @@ async function main(): Promise<void> {
 
     if (mode === 'start') {
       const run = startRun(false);
-      const deadline = Date.now() + 120_000;
-      while (!existsSync(`${bundle}/manifest.json`) && run.exitCode === null) {
-        if (Date.now() > deadline) throw new Error('no bundle within 120 s');
-        await sleep(20);
-      }
+      await until(run, () => existsSync(`${bundle}/manifest.json`), 'the bundle was created');
+      r.anchor = 'created';
       await crashAfter(run, delayMs, r);
     }
-    if (mode === 'resume') await crashAfter(startRun(true), delayMs, r);
+    if (mode === 'resume') {
+      const t0 = Date.now();
+      const run = startRun(true);
+      if (anchor === 'reopened') await until(run, () => statSync(`${bundle}/manifest.json`).mtimeMs > t0, 'the resumed run rewrote the manifest');
+      r.anchor = anchor === 'reopened' ? 'reopened' : 'start';
+      await crashAfter(run, delayMs, r);
+    }
     const done = await startRun(true);
     r.exitCode = done.exitCode;
     r.final = await checkBundle(bundle);
