@@ -4,8 +4,25 @@
 import { ParseError } from './parse-error.js';
 import { z } from 'zod';
 
-/** Which direction of change is an improvement. Drives the regression label in compare. */
-export type Better = 'higher' | 'lower';
+/**
+ * Which direction of change is an improvement. Drives the regression label in compare.
+ * `none`: neither is (call counts per I/O, timer overhead, sample counts, raw totals that grow
+ * with the work done): such a metric is shown and may be marked "changed", never called a
+ * regression or an improvement.
+ */
+export type Better = 'higher' | 'lower' | 'none';
+
+/**
+ * What compare may conclude from a metric (issue 11, review M2):
+ * - `primary`: the figures the question is about (iops, bw, clat p50/p99, CPU per I/O; map and
+ *   unmap p50/p99; bw_avg, msg_rate; root-function durations). They get verdicts, sit in the
+ *   false-discovery family and can trip `--fail-on-regression`.
+ * - `informational`: shown and marked "changed" when the interval excludes no change, never a
+ *   verdict (every `better: 'none'` metric is informational).
+ * - `descriptive`: shown, never tested or starred (min, max, stdev, far tails without enough
+ *   samples behind them).
+ */
+export type MetricRole = 'primary' | 'informational' | 'descriptive';
 
 /** One number a tool reported, before the runner knows which cell or repetition it belongs to. */
 export interface Measurement {
@@ -16,6 +33,21 @@ export interface Measurement {
   /** Unit as printed in reports: `IOPS`, `MiB/s`, `ns`, `%`, `count`, `calls/IO`, `Gb/s`, ... */
   unit: string;
   better: Better;
+  /** Declared by the tool's metric table; absent in bundles written before roles existed (see metricRole). */
+  role?: MetricRole;
+}
+
+/** Names of statistics that only describe a distribution: never tested (bundles without roles). */
+const DESCRIPTIVE_NAME = /(^|\.)(min|max|stdev|stddev|mean_dev|p99\.9+|p0\.0*1)$/;
+
+/**
+ * The role of a measurement: the tool's declaration, else (older bundles) `informational` for
+ * `better: 'none'`, `descriptive` for min/max/stdev and far tails, `primary` for the rest.
+ */
+export function metricRole(m: Pick<Measurement, 'metric' | 'better' | 'role'>): MetricRole {
+  if (m.role) return m.better === 'none' && m.role === 'primary' ? 'informational' : m.role;
+  if (m.better === 'none') return 'informational';
+  return DESCRIPTIVE_NAME.test(m.metric) ? 'descriptive' : 'primary';
 }
 
 /** Which pass produced a sample: timed repetitions never run with tracing attached. */
@@ -32,6 +64,10 @@ export interface Sample extends Measurement {
   pass: PassKind;
   /** Tool (workload tool or profiler kind) that produced the number: `fio`, `microbench`, `ib_write_bw`, `perf-stat`, `ftrace`. */
   tool: string;
+  /** The boot it ran in (`/proc/sys/kernel/random/boot_id`); absent in older bundles. */
+  bootId?: string;
+  /** 0-based position of its pass in the run's order of executed passes; absent in older bundles. */
+  order?: number;
 }
 
 /**
@@ -61,7 +97,10 @@ export const sampleSchema = z
     // JSON has no NaN or infinity: a number here is finite.
     value: z.number().nullable(),
     unit: z.string(),
-    better: z.enum(['higher', 'lower']),
+    better: z.enum(['higher', 'lower', 'none']),
+    role: z.enum(['primary', 'informational', 'descriptive']).optional(),
+    bootId: z.string().optional(),
+    order: z.number().int().min(0).optional(),
   })
   .passthrough();
 

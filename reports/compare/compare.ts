@@ -157,6 +157,11 @@ function compareGroups(
     result.reason = 'significant rank difference but equal medians';
     return result;
   }
+  if (base.better === 'none') {
+    result.verdict = 'no difference';
+    result.reason = 'changed, but neither direction is better for this metric (informational)';
+    return result;
+  }
   result.verdict = directionVerdict(sign, base.better);
   result.reason =
     changePct === null
