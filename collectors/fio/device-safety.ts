@@ -25,7 +25,7 @@ import { constants } from 'node:fs';
 import { lstat, open, realpath, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { DeviceSafetyError, type SafetyCheck } from '../../model/safety-error.js';
-import { createOwnedFile, fillOwnedFile, isOwnedFile } from '../../core/bundle/scratch.js';
+import { createOwnedFile, fillOwnedFile, isOwnedFile, setAsideUnrecorded } from '../../core/bundle/scratch.js';
 import {
   describeFileType,
   deviceIdentity,
@@ -246,7 +246,14 @@ async function examineFile(spec: Extract<TargetSpec, { kind: 'file' }>, use: Tar
 
   // Someone else's file.
   if (use.scratchDir && isInside(real, await realpath(use.scratchDir).catch(() => path.resolve(use.scratchDir!)))) {
-    throw refusal('foreign-file', `to use ${given}`, 'it is in the bundle\'s scratch directory but this run did not create it', 'remove it: dmabench uses no file there that it did not make');
+    // A crash between creating a scratch file and recording it in the ledger leaves such a
+    // file. Whose it is cannot be proved, so it is moved aside untouched (a rename inside the
+    // bundle), right before the repetition that makes, and records, a file of its own.
+    if (!opts.create) return undefined;
+    const movedTo = await setAsideUnrecorded(use.scratchDir, real);
+    const made = await examineFile(spec, use, opts);
+    made?.notes.push(`moved ${real} to ${movedTo} untouched: it was in the bundle's scratch directory but not in its ledger (a run interrupted while creating it leaves one)`);
+    return made;
   }
   if (use.writes && !use.destructive) {
     throw refusal(

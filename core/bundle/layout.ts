@@ -30,6 +30,15 @@ export function scratchDir(bundleDir: string): string {
   return path.join(bundleDir, 'scratch');
 }
 
+/**
+ * Where a file found in the scratch directory without a ledger entry is moved, untouched (a crash
+ * between creating a scratch file and recording it leaves one): next to scratch/, not in it, so
+ * the end-of-run clean-up of scratch/ never removes it.
+ */
+export function setAsideDir(scratch: string): string {
+  return path.join(path.dirname(scratch), 'scratch-set-aside');
+}
+
 /** The ledger of files the run created itself (core/bundle/scratch.ts). */
 export function ownedFilesLedger(scratch: string): string {
   return path.join(scratch, 'owned-files.json');

@@ -9,10 +9,10 @@
 // resumed run (another process) cannot prove such a file is its own.
 import { randomFillSync } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, readFile, realpath, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, realpath, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from './atomic.js';
-import { ownedFilesLedger } from './layout.js';
+import { ownedFilesLedger, setAsideDir } from './layout.js';
 
 export interface OwnedFile {
   /** Absolute path with symlinks resolved. */
@@ -84,6 +84,21 @@ export async function isOwnedFile(scratchDir: string, realPath: string): Promise
   const st = await stat(realPath, { bigint: true }).catch(() => undefined);
   if (!st?.isFile()) return false;
   return (await readLedger(scratchDir)).some((e) => e.path === realPath && matches(e, st));
+}
+
+/**
+ * Moves a file that is in the scratch directory but not in its ledger out of the way, untouched,
+ * and returns where it went. A crash between the O_EXCL create and the ledger's update leaves
+ * exactly such a file, and a resumed run must be able to go on; but since nothing proves whose it
+ * is, it is neither written nor removed: a rename within the bundle keeps its data as it was.
+ */
+export async function setAsideUnrecorded(scratchDir: string, file: string): Promise<string> {
+  const dir = setAsideDir(scratchDir);
+  await mkdir(dir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const to = path.join(dir, `${path.basename(file)}.${stamp}`);
+  await rename(file, to);
+  return to;
 }
 
 /**

@@ -215,7 +215,7 @@ test('a file named like a scratch file but not created by this run is not treate
   assert.deepEqual(await fingerprint(lookalike), before, 'still there, unchanged, after a run that ended cleanly');
 });
 
-test('resume: a look-alike put where the interrupted run\'s scratch file was is refused and left alone', async () => {
+test('resume: a file in the scratch directory that the ledger does not vouch for (a crash between creating and recording leaves one) is moved aside untouched, and the run makes its own', async () => {
   const file = await campaign('resume-lookalike', { rw: 'randwrite', cells: ['4k', '8k', '16k'] });
   const out = path.join(dir, 'bundle-resume-lookalike');
   const child = startRun(file, out);
@@ -223,21 +223,16 @@ test('resume: a look-alike put where the interrupted run\'s scratch file was is 
   child.kill('SIGINT');
   assert.equal((await child).exitCode, 130);
   const scratchFile = path.join(out, 'scratch', 'w.dmabench-scratch');
-  // Same name, same size, another file.
+  // Same name, same size, another file: what a crash right after the O_EXCL create looks like.
   await rm(scratchFile);
   await writeFile(scratchFile, randomBytes(16 * MiB));
   const before = await fingerprint(scratchFile);
-  const refused = await runCli(['run', file, '--out', out, '--resume']);
-  assert.equal(refused.exitCode, 2, String(refused.stderr));
-  assert.equal(
-    String(refused.stderr).trim(),
-    `dmabench: refusing to use ${scratchFile} (check: foreign-file): it is in the bundle's scratch directory but this run did not create it; remove it: dmabench uses no file there that it did not make`,
-  );
-  assert.deepEqual(await fingerprint(scratchFile), before);
-  // Removed, the path is free again: the resumed run makes a file of its own and completes.
-  await rm(scratchFile);
   const resumed = await runCli(['run', file, '--out', out, '--resume']);
   assert.equal(resumed.exitCode, 0, String(resumed.stderr));
+  assert.match(String(resumed.stderr), /moved .*w\.dmabench-scratch to .*scratch-set-aside.* untouched: it was in the bundle's scratch directory but not in its ledger/);
+  const aside = await readdir(path.join(out, 'scratch-set-aside'));
+  assert.equal(aside.length, 1);
+  assert.deepEqual(await fingerprint(path.join(out, 'scratch-set-aside', aside[0]!)), before, 'set aside byte for byte as it was');
   assert.equal((await readBundle(out)).manifest.status, 'complete');
   await assert.rejects(stat(path.join(out, 'scratch')), { code: 'ENOENT' });
 });
