@@ -56,7 +56,9 @@ test('lab: crashes at seeded random points of a run on ext4 lose no repetition m
           // The IOMMU is not what this test is about; without it the emulated disk is faster.
           iommu: 'off',
           command: ['node', '/opt/dmabench/dist/test/lab/crash-resume-guest.js', ...args],
-          timeoutSec: 420,
+          // A crashed boot ends within a minute; the last one runs what is left of 36 repetitions,
+          // which takes minutes on a loaded host. These are bounds against a hang, not timings.
+          timeoutSec: args[0] === 'finish' ? 1200 : 420,
           consoleLog,
           disks: [{ file: disk, serial }],
           onConsoleLine: (l) => lines.push(l),
