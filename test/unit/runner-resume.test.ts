@@ -188,12 +188,12 @@ test('canonical JSON ignores key order and undefined members; firstDifference na
 });
 
 test('ETA after a resume at 90 %: the plan estimate of what is left, then scaled by this session only', () => {
-  // 100 passes of 10 s, 90 done by an earlier session: 100 s left.
-  assert.equal(estimateRemainingSec({ planSec: 1000, doneSec: 900, skippedSec: 900, elapsedSec: 0.05 }), 100);
-  // One more pass ran, in 10 s as planned: 90 s left (the old formula said about 1 s).
-  assert.equal(estimateRemainingSec({ planSec: 1000, doneSec: 910, skippedSec: 900, elapsedSec: 10 }), 90);
+  // 100 passes of 10 s, 90 done by an earlier session: 100 s left, nothing run yet in this one.
+  assert.equal(estimateRemainingSec({ leftSec: 100, ranSec: 0, elapsedSec: 0.05 }), 100);
+  // One more pass ran, in 10 s as planned: 90 s left (counting the 90 skipped passes as run said about 1 s).
+  assert.equal(estimateRemainingSec({ leftSec: 90, ranSec: 10, elapsedSec: 10 }), 90);
   // Twice as slow as planned: twice the time left.
-  assert.equal(estimateRemainingSec({ planSec: 1000, doneSec: 910, skippedSec: 900, elapsedSec: 20 }), 180);
+  assert.equal(estimateRemainingSec({ leftSec: 90, ranSec: 10, elapsedSec: 20 }), 180);
 });
 
 test('a new boot may change what names the boot, not the kernel: BOOT_IMAGE, the lab job id, init arguments', async () => {
