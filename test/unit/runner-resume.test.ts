@@ -139,6 +139,21 @@ test('a new boot of the same kernel resumes and is recorded; the ETA counts only
   assert.ok(eta >= 1 && Math.abs(eta - elapsed) <= 1, `ETA ${eta} s after a pass that took ${elapsed} s: ${last[0]}`);
 });
 
+test('a bundle written before schedules existed (no schedule, samples without order) is resumed in the sequential order it ran in, its passes numbered on', async () => {
+  const copy = await interruptedCopy((m) => delete m.schedule, 2);
+  // Its samples as that version wrote them: no boot, no order.
+  const lines = (await readFile(path.join(copy, 'samples.jsonl'), 'utf8')).split('\n').filter(Boolean);
+  await writeFile(path.join(copy, 'samples.jsonl'), lines.map((l) => { const { bootId: _b, order: _o, ...old } = JSON.parse(l) as Record<string, unknown>; return JSON.stringify(old); }).join('\n') + '\n');
+  const r = await runCli(['run', campaignFile, '--out', copy, '--resume']);
+  assert.equal(r.exitCode, 0, String(r.stderr));
+  const { manifest, samples } = await readBundle(copy);
+  assert.equal(manifest.status, 'complete');
+  assert.deepEqual({ order: manifest.schedule?.order, nextOrder: manifest.schedule?.nextOrder }, { order: 'sequential', nextOrder: 8 });
+  const lastCell = manifest.cells.at(-1)!.cell;
+  const resumed = samples.filter((s) => s.order !== undefined && s.metric === 'read.iops').map((s) => `${s.cell === lastCell ? 'last' : s.cell} ${s.rep} ${s.order}`);
+  assert.deepEqual(resumed, ['last 2 6', 'last 3 7'], 'the two repetitions left, numbered after the six done');
+});
+
 test('a schema 1 bundle (before boots and campaignHash) is read by compare, resumed, and upgraded to schema 2', async () => {
   const copy = await interruptedCopy((m) => {
     m.schemaVersion = 1;
