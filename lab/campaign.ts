@@ -1,8 +1,13 @@
-// `dmabench lab run`: the same campaign inside the guest once per kernel, each run leaving a
-// bundle that is moved out of the guest's root filesystem into the host's output directory.
+// `dmabench lab run`: the same campaign inside the guest on each kernel, each kernel's run leaving
+// one bundle that is copied out of the guest's root filesystem into the host's output directory.
+// With --boots N each kernel is booted N times, kernels alternating (A B A B ...), and each boot
+// runs one share of the repetitions into the same bundle (`dmabench run --share K/N`, then
+// `--resume --share K/N`): one plan and one seed per kernel, boots recorded by the resume
+// machinery (ARCHITECTURE.md, "Boots").
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { loadPlan } from '../runner/plan.js';
+import { shareWork } from '../runner/schedule.js';
 import { packageRoot } from '../core/version.js';
 import { copyDmabenchTree, ensureLabImage, type LabImage, type LabKernel } from './image.js';
 import { bootGuest, type BootOptions } from './boot.js';
@@ -22,6 +27,8 @@ export interface LabRunOptions {
   iommu: IommuMode;
   cachingMode: boolean;
   outDir: string;
+  /** Boots per kernel (default 1), alternating kernels; each boot runs one share of the repetitions. */
+  boots?: number;
   rebuildImage?: boolean;
   log: (line: string) => void;
   signal?: AbortSignal;
@@ -29,6 +36,7 @@ export interface LabRunOptions {
 
 export interface LabRunResult {
   image: LabImage;
+  /** One bundle per kernel; exitCode: the first non-zero exit code of its boots' runs, else 0. */
   bundles: { kernel: string; release: string; dir: string; exitCode: number }[];
 }
 
@@ -53,6 +61,19 @@ async function recordLabSetup(bundleDir: string, lab: NonNullable<Manifest['lab'
   await writeFileAtomic(path.join(bundleDir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
 }
 
+/** Boots in the order they run: boot 1 of every kernel, then boot 2 of every kernel, ... (A B A B). */
+export function bootOrder<T>(runs: readonly T[], boots: number): { run: T; boot: number }[] {
+  return Array.from({ length: boots }, (_, b) => runs.map((run) => ({ run, boot: b + 1 }))).flat();
+}
+
+/** The `dmabench run` a guest runs for boot `boot` of `boots` (1-based): a share of the repetitions from the second boot on resumed. */
+export function guestRunArgs(o: { cli: string[]; campaign: string; label: string; out: string; boot: number; boots: number }): string[] {
+  const args = [...o.cli, 'run', o.campaign, '--label', o.label, '--out', o.out];
+  if (o.boot > 1) args.push('--resume');
+  if (o.boots > 1) args.push('--share', `${o.boot}/${o.boots}`);
+  return args;
+}
+
 export async function runCampaignInLab(opts: LabRunOptions): Promise<LabRunResult> {
   const { campaign, plan } = await loadPlan(opts.campaignFile);
   const image = await ensureLabImage({ rebuild: opts.rebuildImage, log: opts.log, signal: opts.signal });
@@ -71,41 +92,66 @@ export async function runCampaignInLab(opts: LabRunOptions): Promise<LabRunResul
   await copyDmabenchTree(packageRoot, path.join(hostRunDir, 'dmabench'));
   const guestCli = ['node', `${guestRunDir}/dmabench/dist/cli/main.js`];
 
-  const bundles: LabRunResult['bundles'] = [];
-  try {
-    for (const spec of opts.kernels) {
-      const known = kernelOf(image, spec);
-      const release = known?.release ?? path.basename(spec);
+  const boots = opts.boots ?? 1;
+  const runs = opts.kernels.map((spec) => {
+    const known = kernelOf(image, spec);
+    const release = known?.release ?? path.basename(spec);
+    const name = `${release}-${opts.iommu}`.replace(/[^A-Za-z0-9._-]/g, '_');
+    return {
+      spec,
+      kernel: known ? known.id : spec,
+      release,
       // caching-mode changes what every IOTLB sync costs: the label says which one made a number.
-      const label = `${release} iommu=${opts.iommu} cm=${opts.cachingMode ? 'on' : 'off'}`;
-      const name = `${release}-${opts.iommu}`.replace(/[^A-Za-z0-9._-]/g, '_');
-      const guestBundle = `${guestRunDir}/${name}`;
-      opts.log(`lab: ${campaign.name} on ${release} (iommu ${opts.iommu}, caching-mode ${opts.cachingMode ? 'on' : 'off'}), ~${Math.round(plan.estimateSec)} s of workload`);
+      label: `${release} iommu=${opts.iommu} cm=${opts.cachingMode ? 'on' : 'off'}`,
+      name,
+      guestBundle: `${guestRunDir}/${name}`,
+      hostBundle: path.join(opts.outDir, name),
+      exitCodes: [] as number[],
+    };
+  });
+  const qemu = await qemuVersion();
+  try {
+    for (const { run, boot: b } of bootOrder(runs, boots)) {
+      // A run that was refused or broke (not 0, not 1 = failed repetitions that a resume runs
+      // again) has nothing for its next boots to continue.
+      const broken = run.exitCodes.find((c) => c !== 0 && c !== 1);
+      if (broken !== undefined) {
+        opts.log(`lab: skipping boot ${b} of ${boots} on ${run.release}: its run exited with ${broken}`);
+        continue;
+      }
+      const share = { index: b, of: boots };
+      const work = boots > 1 ? shareWork(plan, share) : { sec: plan.estimateSec, atMost: plan.minEstimateSec < plan.estimateSec };
+      const bootText = boots > 1 ? `, boot ${b} of ${boots}` : '';
+      opts.log(`lab: ${campaign.name} on ${run.release} (iommu ${opts.iommu}, caching-mode ${opts.cachingMode ? 'on' : 'off'}${bootText}), ~${work.atMost ? 'at most ' : ''}${Math.round(work.sec)} s of workload`);
       const started = Date.now();
+      const args = guestRunArgs({ cli: guestCli, campaign: `${guestRunDir}/campaign.yaml`, label: run.label, out: run.guestBundle, boot: b, boots });
       const boot = await bootGuest({
         image,
-        kernel: known ? known.id : spec,
+        kernel: run.kernel,
         iommu: opts.iommu,
         cachingMode: opts.cachingMode,
         // QEMU's edu device: a spare PCI device for the microbench to borrow (costs nothing otherwise).
         extraDevices: ['edu'],
-        command: [...guestCli, 'run', `${guestRunDir}/campaign.yaml`, '--label', label, '--out', guestBundle],
-        timeoutSec: guestTimeoutSec(plan.estimateSec),
-        consoleLog: path.join(opts.outDir, `${name}.console.log`),
+        command: args,
+        timeoutSec: guestTimeoutSec(work.sec),
+        consoleLog: path.join(opts.outDir, boots > 1 ? `${run.name}.boot${b}.console.log` : `${run.name}.console.log`),
         onConsoleLine: (line) => opts.log(`  guest: ${line}`),
         signal: opts.signal,
       });
-      const hostBundle = path.join(opts.outDir, name);
-      await fs.rm(hostBundle, { recursive: true, force: true });
-      await fs.cp(path.join(image.rootfs, guestBundle), hostBundle, { recursive: true }).catch((err: unknown) => {
-        throw new Error(`the guest on ${release} left no bundle (exit code ${boot.exitCode}; console: ${boot.consoleLog}): ${String(err)}`);
+      run.exitCodes.push(boot.exitCode);
+      // Copied after every boot: what the boots so far measured is kept if a later one fails.
+      await fs.rm(run.hostBundle, { recursive: true, force: true });
+      await fs.cp(path.join(image.rootfs, run.guestBundle), run.hostBundle, { recursive: true }).catch((err: unknown) => {
+        throw new Error(`the guest on ${run.release} left no bundle (exit code ${boot.exitCode}; console: ${boot.consoleLog}): ${String(err)}`);
       });
-      await recordLabSetup(hostBundle, { kernel: release, iommu: opts.iommu, cachingMode: opts.cachingMode, imageKey: image.key, qemu: await qemuVersion() });
-      opts.log(`lab: ${release} done in ${((Date.now() - started) / 1000).toFixed(0)} s, exit code ${boot.exitCode}, bundle ${hostBundle}`);
-      bundles.push({ kernel: spec, release, dir: hostBundle, exitCode: boot.exitCode });
+      await recordLabSetup(run.hostBundle, { kernel: run.release, iommu: opts.iommu, cachingMode: opts.cachingMode, imageKey: image.key, qemu });
+      opts.log(`lab: ${run.release}${bootText} done in ${((Date.now() - started) / 1000).toFixed(0)} s, exit code ${boot.exitCode}, bundle ${run.hostBundle}`);
     }
   } finally {
     await fs.rm(hostRunDir, { recursive: true, force: true });
   }
+  const bundles: LabRunResult['bundles'] = runs
+    .filter((r) => r.exitCodes.length > 0)
+    .map((r) => ({ kernel: r.spec, release: r.release, dir: r.hostBundle, exitCode: r.exitCodes.find((c) => c !== 0) ?? 0 }));
   return { image, bundles };
 }

@@ -52,6 +52,36 @@ export interface BundleBoot {
   at: string;
 }
 
+/** How far a cell with adaptive repetitions (`repetitions: { min, max, target_cov }`) has got. */
+export interface ScheduledCell {
+  /** Timed repetitions done so far. */
+  repetitions: number;
+  /** The primary metric whose variation decides (the tool's first primary metric). */
+  metric?: string;
+  /** Its coefficient of variation over the repetitions done (stdev / mean). */
+  cov?: number;
+  /** Why the cell runs no more repetitions: `stable: CoV 0.8% <= 1%`, `max 20 reached`, `budget`, `no primary metric`. */
+  stopped?: string;
+  /** With `stopped`: the first repetition it does not run. */
+  stoppedAt?: number;
+}
+
+/**
+ * The order the run follows and what it decided on the way: what --resume needs to continue the
+ * same plan (runner/schedule.ts). Absent in bundles written before it (they ran sequentially).
+ */
+export interface RunSchedule {
+  order: 'interleaved' | 'sequential';
+  /** Seed of the shuffled rounds. */
+  seed: number;
+  /** Passes recorded so far, done or failed: the `order` the next pass's samples get. */
+  nextOrder: number;
+  /** Seconds spent running passes, over every session: what a repetitions budget is measured against. */
+  spentSec: number;
+  /** Per cell key, the cells whose repetitions are decided as the run goes. */
+  cells: Record<string, ScheduledCell>;
+}
+
 export interface Manifest {
   schemaVersion: number;
   label: string;
@@ -74,6 +104,8 @@ export interface Manifest {
   /** Why the run stopped early, when it did (signal name, error). */
   interruptedBy?: string;
   errors: { cell: string; rep: number; pass: string; message: string }[];
+  /** The run's order and per-cell decisions (absent in older bundles). */
+  schedule?: RunSchedule;
   /** Set by `dmabench lab run` on the host: how the emulated machine was configured. */
   lab?: { kernel: string; iommu: string; cachingMode: boolean; imageKey: string; qemu: string };
 }
@@ -122,6 +154,27 @@ export const manifestSchema = z
     done: z.record(z.string(), z.array(z.number().int().min(0))),
     interruptedBy: z.string().optional(),
     errors: z.array(z.object({ cell: z.string(), rep: z.number().int().min(0), pass: z.string(), message: z.string() }).passthrough()),
+    schedule: z
+      .object({
+        order: z.enum(['interleaved', 'sequential']),
+        seed: z.number().int().min(0),
+        nextOrder: z.number().int().min(0),
+        spentSec: z.number().min(0),
+        cells: z.record(
+          z.string(),
+          z
+            .object({
+              repetitions: z.number().int().min(0),
+              metric: z.string().optional(),
+              cov: z.number().optional(),
+              stopped: z.string().optional(),
+              stoppedAt: z.number().int().min(0).optional(),
+            })
+            .passthrough(),
+        ),
+      })
+      .passthrough()
+      .optional(),
     lab: z.object({ kernel: z.string(), iommu: z.string(), cachingMode: z.boolean(), imageKey: z.string(), qemu: z.string() }).passthrough().optional(),
   })
   .passthrough();

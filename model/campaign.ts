@@ -39,6 +39,64 @@ export const profilerSchema = z
   })
   .strict();
 
+/** `1%`, `2.5%`: the fraction it stands for (0.01, 0.025); undefined when `text` is not one. */
+export function parsePercent(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)%$/.exec(text.trim());
+  const value = m ? Number(m[1]) / 100 : NaN;
+  return value > 0 && value < 1 ? value : undefined;
+}
+
+/** `30m`, `1h30m`, `90s`, `2h`: seconds; undefined when `text` is not such a duration. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text.trim());
+  if (!m || text.trim() === '') return undefined;
+  const sec = Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+  return sec > 0 ? sec : undefined;
+}
+
+/**
+ * Run until stable, bounded: every cell runs `min` timed repetitions, then more only while the
+ * coefficient of variation of its primary metric exceeds `target_cov` (or its last repetition lies
+ * beyond 3 MAD of the others), never past `max`, and none beyond `min` once the run has spent
+ * `budget` (runner/stability.ts). Kept as written (`1%`, `30m`) so the resolved campaign in a
+ * manifest reads as its file did; runner/plan.ts converts.
+ */
+const percentMessage = 'a percentage between 0% and 100% such as 1% or 2.5%';
+const durationMessage = 'a duration such as 30m, 1h30m or 90s';
+
+export const adaptiveRepetitionsSchema = z
+  .object({
+    /** At least 2: a coefficient of variation needs two values. */
+    min: z.number().int().min(2).max(1000),
+    max: z.number().int().min(2).max(1000),
+    target_cov: z.string({ invalid_type_error: percentMessage }).refine((s) => parsePercent(s) !== undefined, percentMessage),
+    budget: z.string({ invalid_type_error: durationMessage }).refine((s) => parseDuration(s) !== undefined, durationMessage).optional(),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.max < r.min) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['max'], message: `max (${r.max}) is below min (${r.min})` });
+  });
+
+export const fixedRepetitionsSchema = z.number().int().min(1).max(1000);
+
+/**
+ * A number (that many timed repetitions) or the adaptive form. Not a z.union: zod reports a
+ * failed union as "Invalid input" at the union; this way a bad `max` is reported at its own line.
+ */
+export const repetitionsSchema = z.unknown().transform((value, ctx): number | AdaptiveRepetitions => {
+  const schema = typeof value === 'object' && value !== null ? adaptiveRepetitionsSchema : fixedRepetitionsSchema;
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.addIssue({ code: z.ZodIssueCode.custom, path: issue.path, message: issue.message });
+  return z.NEVER;
+});
+
+export type AdaptiveRepetitions = z.infer<typeof adaptiveRepetitionsSchema>;
+
+/** In which order the passes of a run go (runner/schedule.ts). */
+export const runOrderSchema = z.enum(['interleaved', 'sequential']);
+export type RunOrder = z.infer<typeof runOrderSchema>;
+
 export const workloadSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
@@ -51,7 +109,7 @@ export const workloadSchema = z
      * an existing file this run did not create.
      */
     destructive: z.boolean().default(false),
-    repetitions: z.number().int().min(1).max(1000).optional(),
+    repetitions: repetitionsSchema.optional(),
     warmup: z.number().int().min(0).max(100).optional(),
     profilers: z.array(profilerSchema).default([]),
     /** Seconds before a single repetition is killed (default: estimate × 3 + 60). */
@@ -64,8 +122,16 @@ export const campaignSchema = z
     name: z.string().min(1),
     label: z.string().min(1).optional(),
     description: z.string().optional(),
-    repetitions: z.number().int().min(1).max(1000).default(5),
+    repetitions: repetitionsSchema.default(5),
     warmup: z.number().int().min(0).max(100).default(1),
+    /**
+     * interleaved (the default): round after round, each cell's next timed repetition once, the
+     * cells of a round in an order shuffled from `seed`; sequential: cell after cell. Without a
+     * default value here, so campaigns written before it keep their hash (core/campaign/identity.ts).
+     */
+    order: runOrderSchema.optional(),
+    /** Seed of the interleaved order (default: drawn at random when the bundle starts; recorded in its manifest). */
+    seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
     workloads: z.array(workloadSchema).nonempty(),
   })
   .strict();

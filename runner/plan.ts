@@ -1,14 +1,26 @@
-// The plan: every cell of every workload with its passes, and how long it should take.
-import type { Campaign, Workload } from '../model/campaign.js';
+// The plan: every cell of every workload with its passes, and how long it should take. In which
+// order the passes run is runner/schedule.ts.
+import { parseDuration, parsePercent, type Campaign, type RunOrder, type Workload } from '../model/campaign.js';
 import type { PassKind } from '../model/measurement.js';
 import type { CellParams } from '../model/cell.js';
 import { cellDirName, cellKey, expandMatrix } from '../core/campaign/matrix.js';
 import { CampaignError, loadCampaign } from '../core/campaign/load.js';
 import { collectorFor, validateCellParams } from './registry.js';
+import { formatPercent } from './stability.js';
 
 export interface PlannedPass {
   pass: PassKind;
   rep: number;
+}
+
+/** How many timed repetitions a cell runs: `min` = `max` for a fixed number. */
+export interface RepetitionBounds {
+  min: number;
+  max: number;
+  /** Adaptive repetitions: the coefficient of variation (a fraction) below which a cell stops. */
+  targetCov?: number;
+  /** Adaptive repetitions: seconds of run time after which no cell starts a repetition beyond its min. */
+  budgetSec?: number;
 }
 
 export interface PlannedCell {
@@ -16,6 +28,12 @@ export interface PlannedCell {
   key: string;
   dir: string;
   params: CellParams;
+  /** Warm-up passes before the cell's first timed repetition in each boot. */
+  warmup: number;
+  repetitions: RepetitionBounds;
+  /** Its profile passes (`profile:<kind>`), one repetition each. */
+  profiles: PassKind[];
+  /** Every pass a boot can run for it, timed ones up to `max`: warm-ups, timed, profiles. */
   passes: PlannedPass[];
   /** Seconds for one repetition. */
   estimateSec: number;
@@ -24,18 +42,38 @@ export interface PlannedCell {
 export interface Plan {
   campaign: Campaign;
   cells: PlannedCell[];
+  /** The campaign's order; a bundle keeps the order it started with (runner/schedule.ts). */
+  order: RunOrder;
+  /** Passes when every cell runs to its max (the count when no cell is adaptive). */
   totalPasses: number;
+  /** Passes when every cell stops at its min. */
+  minPasses: number;
+  /** Seconds when every cell runs to its max. */
   estimateSec: number;
+  /** Seconds when every cell stops at its min. */
+  minEstimateSec: number;
 }
 
-function passesFor(campaign: Campaign, workload: Workload): PlannedPass[] {
-  const warmup = workload.warmup ?? campaign.warmup;
-  const reps = workload.repetitions ?? campaign.repetitions;
+export function repetitionBounds(spec: Campaign['repetitions']): RepetitionBounds {
+  if (typeof spec === 'number') return { min: spec, max: spec };
+  return {
+    min: spec.min,
+    max: spec.max,
+    targetCov: parsePercent(spec.target_cov),
+    budgetSec: spec.budget === undefined ? undefined : parseDuration(spec.budget),
+  };
+}
+
+/** Whether a cell's repetitions are decided as the run goes. */
+export function isAdaptive(cell: PlannedCell): boolean {
+  return cell.repetitions.targetCov !== undefined;
+}
+
+function passesFor(warmup: number, reps: RepetitionBounds, profiles: PassKind[]): PlannedPass[] {
   const passes: PlannedPass[] = [];
   for (let rep = 0; rep < warmup; rep++) passes.push({ pass: 'warmup', rep });
-  for (let rep = 0; rep < reps; rep++) passes.push({ pass: 'timed', rep });
-  // Profilers run in passes of their own so tracing overhead never enters timed numbers.
-  for (const profiler of workload.profilers) passes.push({ pass: `profile:${profiler.kind}`, rep: 0 });
+  for (let rep = 0; rep < reps.max; rep++) passes.push({ pass: 'timed', rep });
+  for (const pass of profiles) passes.push({ pass, rep: 0 });
   return passes;
 }
 
@@ -45,12 +83,19 @@ export function buildPlan(campaign: Campaign): Plan {
     const collector = collectorFor(workload.tool);
     for (const params of expandMatrix(workload.matrix)) {
       const key = cellKey(workload.name, params);
+      const warmup = workload.warmup ?? campaign.warmup;
+      const repetitions = repetitionBounds(workload.repetitions ?? campaign.repetitions);
+      // Profilers run in passes of their own so tracing overhead never enters timed numbers.
+      const profiles = workload.profilers.map((p): PassKind => `profile:${p.kind}`);
       cells.push({
         workload,
         key,
         dir: cellDirName(key),
         params,
-        passes: passesFor(campaign, workload),
+        warmup,
+        repetitions,
+        profiles,
+        passes: passesFor(warmup, repetitions, profiles),
         estimateSec: collector.estimateSeconds(workload, params),
       });
     }
@@ -60,11 +105,15 @@ export function buildPlan(campaign: Campaign): Plan {
     if (keys.has(c.key)) throw new CampaignError(`two cells share the key ${c.key}: give the workloads different names`);
     keys.add(c.key);
   }
+  const atMin = (c: PlannedCell): number => c.passes.length - (c.repetitions.max - c.repetitions.min);
   return {
     campaign,
     cells,
+    order: campaign.order ?? 'interleaved',
     totalPasses: cells.reduce((n, c) => n + c.passes.length, 0),
+    minPasses: cells.reduce((n, c) => n + atMin(c), 0),
     estimateSec: cells.reduce((s, c) => s + c.estimateSec * c.passes.length, 0),
+    minEstimateSec: cells.reduce((s, c) => s + c.estimateSec * atMin(c), 0),
   };
 }
 
@@ -84,14 +133,23 @@ export function formatDuration(sec: number): string {
   return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
+function timedText(r: RepetitionBounds): string {
+  if (r.targetCov === undefined) return `${r.max}× timed`;
+  const budget = r.budgetSec === undefined ? '' : `, budget ${formatDuration(r.budgetSec)}`;
+  return `${r.min}–${r.max}× timed (until CoV <= ${formatPercent(r.targetCov)}${budget})`;
+}
+
 export function renderPlan(plan: Plan): string {
-  const lines = [`campaign ${plan.campaign.name}: ${plan.cells.length} cells, ${plan.totalPasses} passes`];
+  const passes = plan.minPasses === plan.totalPasses ? `${plan.totalPasses}` : `${plan.minPasses}–${plan.totalPasses}`;
+  const lines = [`campaign ${plan.campaign.name}: ${plan.cells.length} cells, ${passes} passes, ${plan.order}`];
   for (const c of plan.cells) {
-    const counts = new Map<string, number>();
-    for (const p of c.passes) counts.set(p.pass, (counts.get(p.pass) ?? 0) + 1);
-    const passText = [...counts].map(([k, n]) => `${n}× ${k}`).join(', ');
-    lines.push(`  ${c.key}  [${c.workload.tool}]  ${passText}  ~${formatDuration(c.estimateSec)} each`);
+    const parts = [...(c.warmup > 0 ? [`${c.warmup}× warmup`] : []), timedText(c.repetitions), ...c.profiles.map((p) => `1× ${p}`)];
+    lines.push(`  ${c.key}  [${c.workload.tool}]  ${parts.join(', ')}  ~${formatDuration(c.estimateSec)} each`);
   }
-  lines.push(`estimated duration: ${formatDuration(plan.estimateSec)}`);
+  lines.push(
+    plan.minEstimateSec === plan.estimateSec
+      ? `estimated duration: ${formatDuration(plan.estimateSec)}`
+      : `estimated duration: ${formatDuration(plan.minEstimateSec)} if every cell is stable at its min, at most ${formatDuration(plan.estimateSec)}`,
+  );
   return lines.join('\n');
 }

@@ -11,26 +11,28 @@ export interface ProgressState {
   /** Estimated seconds left, from the plan's estimates scaled by how fast we have actually been. */
   etaSec: number;
   elapsedSec: number;
+  /**
+   * `total` and `etaSec` count every adaptive cell that has not stopped up to its max: upper
+   * bounds, shown as such (`[3/<=40]`, `ETA <=05:00`).
+   */
+  atMost?: boolean;
 }
 
 /**
- * Seconds left: the plan's estimate of what is left, scaled by how fast this session went through
- * the passes it ran itself. Passes an earlier session finished (a resume) took no time now: counted
- * as speed they would make the ETA collapse to about zero.
+ * Seconds left: the plan's estimate of the passes left, scaled by how fast this session went
+ * through the passes it ran itself. Passes an earlier session finished (a resume) took no time now:
+ * counted as speed they would make the ETA collapse to about zero (review M21).
  */
 export function estimateRemainingSec(s: {
-  /** The whole plan's estimate. */
-  planSec: number;
-  /** Estimate of every pass behind us, run now or skipped. */
-  doneSec: number;
-  /** Estimate of the passes among them that were skipped (done by an earlier session). */
-  skippedSec: number;
+  /** The plan's estimate of the passes left. */
+  leftSec: number;
+  /** The plan's estimate of the passes this session has run. */
+  ranSec: number;
   /** Time this session has spent. */
   elapsedSec: number;
 }): number {
-  const ranSec = s.doneSec - s.skippedSec;
-  const speed = ranSec > 0 && s.elapsedSec > 0 ? s.elapsedSec / ranSec : 1;
-  return Math.max(0, s.planSec - s.doneSec) * speed;
+  const speed = s.ranSec > 0 && s.elapsedSec > 0 ? s.elapsedSec / s.ranSec : 1;
+  return Math.max(0, s.leftSec) * speed;
 }
 
 export class Progress {
@@ -43,7 +45,8 @@ export class Progress {
   }
 
   update(s: ProgressState): void {
-    const text = `[${s.done + 1}/${s.total}] ${s.cell} ${s.pass} #${s.rep + 1}  elapsed ${formatDuration(s.elapsedSec)}  ETA ${formatDuration(s.etaSec)}`;
+    const bound = s.atMost ? '<=' : '';
+    const text = `[${s.done + 1}/${bound}${s.total}] ${s.cell} ${s.pass} #${s.rep + 1}  elapsed ${formatDuration(s.elapsedSec)}  ETA ${bound}${formatDuration(s.etaSec)}`;
     if (this.tty) {
       const columns = this.stream.columns ?? 120;
       const line = text.length > columns - 1 ? text.slice(0, columns - 2) + '…' : text;

@@ -1,6 +1,7 @@
 // Runs a campaign into a run bundle: every cell × pass, with progress, per-repetition timeouts,
 // clean interruption (SIGINT, SIGTERM or SIGHUP stop every child, the collectors clean up, and the
 // bundle is left incomplete; core/proc/signals.ts) and resume (runner/resume.ts).
+import { randomInt } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { collectorFor, profilerFor } from './registry.js';
@@ -11,7 +12,7 @@ import type { Campaign, ProfilerSpec, Workload } from '../model/campaign.js';
 import { loadPlan, type Plan, type PlannedCell } from './plan.js';
 import { expandMatrix } from '../core/campaign/matrix.js';
 import { rawRepDir, scratchDir } from '../core/bundle/layout.js';
-import { BUNDLE_SCHEMA_VERSION, type Manifest, type SystemState } from '../model/bundle.js';
+import { BUNDLE_SCHEMA_VERSION, type Manifest, type RunSchedule, type SystemState } from '../model/bundle.js';
 import { BundleWriter } from '../core/bundle/writer.js';
 import { BundleError, readManifest } from '../core/bundle/read.js';
 import { cleanScratch } from '../core/bundle/scratch.js';
@@ -21,6 +22,8 @@ import { DeviceSafetyError } from '../model/safety-error.js';
 import { estimateRemainingSec, Progress } from './progress.js';
 import { recordResumeBoot, resumeRefusal } from './resume.js';
 import { dmabenchVersion } from '../core/version.js';
+import { isLastShare, passSequence, workLeft, type ScheduleOptions, type Share } from './schedule.js';
+import { AdaptiveCells } from './adaptive-cells.js';
 
 /** The campaign's profiler spec for a `profile:<kind>` pass. */
 function profilerSpecFor(workload: Workload, pass: string): ProfilerSpec | undefined {
@@ -32,6 +35,11 @@ export interface RunOptions {
   label?: string;
   outDir?: string;
   resume?: boolean;
+  /**
+   * Run only this share of the timed repetitions (runner/schedule.ts Share), leaving the bundle
+   * incomplete for `--resume --share` of the next; `lab run --boots N` runs one share per boot.
+   */
+  share?: Share;
   progress?: Progress;
   /** Collects the system state for the manifest; injected so the runner does not own probing. */
   collectSystemState: () => Promise<SystemState>;
@@ -43,6 +51,8 @@ export interface RunResult {
   errors: Manifest['errors'];
   /** The signal that stopped the run, when one did. */
   interruptedBy?: string;
+  /** The run ran its share (`K/N`, not the last) and stopped as asked: the next share completes it. */
+  paused?: string;
   /** dmabench's own time per pass beyond the tool's run (ms), for the overhead figure. */
   overheadMs: number[];
 }
@@ -73,23 +83,26 @@ export async function runCampaign(opts: RunOptions): Promise<RunResult> {
     cleanup: 'the collectors still clean up (device, module, tracefs, perf) and the bundle is marked incomplete',
   });
   try {
-    const writer = await openBundle(opts, { campaign, text, plan, label }, progress, () => (bundleOpen = true));
+    const { writer, bootId } = await openBundle(opts, { campaign, text, plan, label }, progress, () => (bundleOpen = true));
     let overheadMs: number[];
     try {
-      overheadMs = await executePlan(plan, writer, controller.signal, progress).finally(() => teardownCollectors(plan, progress));
+      overheadMs = await executePlan(plan, writer, controller.signal, progress, { bootId, share: opts.share }).finally(() => teardownCollectors(plan, progress));
     } catch (err) {
       // A refused target stops the run: the bundle stays incomplete, scratch kept for --resume.
       if (err instanceof DeviceSafetyError) await writer.finish('incomplete');
       throw err;
     }
     const interrupted = controller.signal.aborted ? String(controller.signal.reason) : undefined;
-    const status = interrupted || writer.manifest.errors.length > 0 ? 'incomplete' : 'complete';
-    await writer.finish(status, interrupted);
-    if (!interrupted) {
+    const paused = !interrupted && !isLastShare(opts.share) ? `share ${opts.share!.index}/${opts.share!.of}` : undefined;
+    const status = interrupted || paused || writer.manifest.errors.length > 0 ? 'incomplete' : 'complete';
+    await writer.finish(status, interrupted ?? paused);
+    if (paused) progress.log(`${paused} done: dmabench run --resume --share ${opts.share!.index + 1}/${opts.share!.of} continues the bundle`);
+    // A paused run keeps its scratch files (and their ledger) for the share that completes it.
+    if (!interrupted && !paused) {
       const { leftAlone } = await cleanScratch(scratchDir(writer.dir));
       for (const f of leftAlone) progress.log(`left ${f} in place: it is no longer the file this run created`);
     }
-    return { bundleDir: writer.dir, status, errors: writer.manifest.errors, interruptedBy: interrupted, overheadMs };
+    return { bundleDir: writer.dir, status, errors: writer.manifest.errors, interruptedBy: interrupted, paused, overheadMs };
   } finally {
     progress.end();
     restoreSignals();
@@ -97,16 +110,29 @@ export async function runCampaign(opts: RunOptions): Promise<RunResult> {
 }
 
 /**
+ * The schedule of a new bundle: the campaign's order, and its seed or one drawn now. A bundle
+ * written before schedules existed ran sequentially; resumed, it goes on so.
+ */
+function newSchedule(plan: Plan, resumed?: Manifest): RunSchedule {
+  if (resumed) {
+    const done = Object.values(resumed.done).reduce((n, reps) => n + reps.length, 0);
+    return { order: 'sequential', seed: 0, nextOrder: done, spentSec: 0, cells: {} };
+  }
+  return { order: plan.order, seed: plan.campaign.seed ?? randomInt(0, 2 ** 32), nextOrder: 0, spentSec: 0, cells: {} };
+}
+
+/**
  * A new bundle, or the interrupted one to resume after checking that this campaign on this
  * system may complete it (nothing in the bundle changes before that check passes).
- * `opening` is called just before the bundle on disk is touched.
+ * `opening` is called just before the bundle on disk is touched. Returns the boot this session
+ * runs in, as read when the system state was collected.
  */
 async function openBundle(
   opts: RunOptions,
   loaded: { campaign: Campaign; text: string; plan: Plan; label: string },
   progress: Progress,
   opening: () => void,
-): Promise<BundleWriter> {
+): Promise<{ writer: BundleWriter; bootId: string | undefined }> {
   const { campaign, plan } = loaded;
   if (opts.resume) {
     if (!opts.outDir) throw new BundleError('--resume needs --out DIR naming the interrupted bundle');
@@ -120,8 +146,9 @@ async function openBundle(
     const writer = await BundleWriter.resume(opts.outDir);
     const boot = recordResumeBoot(writer.manifest, campaign, now, new Date().toISOString());
     if (boot) progress.log(`resuming on a new boot of ${now.kernel.release} (boot id ${boot.bootId})`);
+    writer.manifest.schedule ??= newSchedule(plan, writer.manifest);
     await writer.save();
-    return writer;
+    return { writer, bootId: now.kernel.bootId };
   }
   const dir = opts.outDir ?? defaultOutDir(loaded.label);
   await preflight(campaign, scratchDir(dir));
@@ -142,8 +169,9 @@ async function openBundle(
     cells: plan.cells.map((c) => ({ workload: c.workload.name, cell: c.key, tool: c.workload.tool, params: c.params })),
     done: {},
     errors: [],
+    schedule: newSchedule(plan),
   }, loaded.text);
-  return writer;
+  return { writer, bootId: system.kernel.bootId };
 }
 
 /** A tool or profiler refused to run this campaign here, with its advice (exit 2, not a bug). */
@@ -219,56 +247,92 @@ async function runPass(
   };
 }
 
-async function executePlan(plan: Plan, writer: BundleWriter, signal: AbortSignal, progress: Progress): Promise<number[]> {
-  const total = plan.totalPasses;
+/** Stamps the pass's samples with where and when in the run they were taken. */
+function stamped(samples: Sample[], order: number, bootId: string | undefined): Sample[] {
+  return samples.map((s) => ({ ...s, ...(bootId ? { bootId } : {}), order }));
+}
+
+interface ExecuteOptions {
+  /** The boot this session runs in: stamped on every sample. */
+  bootId?: string;
+  share?: Share;
+}
+
+async function executePlan(plan: Plan, writer: BundleWriter, signal: AbortSignal, progress: Progress, opts: ExecuteOptions): Promise<number[]> {
+  const manifest = writer.manifest;
+  const schedule = manifest.schedule!;
+  const scheduleOptions: ScheduleOptions = {
+    order: schedule.order,
+    seed: schedule.seed,
+    bootIndex: Math.max(0, (manifest.boots?.length ?? 1) - 1),
+    share: opts.share,
+  };
   const started = Date.now();
-  let done = 0;
-  /** Plan estimate of the passes behind us, and of those among them an earlier session finished. */
-  let estimatedDone = 0;
-  let estimatedSkipped = 0;
+  /** The plan's estimate of the passes this session ran. */
+  let ranSec = 0;
   const overheadMs: number[] = [];
   const ctx: PassContext = { writer, scratch: scratchDir(writer.dir), signal, progress };
   await mkdir(ctx.scratch, { recursive: true });
-  const alreadyDone = plan.cells.reduce((n, c) => n + c.passes.filter((p) => writer.isDone(c.key, p.pass, p.rep)).length, 0);
-  if (alreadyDone > 0) progress.log(`resumed: ${alreadyDone} of ${total} passes already done`);
 
-  for (const cell of plan.cells) {
-    for (const { pass, rep } of cell.passes) {
-      if (signal.aborted) return overheadMs;
-      if (writer.isDone(cell.key, pass, rep)) {
-        estimatedSkipped += cell.estimateSec;
-      } else {
-        const elapsedSec = (Date.now() - started) / 1000;
-        const etaSec = estimateRemainingSec({ planSec: plan.estimateSec, doneSec: estimatedDone, skippedSec: estimatedSkipped, elapsedSec });
-        progress.update({ done, total, cell: cell.key, pass, rep, elapsedSec, etaSec });
+  // A pass is run at most once per session: a failed one waits for --resume (as a failed
+  // warm-up does, instead of being tried again before every repetition of its cell).
+  const attempted = new Set<string>();
+  const isDone = (cell: string, pass: PassKind, rep: number): boolean => writer.isDone(cell, pass, rep) || attempted.has(`${cell}|${pass}|${rep}`);
+  const adaptive = new AdaptiveCells(plan, manifest, writer.resumedSamples);
+  const runs = (cell: PlannedCell, rep: number): boolean => adaptive.runs(cell, rep);
+  const stoppedAt = (cell: PlannedCell): number | undefined => adaptive.stoppedAt(cell);
 
-        const rawDir = rawRepDir(writer.dir, cell.dir, pass, rep);
-        const partial = `${rawDir}.partial`;
-        await rm(partial, { recursive: true, force: true });
-        await mkdir(partial, { recursive: true });
-        const timeoutSec = cell.workload.timeout ?? cell.estimateSec * 3 + 60;
-        const passSignal = AbortSignal.any([signal, AbortSignal.timeout(Math.ceil(timeoutSec * 1000))]);
-        const t0 = performance.now();
-        try {
-          const { samples, toolMs } = await runPass(cell, pass, rep, partial, passSignal, timeoutSec, ctx);
-          if (signal.aborted) return overheadMs; // killed mid-run: not a whole repetition
-          await writer.recordPass(cell.key, pass, rep, samples, { partial, dir: rawDir });
-          if (toolMs !== undefined) overheadMs.push(performance.now() - t0 - toolMs);
-        } catch (err) {
-          if (signal.aborted) return overheadMs;
-          if (err instanceof DeviceSafetyError) {
-            // Not a failed repetition: the target is no longer safe to use, for any repetition.
-            await writer.recordError(cell.key, pass, rep, err.message);
-            throw err;
-          }
-          const message = passSignal.aborted ? `timed out after ${timeoutSec} s` : (err as Error).message;
-          progress.log(`error: ${cell.key} ${pass} #${rep + 1}: ${message}`);
-          await writer.recordError(cell.key, pass, rep, message);
-        }
-      }
-      done++;
-      estimatedDone += cell.estimateSec;
+  let done = Object.values(manifest.done).reduce((n, reps) => n + reps.length, 0);
+  const atStart = workLeft(plan, scheduleOptions, isDone, stoppedAt);
+  if (done > 0) progress.log(`resumed: ${done} of ${atStart.atMost ? 'at most ' : ''}${done + atStart.passes} passes already done`);
+
+  for (const { cell, pass, rep } of passSequence(plan, scheduleOptions, { isDone, runs })) {
+    if (signal.aborted) return overheadMs;
+    if (adaptive.unsaved) {
+      await writer.save();
+      adaptive.unsaved = false;
     }
+    const left = workLeft(plan, scheduleOptions, isDone, stoppedAt);
+    const elapsedSec = (Date.now() - started) / 1000;
+    const etaSec = estimateRemainingSec({ leftSec: left.sec, ranSec, elapsedSec });
+    progress.update({ done, total: done + left.passes, atMost: left.atMost, cell: cell.key, pass, rep, elapsedSec, etaSec });
+
+    const rawDir = rawRepDir(writer.dir, cell.dir, pass, rep);
+    const partial = `${rawDir}.partial`;
+    await rm(partial, { recursive: true, force: true });
+    await mkdir(partial, { recursive: true });
+    const timeoutSec = cell.workload.timeout ?? cell.estimateSec * 3 + 60;
+    const passSignal = AbortSignal.any([signal, AbortSignal.timeout(Math.ceil(timeoutSec * 1000))]);
+    const t0 = performance.now();
+    /** What the schedule learns from this pass, saved with the record of the pass itself. */
+    const account = (samples: Sample[] | undefined): void => {
+      attempted.add(`${cell.key}|${pass}|${rep}`);
+      schedule.nextOrder++;
+      schedule.spentSec += (performance.now() - t0) / 1000;
+      if (pass === 'timed') adaptive.afterTimed(cell, rep, samples);
+    };
+    try {
+      const result = await runPass(cell, pass, rep, partial, passSignal, timeoutSec, ctx);
+      if (signal.aborted) return overheadMs; // killed mid-run: not a whole repetition
+      const samples = stamped(result.samples, schedule.nextOrder, opts.bootId);
+      account(samples);
+      await writer.recordPass(cell.key, pass, rep, samples, { partial, dir: rawDir });
+      if (result.toolMs !== undefined) overheadMs.push(performance.now() - t0 - result.toolMs);
+    } catch (err) {
+      if (signal.aborted) return overheadMs;
+      account(undefined);
+      if (err instanceof DeviceSafetyError) {
+        // Not a failed repetition: the target is no longer safe to use, for any repetition.
+        await writer.recordError(cell.key, pass, rep, err.message);
+        throw err;
+      }
+      const message = passSignal.aborted ? `timed out after ${timeoutSec} s` : (err as Error).message;
+      progress.log(`error: ${cell.key} ${pass} #${rep + 1}: ${message}`);
+      await writer.recordError(cell.key, pass, rep, message);
+    }
+    done++;
+    ranSec += cell.estimateSec;
   }
+  if (adaptive.unsaved) await writer.save();
   return overheadMs;
 }

@@ -72,6 +72,7 @@ function defaultCachingMode(iommu: IommuMode, asked: boolean | undefined): boole
 
 interface LabRunCli {
   kernels: string;
+  boots?: number;
   iommu: IommuMode;
   cachingMode?: boolean;
   out?: string;
@@ -91,6 +92,7 @@ async function labRunAndCompare(campaignFile: string, opts: LabRunCli): Promise<
       iommu: opts.iommu,
       cachingMode: defaultCachingMode(opts.iommu, opts.cachingMode),
       outDir,
+      boots: opts.boots,
       rebuildImage: opts.rebuild,
       // The guest's console is long: show it with --verbose, always keep it in the log file.
       log: (line) => {
@@ -174,9 +176,10 @@ export function registerLab(program: Command): void {
 
   lab
     .command('run')
-    .description('run a campaign inside the guest once per kernel and compare the bundles')
+    .description('run a campaign inside the guest on each kernel and compare the bundles (one bundle per kernel)')
     .argument('<campaign>', 'campaign file (targets inside the guest: /dev/nvme0n1 is the emulated NVMe)')
     .option('--kernels <list>', 'comma-separated, first is the base: 7, 6.12 or vmlinuz paths', '6.12,7')
+    .option('--boots <n>', 'boot each kernel N times, kernels alternating (A B A B ...); each boot runs a share of the repetitions into the kernel\'s one bundle', positiveInt('--boots'), 1)
     .option('--iommu <mode>', 'strict, lazy, passthrough or off', iommuMode, 'strict')
     .option('--caching-mode <on|off>', 'the emulated IOMMU\'s caching mode (default on, off for lazy: the Intel driver forces strict mode under caching mode)', onOff)
     .option('--out <dir>', 'where the bundles go (default: results/lab-<timestamp>)')

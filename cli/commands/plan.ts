@@ -10,8 +10,10 @@ export function registerPlan(program: Command): void {
     .action(async (file: string, opts: { json?: boolean }) => {
       const { plan } = await loadPlan(file);
       if (opts.json) {
-        const cells = plan.cells.map((c) => ({ cell: c.key, tool: c.workload.tool, params: c.params, passes: c.passes, estimateSec: c.estimateSec }));
-        process.stdout.write(JSON.stringify({ name: plan.campaign.name, cells, totalPasses: plan.totalPasses, estimateSec: plan.estimateSec }, null, 2) + '\n');
+        // passes: every pass a boot can run for the cell, timed ones up to its max repetitions.
+        const cells = plan.cells.map((c) => ({ cell: c.key, tool: c.workload.tool, params: c.params, repetitions: c.repetitions, passes: c.passes, estimateSec: c.estimateSec }));
+        const { order, totalPasses, minPasses, estimateSec, minEstimateSec } = plan;
+        process.stdout.write(JSON.stringify({ name: plan.campaign.name, order, cells, totalPasses, minPasses, estimateSec, minEstimateSec }, null, 2) + '\n');
       } else {
         process.stdout.write(renderPlan(plan) + '\n');
       }

@@ -28,6 +28,8 @@ export class BundleWriter {
   private constructor(
     readonly dir: string,
     readonly manifest: Manifest,
+    /** On --resume, the samples of the repetitions done before (what the runner's decisions read). */
+    readonly resumedSamples: readonly Sample[] = [],
   ) {}
 
   /** Starts a new bundle in `dir`, which must not exist or be empty, with the campaign file's text beside it. */
@@ -59,7 +61,7 @@ export class BundleWriter {
     manifest.status = 'running';
     delete manifest.interruptedBy;
     manifest.errors = [];
-    const writer = new BundleWriter(dir, manifest);
+    const writer = new BundleWriter(dir, manifest, kept);
     await writer.save();
     return writer;
   }

@@ -29,8 +29,8 @@ import type { Sample } from '../../model/measurement.js';
 import { loadPlan } from '../../runner/plan.js';
 
 const campaign = path.join(repoRoot, 'configs', 'lab-microbench.yaml');
-/** Timed repetitions per cell, as the campaign says. */
-const reps = (await loadPlan(campaign)).campaign.repetitions;
+/** Timed repetitions per cell, as the campaign says (a fixed number: min = max). */
+const reps = (await loadPlan(campaign)).plan.cells[0]!.repetitions.max;
 const apis = ['sg', 'link', 'phys'] as const;
 const outDir = await fs.mkdtemp(path.join(os.tmpdir(), 'dmabench-lab-microbench-'));
 

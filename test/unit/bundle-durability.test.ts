@@ -3,7 +3,9 @@
 // the writes is proven from the system calls of a real `dmabench run` under strace: samples and
 // raw outputs fsynced, and their directories, before the manifest that marks a repetition done.
 // Then SIGKILL at seeded random points of a real run, a torn last line of samples.jsonl, and
-// --resume: every repetition marked done has its samples exactly once, and the bundle completes.
+// --resume: every repetition marked done has its samples exactly once, and the bundle completes,
+// having run its passes in the order an uninterrupted run would have (interleaved rounds shuffled
+// from the recorded seed; adaptive cells stopped where the rule stops them).
 // The machine crash itself is test/lab/lab-crash-resume.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,17 +18,19 @@ import { runCli } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/paths.js';
 import { checkBundle } from '../helpers/bundle-invariants.js';
 import { readBundle } from '../../core/bundle/read.js';
-import { mulberry32 } from '../../reports/stats/prng.js';
+import { mulberry32 } from '../../core/random/prng.js';
+import { loadPlan, type PlannedCell } from '../../runner/plan.js';
+import { executedPasses, replayStop, scheduledPasses, timedValues } from '../helpers/run-order.js';
 
 // Size-bound fio runs of 1 MiB: a repetition takes a few hundred ms, so a short run has many
 // repetitions for a kill to land between.
-function campaign(cells: string[], reps: number): string {
+function campaign(cells: string[], reps: number | string, warmup = 0): string {
   return `name: durability
-repetitions: ${reps}
-warmup: 0
+warmup: ${warmup}
 workloads:
   - name: rr
     tool: fio
+    repetitions: ${reps}
     target: { kind: file, size: 4M }
     matrix:
       rw: randread
@@ -196,50 +200,119 @@ async function waitForNoFio(scratch: string): Promise<void> {
   }
 }
 
-test('SIGKILL at seeded random points, then --resume: every repetition marked done has its samples exactly once, and the bundle completes', { timeout: 180_000 }, async () => {
+/**
+ * Runs the campaign in `file` into `out`, SIGKILLs it `kills` times at seeded random points
+ * (resuming in between), then resumes it to the end. A run that ends by itself before its kill is
+ * a failure before `minKills` kills (the campaign is too short for the kill points), and ends the
+ * killing after (adaptive campaigns may stop early).
+ */
+async function killAndResume(file: string, out: string, kills: number, minKills = kills): Promise<void> {
   const seed = Number(process.env.DMABENCH_TEST_SEED ?? Date.now() % 2 ** 31);
   process.stdout.write(`# seed ${seed} (DMABENCH_TEST_SEED=${seed} repeats these kill points)\n`);
   const random = mulberry32(seed);
-  const kills = 10;
+  const landed: string[] = [];
+  for (let k = 0; k < kills; k++) {
+    const args = k === 0 ? ['run', file, '--out', out] : ['run', file, '--out', out, '--resume'];
+    const child = execa(cli[0]!, [...cli.slice(1), ...args], { reject: false, cwd: repoRoot });
+    // Half the kill points count from the start of the process (loading, preflight), half from its
+    // first progress line (fio, recording): on a loaded machine starting up alone can take longer
+    // than the longest delay, and the kills would never land between repetitions.
+    const fromPasses = random() < 0.5;
+    const passesStarted = new Promise<boolean>((resolve) => {
+      child.stderr?.on('data', (chunk: Buffer) => {
+        if (/^\[\d+\//m.test(chunk.toString())) resolve(true);
+      });
+      void child.then(() => resolve(false));
+    });
+    // The first run is killed once its bundle exists (before that there is nothing to resume).
+    if (k === 0) await waitForFile(path.join(out, 'manifest.json'), 30_000);
+    if (fromPasses) await passesStarted;
+    const delayMs = Math.round(100 + random() * 2900);
+    const exited = await Promise.race([sleep(delayMs).then(() => false), child.then(() => true)]);
+    if (!exited) child.kill('SIGKILL');
+    const r = await child;
+    if (exited && k >= minKills) {
+      assert.equal(r.exitCode, 0, String(r.stderr));
+      landed.push(`run ${k} completed the bundle before its kill at ${delayMs} ms`);
+      break;
+    }
+    assert.ok(!exited, `run ${k} ended by itself (exit ${r.exitCode}) before its kill at ${delayMs} ms: the campaign is too short for the kill points`);
+    assert.equal(r.signal, 'SIGKILL');
+    const check = await checkBundle(out);
+    landed.push(`${delayMs} ms ${fromPasses ? 'after its first pass began' : 'after its start'}: ${check.done} done, ${check.undoneSamples} samples of unfinished repetitions${check.tornTail ? ', torn last line' : ''}`);
+    assert.deepEqual(check.violations, [], `after kill ${k} at ${delayMs} ms`);
+    assert.notEqual(check.status, 'complete');
+    await waitForNoFio(path.join(out, 'scratch'));
+  }
+  process.stdout.write(`# kill points: ${landed.join('; ')}\n`);
+  if ((await readBundle(out)).manifest.status !== 'complete') {
+    const last = await runCli(['run', file, '--out', out, '--resume']);
+    assert.equal(last.exitCode, 0, String(last.stderr));
+  }
+  const check = await checkBundle(out);
+  assert.deepEqual(check.violations, []);
+  assert.equal(check.status, 'complete');
+  assert.equal(check.undoneSamples, 0);
+  // No temp files of atomic writes and no half-written raw directories are left.
+  const left = (await filesUnder(out)).filter((f) => f.endsWith('.tmp') || f.includes('.partial'));
+  assert.deepEqual(left, []);
+}
+
+test('SIGKILL at seeded random points of an interleaved run, then --resume: every repetition marked done has its samples exactly once, and the bundle completes in the order the seed gives', { timeout: 240_000 }, async () => {
   const cells = ['4k', '8k', '16k'];
   const reps = 16;
   const dir = await tempDir();
   try {
     const file = path.join(dir, 'c.yaml');
-    await writeFile(file, campaign(cells, reps));
+    await writeFile(file, campaign(cells, reps, 1));
     const out = path.join(dir, 'bundle');
-    const landed: string[] = [];
-    for (let k = 0; k < kills; k++) {
-      const args = k === 0 ? ['run', file, '--out', out] : ['run', file, '--out', out, '--resume'];
-      const child = execa(cli[0]!, [...cli.slice(1), ...args], { reject: false, cwd: repoRoot });
-      // The first run is killed once its bundle exists (before that there is nothing to resume);
-      // the others anywhere from their start: loading, preflight, fio, recording.
-      if (k === 0) await waitForFile(path.join(out, 'manifest.json'), 30_000);
-      const delayMs = Math.round(100 + random() * 2900);
-      const exited = await Promise.race([sleep(delayMs).then(() => false), child.then(() => true)]);
-      if (!exited) child.kill('SIGKILL');
-      const r = await child;
-      assert.ok(!exited, `run ${k} ended by itself (exit ${r.exitCode}) before its kill at ${delayMs} ms: the campaign is too short for the kill points`);
-      assert.equal(r.signal, 'SIGKILL');
-      const check = await checkBundle(out);
-      landed.push(`${delayMs} ms: ${check.done} done, ${check.undoneSamples} samples of unfinished repetitions${check.tornTail ? ', torn last line' : ''}`);
-      assert.deepEqual(check.violations, [], `after kill ${k} at ${delayMs} ms`);
-      assert.notEqual(check.status, 'complete');
-      await waitForNoFio(path.join(out, 'scratch'));
-    }
-    process.stdout.write(`# kill points: ${landed.join('; ')}\n`);
-    const last = await runCli(['run', file, '--out', out, '--resume']);
-    assert.equal(last.exitCode, 0, String(last.stderr));
-    const check = await checkBundle(out);
-    assert.deepEqual(check.violations, []);
-    assert.equal(check.status, 'complete');
-    assert.equal(check.done, cells.length * reps);
-    assert.equal(check.undoneSamples, 0);
-    const iops = (await readBundle(out)).samples.filter((s) => s.metric === 'read.iops');
+    await killAndResume(file, out, 10, 6);
+    const bundle = await readBundle(out);
+    const { plan } = await loadPlan(file);
+    const schedule = bundle.manifest.schedule!;
+    assert.equal(schedule.order, 'interleaved');
+    assert.equal((await checkBundle(out)).done, cells.length * (reps + 1));
+    const iops = bundle.samples.filter((s) => s.metric === 'read.iops' && s.pass === 'timed');
     assert.equal(iops.length, cells.length * reps, 'one read.iops sample per cell × repetition');
-    // No temp files of atomic writes and no half-written raw directories are left.
-    const left = (await filesUnder(out)).filter((f) => f.endsWith('.tmp') || f.includes('.partial'));
-    assert.deepEqual(left, []);
+    // Resumed nine times, the passes still ran in the order one uninterrupted run would have: no
+    // repetition twice, none missing, the rounds and their shuffled orders those of the recorded
+    // seed, the one warm-up of each cell (a single boot) right before its first repetition.
+    const ran = executedPasses(bundle);
+    assert.deepEqual(ran, scheduledPasses(plan, { order: 'interleaved', seed: schedule.seed, bootIndex: 0 }));
+    assert.equal(schedule.nextOrder, ran.length);
+    const boot = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim();
+    assert.ok(bundle.samples.every((s) => s.bootId === boot));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('SIGKILL at seeded random points of a run with adaptive repetitions, then --resume: each cell stops where the rule stops it on its samples, in the seed\'s order, nothing duplicated or lost', { timeout: 240_000 }, async () => {
+  const dir = await tempDir();
+  try {
+    const file = path.join(dir, 'c.yaml');
+    // Two workloads: one whose target any run meets (its cells stop at min, mostly, and leave the
+    // rounds early), one whose target none meets (its cells go on to max, mostly).
+    const loose = campaign(['4k', '8k'], '{ min: 3, max: 12, target_cov: 99% }', 1);
+    const strict = campaign(['16k', '32k'], '{ min: 3, max: 12, target_cov: 0.001% }', 1).split('workloads:\n')[1]!.replace('- name: rr', '- name: strict');
+    await writeFile(file, loose + strict);
+    const out = path.join(dir, 'bundle');
+    await killAndResume(file, out, 10, 6);
+    const bundle = await readBundle(out);
+    const { plan } = await loadPlan(file);
+    const schedule = bundle.manifest.schedule!;
+    const stops: string[] = [];
+    for (const cell of plan.cells) {
+      const values = timedValues(bundle.samples, cell.key);
+      const { stoppedAt, reason } = replayStop(cell, values);
+      stops.push(`${cell.workload.name} ${String(cell.params.bs)}: ${reason} after ${stoppedAt}`);
+      assert.equal(values.length, stoppedAt, `${cell.key}: ${values.length} repetitions, the rule stops it at ${stoppedAt} (${reason})`);
+      assert.deepEqual(bundle.manifest.done[`${cell.key}|timed`]!.sort((a, b) => a - b), values.map((_, i) => i), 'repetitions 0..n-1, once each');
+      assert.deepEqual([schedule.cells[cell.key]!.stopped, schedule.cells[cell.key]!.stoppedAt, schedule.cells[cell.key]!.repetitions], [reason, stoppedAt, stoppedAt]);
+    }
+    process.stdout.write(`# stops: ${stops.join('; ')}\n`);
+    const stoppedAt = (cell: PlannedCell, rep: number): boolean => rep < schedule.cells[cell.key]!.stoppedAt!;
+    assert.deepEqual(executedPasses(bundle), scheduledPasses(plan, { order: 'interleaved', seed: schedule.seed, bootIndex: 0 }, stoppedAt));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -139,6 +139,21 @@ test('a new boot of the same kernel resumes and is recorded; the ETA counts only
   assert.ok(eta >= 1 && Math.abs(eta - elapsed) <= 1, `ETA ${eta} s after a pass that took ${elapsed} s: ${last[0]}`);
 });
 
+test('a bundle written before schedules existed (no schedule, samples without order) is resumed in the sequential order it ran in, its passes numbered on', async () => {
+  const copy = await interruptedCopy((m) => delete m.schedule, 2);
+  // Its samples as that version wrote them: no boot, no order.
+  const lines = (await readFile(path.join(copy, 'samples.jsonl'), 'utf8')).split('\n').filter(Boolean);
+  await writeFile(path.join(copy, 'samples.jsonl'), lines.map((l) => { const { bootId: _b, order: _o, ...old } = JSON.parse(l) as Record<string, unknown>; return JSON.stringify(old); }).join('\n') + '\n');
+  const r = await runCli(['run', campaignFile, '--out', copy, '--resume']);
+  assert.equal(r.exitCode, 0, String(r.stderr));
+  const { manifest, samples } = await readBundle(copy);
+  assert.equal(manifest.status, 'complete');
+  assert.deepEqual({ order: manifest.schedule?.order, nextOrder: manifest.schedule?.nextOrder }, { order: 'sequential', nextOrder: 8 });
+  const lastCell = manifest.cells.at(-1)!.cell;
+  const resumed = samples.filter((s) => s.order !== undefined && s.metric === 'read.iops').map((s) => `${s.cell === lastCell ? 'last' : s.cell} ${s.rep} ${s.order}`);
+  assert.deepEqual(resumed, ['last 2 6', 'last 3 7'], 'the two repetitions left, numbered after the six done');
+});
+
 test('a schema 1 bundle (before boots and campaignHash) is read by compare, resumed, and upgraded to schema 2', async () => {
   const copy = await interruptedCopy((m) => {
     m.schemaVersion = 1;
@@ -188,12 +203,12 @@ test('canonical JSON ignores key order and undefined members; firstDifference na
 });
 
 test('ETA after a resume at 90 %: the plan estimate of what is left, then scaled by this session only', () => {
-  // 100 passes of 10 s, 90 done by an earlier session: 100 s left.
-  assert.equal(estimateRemainingSec({ planSec: 1000, doneSec: 900, skippedSec: 900, elapsedSec: 0.05 }), 100);
-  // One more pass ran, in 10 s as planned: 90 s left (the old formula said about 1 s).
-  assert.equal(estimateRemainingSec({ planSec: 1000, doneSec: 910, skippedSec: 900, elapsedSec: 10 }), 90);
+  // 100 passes of 10 s, 90 done by an earlier session: 100 s left, nothing run yet in this one.
+  assert.equal(estimateRemainingSec({ leftSec: 100, ranSec: 0, elapsedSec: 0.05 }), 100);
+  // One more pass ran, in 10 s as planned: 90 s left (counting the 90 skipped passes as run said about 1 s).
+  assert.equal(estimateRemainingSec({ leftSec: 90, ranSec: 10, elapsedSec: 10 }), 90);
   // Twice as slow as planned: twice the time left.
-  assert.equal(estimateRemainingSec({ planSec: 1000, doneSec: 910, skippedSec: 900, elapsedSec: 20 }), 180);
+  assert.equal(estimateRemainingSec({ leftSec: 90, ranSec: 10, elapsedSec: 20 }), 180);
 });
 
 test('a new boot may change what names the boot, not the kernel: BOOT_IMAGE, the lab job id, init arguments', async () => {
