@@ -227,7 +227,7 @@ test('a stderr line landing inside the object is dropped', () => {
   assert.equal(r.jobs[0]!.directions.read!.totalIos, 82622);
 });
 
-test('a 50 MB json+ document parses in under 2 s', () => {
+test('a 50 MB json+ document parses, in seconds rather than minutes (its speed is measured by scripts/bench/fio-ingest.ts, not here)', () => {
   // Built from the real per-job capture by repeating its jobs, as a long multi-job run would.
   const raw = JSON.parse(read('numjobs2-per-job-3.33.json')) as Raw;
   const one = JSON.stringify(raw.jobs[0], null, 2).length;
@@ -238,5 +238,6 @@ test('a 50 MB json+ document parses in under 2 s', () => {
   const r = parseFioOutput(`fio: some warning before the output\n${big}\n`);
   const ms = performance.now() - t0;
   assert.equal(r.jobs.length, copies);
-  assert.ok(ms < 2000, `parse took ${ms.toFixed(0)} ms`);
+  // A bound against quadratic work only (about 1 s on an idle 2-core machine); a loaded machine is not a failure.
+  assert.ok(ms < 30_000, `parse took ${ms.toFixed(0)} ms`);
 });
