@@ -67,8 +67,11 @@ export interface Manifest {
   system: SystemState | null;
   /** Every boot that ran repetitions of this bundle, in order. Absent in schema 1. */
   boots?: BundleBoot[];
-  /** Cells of the plan, in order, with their parameters. */
-  cells: { workload: string; cell: string; tool: string; params: Record<string, unknown> }[];
+  /**
+   * Cells of the plan, in order, with their parameters. `rawDir`: the cell's directory under raw/
+   * when it is not named after `cell` (a bundle re-keyed from an older format, core/bundle/rekey.ts).
+   */
+  cells: { workload: string; cell: string; tool: string; params: Record<string, unknown>; rawDir?: string }[];
   /** Repetitions finished per cell and pass, keyed `${cell}|${pass}`: what --resume skips. */
   done: Record<string, number[]>;
   /** Why the run stopped early, when it did (signal name, error). */
@@ -118,7 +121,9 @@ export const manifestSchema = z
     campaignFile: z.string().optional(),
     system: systemStateSchema.nullable(),
     boots: z.array(z.object({ bootId: z.string(), at: z.string() })).optional(),
-    cells: z.array(z.object({ workload: z.string(), cell: z.string(), tool: z.string(), params: z.record(z.string(), z.unknown()) }).passthrough()),
+    cells: z.array(
+      z.object({ workload: z.string(), cell: z.string(), tool: z.string(), params: z.record(z.string(), z.unknown()), rawDir: z.string().optional() }).passthrough(),
+    ),
     done: z.record(z.string(), z.array(z.number().int().min(0))),
     interruptedBy: z.string().optional(),
     errors: z.array(z.object({ cell: z.string(), rep: z.number().int().min(0), pass: z.string(), message: z.string() }).passthrough()),

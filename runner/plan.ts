@@ -1,7 +1,7 @@
 // The plan: every cell of every workload with its passes, and how long it should take.
 import type { Campaign, Workload } from '../model/campaign.js';
 import type { PassKind } from '../model/measurement.js';
-import type { CellParams } from '../model/cell.js';
+import { MACHINE_SPECIFIC_PARAMS, type CellParams } from '../model/cell.js';
 import { cellDirName, cellKey, expandMatrix } from '../core/campaign/matrix.js';
 import { CampaignError, loadCampaign } from '../core/campaign/load.js';
 import { collectorFor, validateCellParams } from './registry.js';
@@ -39,12 +39,18 @@ function passesFor(campaign: Campaign, workload: Workload): PlannedPass[] {
   return passes;
 }
 
+/** Why two cells that differ can share a key: machine-specific parameters are not part of it. */
+function sameKeyHint(tool: Workload['tool']): string {
+  const left = MACHINE_SPECIFIC_PARAMS[tool] ?? [];
+  return left.length > 0 ? ` (cell keys leave out ${left.join(', ')}: they name the machine, not the experiment)` : '';
+}
+
 export function buildPlan(campaign: Campaign): Plan {
   const cells: PlannedCell[] = [];
   for (const workload of campaign.workloads) {
     const collector = collectorFor(workload.tool);
     for (const params of expandMatrix(workload.matrix)) {
-      const key = cellKey(workload.name, params);
+      const key = cellKey(workload.name, params, workload.tool);
       cells.push({
         workload,
         key,
@@ -57,7 +63,7 @@ export function buildPlan(campaign: Campaign): Plan {
   }
   const keys = new Set<string>();
   for (const c of cells) {
-    if (keys.has(c.key)) throw new CampaignError(`two cells share the key ${c.key}: give the workloads different names`);
+    if (keys.has(c.key)) throw new CampaignError(`two cells share the key ${c.key}: give the workloads different names${sameKeyHint(c.workload.tool)}`);
     keys.add(c.key);
   }
   return {
