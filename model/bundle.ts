@@ -11,6 +11,7 @@
 // naming its path, never a TypeError deep in a report.
 import { z } from 'zod';
 import type { Sample } from './measurement.js';
+import { dmaSetupSchema, iommuModeSchema, type DmaSetup, type IommuModeName } from './dma-setup.js';
 
 /**
  * 2: `campaignHash` and `boots` (what --resume checks and records).
@@ -33,14 +34,25 @@ export interface SystemState {
     build?: string;
     /** /proc/sys/kernel/random/boot_id of the boot that started the bundle (absent in schema 1 bundles). */
     bootId?: string;
+    /** The GNU build id of the running kernel (/sys/kernel/notes): tells two builds of one release apart. */
+    buildId?: string;
   };
   iommu: {
-    /** From the command line and sysfs: strict, lazy, passthrough, off or unknown. */
-    mode: 'strict' | 'lazy' | 'passthrough' | 'off' | 'unknown';
+    /**
+     * strict, lazy, passthrough, off or unknown: the group type of the benchmarked device when
+     * there is one (`modeOf` says which), else the most common group type, else the command line.
+     */
+    mode: IommuModeName;
+    /** What `mode` is the mode of: a benchmarked device and its group, or the box's groups (absent before issue 11). */
+    modeOf?: string;
+    /** The mode most IOMMU groups of the box have (absent before issue 11). */
+    boxMode?: IommuModeName;
     /** Per IOMMU group: its type (`DMA`, `DMA-FQ`, `identity`, ...) and the devices in it. */
     groups: { id: string; type: string; devices: string[] }[];
   };
   cpu: { model: string; cores: number; governor?: string; smt?: string; turbo?: string };
+  /** The benchmarked devices, their IOMMU groups and queue limits, NVMe's SGL threshold, the IOMMU units' modes (absent before issue 11). */
+  dma?: DmaSetup;
   /** Anything else a probe found, kept as plain data (tools and versions, devices, noise sources). */
   [key: string]: unknown;
 }
@@ -94,17 +106,20 @@ const systemStateSchema = z
   .object({
     hostname: z.string(),
     kernel: z
-      .object({ release: z.string(), version: z.string(), cmdline: z.string(), build: z.string().optional(), bootId: z.string().optional() })
+      .object({ release: z.string(), version: z.string(), cmdline: z.string(), build: z.string().optional(), bootId: z.string().optional(), buildId: z.string().optional() })
       .passthrough(),
     iommu: z
       .object({
-        mode: z.enum(['strict', 'lazy', 'passthrough', 'off', 'unknown']),
+        mode: iommuModeSchema,
+        modeOf: z.string().optional(),
+        boxMode: iommuModeSchema.optional(),
         groups: z.array(z.object({ id: z.string(), type: z.string(), devices: z.array(z.string()) }).passthrough()),
       })
       .passthrough(),
     cpu: z
       .object({ model: z.string(), cores: z.number(), governor: z.string().optional(), smt: z.string().optional(), turbo: z.string().optional() })
       .passthrough(),
+    dma: dmaSetupSchema.optional(),
   })
   .passthrough();
 

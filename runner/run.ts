@@ -20,6 +20,8 @@ import { onTerminationSignals } from '../core/proc/signals.js';
 import { DeviceSafetyError } from '../model/safety-error.js';
 import { estimateRemainingSec, Progress } from './progress.js';
 import { recordResumeBoot, resumeRefusal } from './resume.js';
+import { benchTargetsOf } from './bench-targets.js';
+import type { BenchTarget } from '../model/dma-setup.js';
 import { dmabenchVersion } from '../core/version.js';
 
 /** The campaign's profiler spec for a `profile:<kind>` pass. */
@@ -33,8 +35,11 @@ export interface RunOptions {
   outDir?: string;
   resume?: boolean;
   progress?: Progress;
-  /** Collects the system state for the manifest; injected so the runner does not own probing. */
-  collectSystemState: () => Promise<SystemState>;
+  /**
+   * Collects the system state for the manifest; injected so the runner does not own probing. It
+   * is told the devices the campaign benchmarks (their IOMMU groups decide the mode recorded).
+   */
+  collectSystemState: (targets: readonly BenchTarget[]) => Promise<SystemState>;
 }
 
 export interface RunResult {
@@ -111,7 +116,7 @@ async function openBundle(
   if (opts.resume) {
     if (!opts.outDir) throw new BundleError('--resume needs --out DIR naming the interrupted bundle');
     const recorded = await readManifest(opts.outDir);
-    const now = await opts.collectSystemState();
+    const now = await opts.collectSystemState(await benchTargetsOf(campaign, scratchDir(opts.outDir)));
     const refusal = resumeRefusal(recorded, campaign, now);
     if (refusal) throw new BundleError(`cannot resume ${opts.outDir}: ${refusal}`);
     // Target checks need the scratch directory: its ledger says which files are ours.
@@ -126,7 +131,7 @@ async function openBundle(
   const dir = opts.outDir ?? defaultOutDir(loaded.label);
   await preflight(campaign, scratchDir(dir));
   const startedAt = new Date().toISOString();
-  const system = await opts.collectSystemState();
+  const system = await opts.collectSystemState(await benchTargetsOf(campaign, scratchDir(dir)));
   opening();
   const writer = await BundleWriter.create(dir, {
     schemaVersion: BUNDLE_SCHEMA_VERSION,

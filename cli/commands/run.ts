@@ -17,7 +17,7 @@ export function registerRun(program: Command): void {
         label: opts.label,
         outDir: opts.out,
         resume: opts.resume,
-        collectSystemState: () => collectSystemState(),
+        collectSystemState: (targets) => collectSystemState({ targets }),
       });
       process.stderr.write(`bundle: ${result.bundleDir} (${result.status}${result.errors.length ? `, ${result.errors.length} failed repetitions` : ''})\n`);
       process.stdout.write(result.bundleDir + '\n');
