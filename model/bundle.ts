@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import type { Sample } from './measurement.js';
 import { dmaSetupSchema, iommuModeSchema, type DmaSetup, type IommuModeName } from './dma-setup.js';
+import { kernelLogWindowSchema, type KernelLogWindow } from './kernel-log.js';
 
 /**
  * 2: `campaignHash` and `boots` (what --resume checks and records).
@@ -89,6 +90,8 @@ export interface Manifest {
   /** Why the run stopped early, when it did (signal name, error). */
   interruptedBy?: string;
   errors: { cell: string; rep: number; pass: string; message: string }[];
+  /** What the kernel logged during each run of the bundle (one window per `dmabench run`, resumes included; absent before issue 11). */
+  kernelLog?: KernelLogWindow[];
   /** Set by `dmabench lab run` on the host: how the emulated machine was configured. */
   lab?: { kernel: string; iommu: string; cachingMode: boolean; imageKey: string; qemu: string };
 }
@@ -142,6 +145,7 @@ export const manifestSchema = z
     done: z.record(z.string(), z.array(z.number().int().min(0))),
     interruptedBy: z.string().optional(),
     errors: z.array(z.object({ cell: z.string(), rep: z.number().int().min(0), pass: z.string(), message: z.string() }).passthrough()),
+    kernelLog: z.array(kernelLogWindowSchema).optional(),
     lab: z.object({ kernel: z.string(), iommu: z.string(), cachingMode: z.boolean(), imageKey: z.string(), qemu: z.string() }).passthrough().optional(),
   })
   .passthrough();

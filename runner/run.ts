@@ -21,6 +21,7 @@ import { DeviceSafetyError } from '../model/safety-error.js';
 import { estimateRemainingSec, Progress } from './progress.js';
 import { recordResumeBoot, resumeRefusal } from './resume.js';
 import { benchTargetsOf } from './bench-targets.js';
+import { closeKernelLogWindow, openKernelLogWindow } from '../core/system/kernel-log.js';
 import type { BenchTarget } from '../model/dma-setup.js';
 import { dmabenchVersion } from '../core/version.js';
 
@@ -79,9 +80,14 @@ export async function runCampaign(opts: RunOptions): Promise<RunResult> {
   });
   try {
     const writer = await openBundle(opts, { campaign, text, plan, label }, progress, () => (bundleOpen = true));
+    // What the kernel logs from here to the end of this run (its module unloads included) is kept.
+    await openKernelLogWindow((writer.manifest.kernelLog ??= []));
+    await writer.save();
     let overheadMs: number[];
     try {
-      overheadMs = await executePlan(plan, writer, controller.signal, progress).finally(() => teardownCollectors(plan, progress));
+      overheadMs = await executePlan(plan, writer, controller.signal, progress)
+        .finally(() => teardownCollectors(plan, progress))
+        .finally(() => closeKernelLogWindow(writer.manifest.kernelLog));
     } catch (err) {
       // A refused target stops the run: the bundle stays incomplete, scratch kept for --resume.
       if (err instanceof DeviceSafetyError) await writer.finish('incomplete');
