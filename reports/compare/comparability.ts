@@ -191,9 +191,17 @@ function kernelLogWarnings(m: Manifest, label: string, index: number): Comparabi
       details: bad.flatMap(kernelLogText).slice(0, QUOTED_LINES),
     });
   }
-  const unknown = windows.filter((w) => w.error !== undefined || w.closedBy === 'boot-ended' || (w.lost ?? 0) > 0);
+  const unknown = windows.filter((w) => w.error !== undefined || w.closedBy === undefined || w.closedBy === 'boot-ended' || (w.lost ?? 0) > 0);
   if (unknown.length > 0) {
-    const why = [...new Set(unknown.map((w) => (w.error !== undefined ? w.error : w.closedBy === 'boot-ended' ? 'the boot ended before the run (a crash or reboot)' : `${w.lost} records overwritten before they were read`)))];
+    const reason = (w: KernelLogWindow): string =>
+      w.error !== undefined
+        ? w.error
+        : w.closedBy === 'boot-ended'
+          ? 'the boot ended before the run (a crash or reboot)'
+          : w.closedBy === undefined
+            ? 'the run never ended (killed, not resumed)'
+            : `${w.lost} records overwritten before they were read`;
+    const why = [...new Set(unknown.map(reason))];
     out.push({ kind: 'kernel-log', bundles: [index], message: `kernel log not fully checked in ${unknown.length}/${windows.length} runs of ${label}: ${why.join('; ')}` });
   }
   return out;

@@ -154,6 +154,9 @@ test('runs with kernel warnings: k/n, with the first lines; runs whose log is lo
   assert.equal(w[0]!.message, 'runs with kernel warnings: 1/2 in there (oops 1)');
   assert.deepEqual(w[0]!.details, ['seq 4242: Oops: int3: 0000 [#2] SMP NOPTI']);
   assert.equal(w[1]!.message, 'kernel log not fully checked in 1/2 runs of there: the boot ended before the run (a crash or reboot)');
+  // A run killed and never resumed left its window open: its log was never read.
+  const [, killed] = pair((m) => delete m.kernelLog![0]!.closedBy);
+  assert.equal(comparabilityWarnings([here, killed!], ['here', 'there'])[0]!.message, 'kernel log not fully checked in 1/1 runs of there: the run never ended (killed, not resumed)');
   // The base's own log counts too.
   assert.deepEqual(comparabilityWarnings([b!, here], ['there', 'here']).filter((x) => x.kind === 'kernel-log').map((x) => x.bundles), [[0], [0]]);
 });
