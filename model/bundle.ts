@@ -11,6 +11,8 @@
 // naming its path, never a TypeError deep in a report.
 import { z } from 'zod';
 import type { Sample } from './measurement.js';
+import { dmaSetupSchema, iommuModeSchema, type DmaSetup, type IommuModeName } from './dma-setup.js';
+import { kernelLogWindowSchema, type KernelLogWindow } from './kernel-log.js';
 
 /**
  * 2: `campaignHash` and `boots` (what --resume checks and records).
@@ -33,14 +35,25 @@ export interface SystemState {
     build?: string;
     /** /proc/sys/kernel/random/boot_id of the boot that started the bundle (absent in schema 1 bundles). */
     bootId?: string;
+    /** The GNU build id of the running kernel (/sys/kernel/notes): tells two builds of one release apart. */
+    buildId?: string;
   };
   iommu: {
-    /** From the command line and sysfs: strict, lazy, passthrough, off or unknown. */
-    mode: 'strict' | 'lazy' | 'passthrough' | 'off' | 'unknown';
+    /**
+     * strict, lazy, passthrough, off or unknown: the group type of the benchmarked device when
+     * there is one (`modeOf` says which), else the most common group type, else the command line.
+     */
+    mode: IommuModeName;
+    /** What `mode` is the mode of: a benchmarked device and its group, or the box's groups (absent before issue 11). */
+    modeOf?: string;
+    /** The mode most IOMMU groups of the box have (absent before issue 11). */
+    boxMode?: IommuModeName;
     /** Per IOMMU group: its type (`DMA`, `DMA-FQ`, `identity`, ...) and the devices in it. */
     groups: { id: string; type: string; devices: string[] }[];
   };
   cpu: { model: string; cores: number; governor?: string; smt?: string; turbo?: string };
+  /** The benchmarked devices, their IOMMU groups and queue limits, NVMe's SGL threshold, the IOMMU units' modes (absent before issue 11). */
+  dma?: DmaSetup;
   /** Anything else a probe found, kept as plain data (tools and versions, devices, noise sources). */
   [key: string]: unknown;
 }
@@ -97,8 +110,11 @@ export interface Manifest {
   system: SystemState | null;
   /** Every boot that ran repetitions of this bundle, in order. Absent in schema 1. */
   boots?: BundleBoot[];
-  /** Cells of the plan, in order, with their parameters. */
-  cells: { workload: string; cell: string; tool: string; params: Record<string, unknown> }[];
+  /**
+   * Cells of the plan, in order, with their parameters. `rawDir`: the cell's directory under raw/
+   * when it is not named after `cell` (a bundle re-keyed from an older format, core/bundle/rekey.ts).
+   */
+  cells: { workload: string; cell: string; tool: string; params: Record<string, unknown>; rawDir?: string }[];
   /** Repetitions finished per cell and pass, keyed `${cell}|${pass}`: what --resume skips. */
   done: Record<string, number[]>;
   /** Why the run stopped early, when it did (signal name, error). */
@@ -106,6 +122,8 @@ export interface Manifest {
   errors: { cell: string; rep: number; pass: string; message: string }[];
   /** The run's order and per-cell decisions (absent in older bundles). */
   schedule?: RunSchedule;
+  /** What the kernel logged during each run of the bundle (one window per `dmabench run`, resumes included; absent before issue 11). */
+  kernelLog?: KernelLogWindow[];
   /** Set by `dmabench lab run` on the host: how the emulated machine was configured. */
   lab?: { kernel: string; iommu: string; cachingMode: boolean; imageKey: string; qemu: string };
 }
@@ -123,17 +141,20 @@ const systemStateSchema = z
   .object({
     hostname: z.string(),
     kernel: z
-      .object({ release: z.string(), version: z.string(), cmdline: z.string(), build: z.string().optional(), bootId: z.string().optional() })
+      .object({ release: z.string(), version: z.string(), cmdline: z.string(), build: z.string().optional(), bootId: z.string().optional(), buildId: z.string().optional() })
       .passthrough(),
     iommu: z
       .object({
-        mode: z.enum(['strict', 'lazy', 'passthrough', 'off', 'unknown']),
+        mode: iommuModeSchema,
+        modeOf: z.string().optional(),
+        boxMode: iommuModeSchema.optional(),
         groups: z.array(z.object({ id: z.string(), type: z.string(), devices: z.array(z.string()) }).passthrough()),
       })
       .passthrough(),
     cpu: z
       .object({ model: z.string(), cores: z.number(), governor: z.string().optional(), smt: z.string().optional(), turbo: z.string().optional() })
       .passthrough(),
+    dma: dmaSetupSchema.optional(),
   })
   .passthrough();
 
@@ -150,7 +171,9 @@ export const manifestSchema = z
     campaignFile: z.string().optional(),
     system: systemStateSchema.nullable(),
     boots: z.array(z.object({ bootId: z.string(), at: z.string() })).optional(),
-    cells: z.array(z.object({ workload: z.string(), cell: z.string(), tool: z.string(), params: z.record(z.string(), z.unknown()) }).passthrough()),
+    cells: z.array(
+      z.object({ workload: z.string(), cell: z.string(), tool: z.string(), params: z.record(z.string(), z.unknown()), rawDir: z.string().optional() }).passthrough(),
+    ),
     done: z.record(z.string(), z.array(z.number().int().min(0))),
     interruptedBy: z.string().optional(),
     errors: z.array(z.object({ cell: z.string(), rep: z.number().int().min(0), pass: z.string(), message: z.string() }).passthrough()),
@@ -175,6 +198,7 @@ export const manifestSchema = z
       })
       .passthrough()
       .optional(),
+    kernelLog: z.array(kernelLogWindowSchema).optional(),
     lab: z.object({ kernel: z.string(), iommu: z.string(), cachingMode: z.boolean(), imageKey: z.string(), qemu: z.string() }).passthrough().optional(),
   })
   .passthrough();

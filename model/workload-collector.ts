@@ -4,6 +4,7 @@ import type { ZodIssue } from 'zod';
 import type { Workload } from './campaign.js';
 import type { Measurement, PassKind } from './measurement.js';
 import type { CellParams } from './cell.js';
+import type { BenchTarget } from './dma-setup.js';
 
 export interface RunContext {
   workload: Workload;
@@ -53,6 +54,12 @@ export interface WorkloadCollector {
    * again first; a DeviceSafetyError thrown here stops the whole run, not just this repetition.
    */
   run(ctx: RunContext): Promise<CollectorOutput>;
+  /**
+   * The devices this workload benchmarks (a block device, the file whose disk does the I/O, a PCI
+   * device, an RDMA device), so the system state can record their IOMMU groups and queue limits
+   * (model/dma-setup.ts). Read-only; a device that cannot be resolved is returned with its problem.
+   */
+  benchTargets?(workload: Workload, cells: CellParams[], ctx: PreflightContext): Promise<BenchTarget[]>;
   /** Undo what run() left in place for later repetitions (a loaded module, a borrowed device). Called once after the plan ends or is interrupted. */
   teardown?(): Promise<void>;
 }

@@ -2,7 +2,7 @@
 // order the passes run is runner/schedule.ts.
 import { parseDuration, parsePercent, type Campaign, type RunOrder, type Workload } from '../model/campaign.js';
 import type { PassKind } from '../model/measurement.js';
-import type { CellParams } from '../model/cell.js';
+import { MACHINE_SPECIFIC_PARAMS, type CellParams } from '../model/cell.js';
 import { cellDirName, cellKey, expandMatrix } from '../core/campaign/matrix.js';
 import { CampaignError, loadCampaign } from '../core/campaign/load.js';
 import { collectorFor, validateCellParams } from './registry.js';
@@ -77,12 +77,18 @@ function passesFor(warmup: number, reps: RepetitionBounds, profiles: PassKind[])
   return passes;
 }
 
+/** Why two cells that differ can share a key: machine-specific parameters are not part of it. */
+function sameKeyHint(tool: Workload['tool']): string {
+  const left = MACHINE_SPECIFIC_PARAMS[tool] ?? [];
+  return left.length > 0 ? ` (cell keys leave out ${left.join(', ')}: they name the machine, not the experiment)` : '';
+}
+
 export function buildPlan(campaign: Campaign): Plan {
   const cells: PlannedCell[] = [];
   for (const workload of campaign.workloads) {
     const collector = collectorFor(workload.tool);
     for (const params of expandMatrix(workload.matrix)) {
-      const key = cellKey(workload.name, params);
+      const key = cellKey(workload.name, params, workload.tool);
       const warmup = workload.warmup ?? campaign.warmup;
       const repetitions = repetitionBounds(workload.repetitions ?? campaign.repetitions);
       // Profilers run in passes of their own so tracing overhead never enters timed numbers.
@@ -102,7 +108,7 @@ export function buildPlan(campaign: Campaign): Plan {
   }
   const keys = new Set<string>();
   for (const c of cells) {
-    if (keys.has(c.key)) throw new CampaignError(`two cells share the key ${c.key}: give the workloads different names`);
+    if (keys.has(c.key)) throw new CampaignError(`two cells share the key ${c.key}: give the workloads different names${sameKeyHint(c.workload.tool)}`);
     keys.add(c.key);
   }
   const atMin = (c: PlannedCell): number => c.passes.length - (c.repetitions.max - c.repetitions.min);

@@ -5,15 +5,7 @@
 import type { BundleBoot, Manifest, SystemState } from '../model/bundle.js';
 import { BUNDLE_SCHEMA_VERSION } from '../model/bundle.js';
 import { campaignHash, firstDifference } from '../core/campaign/identity.js';
-import { splitCmdline } from '../core/system/kernel.js';
-
-/**
- * Command-line parameters that say nothing about the kernel being measured: the boot loader's path
- * to the image (the build is compared on its own) and the lab's per-boot job id (`dmabench.job=`).
- */
-function comparableParams(cmdline: string): string[] {
-  return splitCmdline(cmdline).filter((p) => !p.startsWith('BOOT_IMAGE=') && !p.startsWith('dmabench.'));
-}
+import { comparableCmdlineParams as comparableParams } from '../core/system/kernel.js';
 
 function quote(text: string): string {
   return text.length > 60 ? `"${text.slice(0, 57)}..."` : `"${text}"`;
@@ -34,7 +26,9 @@ export function systemDifferences(was: SystemState, now: SystemState): string[] 
   const removed = before.filter((p) => !after.includes(p));
   const added = after.filter((p) => !before.includes(p));
   if (removed.length > 0 || added.length > 0) diffs.push(`command line ${[...removed.map((p) => `-${p}`), ...added.map((p) => `+${p}`)].join(' ')}`);
-  if (was.iommu.mode !== now.iommu.mode) diffs.push(`IOMMU mode ${was.iommu.mode} -> ${now.iommu.mode}`);
+  // Bundles from before issue 11 recorded the box's most common group type, not the device's.
+  const nowMode = was.iommu.modeOf === undefined ? (now.iommu.boxMode ?? now.iommu.mode) : now.iommu.mode;
+  if (was.iommu.mode !== nowMode) diffs.push(`IOMMU mode ${was.iommu.mode} -> ${nowMode}`);
   return diffs;
 }
 

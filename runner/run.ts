@@ -21,6 +21,9 @@ import { onTerminationSignals } from '../core/proc/signals.js';
 import { DeviceSafetyError } from '../model/safety-error.js';
 import { estimateRemainingSec, Progress } from './progress.js';
 import { recordResumeBoot, resumeRefusal } from './resume.js';
+import { benchTargetsOf } from './bench-targets.js';
+import { closeKernelLogWindow, openKernelLogWindow } from '../core/system/kernel-log.js';
+import type { BenchTarget } from '../model/dma-setup.js';
 import { dmabenchVersion } from '../core/version.js';
 import { isLastShare, passSequence, workLeft, type ScheduleOptions, type Share } from './schedule.js';
 import { AdaptiveCells } from './adaptive-cells.js';
@@ -41,8 +44,11 @@ export interface RunOptions {
    */
   share?: Share;
   progress?: Progress;
-  /** Collects the system state for the manifest; injected so the runner does not own probing. */
-  collectSystemState: () => Promise<SystemState>;
+  /**
+   * Collects the system state for the manifest; injected so the runner does not own probing. It
+   * is told the devices the campaign benchmarks (their IOMMU groups decide the mode recorded).
+   */
+  collectSystemState: (targets: readonly BenchTarget[]) => Promise<SystemState>;
 }
 
 export interface RunResult {
@@ -84,9 +90,14 @@ export async function runCampaign(opts: RunOptions): Promise<RunResult> {
   });
   try {
     const { writer, bootId } = await openBundle(opts, { campaign, text, plan, label }, progress, () => (bundleOpen = true));
+    // What the kernel logs from here to the end of this run (its module unloads included) is kept.
+    await openKernelLogWindow((writer.manifest.kernelLog ??= []));
+    await writer.save();
     let overheadMs: number[];
     try {
-      overheadMs = await executePlan(plan, writer, controller.signal, progress, { bootId, share: opts.share }).finally(() => teardownCollectors(plan, progress));
+      overheadMs = await executePlan(plan, writer, controller.signal, progress, { bootId, share: opts.share })
+        .finally(() => teardownCollectors(plan, progress))
+        .finally(() => closeKernelLogWindow(writer.manifest.kernelLog));
     } catch (err) {
       // A refused target stops the run: the bundle stays incomplete, scratch kept for --resume.
       if (err instanceof DeviceSafetyError) await writer.finish('incomplete');
@@ -137,7 +148,7 @@ async function openBundle(
   if (opts.resume) {
     if (!opts.outDir) throw new BundleError('--resume needs --out DIR naming the interrupted bundle');
     const recorded = await readManifest(opts.outDir);
-    const now = await opts.collectSystemState();
+    const now = await opts.collectSystemState(await benchTargetsOf(campaign, scratchDir(opts.outDir)));
     const refusal = resumeRefusal(recorded, campaign, now);
     if (refusal) throw new BundleError(`cannot resume ${opts.outDir}: ${refusal}`);
     // Target checks need the scratch directory: its ledger says which files are ours.
@@ -153,7 +164,7 @@ async function openBundle(
   const dir = opts.outDir ?? defaultOutDir(loaded.label);
   await preflight(campaign, scratchDir(dir));
   const startedAt = new Date().toISOString();
-  const system = await opts.collectSystemState();
+  const system = await opts.collectSystemState(await benchTargetsOf(campaign, scratchDir(dir)));
   opening();
   const writer = await BundleWriter.create(dir, {
     schemaVersion: BUNDLE_SCHEMA_VERSION,

@@ -26,7 +26,7 @@ export function registerRun(program: Command): void {
         outDir: opts.out,
         resume: opts.resume,
         share: opts.share,
-        collectSystemState: () => collectSystemState(),
+        collectSystemState: (targets) => collectSystemState({ targets }),
       });
       const state = result.paused ? `${result.paused} done` : result.status;
       process.stderr.write(`bundle: ${result.bundleDir} (${state}${result.errors.length ? `, ${result.errors.length} failed repetitions` : ''})\n`);

@@ -46,6 +46,11 @@ export const fioWorkload: WorkloadCollector = {
     baselines.set(workload.name, baseline);
   },
 
+  async benchTargets(workload, _cells, ctx) {
+    const t = targetFor(workload, ctx.scratchDir);
+    return [{ workload: workload.name, kind: t.kind === 'device' ? 'block' : 'file', path: t.path }];
+  },
+
   async run(ctx) {
     const params = fioParamsSchema.parse(ctx.params) as FioParams;
     const { result, measurements, toolMs } = await runFio(params, targetFor(ctx.workload, ctx.scratchDir), {

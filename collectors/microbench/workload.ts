@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { CollectorOutput, RunContext, WorkloadCollector } from '../../model/workload-collector.js';
 import type { Workload } from '../../model/campaign.js';
 import type { CellParams } from '../../model/cell.js';
+import type { BenchTarget } from '../../model/dma-setup.js';
 import { packageRoot } from '../../core/version.js';
 import { probeModuleBuild } from '../../core/system/module-build.js';
 import { MissingToolError } from '../../core/proc/tool-check.js';
@@ -172,6 +173,18 @@ export function createMicrobenchWorkload(env: MicrobenchEnvironment = defaultMic
           );
         }
       }
+    },
+
+    async benchTargets(workload: Workload, cells: CellParams[]): Promise<BenchTarget[]> {
+      return Promise.all(
+        [...new Set(cells.map((c) => parse(c).device))].map(async (given): Promise<BenchTarget> => {
+          try {
+            return { workload: workload.name, kind: 'pci', given, address: await resolvePciDevice(given, env.sysfsRoot) };
+          } catch (err) {
+            return { workload: workload.name, kind: 'pci', given, problem: (err as Error).message };
+          }
+        }),
+      );
     },
 
     async run(ctx: RunContext): Promise<CollectorOutput> {

@@ -4,6 +4,7 @@
 import type { WorkloadCollector } from '../../model/workload-collector.js';
 import type { Workload } from '../../model/campaign.js';
 import type { CellParams } from '../../model/cell.js';
+import type { BenchTarget } from '../../model/dma-setup.js';
 import { assertToolInstalled } from '../../core/proc/tool-check.js';
 import { estimatePerftestSeconds } from './estimate.js';
 import { parsePerftestParams, validatePerftestParams } from './params.js';
@@ -30,6 +31,11 @@ export const ibWriteBwWorkload: WorkloadCollector = {
       await assertToolInstalled('modprobe', ['--version'], 'kmod');
     }
     if (params.some((p) => p.remote)) await assertToolInstalled('ssh', ['-V'], 'openssh-client');
+  },
+
+  async benchTargets(workload: Workload, cells: CellParams[]): Promise<BenchTarget[]> {
+    const devices = new Map(cells.map(parsePerftestParams).map((p) => [p.device ?? '', p.rxe]));
+    return [...devices].map(([name, rxe]) => ({ workload: workload.name, kind: 'rdma', ...(name !== '' && { name }), softRoce: rxe }));
   },
 
   async run(ctx) {

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { ZodError } from 'zod';
 import { sampleSchema, type Sample } from '../../model/measurement.js';
 import { manifestPath, samplesPath } from './layout.js';
+import { canonicalizeCellKeys } from './rekey.js';
 import { manifestSchema, READABLE_BUNDLE_SCHEMA_VERSIONS, type LoadedBundle, type Manifest } from '../../model/bundle.js';
 
 export class BundleError extends Error {
@@ -74,7 +75,10 @@ export async function readSamples(dir: string): Promise<Sample[]> {
   return parseSamples(text, samplesPath(dir));
 }
 
+/** A bundle for reports, its cells keyed as this dmabench keys them (core/bundle/rekey.ts: older bundles are re-keyed). */
 export async function readBundle(dir: string): Promise<LoadedBundle> {
   const manifest = await readManifest(dir);
-  return { dir, manifest, samples: await readSamples(dir) };
+  const samples = await readSamples(dir);
+  canonicalizeCellKeys(manifest, samples);
+  return { dir, manifest, samples };
 }

@@ -10,6 +10,7 @@ import { removeStaleTempFiles, writeFileAtomic } from './atomic.js';
 import { appendDurable, mkdirDurable, syncDirsUpTo, syncTree } from './durable.js';
 import { CAMPAIGN_COPY_FILE, manifestPath, samplesPath } from './layout.js';
 import { BundleError, readManifest, readSamples } from './read.js';
+import { canonicalizeCellKeys } from './rekey.js';
 import type { BundleStatus, Manifest } from '../../model/bundle.js';
 import { passKey } from './layout.js';
 import type { PassKind } from '../../model/measurement.js';
@@ -56,6 +57,8 @@ export class BundleWriter {
     if (manifest.status === 'complete') throw new BundleError(`${dir} is already complete: nothing to resume`);
     await removeStaleTempFiles(dir);
     const samples = await readSamples(dir);
+    // A bundle of an older format continues under this dmabench's cell keys (the plan's).
+    canonicalizeCellKeys(manifest, samples);
     const kept = samples.filter((s) => manifest.done[passKey(s.cell, s.pass)]?.includes(s.rep));
     await writeFileAtomic(samplesPath(dir), samplesText(kept));
     manifest.status = 'running';

@@ -1,5 +1,6 @@
-// Matrix expansion: every list-valued parameter multiplies the cells, in the order the keys are written.
-import type { CellParams, ParamValue } from '../../model/cell.js';
+// Matrix expansion (every list-valued parameter multiplies the cells, in the order the keys are
+// written) and the cell key compare matches cells by.
+import { MACHINE_SPECIFIC_PARAMS, type CellParams, type ParamValue } from '../../model/cell.js';
 
 export function expandMatrix(matrix: Record<string, ParamValue | ParamValue[]>): CellParams[] {
   let cells: CellParams[] = [{}];
@@ -11,11 +12,18 @@ export function expandMatrix(matrix: Record<string, ParamValue | ParamValue[]>):
 }
 
 /**
- * The cell key that compare matches across bundles: workload name plus the parameters, in matrix
- * order. It must not depend on the machine (paths, devices), so two kernels' runs line up.
+ * The cell key compare matches across bundles: the workload name, then the parameters sorted by
+ * name (code-point order), without the tool's machine-specific ones (model/cell.ts
+ * MACHINE_SPECIFIC_PARAMS). Two campaigns that list the parameters in another order, or run on
+ * another box with another spare device, give the same keys. Values are written as given
+ * (`64k` and `65536` are two keys).
  */
-export function cellKey(workload: string, params: CellParams): string {
-  const parts = Object.entries(params).map(([k, v]) => `${k}=${String(v)}`);
+export function cellKey(workload: string, params: Readonly<Record<string, unknown>>, tool: string): string {
+  const left = new Set(MACHINE_SPECIFIC_PARAMS[tool] ?? []);
+  const parts = Object.keys(params)
+    .filter((k) => !left.has(k))
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .map((k) => `${k}=${String(params[k])}`);
   return parts.length > 0 ? `${workload}:${parts.join(',')}` : workload;
 }
 

@@ -2,7 +2,9 @@
 // fields, plus full detail under extra keys (tools, tracefs, moduleBuild, devices, noise, ...).
 // All probes run in parallel; the slowest are the tool version runs (~100 ms).
 import type { SystemState } from '../../model/bundle.js';
+import type { BenchTarget } from '../../model/dma-setup.js';
 import { probeBlockDevices, type BlockDevicesInfo } from './block-devices.js';
+import { probeDmaSetup } from './dma-setup.js';
 import { probeIommu, type IommuDetail } from './iommu.js';
 import { isRoot, probeHostname, probeKernel, splitCmdline } from './kernel.js';
 import { probeKernelApi, type KernelApiInfo } from './kernel-symbols.js';
@@ -18,6 +20,12 @@ export interface CollectOptions {
   root?: string;
   /** Run the tools' version probes (default: only when root is '/', since they run on this host). */
   tools?: boolean;
+  /**
+   * The devices the campaign benchmarks (the runner asks each collector): their IOMMU groups,
+   * queue limits and modes are recorded under `dma`, and the first one's group type is the
+   * IOMMU mode the bundle shows. None (doctor): the box's most common group type.
+   */
+  targets?: readonly BenchTarget[];
 }
 
 /** SystemState with the extra keys this module fills in, typed for readers in this codebase. */
@@ -58,11 +66,18 @@ export async function collectSystemState(opts: CollectOptions = {}): Promise<Ful
       probeNoise(root),
       exists(root, '/dev/kvm'),
     ]);
+  const { dma, shown } = await probeDmaSetup({
+    root,
+    release: kernel.release,
+    cmdlineParams: splitCmdline(kernel.cmdline),
+    iommu,
+    targets: opts.targets ?? [],
+  });
   const { mode, groups, ...iommuDetail } = iommu;
   return {
     hostname,
     kernel,
-    iommu: { mode, groups },
+    iommu: { mode: shown.mode, modeOf: shown.modeOf, boxMode: mode, groups },
     cpu: {
       model: cpu.model,
       cores: cpu.cores,
@@ -73,6 +88,7 @@ export async function collectSystemState(opts: CollectOptions = {}): Promise<Ful
     collectedAt: new Date().toISOString(),
     root,
     isRoot: isRoot(),
+    dma,
     cpuDetail: cpu,
     iommuDetail,
     kernelApi,

@@ -1,5 +1,6 @@
 // IOMMU state: which hardware, which groups with which default-domain type, what the command line
-// asked for, and the resulting mode. The mode dominates every DMA number (ARCHITECTURE.md, "The question"), so it is
+// asked for, and the box's mode (the benchmarked device's own group decides the mode a bundle
+// records: core/system/dma-setup.ts). The mode dominates every DMA number (ARCHITECTURE.md, "The question"), so it is
 // decided from sysfs first (what the kernel did) and from the command line only when sysfs is silent.
 import type { SystemState } from '../../model/bundle.js';
 import { cmdlineValue } from './kernel.js';
@@ -71,6 +72,11 @@ const MODE_OF_GROUP_TYPE: Record<string, IommuMode> = {
   'DMA-FQ': 'lazy',
   identity: 'passthrough',
 };
+
+/** The mode a group's type stands for; undefined for types that are not a default DMA domain (blocked, unmanaged). */
+export function modeOfGroupType(type: string): IommuMode | undefined {
+  return MODE_OF_GROUP_TYPE[type];
+}
 
 /**
  * The mode the groups' default domains show: DMA → strict, DMA-FQ → lazy, identity → passthrough.

@@ -1,4 +1,5 @@
 // Who we are and which kernel runs: hostname, root or not, release, version banner, build, command line, boot.
+import { probeBuildId } from './build-id.js';
 import { readTrimmed } from './sysfs.js';
 
 export interface KernelInfo {
@@ -10,17 +11,27 @@ export interface KernelInfo {
   cmdline: string;
   /** /proc/sys/kernel/random/boot_id: a new one every boot. */
   bootId: string;
+  /** GNU build id from /sys/kernel/notes, when readable. */
+  buildId?: string;
 }
 
 export async function probeKernel(root: string): Promise<KernelInfo> {
-  const [release, version, build, cmdline, bootId] = await Promise.all([
+  const [release, version, build, cmdline, bootId, buildId] = await Promise.all([
     readTrimmed(root, '/proc/sys/kernel/osrelease'),
     readTrimmed(root, '/proc/version'),
     readTrimmed(root, '/proc/sys/kernel/version'),
     readTrimmed(root, '/proc/cmdline'),
     readTrimmed(root, '/proc/sys/kernel/random/boot_id'),
+    probeBuildId(root),
   ]);
-  return { release: release ?? '', version: version ?? '', build: build ?? '', cmdline: cmdline ?? '', bootId: bootId ?? '' };
+  return {
+    release: release ?? '',
+    version: version ?? '',
+    build: build ?? '',
+    cmdline: cmdline ?? '',
+    bootId: bootId ?? '',
+    ...(buildId !== undefined && { buildId }),
+  };
 }
 
 export async function probeHostname(root: string): Promise<string> {
@@ -40,6 +51,15 @@ export function splitCmdline(cmdline: string): string[] {
     params.push(match[0]);
   }
   return params;
+}
+
+/**
+ * Command-line parameters that say something about the kernel being measured: all but the boot
+ * loader's path to the image (the build is compared on its own) and the lab's per-boot job id
+ * (`dmabench.job=`). What --resume and compare hold two command lines to.
+ */
+export function comparableCmdlineParams(cmdline: string): string[] {
+  return splitCmdline(cmdline).filter((p) => !p.startsWith('BOOT_IMAGE=') && !p.startsWith('dmabench.'));
 }
 
 /** The value of `name=` on the command line (the last one wins, as in the kernel), '' for a bare flag. */

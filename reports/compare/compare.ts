@@ -8,6 +8,7 @@ import { describe } from '../stats/descriptive.js';
 import { bootstrapMedianChange, pctChange } from '../stats/bootstrap.js';
 import { mannWhitneyU } from '../stats/mann-whitney.js';
 import { deriveSeed } from '../stats/prng.js';
+import { comparabilityWarnings } from './comparability.js';
 import type {
   BundleInfo,
   CandidateResult,
@@ -228,8 +229,10 @@ export function compareBundles(bundles: readonly LoadedBundle[], opts: Partial<C
   }
   unmatched.sort(byKey);
 
+  const infos = bundleInfos(bundles, options.pass);
   return {
-    bundles: bundleInfos(bundles, options.pass),
+    bundles: infos,
+    warnings: comparabilityWarnings(bundles, infos.map((b) => b.label)),
     options,
     methods: {
       centre: 'median of the repetitions',

@@ -1,6 +1,7 @@
 // The result of comparing bundles: plain data, the single input of every renderer.
 import type { Better } from '../../model/measurement.js';
 import type { MannWhitneyMethod } from '../stats/mann-whitney.js';
+import type { ComparabilityWarning } from './comparability.js';
 
 export type Verdict = 'improvement' | 'regression' | 'no difference' | 'n too small';
 
@@ -87,6 +88,8 @@ export interface ComparisonOptions {
 
 export interface Comparison {
   bundles: BundleInfo[];
+  /** What makes the bundles less than comparable (reports/compare/comparability.ts): every renderer prints these before the table. */
+  warnings: ComparabilityWarning[];
   options: ComparisonOptions;
   /** Method names for legends. */
   methods: { test: string; ci: string; centre: string };

@@ -7,7 +7,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { readManifest, BundleError } from '../../core/bundle/read.js';
-import { cellDirName } from '../../core/campaign/matrix.js';
+import { cellDirName, cellKey } from '../../core/campaign/matrix.js';
 import { writeFileAtomic } from '../../core/bundle/atomic.js';
 import { STACKS_FOLDED_FILE } from '../../core/bundle/layout.js';
 import { diffFolded, parseFolded, serializeFoldedDiff, total, type Folded } from '../../core/text/folded-stacks.js';
@@ -35,18 +35,26 @@ export interface DiffFlameGraphResult {
 /** Sum of the folded stacks of every perf-record pass of `cell` in `bundle`. */
 export async function bundleCellStacks(bundle: string, cell: string): Promise<Folded> {
   const manifest = await readManifest(bundle);
-  if (!manifest.cells.some((c) => c.cell === cell)) {
+  // A cell is named by its key as recorded or as this dmabench keys it (core/campaign/matrix.ts):
+  // an older bundle's cells can be asked for with the keys of a new one.
+  const entry = manifest.cells.find((c) => c.cell === cell || cellKey(c.workload, c.params, c.tool) === cell);
+  if (!entry) {
     throw new BundleError(`${bundle} has no cell ${cell} (cells: ${manifest.cells.map((c) => c.cell).join(', ')})`);
   }
-  const cellDir = path.join(bundle, 'raw', cellDirName(cell));
-  const passes = existsSync(cellDir) ? (await readdir(cellDir)).filter((d) => PERF_RECORD_PASS_DIR.test(d)).sort() : [];
+  // Its repetitions sit under the recorded key's directory, and under the new key's when a newer
+  // dmabench resumed the bundle.
+  const dirs = [...new Set([entry.rawDir ?? cellDirName(entry.cell), cellDirName(cellKey(entry.workload, entry.params, entry.tool))])];
   const sum: Folded = new Map();
   let found = 0;
-  for (const pass of passes) {
-    const file = path.join(cellDir, pass, STACKS_FOLDED_FILE);
-    if (!existsSync(file)) continue;
-    found++;
-    for (const [stack, count] of await parseFolded(createReadStream(file))) sum.set(stack, (sum.get(stack) ?? 0) + count);
+  for (const dir of dirs) {
+    const cellDir = path.join(bundle, 'raw', dir);
+    const passes = existsSync(cellDir) ? (await readdir(cellDir)).filter((d) => PERF_RECORD_PASS_DIR.test(d)).sort() : [];
+    for (const pass of passes) {
+      const file = path.join(cellDir, pass, STACKS_FOLDED_FILE);
+      if (!existsSync(file)) continue;
+      found++;
+      for (const [stack, count] of await parseFolded(createReadStream(file))) sum.set(stack, (sum.get(stack) ?? 0) + count);
+    }
   }
   if (found === 0) throw new BundleError(`${bundle}: cell ${cell} has no perf-record stacks (add a perf-record profiler to the workload)`);
   return sum;

@@ -2,6 +2,7 @@
 // spreadsheets and plotting. Empty fields mean "absent", never 0.
 import { stringify } from 'csv-stringify/sync';
 import type { Comparison, GroupStats } from '../compare/types.js';
+import { warningLines } from './warnings.js';
 
 export const CSV_COLUMNS = [
   'workload', 'cell', 'metric', 'unit', 'better', 'tool',
@@ -31,7 +32,9 @@ export function renderCsv(c: Comparison): string {
       ]);
     });
   }
-  return stringify(records, {
+  // Warnings first, as `#` comment lines (csv-parse `comment: '#'`, pandas `comment='#'` skip them).
+  const warnings = warningLines(c).map((l) => `# ${l.trim()}\n`).join('');
+  return warnings + stringify(records, {
     header: true,
     columns: [...CSV_COLUMNS],
     cast: {

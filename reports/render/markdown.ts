@@ -1,5 +1,6 @@
 // GitHub-flavoured Markdown: bundle table, legend, then per candidate one table per workload/cell.
 import type { Comparison } from '../compare/types.js';
+import { WARNINGS_TITLE, warningEntries } from './warnings.js';
 import { BUNDLE_SUMMARY_HEADERS, bundleSummary, groupTitle, legend, presentInText, sections } from './view.js';
 
 /** Make text safe inside a table cell: pipes would end the cell, newlines the row. */
@@ -29,6 +30,12 @@ export function renderMarkdown(c: Comparison): string {
     ),
     '',
   );
+  const warnings = warningEntries(c);
+  if (warnings.length > 0) {
+    out.push(`> **${WARNINGS_TITLE}**`, '>');
+    for (const w of warnings) out.push(`> - ${escapeInline(w.message)}`, ...w.details.map((d) => `>   \`${d.replace(/`/g, "'")}\``));
+    out.push('');
+  }
   for (const { term, text } of legend(c)) out.push(`- **${escapeInline(term)}**: ${escapeInline(text)}`);
   out.push('');
 

@@ -4,6 +4,7 @@ import type { Comparison, Verdict } from '../compare/types.js';
 import { layoutTable } from './table.js';
 import { headerBlock, legendLines, TABLE_ALIGN, TABLE_HEADERS, tableCells, unmatchedLines } from './text.js';
 import { groupTitle, sections } from './view.js';
+import { warningLines } from './warnings.js';
 
 export interface TerminalOptions {
   colour?: boolean;
@@ -25,6 +26,8 @@ export function renderTerminal(c: Comparison, options: TerminalOptions = {}): st
   const changeColumn = TABLE_HEADERS.indexOf('change');
 
   const out: string[] = [...headerBlock(c), ''];
+  const warnings = warningLines(c);
+  if (warnings.length > 0) out.push(...warnings.map((l) => paint(ANSI.yellow, l)), '');
   for (const section of sections(c)) {
     out.push(paint(ANSI.bold, `${section.baseLabel} (base) vs ${section.candidateLabel}`), '');
     if (section.groups.length === 0) out.push('  (no metric in common)', '');

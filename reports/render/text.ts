@@ -3,6 +3,7 @@
 // possible (long metric names move to their own line rather than widening the table).
 import type { Comparison } from '../compare/types.js';
 import { layoutTable, type Align } from './table.js';
+import { WARNINGS_TITLE, warningEntries } from './warnings.js';
 import { BUNDLE_SUMMARY_HEADERS, bundleSummary, groupTitle, legend, presentInText, sections, type LineView } from './view.js';
 
 export const TEXT_MAX_WIDTH = 100;
@@ -52,9 +53,24 @@ export function unmatchedLines(c: Comparison): string[] {
   ];
 }
 
+/** The comparability warnings, messages wrapped to the mail width (quoted kernel lines are not). */
+export function warningBlock(c: Comparison): string[] {
+  const entries = warningEntries(c);
+  if (entries.length === 0) return [];
+  return [
+    WARNINGS_TITLE,
+    ...entries.flatMap((e) => [
+      ...wrap(e.message, TEXT_MAX_WIDTH, '    ').map((l, i) => (i === 0 ? `  ! ${l.slice(4)}` : l)),
+      ...e.details.map((d) => `      ${d}`),
+    ]),
+  ];
+}
+
 export function renderText(c: Comparison): string {
   const out: string[] = ['dmabench comparison', ''];
   out.push(...headerBlock(c), '');
+  const warnings = warningBlock(c);
+  if (warnings.length > 0) out.push(...warnings, '');
   out.push('Legend:', ...legendLines(c, TEXT_MAX_WIDTH), '');
   for (const section of sections(c)) {
     const title = `== ${section.baseLabel} (base) vs ${section.candidateLabel} ==`;

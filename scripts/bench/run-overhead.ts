@@ -18,7 +18,7 @@ try {
     `name: overhead\nrepetitions: ${reps}\nwarmup: 0\nworkloads:\n  - name: rr\n    tool: fio\n    target: { kind: file, size: 16M }\n    matrix: { rw: randread, bs: 4k, iodepth: 1, ioengine: psync, runtime: 1 }\n`,
   );
   const quiet = new Progress({ isTTY: false, write: () => true } as unknown as NodeJS.WriteStream);
-  const result = await runCampaign({ campaignFile: file, outDir: path.join(dir, 'b'), progress: quiet, collectSystemState: () => collectSystemState() });
+  const result = await runCampaign({ campaignFile: file, outDir: path.join(dir, 'b'), progress: quiet, collectSystemState: (targets) => collectSystemState({ targets }) });
   const d = describe(result.overheadMs);
   console.log(`dmabench overhead per repetition over ${d.n} repetitions: median ${d.median?.toFixed(1)} ms, max ${d.max?.toFixed(1)} ms (goal < 50 ms)`);
 } finally {

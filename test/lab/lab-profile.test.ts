@@ -14,6 +14,7 @@ import { repoRoot } from '../helpers/paths.js';
 import { runCli } from '../helpers/cli.js';
 import { readBundle } from '../../core/bundle/read.js';
 import type { LoadedBundle } from '../../model/bundle.js';
+import { comparabilityWarnings } from '../../reports/compare/comparability.js';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -66,7 +67,25 @@ test('lab: per-I/O DMA call counts on 7.x (dma_iova_*) and 6.12 (dma_map_sgtable
   for (const b of [k7, k612]) {
     assert.equal(b.manifest.status, 'complete', `${b.dir}: ${JSON.stringify(b.manifest.errors)}`);
     assert.match(b.manifest.system?.kernel.cmdline ?? '', /iommu\.strict=1/);
+    // The benchmarked NVMe's own group (review M17): DMA, behind the emulated unit in caching mode.
+    const system = b.manifest.system!;
+    const target = system.dma?.targets.find((t) => t.workload === 'nvme-randread-64k');
+    assert.equal(target?.iommuMode, 'strict', JSON.stringify(system.dma));
+    assert.ok(target.devices.some((d) => d.pci !== undefined && d.iommuGroupType === 'DMA' && d.iommuGroup !== null), JSON.stringify(target.devices));
+    assert.ok((target.devices[0]?.queue?.maxSegments ?? 0) > 0, 'queue limits recorded');
+    assert.equal(system.iommu.mode, 'strict');
+    assert.match(system.iommu.modeOf ?? '', /^benchmarked device of nvme-randread-64k, \S+ at 0000:\S+, IOMMU group \d+ \(DMA\)$/);
+    assert.equal(system.dma?.cachingMode, true, 'QEMU caching-mode=on shows in CAP.CM');
+    assert.equal(typeof system.dma?.nvmeSglThreshold, 'number');
+    assert.match(system.kernel.buildId ?? '', /^[0-9a-f]{40}$/);
+    // One run, one kernel log window, closed at its end, nothing the kernel complained about.
+    assert.deepEqual(b.manifest.kernelLog?.map((w) => [w.closedBy, w.lines.length, w.error]), [['run', 0, undefined]]);
   }
+  // Two guests of one lab run differ in nothing but the kernel (and what the kernel itself sets:
+  // the NVMe driver's queue limits and SGL threshold may differ between releases).
+  const warnings = comparabilityWarnings([k612, k7], ['6.12', '7']);
+  process.stdout.write(`# comparability warnings, 6.12 -> 7: ${JSON.stringify(warnings)}\n`);
+  assert.deepEqual(warnings.filter((w) => w.kind !== 'queue-limits' && w.kind !== 'sgl-threshold'), []);
 
   const P = 'profile:ftrace';
   // 7.x: the link API through the block layer iterator.

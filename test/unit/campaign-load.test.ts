@@ -18,15 +18,15 @@ workloads:
       runtime: 2
 `;
 
-test('a valid campaign expands into the cartesian product of its lists, in key order', () => {
+test('a valid campaign expands into the cartesian product of its lists, in key order (cell keys name parameters in name order)', () => {
   const plan = buildPlan(parseCampaign(good, 'good.yaml', validateCellParams));
   assert.deepEqual(
     plan.cells.map((c) => c.key),
     [
-      'rr:rw=randread,bs=4k,iodepth=1,runtime=2',
-      'rr:rw=randread,bs=4k,iodepth=8,runtime=2',
-      'rr:rw=randread,bs=64k,iodepth=1,runtime=2',
-      'rr:rw=randread,bs=64k,iodepth=8,runtime=2',
+      'rr:bs=4k,iodepth=1,runtime=2,rw=randread',
+      'rr:bs=4k,iodepth=8,runtime=2,rw=randread',
+      'rr:bs=64k,iodepth=1,runtime=2,rw=randread',
+      'rr:bs=64k,iodepth=8,runtime=2,rw=randread',
     ],
   );
   // 1 warm-up + 3 timed passes per cell.
@@ -37,7 +37,7 @@ test('a valid campaign expands into the cartesian product of its lists, in key o
 
 test('expandMatrix keeps scalars and multiplies lists', () => {
   assert.equal(expandMatrix({ a: [1, 2, 3], b: 'x', c: [true, false] }).length, 6);
-  assert.equal(cellKey('w', {}), 'w');
+  assert.equal(cellKey('w', {}, 'fio'), 'w');
 });
 
 function errorOf(text: string): string {
