@@ -33,8 +33,8 @@ test('parses the cpu line and the online CPUs of a real /proc/stat', () => {
 test('bad /proc/stat text is a ParseError naming the problem', () => {
   const text = read('sleep-2', 'before.txt');
   assert.throws(() => parseProcStat(read('sleep-2', 'uname.txt')), (e: unknown) => e instanceof ParseError && /no "cpu" line/.test(e.message));
-  assert.throws(() => parseProcStat(text.replace(/^cpu  (\d+)/m, 'cpu  x$1')), (e: unknown) => e instanceof ParseError && /counter user is not a tick count/.test(e.message));
-  assert.throws(() => parseProcStat(text.replace(/^cpu  .*$/m, 'cpu  1 2')), (e: unknown) => e instanceof ParseError && /expected 4 to 10 counters/.test(e.message));
+  assert.throws(() => parseProcStat(text.replace(/^cpu {2}(\d+)/m, 'cpu  x$1')), (e: unknown) => e instanceof ParseError && /counter user is not a tick count/.test(e.message));
+  assert.throws(() => parseProcStat(text.replace(/^cpu {2}.*$/m, 'cpu  1 2')), (e: unknown) => e instanceof ParseError && /expected 4 to 10 counters/.test(e.message));
   assert.throws(() => parseProcStat(text.split('\n').filter((l) => !/^cpu\d/.test(l)).join('\n')), (e: unknown) => e instanceof ParseError && /no per-CPU/.test(e.message));
   assert.throws(() => parseProcStat(text.replace(/^cpu0 /m, 'cpuX ')), ParseError);
 });
