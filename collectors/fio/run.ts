@@ -138,6 +138,9 @@ async function recordCpuWindow(ctx: FioRunContext, window: FioCpuWindow, measure
   if (window.kind === 'process') ctx.log?.(`fio: cpu.per_io over fio's whole run (${window.note ?? ''}): its start-up and exit are counted too`);
   if (b.cpusChanged) ctx.log?.('fio: a CPU went on- or offline during the run: cpu.per_io is descriptive for this repetition');
   else if (!busyResolved(b)) ctx.log?.(`fio: cpu.per_io rests on ${b.busyTicks.toFixed(0)} busy ticks (< ${MIN_BUSY_TICKS}, ${1000 / b.clkTck} ms each): descriptive for this repetition; a longer runtime resolves it`);
+  // No idle time at all: the CPUs were saturated, by fio or by something else, and the figure
+  // holds whatever else ran (a quiet box is the premise of a system-wide figure).
+  if (b.capacityTicks > 0 && b.idleTicks < 0.01 * b.capacityTicks) ctx.log?.(`fio: the CPUs were never idle while fio ran (${b.idleTicks} idle ticks of ${b.capacityTicks.toFixed(0)}): cpu.per_io counts everything else that ran too; is the box quiet?`);
   if (perIo && rampSeconds > 0) ctx.log?.('fio: ramp_time: cpu.per_io is scaled to the measured share of the run and descriptive (use the campaign\'s warmup instead)');
 }
 
