@@ -96,10 +96,10 @@ export function fioTotalIos(jobs: FioJobResult[]): number {
 }
 
 /**
- * CPU time per I/O from the busy time of the whole box over fio's run, in µs/IO. Why not fio's
- * usr_cpu/sys_cpu: they are the rusage of fio's own threads, and on kernels without IRQ time
- * accounting (both lab kernels, like most distribution kernels) interrupt work is charged to
- * whichever task it interrupted, or to nobody when it woke an idle CPU. The completion side of an
+ * CPU time per I/O from the busy time of the whole box while fio's jobs ran, in µs/IO. Why not
+ * fio's usr_cpu/sys_cpu: they are the rusage of fio's own threads, and on kernels without IRQ time
+ * accounting (Debian's, both lab kernels among them) interrupt work is charged to whichever task
+ * it interrupted, or to nobody when it woke an idle CPU. The completion side of an
  * I/O, the unmaps included, runs in the NVMe interrupt while fio sleeps in io_getevents or
  * io_uring_enter: the very cost in question would be missing from fio's figure.
  */

@@ -7,15 +7,16 @@
 // already counted in user and nice).
 //
 // Busy time is taken as what was not idle: wall time × online CPUs − Δ(idle + iowait + steal),
-// rather than the sum Δ(user + nice + system + irq + softirq). On kernels with tick-based CPU
-// accounting and without CONFIG_IRQ_TIME_ACCOUNTING (both lab kernels, Debian's, and this
-// development VM: NO_HZ_IDLE, TICK_CPU_ACCOUNTING) the busy fields are sampled at the timer tick,
-// and interrupt work is invisible to that sampling: the tick is itself a hard interrupt, so `irq`
-// stays 0 for ever, and a completion interrupt that wakes an idle CPU (the NVMe completion that
-// runs the unmaps) ends before any tick looks, on a CPU whose tick is usually stopped. The idle
-// fields are not sampled on NO_HZ kernels: they are the CPU's idle clock (ns, rounded to ticks
-// when printed), and that clock stops at every interrupt entry. So interrupt time counts as busy
-// in the difference and is missing from the sum. Measured here around a 3 s fio io_uring
+// rather than the sum Δ(user + nice + system + irq + softirq). Without CONFIG_IRQ_TIME_ACCOUNTING,
+// the busy fields are sampled at the timer tick: on this development VM (NO_HZ_IDLE,
+// TICK_CPU_ACCOUNTING) and on Debian's kernels, both lab kernels among them (NO_HZ_FULL with
+// VIRT_CPU_ACCOUNTING_GEN, which accounts precisely only on CPUs named in `nohz_full=`; every other
+// CPU is accounted at the tick). Interrupt work is invisible to that sampling: the tick is itself a
+// hard interrupt, so `irq` stays 0 for ever, and a completion interrupt that wakes an idle CPU (the
+// NVMe completion that runs the unmaps) ends before any tick looks, on a CPU whose tick is usually
+// stopped. The idle fields are not sampled on NO_HZ kernels: they are the CPU's idle clock (ns,
+// rounded to ticks when printed), and that clock stops at every interrupt entry. So interrupt time counts as busy
+// in the difference and is missing from the sum. Measured on the development VM around a 3 s fio io_uring
 // randread on 2 CPUs: the fields summed to 26 and 17 ticks less than the 689 and 659 ticks of
 // wall time (0.26 s and 0.17 s of CPU missing from the sum), against 3 and 5 ticks around `sleep 3`.
 // The sum is kept beside it (`sampledTicks`) so the two can be told apart in a bundle.
