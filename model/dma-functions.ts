@@ -18,32 +18,39 @@ export interface DmaFunction {
   until?: string;
   /** Static, so the compiler may inline it and ftrace may not see it (seen absent in the lab). */
   mayBeInlined?: boolean;
+  /**
+   * A mapping call: what a driver or the block layer calls to map or unmap one I/O (the DMA API,
+   * the block layer's iterator, and nvme's whole map and unmap of a request, which compare
+   * across kernels whatever API lies below). Its function_graph duration is the latency of that
+   * call, a primary figure; the functions it calls are parts of it, their durations descriptive.
+   */
+  root?: boolean;
 }
 
 export const dmaFunctionTable: readonly DmaFunction[] = [
   // nvme-pci: submission, the single-segment fast path, completion
   { name: 'nvme_queue_rq', path: 'nvme' },
   { name: 'nvme_prep_rq', path: 'nvme', mayBeInlined: true },
-  { name: 'nvme_map_data', path: 'nvme', mayBeInlined: true },
+  { name: 'nvme_map_data', path: 'nvme', mayBeInlined: true, root: true },
   { name: 'nvme_pci_setup_data_simple', path: 'nvme', since: '6.17', mayBeInlined: true },
-  { name: 'nvme_unmap_data', path: 'nvme' },
+  { name: 'nvme_unmap_data', path: 'nvme', root: true },
   // block layer iterator
-  { name: 'blk_rq_dma_map_iter_start', path: 'block-iter', since: '6.17' },
-  { name: 'blk_rq_dma_map_iter_next', path: 'block-iter', since: '6.17' },
+  { name: 'blk_rq_dma_map_iter_start', path: 'block-iter', since: '6.17', root: true },
+  { name: 'blk_rq_dma_map_iter_next', path: 'block-iter', since: '6.17', root: true },
   // two-step API and the per-segment fallback
-  { name: 'dma_iova_try_alloc', path: 'link', since: '6.16' },
-  { name: 'dma_iova_link', path: 'link', since: '6.16' },
-  { name: 'dma_iova_sync', path: 'link', since: '6.16' },
-  { name: 'dma_iova_destroy', path: 'link', since: '6.16' },
-  { name: 'dma_iova_unlink', path: 'link', since: '6.16' },
-  { name: 'dma_iova_free', path: 'link', since: '6.16' },
-  { name: 'dma_map_phys', path: 'phys', since: '6.18' },
-  { name: 'dma_unmap_phys', path: 'phys', since: '6.18' },
+  { name: 'dma_iova_try_alloc', path: 'link', since: '6.16', root: true },
+  { name: 'dma_iova_link', path: 'link', since: '6.16', root: true },
+  { name: 'dma_iova_sync', path: 'link', since: '6.16', root: true },
+  { name: 'dma_iova_destroy', path: 'link', since: '6.16', root: true },
+  { name: 'dma_iova_unlink', path: 'link', since: '6.16', root: true },
+  { name: 'dma_iova_free', path: 'link', since: '6.16', root: true },
+  { name: 'dma_map_phys', path: 'phys', since: '6.18', root: true },
+  { name: 'dma_unmap_phys', path: 'phys', since: '6.18', root: true },
   // classic scatterlist API
-  { name: 'dma_map_sgtable', path: 'sg' },
-  { name: 'dma_map_sg_attrs', path: 'sg' },
+  { name: 'dma_map_sgtable', path: 'sg', root: true },
+  { name: 'dma_map_sg_attrs', path: 'sg', root: true },
   { name: '__dma_map_sg_attrs', path: 'sg' },
-  { name: 'dma_unmap_sg_attrs', path: 'sg' },
+  { name: 'dma_unmap_sg_attrs', path: 'sg', root: true },
   // dma-iommu and the IOMMU core underneath both paths
   { name: 'iommu_dma_map_sg', path: 'dma-iommu' },
   { name: 'iommu_dma_unmap_sg', path: 'dma-iommu' },

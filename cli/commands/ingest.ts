@@ -16,9 +16,11 @@ export function registerIngest(program: Command): void {
       }
       process.stdout.write(`${result.tool}: ${file}\n`);
       const width = Math.max(...result.measurements.map((m) => m.metric.length), 6);
+      const unitWidth = Math.max(...result.measurements.map((m) => m.unit.length), 4);
       for (const m of result.measurements) {
         const value = m.value === null ? 'n/a' : String(Number(m.value.toPrecision(6)));
-        process.stdout.write(`  ${m.metric.padEnd(width)}  ${value.padStart(12)} ${m.unit}\n`);
+        // The role says what compare may conclude from the metric (README, "Metrics").
+        process.stdout.write(`  ${m.metric.padEnd(width)}  ${value.padStart(12)} ${m.unit.padEnd(unitWidth)}  ${m.role ?? ''}\n`.replace(/ +\n$/, '\n'));
       }
     });
 }

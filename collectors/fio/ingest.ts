@@ -9,6 +9,8 @@ export const fioIngest: IngestParser = {
   detect: (head) => head.includes('"fio version"'),
   async ingest(file) {
     const result = parseFioOutput(await readFile(file, 'utf8'), file);
-    return { tool: 'fio', file, measurements: fioMeasurements(result), summary: { fioVersion: result.fioVersion, jobs: result.jobs.length } };
+    // A job's error code is no measurement (a failed fio run is a failed repetition); say it here.
+    const jobsWithErrors = result.jobs.filter((j) => j.error !== 0).map((j) => ({ job: j.name, error: j.error }));
+    return { tool: 'fio', file, measurements: fioMeasurements(result), summary: { fioVersion: result.fioVersion, jobs: result.jobs.length, jobsWithErrors } };
   },
 };

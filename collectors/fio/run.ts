@@ -10,6 +10,9 @@ import { fioMeasurements } from './metrics.js';
 import { isReadOnlyRw, type FioParams } from './params.js';
 import { parseFioOutput, type FioResult } from './parse.js';
 import { firstLine } from '../../core/text/lines.js';
+import { clockTicksPerSecond } from '../../core/cpu/busy-window.js';
+import { busyResolved, MIN_BUSY_TICKS } from '../../core/cpu/proc-stat.js';
+import { FioCpuWatch, POLL_MS, type FioCpuWindow } from './cpu-window.js';
 
 export const FIO_OUTPUT_FILE = 'fio-output.json';
 export const FIO_STDERR_FILE = 'fio-stderr.txt';
@@ -17,6 +20,8 @@ export const FIO_STDOUT_FILE = 'fio-stdout.txt';
 export const FIO_ARGS_FILE = 'fio-args.json';
 /** What device-safety.ts decided about the target for this repetition (resolved path, owner, identity). */
 export const FIO_TARGET_FILE = 'fio-target.json';
+/** /proc/stat around fio's run and the busy time taken from it (the source of `cpu.per_io`). */
+export const FIO_CPU_FILE = 'cpu-time.json';
 
 /** fio ran but failed (non-zero exit). `result` is set when it still wrote a parsable report. */
 export class FioRunError extends Error {
@@ -63,6 +68,7 @@ export async function runFio(
   const cleared = await clearTarget(target, use, ctx.baseline);
   let run: ChildOutcome;
   let toolMs: number;
+  let window: FioCpuWindow | undefined;
   const outputFile = path.join(ctx.rawDir, FIO_OUTPUT_FILE);
   try {
     for (const note of cleared.notes) ctx.log?.(note);
@@ -70,10 +76,19 @@ export async function runFio(
     const args = buildFioArgs(params, cleared.fio, { outputFile, jobName: ctx.jobName });
     await writeFile(path.join(ctx.rawDir, FIO_ARGS_FILE), JSON.stringify(['fio', ...args], null, 2) + '\n');
 
-    const started = performance.now();
-    run = await runKillable(args, ctx.signal, ctx.killGraceMs ?? 5000, cleared.inheritFd);
-    // fio's own wall time, so the runner can report its overhead beyond it.
-    toolMs = performance.now() - started;
+    const ticks = await clockTicksPerSecond();
+    // The busy time of the box while fio's jobs ran, for `cpu.per_io` (metrics.ts says why not
+    // fio's own usr/sys, cpu-window.ts why not fio's whole run).
+    const cpu = FioCpuWatch.begin(ctx.log);
+    try {
+      const started = performance.now();
+      run = await runKillable(args, ctx.signal, ctx.killGraceMs ?? 5000, cleared.inheritFd, (pid) => cpu?.watch(pid));
+      // fio's own wall time, so the runner can report its overhead beyond it.
+      toolMs = performance.now() - started;
+      window = cpu?.end(ticks, ctx.log);
+    } finally {
+      cpu?.cancel();
+    }
   } finally {
     await cleared.release();
   }
@@ -94,7 +109,39 @@ export async function runFio(
     throw new FioRunError(`fio failed (${why}); raw output in ${ctx.rawDir}`, run.exitCode, result);
   }
   if (!result) throw parseProblem;
-  return { result, measurements: fioMeasurements(result), toolMs };
+  const measurements = fioMeasurements(result, { busy: window?.busy, rampSeconds: params.ramp_time });
+  if (window) await recordCpuWindow(ctx, window, measurements, params.ramp_time ?? 0);
+  return { result, measurements, toolMs };
+}
+
+/** Writes cpu-time.json (both readings and the arithmetic) and says when the figure is coarse. */
+async function recordCpuWindow(ctx: FioRunContext, window: FioCpuWindow, measurements: Measurement[], rampSeconds: number): Promise<void> {
+  const perIo = measurements.find((m) => m.metric === 'cpu.per_io');
+  const b = window.busy;
+  const record = {
+    what: 'busy CPU time of the whole box while fio ran: wall x online CPUs - (idle + iowait + steal), from /proc/stat (core/cpu/proc-stat.ts)',
+    window: window.kind === 'jobs' ? `from the first of fio's job processes appearing to the last one gone (polled every ${POLL_MS} ms)` : `from just before fio started to just after it exited: ${window.note ?? ''}`,
+    clockTicksPerSecond: b.clkTck,
+    clockTicksSource: window.clockTicksSource,
+    resolution: `1 tick = ${1000 / b.clkTck} ms of one CPU; ${b.capacityTicks.toFixed(1)} ticks in this window (${(b.wallMs / 1000).toFixed(3)} s x ${b.cpus} CPUs)`,
+    kind: window.kind,
+    ...b,
+    resolved: busyResolved(b),
+    rampSeconds,
+    minBusyTicks: MIN_BUSY_TICKS,
+    cpuPerIoUs: perIo?.value ?? null,
+    role: perIo?.role ?? null,
+    procStatBefore: window.before,
+    procStatAfter: window.after,
+  };
+  await writeFile(path.join(ctx.rawDir, FIO_CPU_FILE), JSON.stringify(record, null, 2) + '\n');
+  if (window.kind === 'process') ctx.log?.(`fio: cpu.per_io over fio's whole run (${window.note ?? ''}): its start-up and exit are counted too`);
+  if (b.cpusChanged) ctx.log?.('fio: a CPU went on- or offline during the run: cpu.per_io is descriptive for this repetition');
+  else if (!busyResolved(b)) ctx.log?.(`fio: cpu.per_io rests on ${b.busyTicks.toFixed(0)} busy ticks (< ${MIN_BUSY_TICKS}, ${1000 / b.clkTck} ms each): descriptive for this repetition; a longer runtime resolves it`);
+  // No idle time at all: the CPUs were saturated, by fio or by something else, and the figure
+  // holds whatever else ran (a quiet box is the premise of a system-wide figure).
+  if (b.capacityTicks > 0 && b.idleTicks < 0.01 * b.capacityTicks) ctx.log?.(`fio: the CPUs were never idle while fio ran (${b.idleTicks} idle ticks of ${b.capacityTicks.toFixed(0)}): cpu.per_io counts everything else that ran too; is the box quiet?`);
+  if (perIo && rampSeconds > 0) ctx.log?.('fio: ramp_time: cpu.per_io is scaled to the measured share of the run and descriptive (use the campaign\'s warmup instead)');
 }
 
 /**
@@ -102,10 +149,12 @@ export async function runFio(
  * process group (setsid), so startChild signals the whole tree found under /proc, SIGTERM first
  * (fio stops its jobs cleanly), then SIGKILL after the grace period.
  */
-async function runKillable(args: string[], signal: AbortSignal, graceMs: number, targetFd: number | undefined): Promise<ChildOutcome> {
+async function runKillable(args: string[], signal: AbortSignal, graceMs: number, targetFd: number | undefined, onStart: (pid: number | undefined) => void): Promise<ChildOutcome> {
   // The target's descriptor becomes fio's fd 3 (device-safety.ts INHERITED_TARGET_PATH).
   const inheritFds = targetFd === undefined ? undefined : [targetFd];
-  const outcome = await startChild('fio', args, { signal, graceMs, debianPackage: 'fio', inheritFds }).done;
+  const child = startChild('fio', args, { signal, graceMs, debianPackage: 'fio', inheritFds });
+  onStart(child.pid);
+  const outcome = await child.done;
   signal.throwIfAborted();
   return outcome;
 }

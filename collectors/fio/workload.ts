@@ -8,6 +8,7 @@ import type { Workload } from '../../model/campaign.js';
 import type { CellParams } from '../../model/cell.js';
 import { fioParamsSchema, isReadOnlyRw, type FioParams } from './params.js';
 import { runFio } from './run.js';
+import { fioTotalIos } from './metrics.js';
 import { preflightTarget, type TargetBaseline, type TargetSpec } from './device-safety.js';
 import { assertToolInstalled } from '../../core/proc/tool-check.js';
 
@@ -62,8 +63,7 @@ export const fioWorkload: WorkloadCollector = {
       baseline: baselines.get(ctx.workload.name),
       log: ctx.log,
     });
-    const ios = result.jobs.flatMap((j) => Object.values(j.directions)).reduce((n, d) => n + d.totalIos, 0);
-    return { measurements, toolMs, ios };
+    return { measurements, toolMs, ios: fioTotalIos(result.jobs) };
   },
 
   async teardown() {

@@ -1,6 +1,8 @@
 // Per-I/O call counts: the deterministic figure that survives emulation noise (ARCHITECTURE.md, "What the lab showed").
 // `dma_iova_link` ≈ 8 per 64 KiB I/O on 7.2, `__iommu_map` per segment on 6.12.
 import type { Measurement } from '../../model/measurement.js';
+import { measure } from '../metric-spec.js';
+import { FTRACE_METRICS } from './metrics.js';
 
 /** Calls of each function divided by the I/Os the workload completed while tracing. */
 export function callsPerIo(counts: Map<string, number> | Record<string, number>, ios: number): Map<string, number> {
@@ -12,16 +14,16 @@ export function callsPerIo(counts: Map<string, number> | Record<string, number>,
 }
 
 /**
- * Measurements `<func>.calls` and, when ios is known, `<func>.calls_per_io`. Direction is 'lower':
- * fewer mapping calls per I/O is the point of the link API.
+ * Measurements `<func>.calls` and, when ios is known, `<func>.calls_per_io`: informational,
+ * neither direction better (collectors/ftrace/metrics.ts says why).
  */
 export function callCountMeasurements(counts: Map<string, number>, ios?: number): Measurement[] {
   const out: Measurement[] = [];
   const perIo = ios !== undefined ? callsPerIo(counts, ios) : undefined;
   for (const [name, calls] of [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    out.push({ metric: `${name}.calls`, value: calls, unit: 'count', better: 'lower' });
+    out.push(measure(`${name}.calls`, calls, FTRACE_METRICS.calls));
     const p = perIo?.get(name);
-    if (p !== undefined) out.push({ metric: `${name}.calls_per_io`, value: p, unit: 'calls/IO', better: 'lower' });
+    if (p !== undefined) out.push(measure(`${name}.calls_per_io`, p, FTRACE_METRICS.calls_per_io));
   }
   return out;
 }

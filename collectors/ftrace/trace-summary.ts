@@ -11,6 +11,8 @@ import { IommuEventAccumulator, type IommuEventsResult } from './iommu-events.js
 import type { DurationSummary } from './histogram.js';
 import type { TraceHealth } from './trace-line.js';
 import { callCountMeasurements } from './calls-per-io.js';
+import { measure, quantileResolved } from '../metric-spec.js';
+import { durationIsPrimary, FTRACE_METRICS } from './metrics.js';
 
 export type TraceTextKind = 'function' | 'function_graph' | 'nop';
 
@@ -90,25 +92,26 @@ export function traceMeasurements(s: TraceSummary, opts: TraceMeasurementOptions
   const ios = opts.ios !== undefined && opts.ios > 0 ? opts.ios : undefined;
   const out = callCountMeasurements(counts, ios);
   for (const name of opts.absent ?? []) {
-    out.push({ metric: `${name}.calls`, value: null, unit: 'count', better: 'lower' });
-    if (ios !== undefined) out.push({ metric: `${name}.calls_per_io`, value: null, unit: 'calls/IO', better: 'lower' });
+    out.push(measure(`${name}.calls`, null, FTRACE_METRICS.calls));
+    if (ios !== undefined) out.push(measure(`${name}.calls_per_io`, null, FTRACE_METRICS.calls_per_io));
   }
   for (const name of [...s.durations.keys()].sort()) {
     const d = s.durations.get(name);
     if (!d) continue;
+    const primary = durationIsPrimary(name);
     out.push(
-      { metric: `${name}.duration.mean`, value: d.meanNs, unit: 'ns', better: 'lower' },
-      { metric: `${name}.duration.p50`, value: d.p50Ns, unit: 'ns', better: 'lower' },
-      { metric: `${name}.duration.p99`, value: d.p99Ns, unit: 'ns', better: 'lower' },
+      measure(`${name}.duration.mean`, d.meanNs, FTRACE_METRICS['duration.mean']),
+      measure(`${name}.duration.p50`, d.p50Ns, FTRACE_METRICS['duration.p50'], { resolved: primary && quantileResolved(0.5, d.count) }),
+      measure(`${name}.duration.p99`, d.p99Ns, FTRACE_METRICS['duration.p99'], { resolved: primary && quantileResolved(0.99, d.count) }),
     );
   }
   if (opts.iommuEvents || s.iommu.map.count > 0 || s.iommu.unmap.count > 0) {
     for (const [op, stats] of [['map', s.iommu.map], ['unmap', s.iommu.unmap]] as const) {
-      out.push({ metric: `iommu.${op}.calls`, value: stats.count, unit: 'count', better: 'lower' });
+      out.push(measure(`iommu.${op}.calls`, stats.count, FTRACE_METRICS['iommu.calls']));
       if (ios !== undefined) {
         out.push(
-          { metric: `iommu.${op}.calls_per_io`, value: stats.count / ios, unit: 'calls/IO', better: 'lower' },
-          { metric: `iommu.${op}.bytes_per_io`, value: stats.bytes / ios, unit: 'B/IO', better: 'lower' },
+          measure(`iommu.${op}.calls_per_io`, stats.count / ios, FTRACE_METRICS['iommu.calls_per_io']),
+          measure(`iommu.${op}.bytes_per_io`, stats.bytes / ios, FTRACE_METRICS['iommu.bytes_per_io']),
         );
       }
     }
@@ -117,12 +120,12 @@ export function traceMeasurements(s: TraceSummary, opts: TraceMeasurementOptions
   for (const [event, count] of [...s.events].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (event === 'map' || event === 'unmap') continue;
     const name = `events.${event.endsWith('->') ? `${event.slice(0, -2)}.exit` : event}`;
-    out.push({ metric: `${name}.count`, value: count, unit: 'count', better: 'lower' });
-    if (ios !== undefined) out.push({ metric: `${name}.per_io`, value: count / ios, unit: 'count/IO', better: 'lower' });
+    out.push(measure(`${name}.count`, count, FTRACE_METRICS['events.count']));
+    if (ios !== undefined) out.push(measure(`${name}.per_io`, count / ios, FTRACE_METRICS['events.per_io']));
   }
   const lost = lostEvents(s.health);
   if (!Number.isSafeInteger(lost)) throw new ParseError(`trace: ${lost} lost events in all is out of range`);
-  out.push({ metric: 'ftrace.lost_events', value: lost, unit: 'count', better: 'lower' });
+  out.push(measure('ftrace.lost_events', lost, FTRACE_METRICS.lost_events));
   return requireFinite(out, 'trace');
 }
 

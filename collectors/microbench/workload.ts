@@ -195,13 +195,16 @@ export function createMicrobenchWorkload(env: MicrobenchEnvironment = defaultMic
       const toolMs = performance.now() - t0;
       await saveRaw(ctx.rawDir, run);
       const r = run.result;
+      // The I/Os a profiler saw: every thread maps and unmaps warmup + iters times while it is
+      // attached (only the iters are timed), so per-I/O call counts divide by both (review M7).
+      const ios = (p.warmup + p.iters) * p.threads;
       switch (r.status) {
         case 'ok':
           if (run.writeError) throw new Error(`dma_bench said ok but the write failed: ${run.writeError}`);
-          return { measurements: microbenchMeasurements(r), toolMs, ios: p.iters * p.threads };
+          return { measurements: microbenchMeasurements(r), toolMs, ios };
         case 'fallback':
           ctx.log(`microbench: note: ${requestOutcome(run)}: the per-segment fallback was timed`);
-          return { measurements: microbenchMeasurements(r), toolMs, ios: p.iters * p.threads };
+          return { measurements: microbenchMeasurements(r), toolMs, ios };
         case 'unsupported':
           ctx.log(`microbench: note: ${requestOutcome(run)}: nothing measured`);
           return { measurements: [], toolMs };

@@ -6,7 +6,9 @@ import { contentLines, headLines } from '../../core/text/head.js';
 import { openTextStream, readText } from '../../core/text/read-file.js';
 import { parseFolded, total } from '../../core/text/folded-stacks.js';
 import { parsePerfStat, parsePerfStatCsv } from './stat-parse.js';
-import { perfStatMeasurements } from './stat-measurements.js';
+import { multiplexedEvents, perfStatMeasurements } from './stat-measurements.js';
+import { measure } from '../metric-spec.js';
+import { PERF_METRICS } from './metrics.js';
 import { foldPerfScript } from './script-fold.js';
 
 export const perfStatJsonIngest: IngestParser = {
@@ -38,7 +40,7 @@ function ingestPerfStat(tool: string) {
   return async (file: string): Promise<IngestResult> => {
     const result = parsePerfStat(await readText(file));
     const absent = result.events.filter((e) => e.value === null).map((e) => `${e.event}: ${e.absent ?? 'absent'}`);
-    return { tool, file, measurements: perfStatMeasurements(result), summary: { events: result.events.length, absent } };
+    return { tool, file, measurements: perfStatMeasurements(result), summary: { events: result.events.length, absent, multiplexed: multiplexedEvents(result) } };
   };
 }
 
@@ -59,7 +61,7 @@ export const perfScriptIngest: IngestParser = {
     return {
       tool: 'perf-script',
       file,
-      measurements: [{ metric: 'perf.samples', value: r.samples, unit: 'count', better: 'lower' }],
+      measurements: [measure('perf.samples', r.samples, PERF_METRICS.samples)],
       summary: { samples: r.samples, stacks: r.stacks.size, unrecognizedLines: r.unrecognized },
     };
   },
@@ -79,7 +81,7 @@ export const foldedIngest: IngestParser = {
     return {
       tool: 'folded',
       file,
-      measurements: [{ metric: 'perf.samples', value: samples, unit: 'count', better: 'lower' }],
+      measurements: [measure('perf.samples', samples, PERF_METRICS.samples)],
       summary: { samples, stacks: stacks.size },
     };
   },

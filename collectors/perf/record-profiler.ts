@@ -19,6 +19,8 @@ import { STACKS_FOLDED_FILE } from '../../core/bundle/layout.js';
 import { TreeKiller } from '../../core/proc/tree.js';
 import { perfExitedCleanly, perfFailure, startControlledPerf } from './control.js';
 import { parseProfilerOptions } from '../profiler-options.js';
+import { measure } from '../metric-spec.js';
+import { PERF_METRICS } from './metrics.js';
 
 export const PERF_DATA_FILE = 'perf.data';
 export const PERF_RECORD_STDERR_FILE = 'perf-record-stderr.txt';
@@ -27,7 +29,12 @@ export const perfRecordOptionsSchema = z
   .object({
     /** Samples per second per CPU (-F). A modest default: the lab's vCPUs are emulated. */
     frequency: z.number().int().min(1).max(100_000).default(999),
-    /** Unwinding: frame pointers (the kernel has them), dwarf (big files) or lbr (real Intel only). */
+    /**
+     * How user stacks are unwound: frame pointers (cheap; a program built without them, such as
+     * Debian's fio, shows only its leaf frame), dwarf (big files) or lbr (real Intel only). Kernel
+     * stacks, where the DMA mapping cost lives, are unwound by the kernel itself (ORC on x86)
+     * whatever this says.
+     */
     callGraph: z.enum(['fp', 'dwarf', 'lbr']).default('fp'),
     /** Sampling event (-e); default: perf's (cycles, or cpu-clock where there is no PMU). */
     event: z.string().regex(/^[A-Za-z0-9_.:/=,-]+$/).optional(),
@@ -98,7 +105,7 @@ export const perfRecordProfiler: Profiler = {
         const folded = await foldPerfData(dataFile, ctx.signal, Math.max(5000, deadlineSec * 1000 - (Date.now() - started)));
         if (folded.unrecognized > 0) ctx.log(`perf-record: ${folded.unrecognized} perf script lines not understood`);
         await writeFileAtomic(path.join(ctx.rawDir, STACKS_FOLDED_FILE), serializeFolded(folded.stacks));
-        return [{ metric: 'perf.samples', value: folded.samples, unit: 'count', better: 'lower' }];
+        return [measure('perf.samples', folded.samples, PERF_METRICS.samples)];
       },
     };
   },

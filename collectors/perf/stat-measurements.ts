@@ -1,16 +1,51 @@
 // Turns parsed perf stat counters into Measurements: one per event (summed over CPUs when perf
-// printed per-CPU lines), plus per-I/O figures when the caller knows how many I/Os the run did.
+// printed per-CPU lines), per-I/O figures when the caller knows how many I/Os the run did, and the
+// running share of counters perf multiplexed. Roles: collectors/perf/metrics.ts.
 import { requireFinite, type Measurement } from '../../model/measurement.js';
 import { ParseError } from '../../model/parse-error.js';
+import { measure } from '../metric-spec.js';
+import { PERF_METRICS } from './metrics.js';
 import type { PerfStatResult } from './stat-parse.js';
 
 export interface PerfStatMeasurementOptions {
   /** I/Os completed during the counted run; adds `perf.<event>_per_io` measurements. */
   ios?: number;
+  /**
+   * perf counted system-wide (`-a`, as the perf-stat profiler does). Then the clock events
+   * (task-clock, cpu-clock) count every CPU's wall time, idle included (the per-CPU lines of
+   * test/fixtures/perf/stat-percpu.csv read 1.00 "CPUs utilized" each): per I/O they are
+   * CPUs × window / I/Os, a transform of IOPS and no CPU cost, so they get no per-I/O figure.
+   * The CPU cost per I/O is fio's `cpu.per_io`, from the busy time of the box.
+   */
+  systemWide?: boolean;
 }
 
-/** Every counter perf stat reports costs something, so fewer is better for all of them. */
-const BETTER = 'lower' as const;
+/** perf's units for the clock events (task-clock, cpu-clock): wall time under -a. */
+const CLOCK_UNIT = 'msec';
+
+/** A counter perf could not keep scheduled for the whole window: its count is scaled up. */
+export interface MultiplexedEvent {
+  event: string;
+  /** Lowest share of the window it ran, over the CPUs that printed it, in %. */
+  runPct: number;
+}
+
+/** Counters perf ran less than the whole window (multiplexed): their totals are estimates. */
+export function multiplexedEvents(r: PerfStatResult): MultiplexedEvent[] {
+  const lowest = new Map<string, number>();
+  for (const e of r.events) {
+    if (e.value === null || e.runPct === undefined || e.runPct >= 100) continue;
+    lowest.set(e.event, Math.min(lowest.get(e.event) ?? 100, e.runPct));
+  }
+  return [...lowest].map(([event, runPct]) => ({ event, runPct }));
+}
+
+/** One line for the log naming the multiplexed counters; undefined when there are none. */
+export function multiplexWarning(events: MultiplexedEvent[]): string | undefined {
+  if (events.length === 0) return undefined;
+  const list = events.map((e) => `${e.event} ${e.runPct.toFixed(1)}%`).join(', ');
+  return `perf stat: counters multiplexed (scaled up from the share of the window they ran: ${list}); their totals are estimates, see perf.<event>.running_pct (count fewer events at once for exact counts)`;
+}
 
 export function perfStatMeasurements(r: PerfStatResult, opts: PerfStatMeasurementOptions = {}): Measurement[] {
   const totals = new Map<string, { value: number | null; unit: string }>();
@@ -22,6 +57,7 @@ export function perfStatMeasurements(r: PerfStatResult, opts: PerfStatMeasuremen
       prev.value = (prev.value ?? 0) + e.value;
     }
   }
+  const running = new Map(multiplexedEvents(r).map((m) => [m.event, m.runPct]));
   const out: Measurement[] = [];
   const ios = opts.ios;
   // A metric name is unique within one run (model/measurement.ts). Two events whose names differ
@@ -35,10 +71,12 @@ export function perfStatMeasurements(r: PerfStatResult, opts: PerfStatMeasuremen
   };
   for (const [event, { value, unit }] of totals) {
     const metric = `perf.${metricName(event)}`;
-    add({ metric, value, unit: unit === '' ? 'count' : unit, better: BETTER }, event);
-    if (ios !== undefined && ios > 0) {
+    add(measure(metric, value, PERF_METRICS.total, { unit: unit === '' ? 'count' : unit }), event);
+    const runPct = running.get(event);
+    if (runPct !== undefined) add(measure(`${metric}.running_pct`, runPct, PERF_METRICS.running_pct), event);
+    if (ios !== undefined && ios > 0 && !(opts.systemWide && unit === CLOCK_UNIT)) {
       const perIo = perIoValue(value, unit, ios);
-      add({ metric: `${metric}_per_io`, value: perIo.value, unit: perIo.unit, better: BETTER }, event);
+      add(measure(`${metric}_per_io`, perIo.value, PERF_METRICS.per_io, { unit: perIo.unit }), event);
     }
   }
   // Sums over CPUs and msec → ns per I/O can overflow numbers that parsed as finite.
@@ -51,8 +89,8 @@ function metricName(event: string): string {
 }
 
 function perIoValue(value: number | null, unit: string, ios: number): { value: number | null; unit: string } {
-  if (value === null) return { value: null, unit: unit === 'msec' ? 'ns/IO' : `${unit || 'count'}/IO` };
+  if (value === null) return { value: null, unit: unit === CLOCK_UNIT ? 'ns/IO' : `${unit || 'count'}/IO` };
   // task-clock and cpu-clock come in msec; per I/O they are only readable in ns.
-  if (unit === 'msec') return { value: (value * 1e6) / ios, unit: 'ns/IO' };
+  if (unit === CLOCK_UNIT) return { value: (value * 1e6) / ios, unit: 'ns/IO' };
   return { value: value / ios, unit: unit === '' ? 'count/IO' : `${unit}/IO` };
 }

@@ -166,6 +166,9 @@ function buildEvent(p: EventParts): PerfStatEvent {
   }
   if (p.cpu !== undefined) out.cpu = p.cpu;
   if (p.runtimeNs !== undefined) out.runtimeNs = p.runtimeNs;
+  // The share of the window a counter ran: a multiplexed count is scaled up from it (reported as
+  // perf.<event>.running_pct), so a value outside 0..100 is a damaged line, not a share.
+  if (p.runPct !== undefined && !(p.runPct >= 0 && p.runPct <= 100)) throw new ParseError(`perf stat: running share ${p.runPct}% of ${p.event} is not a percentage`);
   if (p.runPct !== undefined) out.runPct = p.runPct;
   if (p.variancePct !== undefined) out.variancePct = p.variancePct;
   // A metric of an absent counter is perf's placeholder, not a measurement.

@@ -8,7 +8,7 @@ import { DEFAULT_PROFILER_DEADLINE_SEC, type ActiveProfiler, type Profiler, type
 import type { Measurement } from '../../model/measurement.js';
 import { assertToolInstalled } from '../../core/proc/tool-check.js';
 import { parsePerfStat } from './stat-parse.js';
-import { perfStatMeasurements } from './stat-measurements.js';
+import { multiplexedEvents, multiplexWarning, perfStatMeasurements } from './stat-measurements.js';
 import { perfExitedCleanly, perfFailure, startControlledPerf } from './control.js';
 import { parseProfilerOptions } from '../profiler-options.js';
 
@@ -65,8 +65,11 @@ export const perfStatProfiler: Profiler = {
         await writeFile(path.join(ctx.rawDir, PERF_STAT_STDERR_FILE), exit.stderr);
         if (!workloadOk) return [];
         if (!perfExitedCleanly(exit)) throw new Error(perfFailure('stat', exit, deadlineSec));
-        const text = await readFile(output, 'utf8');
-        return perfStatMeasurements(parsePerfStat(text), { ios });
+        const result = parsePerfStat(await readFile(output, 'utf8'));
+        const warning = multiplexWarning(multiplexedEvents(result));
+        if (warning) ctx.log(warning);
+        // perfStatArgs counts with -a.
+        return perfStatMeasurements(result, { ios, systemWide: true });
       },
     };
   },

@@ -25,6 +25,9 @@ test('ingest handles text around the JSON (--output-format=normal,json)', async 
   const r = await runCli(['ingest', fixture('fio', 'normal-json-psync-3.33.txt'), '--tool', 'fio']);
   assert.equal(r.exitCode, 0, String(r.stderr));
   assert.match(String(r.stdout), /read\.iops/);
+  // Each line ends with the metric's role.
+  assert.match(String(r.stdout), /^ +read\.iops +[\d.]+ IOPS +primary$/m);
+  assert.match(String(r.stdout), /^ +read\.clat\.p99\.99 +[\d.]+ ns +descriptive$/m);
 });
 
 test('ingest of truncated or foreign input exits 2 with one line naming the file', async () => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { runFio, FioRunError, FIO_OUTPUT_FILE, FIO_STDERR_FILE } from '../../collectors/fio/run.js';
+import { runFio, FioRunError, FIO_CPU_FILE, FIO_OUTPUT_FILE, FIO_STDERR_FILE } from '../../collectors/fio/run.js';
 import { fioParamsSchema } from '../../collectors/fio/params.js';
 import { parseFioOutput } from '../../collectors/fio/parse.js';
 import { DeviceSafetyError } from '../../collectors/fio/device-safety.js';
@@ -47,7 +47,7 @@ test('a 1 s randread on a scratch file gives positive measurements and keeps raw
     assert.equal(typeof m.value, 'number');
     assert.ok(m.value! > 0, `${name} = ${m.value}`);
   }
-  assert.equal(measurements.find((x) => x.metric === 'errors')!.value, 0);
+  assert.ok(!measurements.some((x) => x.metric === 'errors'), 'no dead errors row (review m10)');
   assert.ok(!measurements.some((m) => m.metric.startsWith('write.')));
 
   // The raw file is fio's own json+, and it holds the numbers we returned.
@@ -55,6 +55,34 @@ test('a 1 s randread on a scratch file gives positive measurements and keeps raw
   assert.ok(raw.includes('"bins"'), 'json+ histogram kept');
   assert.equal(parseFioOutput(raw).jobs[0]!.directions.read!.iops, result.jobs[0]!.directions.read!.iops);
   assert.equal(await readFile(path.join(rawDir, FIO_STDERR_FILE), 'utf8'), '');
+});
+
+test('CPU per I/O: /proc/stat around the run, busy time over the I/Os fio completed, fio\'s own usr+sys within it', async () => {
+  const params = fioParamsSchema.parse({ rw: 'randread', bs: '4k', iodepth: 8, runtime: 2, ioengine: 'io_uring' });
+  const rawDir = path.join(dir, 'raw-cpu');
+  const { result, measurements, toolMs } = await runFio(params, { kind: 'file', path: path.join(dir, 'scratch', 'cpu.fio'), size: '16M' }, { rawDir, signal: live(), scratchDir: path.join(dir, 'scratch'), jobName: 'unit-cpu' });
+  const record = JSON.parse(await readFile(path.join(rawDir, FIO_CPU_FILE), 'utf8'));
+  const ios = result.jobs[0]!.directions.read!.totalIos;
+  const by = (name: string) => measurements.find((m) => m.metric === name)!;
+  const perIo = by('cpu.per_io');
+  // The record holds both readings and the arithmetic behind the figure.
+  assert.ok(record.procStatBefore[0].startsWith('cpu ') && record.procStatAfter[0].startsWith('cpu '));
+  assert.equal(record.clockTicksSource, 'getconf');
+  // The window is the life of fio's job process: its 2 s of I/O, without fio's start-up
+  // (clock calibration, a few hundred ms) and its report.
+  assert.equal(record.kind, 'jobs');
+  const runtimeMs = result.jobs[0]!.directions.read!.runtimeMs;
+  assert.ok(record.wallMs >= runtimeMs && record.wallMs < toolMs, `window ${record.wallMs} ms, fio measured ${runtimeMs} ms and ran ${toolMs} ms`);
+  assert.ok(Math.abs(record.capacityTicks - (record.wallMs / 1000) * record.clkTck * record.cpus) < 1e-6);
+  assert.ok(Math.abs(perIo.value! - (record.busySeconds * 1e6) / ios) < 1e-9);
+  assert.equal(record.cpuPerIoUs, perIo.value);
+  assert.equal(perIo.unit, 'us/IO');
+  assert.equal(perIo.role, record.resolved ? 'primary' : 'descriptive');
+  assert.equal(by('cpu.busy_ticks').value, record.busyTicks);
+  // fio's own CPU time is part of the box's busy time over a window that holds fio's whole life
+  // (two ticks of rounding allowed).
+  const fioCpuUs = (by('cpu.usr_per_io').value! + by('cpu.sys_per_io').value!) * ios;
+  assert.ok(record.busySeconds * 1e6 >= fioCpuUs - (2 / record.clkTck) * 1e6, `busy ${record.busySeconds} s < fio's ${fioCpuUs / 1e6} s`);
 });
 
 test('numjobs=2 randrw with group reporting: both directions, one job entry', async () => {

@@ -83,14 +83,18 @@ test('randread metrics: names, units, directions, and only the direction that di
   const text = read('randread-iouring-3.33.json');
   const rj = (JSON.parse(text) as Raw).jobs[0];
   const ms = fioMeasurements(parseFioOutput(text));
-  assert.deepEqual(metric(ms, 'read.iops'), { metric: 'read.iops', value: rj.read.iops, unit: 'IOPS', better: 'higher' });
-  assert.deepEqual(metric(ms, 'read.bw'), { metric: 'read.bw', value: rj.read.bw / 1024, unit: 'MiB/s', better: 'higher' });
+  assert.deepEqual(metric(ms, 'read.iops'), { metric: 'read.iops', value: rj.read.iops, unit: 'IOPS', better: 'higher', role: 'primary' });
+  assert.deepEqual(metric(ms, 'read.bw'), { metric: 'read.bw', value: rj.read.bw / 1024, unit: 'MiB/s', better: 'higher', role: 'primary' });
   assert.equal(metric(ms, 'read.clat.p99.9').value, rj.read.clat_ns.percentile['99.900000']);
   assert.equal(metric(ms, 'read.clat.p99.9').unit, 'ns');
   assert.equal(metric(ms, 'read.clat.p99.9').better, 'lower');
   assert.equal(metric(ms, 'read.clat.mean').value, rj.read.clat_ns.mean);
-  assert.equal(metric(ms, 'cpu.sys').value, rj.sys_cpu);
-  assert.deepEqual(metric(ms, 'errors'), { metric: 'errors', value: 0, unit: 'count', better: 'lower' });
+  // fio's own CPU time per I/O: sys_cpu is percent of one CPU over job_runtime (ms).
+  assert.ok(Math.abs(metric(ms, 'cpu.sys_per_io').value! - ((rj.sys_cpu / 100) * rj.job_runtime * 1000) / rj.read.total_ios) < 1e-9);
+  assert.equal(metric(ms, 'cpu.sys_per_io').unit, 'us/IO');
+  assert.equal(metric(ms, 'cpu.sys_per_io').role, 'descriptive');
+  // Neither the old percentages nor the dead errors row (m10), nor cpu.per_io without a /proc/stat window.
+  for (const gone of ['cpu.usr', 'cpu.sys', 'errors', 'cpu.per_io']) assert.ok(!ms.some((m) => m.metric === gone), gone);
   assert.equal(ms.filter((m) => m.metric.startsWith('write.') || m.metric.startsWith('trim.')).length, 0);
   assert.equal(new Set(ms.map((m) => m.metric)).size, ms.length, 'metric names are unique');
 });
@@ -120,7 +124,7 @@ test('--output-format=normal,json: skips the header and the normal report', () =
   assert.equal(rd.clat!.percentiles['p99.99'], raw!.jobs[0].read.clat_ns.percentile['99.990000']);
 });
 
-test('error lines before the JSON and a failed job: parsed, and counted in errors', () => {
+test('error lines before the JSON and a failed job: parsed, the error kept in the result', () => {
   const text = read('two-jobs-one-fails-json-3.33.txt');
   assert.ok(text.startsWith('file:filesetup.c:455'), 'fixture starts with fio error lines');
   const r = parseFioOutput(text);
@@ -132,7 +136,8 @@ test('error lines before the JSON and a failed job: parsed, and counted in error
     ],
   );
   const ms = fioMeasurements(r);
-  assert.equal(metric(ms, 'errors').value, 1);
+  // No errors row: a run with a failed job exits non-zero and is a failed repetition (review m10).
+  assert.ok(!ms.some((m) => m.metric === 'errors'));
   // The failed job did no I/O, so the read figures are the good job's alone.
   assert.equal(metric(ms, 'read.iops').value, rawObjects(text)[0]!.jobs[0].read.iops);
 });

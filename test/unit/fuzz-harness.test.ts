@@ -13,7 +13,7 @@ import type { Measurement } from '../../model/measurement.js';
 
 const selftest = new URL('../helpers/fuzz/selftest-targets.ts', import.meta.url).href;
 const config = (over: Partial<FuzzConfig> = {}): FuzzConfig => ({ seed: 42, cases: 20, watchdogMs: 5000, ...over });
-const m = (metric: string, value: number | null, unit: string): Measurement => ({ metric, value, unit, better: 'lower' });
+const m = (metric: string, value: number | null, unit: string): Measurement => ({ metric, value, unit, better: 'lower', role: 'primary' });
 
 test('a case is a function of seed, target and case number', async () => {
   const seeds = await parserTargets.find((t) => t.name === 'fio')!.seeds();
@@ -43,7 +43,7 @@ test('the mutators cover what the issue lists and each changes its input', async
 });
 
 test('plausibility: NaN, infinities, negatives, fractional counts, duplicates are findings', () => {
-  assert.deepEqual(implausibilities([m('read.iops', 1000, 'IOPS'), m('x.calls', 3, 'count'), m('cpu.usr', null, '%')], 'fio'), []);
+  assert.deepEqual(implausibilities([m('read.iops', 1000, 'IOPS'), m('x.calls', 3, 'count'), m('cpu.per_io', null, 'us/IO')], 'fio'), []);
   assert.match(implausibilities([m('map.mean', NaN, 'ns')], 'microbench').join(), /NaN/);
   assert.match(implausibilities([m('map.mean', Infinity, 'ns')], 'microbench').join(), /Infinity/);
   assert.match(implausibilities([m('read.bw', -1, 'MiB/s')], 'fio').join(), /negative/);
@@ -51,9 +51,12 @@ test('plausibility: NaN, infinities, negatives, fractional counts, duplicates ar
   assert.match(implausibilities([m('x.calls', 2 ** 60, 'count')], 'ftrace').join(), /2\^53/);
   assert.match(implausibilities([m('x.calls', 1, 'count'), m('x.calls', 2, 'count')], 'ftrace').join(), /twice/);
   assert.match(implausibilities([m('util', 101, '%')], 'perf-stat').join(), /0\.\.100/);
-  // fio's CPU figures are percent of one CPU and may pass 100; perf stat -r N averages counts.
-  assert.deepEqual(implausibilities([m('cpu.sys', 180, '%')], 'fio'), []);
+  // perf stat -r N averages counts.
   assert.deepEqual(implausibilities([m('perf.cycles', 2.5, 'count')], 'perf-stat'), []);
+  // Every measurement carries a role, and a metric where neither direction is better is never primary.
+  assert.match(implausibilities([{ metric: 'read.iops', value: 1, unit: 'IOPS', better: 'higher' }], 'fio').join(), /role is undefined/);
+  assert.match(implausibilities([{ ...m('x.calls_per_io', 8, 'calls/IO'), better: 'none' }], 'ftrace').join(), /primary, but neither direction is better/);
+  assert.deepEqual(implausibilities([{ ...m('x.calls_per_io', 8, 'calls/IO'), better: 'none', role: 'informational' }], 'ftrace'), []);
 });
 
 test('watchdog: a parser spinning forever is stopped and reported, the run goes on', async () => {

@@ -153,6 +153,8 @@ test('loads and binds once for many repetitions; ok, fallback, unsupported and e
     const mean = ok.measurements.find((m) => m.metric === 'total.mean');
     assert.equal(mean?.value, 27898.609);
     assert.equal(mean?.unit, 'ns');
+    // Profilers are attached through warm-up and timed iterations alike: (200 + 2000) × 2 threads.
+    assert.equal(ok.ios, (200 + 2000) * 2);
     assert.equal(await read(path.join(tree.dbg, 'run')), 'api=link size=65536 segs=16 dir=to_device threads=2 iters=2000 warmup=200 layout=scattered\n');
     assert.equal(await read(path.join(tree.root, 'raw/0', rawFiles.result)), await read(fixture('dma_bench', '7.2-strict-link-scattered-64k.txt')), 'raw result kept verbatim');
     assert.match(await read(path.join(tree.root, 'raw/0', rawFiles.status)), /^status=ok path=link .*iommu_domain=DMA/);

@@ -75,6 +75,11 @@ test('perf stat: a negative counter is a ParseError, in CSV and in JSON', async 
   await rejects(() => perfStat(edit(read('perf', 'stat-events.jsonl'), '"counter-value" : "9.269277"', '"counter-value" : "-9.269277"')), /negative counter value -9\.269277 for task-clock/);
 });
 
+test('perf stat: a running share outside 0..100% is a ParseError, in CSV and in JSON', async () => {
+  await rejects(() => perfStat(edit(read('perf', 'stat-events.csv'), '94,,page-faults,8657872,100.00', '94,,page-faults,8657872,-100.00')), /running share -100% of page-faults is not a percentage/);
+  await rejects(() => perfStat(edit(read('perf', 'stat-events.jsonl'), '"pcnt-running" : 100.00, "metric-value" : 0.095844', '"pcnt-running" : 250.00, "metric-value" : 0.095844')), /running share 250% of task-clock/);
+});
+
 test('perf stat: a clock so large that its value per I/O in ns overflows is a ParseError', async () => {
   await rejects(() => perfStat(edit(read('perf', 'stat-events.jsonl'), '"counter-value" : "9.269277"', '"counter-value" : "1e305"')), /task-clock_per_io comes out as Infinity/);
 });

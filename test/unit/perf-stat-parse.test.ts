@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { fixture } from '../helpers/paths.js';
 import { parsePerfStat, parsePerfStatCsv, parsePerfStatJson } from '../../collectors/perf/stat-parse.js';
-import { perfStatMeasurements } from '../../collectors/perf/stat-measurements.js';
+import { multiplexedEvents, multiplexWarning, perfStatMeasurements } from '../../collectors/perf/stat-measurements.js';
 import { ParseError } from '../../model/parse-error.js';
 
 const read = (name: string): string => fs.readFileSync(fixture('perf', name), 'utf8');
@@ -109,9 +109,12 @@ test('perfStatMeasurements: per-event values, task-clock per I/O in ns, null sta
   const ms = perfStatMeasurements(r, { ios });
   const tc = r.events.find((e) => e.event === 'task-clock');
   assert.ok(tc && tc.value !== null);
-  assert.deepEqual(ms.find((m) => m.metric === 'perf.task-clock'), { metric: 'perf.task-clock', value: tc.value, unit: 'msec', better: 'lower' });
+  // A raw total grows with the work done: informational, neither direction better.
+  assert.deepEqual(ms.find((m) => m.metric === 'perf.task-clock'), { metric: 'perf.task-clock', value: tc.value, unit: 'msec', better: 'none', role: 'informational' });
   const perIo = ms.find((m) => m.metric === 'perf.task-clock_per_io');
   assert.equal(perIo?.unit, 'ns/IO');
+  assert.equal(perIo?.better, 'lower');
+  assert.equal(perIo?.role, 'descriptive');
   assert.ok(perIo?.value !== null && Math.abs((perIo?.value ?? 0) - (tc.value * 1e6) / ios) < 1e-6);
   for (const e of r.events.filter((x) => x.value === null)) {
     assert.equal(ms.find((m) => m.metric === `perf.${e.event}`)?.value, null);
@@ -119,6 +122,23 @@ test('perfStatMeasurements: per-event values, task-clock per I/O in ns, null sta
   }
   assert.ok(ms.some((m) => m.metric === 'perf.cycles_per_io'));
   assert.ok(perfStatMeasurements(r).every((m) => !m.metric.endsWith('_per_io')));
+  // Every counter ran the whole window (100.00 in the file): no running share reported.
+  assert.ok(!ms.some((m) => m.metric.endsWith('.running_pct')));
+});
+
+test('perfStatMeasurements system-wide (-a): clock events get no per-I/O figure (review M6), counts still do', () => {
+  // perf stat -a -A: each CPU's task-clock runs through idle (1.00 "CPUs utilized" per CPU), so
+  // per I/O it would be CPUs x window / I/Os.
+  const r = parsePerfStat(read('stat-percpu.csv'));
+  const perCpu = r.events.filter((e) => e.event === 'task-clock');
+  assert.equal(perCpu.length, 2);
+  for (const e of perCpu) assert.ok(e.metric && Math.abs(e.metric.value - 1) < 0.01, `${e.cpu} ${e.metric?.value} CPUs utilized`);
+  const ms = perfStatMeasurements(r, { ios: 1024, systemWide: true });
+  assert.ok(ms.some((m) => m.metric === 'perf.task-clock'), 'the total stays (informational)');
+  assert.ok(!ms.some((m) => m.metric === 'perf.task-clock_per_io'));
+  assert.equal(ms.find((m) => m.metric === 'perf.page-faults_per_io')?.value, (21 + 179) / 1024);
+  // Without -a (perf stat -p PID or a command), task-clock is the task's CPU time: kept.
+  assert.ok(perfStatMeasurements(r, { ios: 1024 }).some((m) => m.metric === 'perf.task-clock_per_io'));
 });
 
 test('perf stat: garbage and empty input raise ParseError', () => {
@@ -135,4 +155,20 @@ test('perf 7.2 (lab): empty metric columns in -x, and no metric keys in -j give 
     assert.ok(r.events.some((e) => e.event === 'task-clock' && e.value !== null && e.value > 0));
     assert.ok(r.events.some((e) => e.event === 'cycles' && e.value === null));
   }
+});
+
+test('multiplexed counters: running share reported as perf.<event>.running_pct (descriptive) and a warning (review m9)', () => {
+  // Neither this VM nor the lab's TCG guests have a PMU (hardware events are <not supported>), so
+  // no capture can show a multiplexed counter: the share is lowered on a parsed real capture.
+  const r = parsePerfStat(read('stat-events.csv'));
+  assert.deepEqual(multiplexedEvents(r), [], 'every counter of the capture ran 100% of the window');
+  assert.equal(multiplexWarning(multiplexedEvents(r)), undefined);
+  const pf = r.events.find((e) => e.event === 'page-faults')!;
+  assert.equal(pf.runPct, 100);
+  const lowered = { events: r.events.map((e) => (e === pf ? { ...e, runPct: 37.5 } : e)) };
+  assert.deepEqual(multiplexedEvents(lowered), [{ event: 'page-faults', runPct: 37.5 }]);
+  const ms = perfStatMeasurements(lowered, { ios: 1024 });
+  assert.deepEqual(ms.find((m) => m.metric === 'perf.page-faults.running_pct'), { metric: 'perf.page-faults.running_pct', value: 37.5, unit: '%', better: 'none', role: 'descriptive' });
+  assert.equal(ms.filter((m) => m.metric.endsWith('.running_pct')).length, 1);
+  assert.match(multiplexWarning(multiplexedEvents(lowered))!, /multiplexed .*page-faults 37\.5%.*estimates/);
 });

@@ -83,9 +83,16 @@ test('perf-stat around dd: counts from perf-stat.csv, null for unsupported, per-
     }
     const taskClock = byName.get('perf.task-clock');
     assert.ok(taskClock && taskClock.value !== null && taskClock.value > 0);
-    // task-clock is in msec: per I/O in ns.
-    assert.equal(byName.get('perf.task-clock_per_io')?.unit, 'ns/IO');
-    assert.ok(Math.abs(byName.get('perf.task-clock_per_io')!.value! - (taskClock.value * 1e6) / ios) < 1e-6);
+    // A raw total: informational. System-wide (-a), task-clock counts every CPU's wall time, so it
+    // gets no per-I/O figure (review M6); counts do, descriptive.
+    assert.equal(taskClock.role, 'informational');
+    assert.equal(taskClock.better, 'none');
+    assert.ok(!byName.has('perf.task-clock_per_io'));
+    const faults = byName.get('perf.page-faults')!;
+    const faultsPerIo = byName.get('perf.page-faults_per_io')!;
+    assert.equal(faultsPerIo.unit, 'count/IO');
+    assert.equal(faultsPerIo.role, 'descriptive');
+    assert.ok(Math.abs(faultsPerIo.value! - faults.value! / ios) < 1e-9);
     for (const event of ['context-switches', 'cpu-migrations', 'page-faults', 'cycles', 'instructions', 'cache-misses', 'dTLB-load-misses', 'iTLB-load-misses']) {
       assert.ok(byName.has(`perf.${event}`), `default event ${event} measured`);
     }

@@ -65,8 +65,14 @@ test('run with perf-stat, perf-record and ftrace passes; compare --pass profile:
     assert.equal(pread.tool, 'ftrace');
     assert.ok(pread.value >= 1 && pread.value < 1.5, `pread64 per I/O ${pread.value} (fio did ${ios} I/Os)`);
 
-    const tc = a.samples.find((s) => s.pass === 'profile:perf-stat' && s.metric === 'perf.task-clock_per_io');
-    assert.ok(tc && tc.value !== null && tc.value > 0);
+    const faults = a.samples.find((s) => s.pass === 'profile:perf-stat' && s.metric === 'perf.page-faults_per_io');
+    assert.ok(faults && faults.value !== null && faults.value > 0);
+    assert.equal(faults.role, 'descriptive');
+    // Under perf stat -a the clocks count idle CPUs too: no per-I/O figure (review M6).
+    assert.ok(!a.samples.some((s) => s.metric === 'perf.task-clock_per_io'));
+    // fio's CPU per I/O, from /proc/stat around its jobs, in the timed pass.
+    const cpu = a.samples.find((s) => s.pass === 'timed' && s.metric === 'cpu.per_io');
+    assert.ok(cpu && cpu.value !== null && cpu.value > 0 && cpu.unit === 'us/IO');
     const samples = a.samples.find((s) => s.pass === 'profile:perf-record' && s.metric === 'perf.samples');
     assert.ok(samples && samples.value !== null && samples.value > 0);
 

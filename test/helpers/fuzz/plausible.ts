@@ -22,12 +22,6 @@ const nonNegative = (v: number): string | undefined => (v < 0 ? 'negative' : und
 /** First family that applies decides; the last one applies to everything. */
 export const metricFamilies: readonly MetricFamily[] = [
   {
-    name: 'share of one CPU',
-    why: "fio's usr_cpu/sys_cpu are percent of one CPU; with getrusage(RUSAGE_SELF) in thread mode a job's figure covers all its threads and exceeds 100",
-    applies: (m, tool) => tool === 'fio' && /(^|\.)cpu\.(usr|sys)$/.test(m.metric),
-    check: nonNegative,
-  },
-  {
     name: 'percent',
     why: 'a percentage of a whole',
     applies: (m) => m.unit === '%',
@@ -75,7 +69,10 @@ export function implausibilities(measurements: unknown, tool: string): string[] 
     else if (seen.has(full)) problems.push(`metric ${name} appears twice`);
     seen.add(full);
     if (typeof m.unit !== 'string' || m.unit === '') problems.push(`${name}: unit ${JSON.stringify(m.unit)} is empty or not a string`);
-    if (m.better !== 'higher' && m.better !== 'lower') problems.push(`${name}: better is ${JSON.stringify(m.better)}`);
+    if (m.better !== 'higher' && m.better !== 'lower' && m.better !== 'none') problems.push(`${name}: better is ${JSON.stringify(m.better)}`);
+    // Every measurement a parser emits says what compare may conclude from it (collectors/metric-spec.ts).
+    if (m.role !== 'primary' && m.role !== 'informational' && m.role !== 'descriptive') problems.push(`${name}: role is ${JSON.stringify(m.role)}`);
+    else if (m.role === 'primary' && m.better === 'none') problems.push(`${name}: primary, but neither direction is better`);
     if (m.value === null) continue;
     if (typeof m.value !== 'number') {
       problems.push(`${name}: value ${JSON.stringify(m.value)} is not a number`);

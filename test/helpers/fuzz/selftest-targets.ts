@@ -24,7 +24,7 @@ export const allTargets: FuzzTarget[] = [
     if (text.length % 2 === 0) throw new ParseError('odd length wanted');
     throw new TypeError("Cannot read properties of undefined (reading 'phases')");
   }),
-  target('selftest:nan', async () => [{ tool: 'microbench', measurements: [{ metric: 'map.mean', value: NaN, unit: 'ns', better: 'lower' }] }]),
+  target('selftest:nan', async () => [{ tool: 'microbench', measurements: [{ metric: 'map.mean', value: NaN, unit: 'ns', better: 'lower', role: 'descriptive' }] }]),
   target('selftest:exit', async () => process.exit(7)),
-  target('selftest:fine', async () => [{ tool: 'microbench', measurements: [{ metric: 'map.mean', value: 12.5, unit: 'ns', better: 'lower' }] }]),
+  target('selftest:fine', async () => [{ tool: 'microbench', measurements: [{ metric: 'map.mean', value: 12.5, unit: 'ns', better: 'lower', role: 'descriptive' }] }]),
 ];

@@ -20,6 +20,8 @@ import { perftestMeasurements } from '../../../collectors/perftest/metrics.js';
 import { parseMicrobenchResult } from '../../../collectors/microbench/parse.js';
 import { microbenchMeasurements } from '../../../collectors/microbench/metrics.js';
 import { ingestFile } from '../../../collectors/ingest.js';
+import { measure } from '../../../collectors/metric-spec.js';
+import { PERF_METRICS } from '../../../collectors/perf/metrics.js';
 
 /** A real capture a case starts from. */
 export interface Seed {
@@ -117,7 +119,7 @@ const traceOpts = { ios: 1000, traced: ['dma_iova_link', 'dma_map_sg_attrs', '__
 
 /** A stack count map as figures the plausibility check sees (a count each). */
 function stackFigures(prefix: string, stacks: Map<string, number>): Measurement[] {
-  return [...stacks].map(([stack, count]) => ({ metric: `${prefix}[${stack}]`, value: count, unit: 'count', better: 'lower' }));
+  return [...stacks].map(([stack, count]) => ({ metric: `${prefix}[${stack}]`, value: count, unit: 'count', better: 'none', role: 'informational' }));
 }
 
 export const parserTargets: FuzzTarget[] = [
@@ -135,16 +137,16 @@ export const parserTargets: FuzzTarget[] = [
     if (back.size !== r.stacks.size || [...r.stacks].some(([k, v]) => back.get(k) !== v)) {
       throw new Error('stacks.folded written from this perf script does not read back as the same stacks');
     }
-    return [{ metric: 'perf.samples', value: r.samples, unit: 'count', better: 'lower' }, ...stackFigures('stacks', r.stacks)];
+    return [measure('perf.samples', r.samples, PERF_METRICS.samples), ...stackFigures('stacks', r.stacks)];
   }),
   parser('folded', 'perf-record', foldedSeeds, async (text) => {
     const stacks = await parseFolded(text);
-    return [{ metric: 'perf.samples', value: total(stacks), unit: 'count', better: 'lower' }, ...stackFigures('stacks', stacks)];
+    return [measure('perf.samples', total(stacks), PERF_METRICS.samples), ...stackFigures('stacks', stacks)];
   }),
   parser('folded-diff', 'perf-record', foldedDiffSeeds, async (text) =>
     [...(await parseFoldedDiff(text))].flatMap(([stack, e]): Measurement[] => [
-      { metric: `count1[${stack}]`, value: e.count1, unit: 'count', better: 'lower' },
-      { metric: `count2[${stack}]`, value: e.count2, unit: 'count', better: 'lower' },
+      { metric: `count1[${stack}]`, value: e.count1, unit: 'count', better: 'none', role: 'informational' },
+      { metric: `count2[${stack}]`, value: e.count2, unit: 'count', better: 'none', role: 'informational' },
     ]),
   ),
   parser('ftrace-function', 'ftrace', () => readSeeds(functionTraceFiles()), async (text) => traceMeasurements(await summarizeTrace(text, 'function'), traceOpts)),

@@ -1,0 +1,44 @@
+// Every metric the ftrace profiler and the trace ingest parsers make, with its direction and
+// role, and which functions' durations are primary.
+import { dmaFunctionTable } from '../../model/dma-functions.js';
+import type { MetricSpec } from '../metric-spec.js';
+
+export const FTRACE_METRICS = {
+  /**
+   * `<fn>.calls`, `<fn>.calls_per_io`: neither direction is better. The link API makes more
+   * calls than dma_map_sg (one dma_iova_link per physically contiguous range), each cheaper;
+   * 7.x's dma_map_sgtable going from 1 per I/O to 0 is a change of path, not an improvement.
+   * Per-request counts are deterministic (ARCHITECTURE.md, "What the lab showed"): a change
+   * is worth a mark, never a verdict.
+   */
+  calls: { unit: 'count', better: 'none', role: 'informational' },
+  calls_per_io: { unit: 'calls/IO', better: 'none', role: 'informational' },
+  /**
+   * `<fn>.duration.p50|p99` (function_graph): the latency of a mapping call, lower is better,
+   * primary for the mapping calls (model/dma-functions.ts `root`) and for functions the campaign
+   * added (`functions:`), when the calls resolve the quantile (collectors/metric-spec.ts
+   * quantileResolved: p99 needs 1 000 calls). The functions under a mapping call are parts of
+   * it: their durations are descriptive (testing them too would count one change several times).
+   */
+  'duration.p50': { unit: 'ns', better: 'lower', role: 'primary' },
+  'duration.p99': { unit: 'ns', better: 'lower', role: 'primary' },
+  /** The mean: an interrupt taken inside a traced call adds its handler to that call. */
+  'duration.mean': { unit: 'ns', better: 'lower', role: 'descriptive' },
+  /** `iommu.map|unmap.calls`, `.calls_per_io`, `.bytes_per_io`: the IOMMU page-table work, a fact of the path. */
+  'iommu.calls': { unit: 'count', better: 'none', role: 'informational' },
+  'iommu.calls_per_io': { unit: 'calls/IO', better: 'none', role: 'informational' },
+  'iommu.bytes_per_io': { unit: 'B/IO', better: 'none', role: 'informational' },
+  /** `events.<name>.count`, `.per_io`: other tracepoints the campaign asked for. */
+  'events.count': { unit: 'count', better: 'none', role: 'informational' },
+  'events.per_io': { unit: 'count/IO', better: 'none', role: 'informational' },
+  /** `ftrace.lost_events`: how complete the trace is (a property of the buffer, not of the kernel measured). */
+  lost_events: { unit: 'count', better: 'none', role: 'descriptive' },
+} as const satisfies Record<string, MetricSpec>;
+
+const tableByName = new Map(dmaFunctionTable.map((f) => [f.name, f]));
+
+/** A function whose duration quantiles are primary: a mapping call of the table, or one the table does not know (added by the campaign). */
+export function durationIsPrimary(name: string): boolean {
+  const f = tableByName.get(name);
+  return f === undefined || f.root === true;
+}

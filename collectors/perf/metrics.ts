@@ -1,0 +1,27 @@
+// Every metric perf's profilers and ingest parsers make, with its direction and role. Counter
+// units come from perf (`msec` for the clocks, '' for counts).
+import type { MetricSpec } from '../metric-spec.js';
+
+export const PERF_METRICS = {
+  /**
+   * `perf.<event>`: a raw total over the window (cycles, instructions, page faults ...). It grows
+   * with the work done and the window's length: a faster kernel doing more I/O shows more of
+   * everything. Shown, marked when it changes, never a verdict.
+   */
+  total: { better: 'none', role: 'informational' },
+  /**
+   * `perf.<event>_per_io`: a total over the I/Os the workload completed. Every counted event
+   * costs something, so fewer per I/O is better; descriptive because the profiler's window is
+   * wider than the I/O that is counted (fio's start-up, ramp and exit are inside it, see
+   * ARCHITECTURE.md, "Metrics"), and because perf stat runs system-wide (every process on the
+   * box counts).
+   */
+  per_io: { better: 'lower', role: 'descriptive' },
+  /**
+   * `perf.<event>.running_pct`: the share of the window a multiplexed counter was scheduled
+   * (perf scaled its count up from that share). Emitted only below 100%, with a warning.
+   */
+  running_pct: { unit: '%', better: 'none', role: 'descriptive' },
+  /** `perf.samples`: how many stacks perf record took; a property of its rate and the window. */
+  samples: { unit: 'count', better: 'none', role: 'informational' },
+} as const satisfies Record<string, MetricSpec>;
