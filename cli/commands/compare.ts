@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { readBundle } from '../../core/bundle/read.js';
-import { compareBundles, worstRegression } from '../../reports/compare/compare.js';
+import { compareBundles, worstRegressionOf, type WorstRegression } from '../../reports/compare/compare.js';
 import type { Comparison } from '../../reports/compare/types.js';
 import { renderTerminal } from '../../reports/render/terminal.js';
 import { renderText } from '../../reports/render/text.js';
@@ -45,7 +45,7 @@ export interface CompareCliOptions {
 }
 
 /** Compares bundle directories and renders the result; shared with `lab run`. */
-export async function compareAndRender(dirs: string[], opts: CompareCliOptions): Promise<{ output: string; regressionPct: number }> {
+export async function compareAndRender(dirs: string[], opts: CompareCliOptions): Promise<{ output: string; regressionPct: number; worst: WorstRegression | null }> {
   const render = renderers[opts.format];
   if (!render) throw new UsageError(`unknown --format ${opts.format} (${Object.keys(renderers).join(', ')})`);
   const bundles = await Promise.all(dirs.map((d) => readBundle(d)));
@@ -56,27 +56,33 @@ export async function compareAndRender(dirs: string[], opts: CompareCliOptions):
     bootstrapIterations: opts.bootstrap,
     pass: opts.pass,
   });
-  return { output: render(comparison), regressionPct: worstRegression(comparison) };
+  const worst = worstRegressionOf(comparison);
+  return { output: render(comparison), regressionPct: worst?.pct ?? 0, worst };
 }
 
 export function registerCompare(program: Command): void {
   program
     .command('compare')
-    .description('compare run bundles: per cell and metric n, median, CoV, % change with a bootstrap CI and a Mann-Whitney test')
+    .description('compare run bundles: per cell and metric the medians, the change as a Hodges-Lehmann ratio with its rank interval, Mann-Whitney p, Benjamini-Hochberg q and a verdict')
     .argument('<base>', 'base bundle directory')
     .argument('<candidates...>', 'one or more candidate bundle directories')
     .option('--format <format>', `terminal, text (mailing list), markdown, json or csv`, 'terminal')
-    .option('--noise <pct>', 'changes below this % read "no difference"', number('--noise', 0, 1000), 2)
-    .option('--alpha <p>', 'significance level of the Mann-Whitney test', openInterval('--alpha', 0, 1), 0.05)
-    .option('--seed <n>', 'bootstrap seed (results are reproducible for a seed)', number('--seed', 0), 1)
-    .option('--bootstrap <n>', 'bootstrap resamples', number('--bootstrap', 100, 1e6), 10000)
+    .option('--noise <pct>', 'a change counts only when its whole interval lies beyond ±PCT %; within it reads "no difference"', number('--noise', 0, 1000), 2)
+    .option('--alpha <p>', 'false discovery rate for the star (q < alpha); intervals aim at 1 - alpha', openInterval('--alpha', 0, 1), 0.05)
+    .option('--seed <n>', 'seed of the random splits and resamples (results are reproducible for a seed)', number('--seed', 0), 1)
+    .option('--bootstrap <n>', 'resamples of the two-level bootstrap (sides that ran in several boots)', number('--bootstrap', 100, 1e6), 10000)
     .option('--pass <pass>', 'which pass to compare (timed, warmup, profile:ftrace, ...)', 'timed')
-    .option('--fail-on-regression <pct>', 'exit 1 when a significant regression larger than PCT % exists', number('--fail-on-regression', 0))
+    .option('--fail-on-regression <pct>', "exit 1 when a primary metric's whole interval lies more than PCT % in its bad direction", number('--fail-on-regression', 0))
     .action(async (base: string, candidates: string[], opts: CompareCliOptions) => {
-      const { output, regressionPct } = await compareAndRender([base, ...candidates], opts);
+      const { output, worst } = await compareAndRender([base, ...candidates], opts);
       process.stdout.write(output.endsWith('\n') ? output : output + '\n');
-      if (opts.failOnRegression !== undefined && regressionPct > opts.failOnRegression) {
-        process.stderr.write(`dmabench: significant regression of ${regressionPct.toFixed(1)}% exceeds --fail-on-regression ${opts.failOnRegression}%\n`);
+      if (opts.failOnRegression !== undefined && worst && worst.pct > opts.failOnRegression) {
+        const where = `${worst.row.cell} ${worst.row.metric}`;
+        const ci = worst.candidate.ci!;
+        process.stderr.write(
+          `dmabench: regression beyond --fail-on-regression ${opts.failOnRegression}%: ${where}, whole ${(100 * ci.level).toFixed(1)}% interval ` +
+            `[${ci.lowPct.toFixed(1)}%, ${ci.highPct.toFixed(1)}%] at least ${worst.pct.toFixed(1)}% worse\n`,
+        );
         process.exitCode = 1;
       }
     });

@@ -1,0 +1,99 @@
+// What a comparison row concludes from its interval: the whole-interval rule (a minimum-effect
+// test), and, when the data do not settle the question, what would.
+//
+// A primary metric is a regression or an improvement only when its whole interval lies beyond the
+// noise threshold in that direction, "no difference" when the whole interval lies within
+// ±threshold, and inconclusive otherwise: a change whose interval reaches from +0.3% to +6% is
+// consistent with +0.3%, and is not called a 2% regression. An informational metric is "changed"
+// when its interval excludes no change, and never better or worse.
+import type { Better, MetricRole } from '../../model/measurement.js';
+import { formatCov, formatPct } from '../render/format.js';
+import type { Verdict } from './types.js';
+
+export interface IntervalPct {
+  estimatePct: number;
+  lowPct: number;
+  highPct: number;
+  level: number;
+}
+
+export interface VerdictInput {
+  role: Exclude<MetricRole, 'descriptive'>;
+  better: Better;
+  interval: IntervalPct;
+  noisePct: number;
+  /** Values per side, for the repetitions advice. */
+  n1: number;
+  n2: number;
+  /** Coefficients of variation of both sides in %, for the noise advice (null when unknown). */
+  covPct: number | null;
+}
+
+/** A repetitions figure past this is not advice any more. */
+const MAX_ADVISED_REPETITIONS = 1000;
+
+function levelText(level: number): string {
+  return `${(100 * level).toFixed(1)}%`;
+}
+
+function intervalText(i: IntervalPct): string {
+  return `${levelText(i.level)} interval [${formatPct(i.lowPct)}, ${formatPct(i.highPct)}]`;
+}
+
+/**
+ * What would settle an inconclusive interval. Interval widths shrink about as sqrt(1/n1 + 1/n2)
+ * and grow with the spread of the values, so an interval `f` times as wide as it is needs about
+ * n/f^2 repetitions per side, or the noise cut by f, if the change stays where it is estimated.
+ */
+export function settleAdvice(i: IntervalPct, noisePct: number, n1: number, n2: number, covPct: number | null): string {
+  if (!Number.isFinite(i.lowPct) || !Number.isFinite(i.highPct)) return 'more repetitions per side';
+  const est = i.estimatePct;
+  const below = est - i.lowPct;
+  const above = i.highPct - est;
+  let factor: number;
+  let goal: string;
+  if (est > noisePct) {
+    factor = below > 0 ? (est - noisePct) / below : Infinity;
+    goal = `above ${formatPct(noisePct)}`;
+  } else if (est < -noisePct) {
+    factor = above > 0 ? (-noisePct - est) / above : Infinity;
+    goal = `below ${formatPct(-noisePct)}`;
+  } else {
+    factor = Math.min(below > 0 ? (est + noisePct) / below : Infinity, above > 0 ? (noisePct - est) / above : Infinity);
+    goal = `within +/-${noisePct}%`;
+  }
+  if (!(factor > 0)) {
+    return `the estimate ${formatPct(est)} sits on the ${noisePct}% threshold: no number of repetitions settles it`;
+  }
+  const nEff = 2 / (1 / n1 + 1 / n2);
+  const reps = Math.ceil(nEff / (factor * factor));
+  const repsText = reps > MAX_ADVISED_REPETITIONS ? `more than ${MAX_ADVISED_REPETITIONS} repetitions per side` : `about ${reps} repetitions per side`;
+  const noise = covPct !== null && covPct > 0 ? `, or the noise cut from a CoV of ${formatCov(covPct)} to ${formatCov(covPct * factor)}` : '';
+  return `${repsText} would bring the interval ${goal} if the change stays at ${formatPct(est)}${noise}`;
+}
+
+/** Is a change in this direction good for a metric where `better` is as given? */
+function direction(up: boolean, better: Better): 'improvement' | 'regression' {
+  return up === (better === 'higher') ? 'improvement' : 'regression';
+}
+
+export function verdictOf(input: VerdictInput): { verdict: Verdict; reason: string } {
+  const { interval: i, noisePct } = input;
+  const excludesZero = i.lowPct > 0 || i.highPct < 0;
+  const inside = i.lowPct >= -noisePct && i.highPct <= noisePct;
+  if (input.role === 'informational' || input.better === 'none') {
+    if (excludesZero) return { verdict: 'changed', reason: `informational: the ${intervalText(i)} excludes no change; neither direction is better` };
+    if (inside) return { verdict: 'no difference', reason: `informational: the ${intervalText(i)} lies within +/-${noisePct}%` };
+    return { verdict: 'inconclusive', reason: `informational: the ${intervalText(i)} includes no change and reaches beyond +/-${noisePct}%` };
+  }
+  if (i.lowPct > noisePct || i.highPct < -noisePct) {
+    const verdict = direction(i.lowPct > noisePct, input.better);
+    const side = i.lowPct > noisePct ? `above ${formatPct(noisePct)}` : `below ${formatPct(-noisePct)}`;
+    return { verdict, reason: `the whole ${intervalText(i)} lies ${side} (${input.better} is better)` };
+  }
+  if (inside) return { verdict: 'no difference', reason: `the whole ${intervalText(i)} lies within +/-${noisePct}%` };
+  return {
+    verdict: 'inconclusive',
+    reason: `the ${intervalText(i)} crosses the ${noisePct}% threshold; ${settleAdvice(i, noisePct, input.n1, input.n2, input.covPct)}`,
+  };
+}
