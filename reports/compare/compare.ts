@@ -13,7 +13,7 @@
 import { metricRole, type Better, type MetricRole, type Sample } from '../../model/measurement.js';
 import type { LoadedBundle } from '../../model/bundle.js';
 import { describe } from '../stats/descriptive.js';
-import { pctChange } from '../stats/bootstrap.js';
+import { pctChange, twoLevelBootstrap } from '../stats/bootstrap.js';
 import { mannWhitneyU } from '../stats/mann-whitney.js';
 import { benjaminiHochberg } from '../stats/fdr.js';
 import { intervalRank, shiftInterval, type ShiftScale } from '../stats/shift-interval.js';
@@ -27,6 +27,7 @@ import type {
   ComparisonOptions,
   ComparisonRow,
   GroupStats,
+  IntervalMethod,
   LevelUsed,
   UnmatchedKey,
 } from './types.js';
@@ -37,7 +38,7 @@ export const DEFAULT_COMPARE_OPTIONS: ComparisonOptions = {
   noisePct: 2,
   alpha: 0.05,
   seed: 1,
-  bootstrapIterations: 10000,
+  bootstrapIterations: 2000,
   pass: 'timed',
 };
 
@@ -140,6 +141,19 @@ function distinctBoots(group: KeyedGroup): number {
   return new Set(group.bootIds.filter((b): b is string => b !== undefined)).size;
 }
 
+/** The group's values per boot, or null when some value does not say which boot it ran in. */
+export function valuesByBoot(group: KeyedGroup): number[][] | null {
+  const byBoot = new Map<string, number[]>();
+  for (let i = 0; i < group.values.length; i++) {
+    const boot = group.bootIds[i];
+    if (boot === undefined) return null;
+    let list = byBoot.get(boot);
+    if (!list) byBoot.set(boot, (list = []));
+    list.push(group.values[i]!);
+  }
+  return [...byBoot.values()];
+}
+
 export function groupStats(group: KeyedGroup): GroupStats {
   const boots = distinctBoots(group);
   if (group.values.length === 0) {
@@ -237,27 +251,39 @@ function compareGroups(base: KeyedGroup, baseStats: GroupStats, candGroup: Keyed
   const level = 1 - options.alpha;
   const shift = shiftInterval(base.values, cand.values, { level });
   result.changePct = shiftPct(shift.estimate, shift.scale, baseStats.median!);
-  if (shift.rank === 0) {
+  // Two boots or more on a side: the interval resamples boots, then repetitions (bootstrap.ts).
+  const baseBoots = baseStats.boots >= 2 || candStats.boots >= 2 ? valuesByBoot(base) : null;
+  const candBoots = baseBoots ? valuesByBoot(cand) : null;
+  let bounds: { low: number; high: number; level: number; method: IntervalMethod };
+  if (baseBoots && candBoots) {
+    const boot = twoLevelBootstrap(baseBoots, candBoots, { iterations: options.bootstrapIterations, level, seed, scale: shift.scale });
+    bounds = { low: boot.low, high: boot.high, level: boot.level, method: 'two-level bootstrap' };
+  } else if (shift.rank === 0) {
     const least = leastSizeForInterval(level);
     const floor = mw.smallestP !== null ? `; the smallest p these values allow is ${mw.smallestP.toPrecision(2)}` : '';
     result.reason = `with ${base.values.length} and ${cand.values.length} values no rank interval comes near ${(100 * level).toFixed(0)}%: ${least} per side is the least${floor}`;
     return result;
+  } else {
+    bounds = { low: shift.low, high: shift.high, level: shift.level, method: 'rank' };
   }
   const interval = {
     estimatePct: result.changePct,
-    lowPct: shiftPct(shift.low, shift.scale, baseStats.median!),
-    highPct: shiftPct(shift.high, shift.scale, baseStats.median!),
-    level: shift.level,
+    lowPct: shiftPct(bounds.low, shift.scale, baseStats.median!),
+    highPct: shiftPct(bounds.high, shift.scale, baseStats.median!),
+    level: bounds.level,
   };
-  result.ci = { lowPct: interval.lowPct, highPct: interval.highPct, level: interval.level, method: 'rank' };
+  result.ci = { lowPct: interval.lowPct, highPct: interval.highPct, level: interval.level, method: bounds.method };
+  const byBoots = bounds.method === 'two-level bootstrap';
   const { verdict, reason } = verdictOf({
     role: base.role,
     better: base.better,
     interval,
     noisePct: options.noisePct,
-    n1: base.values.length,
-    n2: cand.values.length,
-    covPct: pooledCov(baseStats, candStats),
+    n1: byBoots ? baseBoots!.length : base.values.length,
+    n2: byBoots ? candBoots!.length : cand.values.length,
+    replicate: byBoots ? 'boots' : 'repetitions',
+    // Boots: the noise that matters is between boots, which a CoV over all values mixes in; no noise advice.
+    covPct: byBoots ? null : pooledCov(baseStats, candStats),
   });
   result.verdict = verdict;
   result.reason = reason;

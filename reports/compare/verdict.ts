@@ -22,9 +22,11 @@ export interface VerdictInput {
   better: Better;
   interval: IntervalPct;
   noisePct: number;
-  /** Values per side, for the repetitions advice. */
+  /** Replicates per side (repetitions, or boots when the interval resamples boots), for the advice. */
   n1: number;
   n2: number;
+  /** What a replicate is: 'repetitions' unless the interval resamples boots. */
+  replicate?: 'repetitions' | 'boots';
   /** Coefficients of variation of both sides in %, for the noise advice (null when unknown). */
   covPct: number | null;
 }
@@ -45,8 +47,8 @@ function intervalText(i: IntervalPct): string {
  * and grow with the spread of the values, so an interval `f` times as wide as it is needs about
  * n/f^2 repetitions per side, or the noise cut by f, if the change stays where it is estimated.
  */
-export function settleAdvice(i: IntervalPct, noisePct: number, n1: number, n2: number, covPct: number | null): string {
-  if (!Number.isFinite(i.lowPct) || !Number.isFinite(i.highPct)) return 'more repetitions per side';
+export function settleAdvice(i: IntervalPct, noisePct: number, n1: number, n2: number, covPct: number | null, replicate: 'repetitions' | 'boots' = 'repetitions'): string {
+  if (!Number.isFinite(i.lowPct) || !Number.isFinite(i.highPct)) return `more ${replicate} per side`;
   const est = i.estimatePct;
   const below = est - i.lowPct;
   const above = i.highPct - est;
@@ -63,11 +65,11 @@ export function settleAdvice(i: IntervalPct, noisePct: number, n1: number, n2: n
     goal = `within +/-${noisePct}%`;
   }
   if (!(factor > 0)) {
-    return `the estimate ${formatPct(est)} sits on the ${noisePct}% threshold: no number of repetitions settles it`;
+    return `the estimate ${formatPct(est)} sits on the ${noisePct}% threshold: no number of ${replicate} settles it`;
   }
   const nEff = 2 / (1 / n1 + 1 / n2);
   const reps = Math.ceil(nEff / (factor * factor));
-  const repsText = reps > MAX_ADVISED_REPETITIONS ? `more than ${MAX_ADVISED_REPETITIONS} repetitions per side` : `about ${reps} repetitions per side`;
+  const repsText = reps > MAX_ADVISED_REPETITIONS ? `more than ${MAX_ADVISED_REPETITIONS} ${replicate} per side` : `about ${reps} ${replicate} per side`;
   const noise = covPct !== null && covPct > 0 ? `, or the noise cut from a CoV of ${formatCov(covPct)} to ${formatCov(covPct * factor)}` : '';
   return `${repsText} would bring the interval ${goal} if the change stays at ${formatPct(est)}${noise}`;
 }
@@ -94,6 +96,6 @@ export function verdictOf(input: VerdictInput): { verdict: Verdict; reason: stri
   if (inside) return { verdict: 'no difference', reason: `the whole ${intervalText(i)} lies within +/-${noisePct}%` };
   return {
     verdict: 'inconclusive',
-    reason: `the ${intervalText(i)} crosses the ${noisePct}% threshold; ${settleAdvice(i, noisePct, input.n1, input.n2, input.covPct)}`,
+    reason: `the ${intervalText(i)} crosses the ${noisePct}% threshold; ${settleAdvice(i, noisePct, input.n1, input.n2, input.covPct, input.replicate)}`,
   };
 }

@@ -158,8 +158,8 @@ function bootsSentence(c: Comparison): string {
   if (resampled.length > 0) {
     parts.push(
       `${resampled.map((b) => `${b.label} ran in ${b.boots} boots`).join(', ')}: rows with 2 or more boots on a side take their interval from a two-level bootstrap ` +
-        `(boots resampled, then repetitions within each boot; ${c.options.bootstrapIterations} resamples, seed ${c.options.seed}); ` +
-        'p and q pool the repetitions of all boots',
+        `(boots resampled, then repetitions within each boot; ${c.options.bootstrapIterations} resamples, seed ${c.options.seed}; ` +
+        'with fewer than 5 boots per side it covers less than its level, 85% with 3); p and q pool the repetitions of all boots',
     );
   }
   const unattributed = multi.filter((b) => !b.bootIdsKnown);

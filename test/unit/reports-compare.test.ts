@@ -396,3 +396,24 @@ test('bad options and too few bundles are refused', () => {
   assert.throws(() => compareBundles([b, b], { alpha: 0 }), RangeError);
   assert.throws(() => compareBundles([b, b], { noisePct: -1 }), RangeError);
 });
+
+test('sides that ran in several boots take their interval from the two-level bootstrap; one boot keeps the rank interval', () => {
+  const boots = (prefix: string): string[] => Array.from({ length: 12 }, (_, i) => `${prefix}${Math.floor(i / 4)}`);
+  const values = [1000, 1004, 998, 1002, 1021, 1025, 1019, 1023, 985, 989, 983, 987];
+  const c = compareBundles([
+    bundle('old', [{ metric: 'read.iops', values, bootIds: boots('a') }, { metric: 'write.iops', values, bootIds: Array(12).fill('a0') }]),
+    bundle('new', [{ metric: 'read.iops', values: scale(values, 1.1), bootIds: boots('b') }, { metric: 'write.iops', values: scale(values, 1.1), bootIds: Array(12).fill('b0') }]),
+  ]);
+  assert.deepEqual(c.bundles.map((b) => [b.boots, b.bootIdsKnown]), [[3, true], [3, true]]);
+  const multi = row(c.rows, 'read.iops').candidates[0]!;
+  assert.equal(multi.ci!.method, 'two-level bootstrap');
+  assert.equal(multi.ci!.level, 0.95);
+  const rank = row(c.rows, 'write.iops');
+  assert.equal(rank.base.boots, 1);
+  assert.equal(rank.candidates[0]!.ci!.method, 'rank');
+  // The boots differ by about 2%: the interval that resamples them is wider than the rank one on the same values.
+  const width = (ci: { lowPct: number; highPct: number }): number => ci.highPct - ci.lowPct;
+  assert.ok(width(multi.ci!) > width(rank.candidates[0]!.ci!), `${JSON.stringify(multi.ci)} vs ${JSON.stringify(rank.candidates[0]!.ci)}`);
+  assert.ok(Math.abs(multi.changePct! - 10) < 1e-9, 'the estimate is the Hodges-Lehmann ratio either way');
+  assert.deepEqual(compareBundles([bundle('old', [{ metric: 'read.iops', values, bootIds: boots('a') }]), bundle('new', [{ metric: 'read.iops', values: scale(values, 1.1), bootIds: boots('b') }])]).rows[0]!.candidates[0]!.ci, multi.ci, 'seeded per row');
+});

@@ -235,3 +235,16 @@ test('number formatting', () => {
   assert.equal(formatCiShort({ lowPct: 3.14, highPct: 140.2 }), '[+3.1,+140]');
   assert.equal(formatCiShort({ lowPct: -Infinity, highPct: -0.01 }), '[-inf,+0.0]');
 });
+
+test('legend: sides with several boots say the interval is a two-level bootstrap', () => {
+  const samples = (label: string, factor: number): Sample[] =>
+    IOPS.concat(IOPS).map((v, rep) => ({
+      workload: 'w', cell: 'w:bs=64k', rep, pass: 'timed' as const, tool: 'fio', metric: 'read.iops', value: v * factor, unit: 'IOPS', better: 'higher' as const, bootId: `${label}${rep % 2}`,
+    }));
+  const c = compareBundles([testBundle('/b/a', 'a', samples('a', 1)), testBundle('/b/b', 'b', samples('b', 1.1))]);
+  const text = renderText(c).replace(/\s+/g, ' ');
+  assert.match(text, /a ran in 2 boots, b ran in 2 boots: rows with 2 or more boots on a side take their interval from a two-level bootstrap \(boots resampled, then repetitions within each boot; 2000 resamples, seed 1;/);
+  assert.doesNotMatch(text, /between-boot variance was not sampled/);
+  const md = renderMarkdown(c);
+  assert.match(md, /\(95\.0%\)/, 'the bootstrap level is printed with the interval');
+});
