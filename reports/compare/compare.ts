@@ -404,16 +404,25 @@ export function planOrder(bundle: LoadedBundle): Map<string, number> {
   return new Map(bundle.manifest.cells.map((c, i) => [c.cell, i]));
 }
 
+/**
+ * Compares bundles: the first is the base, every other one a candidate, each side its `pass`
+ * samples. With `vsPass` the candidates' samples are those of that pass instead, and a single
+ * bundle is compared with itself (its `pass` against its `vsPass`: tracing overhead is timed
+ * against profile:ftrace).
+ */
 export function compareBundles(bundles: readonly LoadedBundle[], opts: Partial<ComparisonOptions> = {}): Comparison {
-  if (bundles.length < 2) throw new RangeError('compare needs a base bundle and at least one candidate');
   const options = resolveOptions(opts);
-  const labels = bundles.map((b) => b.manifest.label);
-  const sides = bundles.map((b, index) => {
+  const selfCompare = bundles.length === 1 && options.vsPass !== undefined;
+  if (bundles.length < 2 && !selfCompare) throw new RangeError('compare needs a base bundle and at least one candidate');
+  const sideBundles = selfCompare ? [bundles[0]!, bundles[0]!] : bundles;
+  const labels = sideBundles.map((b) => b.manifest.label);
+  const sides = sideBundles.map((b, index) => {
     const pass = index === 0 || options.vsPass === undefined ? options.pass : options.vsPass;
     const label = labels[index]!;
     const shared = labels.filter((l) => l === label).length > 1;
+    const name = selfCompare ? `${label} ${pass}` : shared ? `${label}#${index}` : label;
     const { groups, selected } = groupSamples(b.samples, (s) => s.pass === pass);
-    return { info: sideInfo(b, shared ? `${label}#${index}` : label, selected, `pass ${pass}`), groups };
+    return { info: sideInfo(b, name, selected, `pass ${pass}`), groups };
   });
   return compareSides(sides, options, planOrder(bundles[0]!));
 }
@@ -429,6 +438,8 @@ export interface WorstRegression {
   pct: number;
   row: ComparisonRow;
   candidate: CandidateResult;
+  /** The candidate's label (a bundle, or PARAM=VALUE with --across). */
+  candidateLabel: string;
 }
 
 /**
@@ -445,7 +456,7 @@ export function worstRegressionOf(c: Comparison): WorstRegression | null {
       if (!cand?.ci) continue;
       const bound = row.better === 'higher' ? -cand.ci.highPct : cand.ci.lowPct;
       if (!(bound > 0)) continue;
-      if (!worst || bound > worst.pct) worst = { pct: bound, row, candidate: cand };
+      if (!worst || bound > worst.pct) worst = { pct: bound, row, candidate: cand, candidateLabel: c.bundles[cand.bundle]?.label ?? `#${cand.bundle}` };
     }
   }
   return worst;

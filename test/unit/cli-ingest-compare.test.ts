@@ -64,7 +64,7 @@ test('compare --fail-on-regression exits 1 when the whole interval of a primary 
     const strict = await runCli(['compare', base, cand, '--fail-on-regression', '5', '--format', 'text']);
     assert.equal(strict.exitCode, 1, String(strict.stderr));
     assert.match(String(strict.stdout), /regression/);
-    assert.match(String(strict.stderr), /^dmabench: regression beyond --fail-on-regression 5%: w:bs=64k read\.iops, whole \d+\.\d% interval \[-\d+\.\d%, -\d+\.\d%\] at least \d+\.\d% worse$/);
+    assert.match(String(strict.stderr), /^dmabench: regression beyond --fail-on-regression 5%: after: w:bs=64k read\.iops, whole \d+\.\d% interval \[-\d+\.\d%, -\d+\.\d%\] at least \d+\.\d% worse$/);
     const lenient = await runCli(['compare', base, cand, '--fail-on-regression', '20']);
     assert.equal(lenient.exitCode, 0, String(lenient.stderr));
     // Between the interval's bound nearest to no change and the point estimate: the data allow a
