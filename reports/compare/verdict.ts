@@ -7,7 +7,7 @@
 // consistent with +0.3%, and is not called a 2% regression. An informational metric is "changed"
 // when its interval excludes no change, and never better or worse.
 import type { Better, MetricRole } from '../../model/measurement.js';
-import { formatCov, formatPct } from '../render/format.js';
+import { formatPct } from '../render/format.js';
 import type { Verdict } from './types.js';
 
 export interface IntervalPct {
@@ -70,7 +70,8 @@ export function settleAdvice(i: IntervalPct, noisePct: number, n1: number, n2: n
   const nEff = 2 / (1 / n1 + 1 / n2);
   const reps = Math.ceil(nEff / (factor * factor));
   const repsText = reps > MAX_ADVISED_REPETITIONS ? `more than ${MAX_ADVISED_REPETITIONS} ${replicate} per side` : `about ${reps} ${replicate} per side`;
-  const noise = covPct !== null && covPct > 0 ? `, or the noise cut from a CoV of ${formatCov(covPct)} to ${formatCov(covPct * factor)}` : '';
+  const cut = Math.max(1, Math.round(100 * (1 - factor)));
+  const noise = covPct !== null && covPct > 0 && factor < 1 ? `, or the noise cut by ${cut}% (CoV ${covPct.toPrecision(2)}% to ${(covPct * factor).toPrecision(2)}%)` : '';
   return `${repsText} would bring the interval ${goal} if the change stays at ${formatPct(est)}${noise}`;
 }
 

@@ -149,10 +149,15 @@ function bootsSentence(c: Comparison): string {
   const notSampled =
     'between-boot variance was not sampled: the intervals and p-values speak for the boots that ran, not for the kernels ' +
     '(physical memory layout, IOVA allocator state and IRQ placement are fixed within a boot)';
+  const oneBundle = c.bundles.every((b) => b.dir === c.bundles[0]!.dir);
+  const prefix = oneBundle ? 'every side comes from the same run of one bundle, so boots do not differ between them; ' : '';
   const multi = c.bundles.filter((b) => (b.boots ?? 0) >= 2);
   const unknown = c.bundles.filter((b) => b.boots === null);
-  const unknownText = unknown.length > 0 ? `; ${unknown.map((b) => b.label).join(', ')} ${unknown.length > 1 ? 'do' : 'does'} not record boots` : '';
-  if (multi.length === 0) return `each side ran in one boot${unknownText}: ${notSampled}`;
+  if (multi.length === 0) {
+    if (unknown.length === c.bundles.length) return `${prefix}the bundles do not record boots (older bundles), as if each side ran in one: ${notSampled}`;
+    const unknownText = unknown.length > 0 ? ` (${unknown.map((b) => b.label).join(', ')}: not recorded)` : '';
+    return `${prefix}each side ran in one boot${unknownText}: ${notSampled}`;
+  }
   const parts: string[] = [];
   const resampled = multi.filter((b) => b.bootIdsKnown);
   if (resampled.length > 0) {
@@ -166,7 +171,8 @@ function bootsSentence(c: Comparison): string {
   if (unattributed.length > 0) parts.push(`${unattributed.map((b) => b.label).join(', ')} ran in several boots but not every sample says which: rank intervals`);
   const single = c.bundles.filter((b) => b.boots === 1);
   if (single.length > 0) parts.push(`${single.map((b) => b.label).join(', ')} ran in one boot`);
-  return `${parts.join('; ')}${unknownText}`;
+  if (unknown.length > 0) parts.push(`${unknown.map((b) => b.label).join(', ')}: boots not recorded`);
+  return `${prefix}${parts.join('; ')}`;
 }
 
 function levelsSentence(c: Comparison): string {

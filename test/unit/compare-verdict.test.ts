@@ -39,7 +39,7 @@ test('settle advice: repetitions from the interval width, noise from the CoV', (
   // 0.4035; 5 repetitions per side / 0.4035^2 = 30.7 -> 31; the CoV 2% * 0.4035 = 0.8%.
   assert.equal(
     settleAdvice(interval(0.3, 3.15, 6), 2, 5, 5, 2),
-    'about 31 repetitions per side would bring the interval above +2.00% if the change stays at +3.15%, or the noise cut from a CoV of 2.0% to 0.8%',
+    'about 31 repetitions per side would bring the interval above +2.00% if the change stays at +3.15%, or the noise cut by 60% (CoV 2.0% to 0.81%)',
   );
   // Inside: estimate +0.5, interval [-3, +4]: the upper half-width 3.5 must shrink to 1.5 (0.4286).
   assert.match(settleAdvice(interval(-3, 0.5, 4), 2, 10, 10, null), /^about 55 repetitions per side would bring the interval within \+\/-2%/);
