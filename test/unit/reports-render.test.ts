@@ -138,7 +138,8 @@ test('terminal: no escape codes unless colour is asked for', () => {
   const c = comparison();
   const plain = renderTerminal(c);
   assert.ok(!plain.includes('\u001b['));
-  assert.match(plain, /read\.iops/);
+  assert.match(plain, /read\.iops +primary +IOPS +5v5 .* \[\+8\.70%, \+11\.3%\] +94\.4% +0\.0079 +0\.016 +improvement/);
+  assert.match(plain, /read\.bw +primary +MiB\/s .* 1000 IOPS .*incomparable/, "an incomparable candidate's median in its own unit");
   const coloured = renderTerminal(c, { colour: true });
   assert.ok(coloured.includes('\u001b[32m'), 'improvement in green');
   // Same text once the escapes are removed.
