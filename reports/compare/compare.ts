@@ -218,6 +218,7 @@ function compareGroups(base: KeyedGroup, baseStats: GroupStats, candGroup: Keyed
     significant: false,
     verdict: 'n too small',
     reason: '',
+    settle: null,
   };
   const foreign = [...base.foreignUnits.map((u) => `base has values in '${u}'`), ...candGroup.foreignUnits.map((u) => `candidate has values in '${u}'`)];
   const factor = conversionFactor(candGroup.unit, base.unit);
@@ -274,7 +275,7 @@ function compareGroups(base: KeyedGroup, baseStats: GroupStats, candGroup: Keyed
   };
   result.ci = { lowPct: interval.lowPct, highPct: interval.highPct, level: interval.level, method: bounds.method };
   const byBoots = bounds.method === 'two-level bootstrap';
-  const { verdict, reason } = verdictOf({
+  const { verdict, reason, settle } = verdictOf({
     role: base.role,
     better: base.better,
     interval,
@@ -287,6 +288,7 @@ function compareGroups(base: KeyedGroup, baseStats: GroupStats, candGroup: Keyed
   });
   result.verdict = verdict;
   result.reason = reason;
+  result.settle = base.role === 'primary' ? (settle ?? null) : null;
   return result;
 }
 

@@ -55,6 +55,18 @@ export interface GroupStats {
 
 export type IntervalMethod = 'rank' | 'two-level bootstrap';
 
+/** What would settle an inconclusive interval, as numbers (renderers print them compactly). */
+export interface Settle {
+  /** Replicates per side that would bring the interval inside or beyond the threshold; null when none would (the estimate sits on it). */
+  replicates: number | null;
+  /** What a replicate is. */
+  unit: 'repetitions' | 'boots';
+  /** `above +2.00%`, `below -2.00%` or `within +/-2%`. */
+  goal: string;
+  /** Factor by which the spread would have to shrink at the present sizes (null when none would do). */
+  noiseFactor: number | null;
+}
+
 export interface CandidateResult {
   /** Index into Comparison.bundles. */
   bundle: number;
@@ -76,6 +88,8 @@ export interface CandidateResult {
   verdict: Verdict;
   /** Why the verdict is what it is, in words (for JSON readers and footnotes). */
   reason: string;
+  /** An inconclusive primary row: what would settle it, as numbers (null otherwise). */
+  settle: Settle | null;
 }
 
 export interface ComparisonRow {

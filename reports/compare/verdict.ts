@@ -8,7 +8,7 @@
 // when its interval excludes no change, and never better or worse.
 import type { Better, MetricRole } from '../../model/measurement.js';
 import { formatPct } from '../render/format.js';
-import type { Verdict } from './types.js';
+import type { Settle, Verdict } from './types.js';
 
 export interface IntervalPct {
   estimatePct: number;
@@ -44,11 +44,12 @@ function intervalText(i: IntervalPct): string {
 
 /**
  * What would settle an inconclusive interval. Interval widths shrink about as sqrt(1/n1 + 1/n2)
- * and grow with the spread of the values, so an interval `f` times as wide as it is needs about
- * n/f^2 repetitions per side, or the noise cut by f, if the change stays where it is estimated.
+ * and grow with the spread of the values, so an interval that must become `f` times as wide
+ * needs about n/f^2 replicates per side, or the noise cut by f, if the change stays where it is
+ * estimated. null when the interval is unbounded.
  */
-export function settleAdvice(i: IntervalPct, noisePct: number, n1: number, n2: number, covPct: number | null, replicate: 'repetitions' | 'boots' = 'repetitions'): string {
-  if (!Number.isFinite(i.lowPct) || !Number.isFinite(i.highPct)) return `more ${replicate} per side`;
+export function settleOf(i: IntervalPct, noisePct: number, n1: number, n2: number, unit: 'repetitions' | 'boots' = 'repetitions'): Settle | null {
+  if (!Number.isFinite(i.lowPct) || !Number.isFinite(i.highPct)) return null;
   const est = i.estimatePct;
   const below = est - i.lowPct;
   const above = i.highPct - est;
@@ -64,15 +65,22 @@ export function settleAdvice(i: IntervalPct, noisePct: number, n1: number, n2: n
     factor = Math.min(below > 0 ? (est + noisePct) / below : Infinity, above > 0 ? (noisePct - est) / above : Infinity);
     goal = `within +/-${noisePct}%`;
   }
-  if (!(factor > 0)) {
-    return `the estimate ${formatPct(est)} sits on the ${noisePct}% threshold: no number of ${replicate} settles it`;
-  }
+  if (!(factor > 0)) return { replicates: null, unit, goal, noiseFactor: null };
   const nEff = 2 / (1 / n1 + 1 / n2);
-  const reps = Math.ceil(nEff / (factor * factor));
+  return { replicates: Math.ceil(nEff / (factor * factor)), unit, goal, noiseFactor: factor < 1 ? factor : null };
+}
+
+/** The settle figures as a sentence (the reason of an inconclusive row). */
+export function settleAdvice(i: IntervalPct, noisePct: number, n1: number, n2: number, covPct: number | null, replicate: 'repetitions' | 'boots' = 'repetitions'): string {
+  const settle = settleOf(i, noisePct, n1, n2, replicate);
+  if (!settle) return `more ${replicate} per side`;
+  if (settle.replicates === null) return `the estimate ${formatPct(i.estimatePct)} sits on the ${noisePct}% threshold: no number of ${replicate} settles it`;
+  const reps = settle.replicates;
   const repsText = reps > MAX_ADVISED_REPETITIONS ? `more than ${MAX_ADVISED_REPETITIONS} ${replicate} per side` : `about ${reps} ${replicate} per side`;
-  const cut = Math.max(1, Math.round(100 * (1 - factor)));
-  const noise = covPct !== null && covPct > 0 && factor < 1 ? `, or the noise cut by ${cut}% (CoV ${covPct.toPrecision(2)}% to ${(covPct * factor).toPrecision(2)}%)` : '';
-  return `${repsText} would bring the interval ${goal} if the change stays at ${formatPct(est)}${noise}`;
+  const f = settle.noiseFactor;
+  const noise =
+    covPct !== null && covPct > 0 && f !== null ? `, or the noise cut by ${Math.max(1, Math.round(100 * (1 - f)))}% (CoV ${covPct.toPrecision(2)}% to ${(covPct * f).toPrecision(2)}%)` : '';
+  return `${repsText} would bring the interval ${settle.goal} if the change stays at ${formatPct(i.estimatePct)}${noise}`;
 }
 
 /** Is a change in this direction good for a metric where `better` is as given? */
@@ -80,7 +88,7 @@ function direction(up: boolean, better: Better): 'improvement' | 'regression' {
   return up === (better === 'higher') ? 'improvement' : 'regression';
 }
 
-export function verdictOf(input: VerdictInput): { verdict: Verdict; reason: string } {
+export function verdictOf(input: VerdictInput): { verdict: Verdict; reason: string; settle?: Settle | null } {
   const { interval: i, noisePct } = input;
   const excludesZero = i.lowPct > 0 || i.highPct < 0;
   const inside = i.lowPct >= -noisePct && i.highPct <= noisePct;
@@ -98,5 +106,6 @@ export function verdictOf(input: VerdictInput): { verdict: Verdict; reason: stri
   return {
     verdict: 'inconclusive',
     reason: `the ${intervalText(i)} crosses the ${noisePct}% threshold; ${settleAdvice(i, noisePct, input.n1, input.n2, input.covPct, input.replicate)}`,
+    settle: settleOf(i, noisePct, input.n1, input.n2, input.replicate),
   };
 }

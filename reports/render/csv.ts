@@ -8,7 +8,7 @@ export const CSV_COLUMNS = [
   'base_label', 'base_n', 'base_missing', 'base_median', 'base_mean', 'base_stdev', 'base_cov_pct', 'base_min', 'base_max', 'base_boots',
   'cand_label', 'cand_n', 'cand_missing', 'cand_median', 'cand_mean', 'cand_stdev', 'cand_cov_pct', 'cand_min', 'cand_max', 'cand_boots',
   'change_pct', 'ci_low_pct', 'ci_high_pct', 'ci_level', 'ci_method',
-  'mw_u', 'mw_p', 'mw_method', 'mw_ties', 'mw_smallest_p', 'q', 'significant', 'verdict', 'reason',
+  'mw_u', 'mw_p', 'mw_method', 'mw_ties', 'mw_smallest_p', 'q', 'significant', 'verdict', 'reason', 'settle_replicates', 'settle_unit',
 ] as const;
 
 type Cell = string | number | boolean | null;
@@ -29,7 +29,7 @@ export function renderCsv(c: Comparison): string {
         c.bundles[cand.bundle]!.label, ...groupCells(cand.stats),
         cand.changePct, cand.ci?.lowPct ?? null, cand.ci?.highPct ?? null, cand.ci?.level ?? null, cand.ci?.method ?? null,
         mw?.u ?? null, mw?.p ?? null, mw?.method ?? null, mw?.ties ?? null, mw?.smallestP ?? null, cand.q,
-        cand.significant, cand.verdict, cand.reason,
+        cand.significant, cand.verdict, cand.reason, cand.settle?.replicates ?? null, cand.settle?.unit ?? null,
       ]);
     });
   }

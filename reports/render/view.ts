@@ -1,7 +1,7 @@
 // What the human-readable renderers share: rows grouped by workload and cell, one section per
 // candidate, every number already formatted, and the legend sentences.
 import type { MetricRole } from '../../model/measurement.js';
-import type { BundleInfo, CandidateResult, Comparison, ComparisonRow, Verdict } from '../compare/types.js';
+import type { BundleInfo, CandidateResult, Comparison, ComparisonRow, Settle, Verdict } from '../compare/types.js';
 import { chooseScale, formatCi, formatCiShort, formatCov, formatLevel, formatNumber, formatP, formatPct, formatPShort } from './format.js';
 
 /** Marks a regression or improvement whose q is below alpha, as mmtests' `*` marks a significant change. */
@@ -39,6 +39,8 @@ export interface LineView {
   qShort: string;
   verdict: Verdict;
   reason: string;
+  /** What would settle an inconclusive primary row (compare's figures). */
+  settle: Settle | null;
   marked: boolean;
   notes: string[];
 }
@@ -95,6 +97,7 @@ function lineView(row: ComparisonRow, cand: CandidateResult): LineView {
     qShort: formatPShort(cand.q),
     verdict: cand.verdict,
     reason: cand.reason,
+    settle: cand.settle,
     marked,
     notes: row.notes,
   };
@@ -125,17 +128,28 @@ export function commonN(group: GroupView): string {
   return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '';
 }
 
+/** `43`, `>1000`, `none(on-threshold)`: how many replicates per side would settle a row. */
+function settleText(settle: Settle): string {
+  if (settle.replicates === null) return 'none(on-threshold)';
+  return settle.replicates > 1000 ? '>1000' : String(settle.replicates);
+}
+
 /**
  * Sentences printed under a group's table: notes about units or directions, the n of rows that
- * differ from the heading's (null: the table has an n column), why a row is incomparable, and
- * why a primary row is inconclusive or too small (what would settle it).
+ * differ from the heading's (null: the table has an n column), why a row is incomparable or a
+ * primary row too small, and in one sentence how many repetitions (or boots) per side would settle
+ * each inconclusive primary row (the JSON and CSV reasons say more).
  */
 export function groupFootnotes(group: GroupView, n: string | null): string[] {
   const out = new Set<string>();
   for (const l of group.lines) for (const note of l.notes) out.add(`note: ${l.metric}: ${note}`);
   if (n !== null) for (const l of group.lines) if (l.n !== n) out.add(`${l.metric}: n = ${l.n}`);
   for (const l of group.lines) {
-    if (l.verdict === 'incomparable' || (l.role === 'primary' && (l.verdict === 'inconclusive' || l.verdict === 'n too small'))) out.add(`${l.metric}: ${l.reason}`);
+    if (l.verdict === 'incomparable' || (l.role === 'primary' && l.verdict === 'n too small')) out.add(`${l.metric}: ${l.reason}`);
+  }
+  for (const unit of ['repetitions', 'boots'] as const) {
+    const settle = group.lines.filter((l) => l.role === 'primary' && l.verdict === 'inconclusive' && l.settle?.unit === unit);
+    if (settle.length > 0) out.add(`inconclusive; ${unit} per side that would settle it: ${settle.map((l) => `${l.metric}=${settleText(l.settle!)}`).join(', ')}`);
   }
   return [...out];
 }

@@ -47,3 +47,11 @@ test('settle advice: repetitions from the interval width, noise from the CoV', (
   assert.match(settleAdvice(interval(1.99, 2.0001, 2.01), 2, 5, 5, 1), /more than 1000 repetitions/);
   assert.equal(settleAdvice(interval(-Infinity, 1, Infinity), 2, 3, 3, 1), 'more repetitions per side');
 });
+
+test('settle figures: replicates per side, the goal, and none when the estimate sits on the threshold', () => {
+  const r = verdictOf({ ...base, interval: interval(0.3, 3.15, 6) });
+  assert.deepEqual({ ...r.settle!, noiseFactor: Number(r.settle!.noiseFactor!.toFixed(4)) }, { replicates: 31, unit: 'repetitions', goal: 'above +2.00%', noiseFactor: 0.4035 });
+  assert.equal(verdictOf({ ...base, interval: interval(-1, 2, 5) }).settle!.replicates, null);
+  assert.equal(verdictOf({ ...base, replicate: 'boots', n1: 3, n2: 3, interval: interval(0.3, 3.15, 6) }).settle!.unit, 'boots');
+  assert.equal(verdictOf({ ...base, interval: interval(2.5, 5, 8) }).settle, undefined, 'only inconclusive rows carry it');
+});

@@ -111,7 +111,7 @@ test('text: header, a legend that states the methods, role marks, p and q, and e
   assert.match(latLine, / ms /, 'nanoseconds around 1.2e6 print as ms');
   assert.match(latLine, /inconclusive$/);
   const flat = text.replace(/\s+/g, ' ');
-  assert.match(flat, /read\.clat\.p99: the 94\.4% interval \[-2\.30%, \+2\.56%\] crosses the 2% threshold; about \d+ repetitions per side/);
+  assert.match(flat, /inconclusive; repetitions per side that would settle it: read\.clat\.p99=9 /);
   const maxLine = textRow(text, 'read.clat.max');
   assert.match(maxLine, / d ms .*\+30\.0% {2}- {2,}- +- not tested$/, 'descriptive: shown, not tested, no star');
   assert.match(text, /\n {10}i calls\/IO .*\+12\.5% {2}\[\+12\.5,\+12\.5\] 0\.008 +- changed\n/, 'informational: changed, no q, no star');
@@ -173,6 +173,9 @@ test('json: parses back with kind, version and the full comparison', () => {
   const iops = parsed.rows.find((r) => r.metric === 'read.iops')!;
   assert.equal(iops.candidates[0]!.verdict, 'improvement');
   assert.equal(iops.role, 'primary');
+  const lat = parsed.rows.find((r) => r.metric === 'read.clat.p99')!.candidates[0]!;
+  assert.match(lat.reason, /the 94\.4% interval \[-2\.30%, \+2\.56%\] crosses the 2% threshold; about 9 repetitions per side would bring the interval within \+\/-2%/);
+  assert.deepEqual(lat.settle, { replicates: 9, unit: 'repetitions', goal: 'within +/-2%', noiseFactor: lat.settle!.noiseFactor });
   assert.equal(iops.base.median, 1000);
   assert.equal(typeof iops.candidates[0]!.q, 'number');
   assert.equal(iops.candidates[0]!.ci!.method, 'rank');
@@ -209,6 +212,8 @@ test('csv: parses back with the documented columns, one row per metric and candi
   assert.equal(max[col('role')], 'descriptive');
   assert.equal(max[col('q')], '');
   assert.equal(max[col('verdict')], 'not tested');
+  const lat = body.find((r) => r[col('metric')] === 'read.clat.p99')!;
+  assert.deepEqual([lat[col('verdict')], lat[col('settle_replicates')], lat[col('settle_unit')]], ['inconclusive', '9', 'repetitions']);
   const cycles = body.find((r) => r[col('metric')] === 'cycles')!;
   assert.equal(cycles[col('base_missing')], '2');
   assert.equal(cycles[col('mw_p')], '', 'no test, empty field');
