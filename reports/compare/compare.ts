@@ -8,7 +8,10 @@
 // - the Mann-Whitney test (exact conditional on ties for small samples) gives p, Benjamini-
 //   Hochberg over the candidate's primary rows gives q;
 // - the change is the Hodges-Lehmann ratio with the interval that inverts the same rank test
-//   (reports/stats/shift-interval.ts), and the verdict follows the whole-interval rule (verdict.ts).
+//   (reports/stats/shift-interval.ts), or, when a side ran in several boots, the two-level
+//   bootstrap interval (reports/stats/bootstrap.ts); the verdict follows the whole-interval rule
+//   (verdict.ts).
+// A side is a bundle's samples of one pass; across.ts makes sides of one bundle's cells instead.
 // Pure: bundles in, plain data out.
 import { metricRole, type Better, type MetricRole, type Sample } from '../../model/measurement.js';
 import type { LoadedBundle } from '../../model/bundle.js';
