@@ -3,13 +3,20 @@
 import { Command, CommanderError } from 'commander';
 import { dmabenchVersion } from '../core/version.js';
 import { EXIT, exitOnError } from './errors.js';
-import { registerPlan } from './commands/plan.js';
-import { registerRun } from './commands/run.js';
-import { registerDoctor } from './commands/doctor.js';
-import { registerIngest } from './commands/ingest.js';
-import { registerCompare } from './commands/compare.js';
-import { registerLab } from './commands/lab.js';
-import { registerFlamegraph } from './commands/flamegraph.js';
+
+/**
+ * Each subcommand's module, loaded on demand: `dmabench compare` need not load the runner, the lab
+ * and the tools' collectors (a third of its run time went to loading them). In help order.
+ */
+const commands: [string, () => Promise<(program: Command) => void>][] = [
+  ['plan', async () => (await import('./commands/plan.js')).registerPlan],
+  ['run', async () => (await import('./commands/run.js')).registerRun],
+  ['doctor', async () => (await import('./commands/doctor.js')).registerDoctor],
+  ['ingest', async () => (await import('./commands/ingest.js')).registerIngest],
+  ['compare', async () => (await import('./commands/compare.js')).registerCompare],
+  ['flamegraph', async () => (await import('./commands/flamegraph.js')).registerFlamegraph],
+  ['lab', async () => (await import('./commands/lab.js')).registerLab],
+];
 
 // After a hang-up (SIGHUP: the ssh session closed) writes to the terminal fail with EIO, and a
 // `| head` closes stdout early (EPIPE): neither may crash a run that is cleaning up.
@@ -32,13 +39,9 @@ program
   // printed its message), and we exit 2. Set before the subcommands, which inherit it.
   .exitOverride();
 
-registerPlan(program);
-registerRun(program);
-registerDoctor(program);
-registerIngest(program);
-registerCompare(program);
-registerFlamegraph(program);
-registerLab(program);
+// The named subcommand alone when there is one; all of them for the top-level help, a bad name or none.
+const named = commands.filter(([name]) => name === process.argv[2]);
+for (const [, load] of named.length > 0 ? named : commands) (await load())(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage);

@@ -1,8 +1,7 @@
 // Number formatting shared by the human-readable renderers (terminal, text, markdown).
 // Machine formats (JSON, CSV) keep full precision and never go through here.
+import { TIME_UNITS } from '../compare/units.js';
 
-/** Nanoseconds per time unit a tool may report in; values in these units are rescaled for reading. */
-const TIME_UNITS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, usec: 1e3, ms: 1e6, msec: 1e6, s: 1e9, sec: 1e9 };
 const TIME_LADDER: [string, number][] = [
   ['s', 1e9],
   ['ms', 1e6],
@@ -73,4 +72,33 @@ export function formatP(p: number | null): string {
   if (p === null) return '-';
   if (p < 0.001) return '<0.001';
   return p.toPrecision(2);
+}
+
+/** Percentage without the sign of the unit, for compact intervals: +3.1, -12.3, +140, inf. */
+export function formatPctShort(value: number): string {
+  if (Number.isNaN(value)) return 'nan';
+  if (!Number.isFinite(value)) return value > 0 ? '+inf' : '-inf';
+  const magnitude = Math.abs(value);
+  const text = magnitude.toFixed(magnitude < 100 ? 1 : 0);
+  const negative = value < 0 && Number(text) !== 0;
+  return `${negative ? '-' : '+'}${text}`;
+}
+
+/** An interval in percent, compact for narrow tables: [+3.1,+7.0] (the legend says they are %). */
+export function formatCiShort(ci: { lowPct: number; highPct: number } | null): string {
+  if (ci === null) return '-';
+  return `[${formatPctShort(ci.lowPct)},${formatPctShort(ci.highPct)}]`;
+}
+
+/** A p- or q-value in at most 5 characters: <.001, 0.008, 0.05, 1.00. */
+export function formatPShort(p: number | null): string {
+  if (p === null) return '-';
+  if (p < 0.001) return '<.001';
+  if (p < 0.01) return p.toFixed(3);
+  return p.toFixed(2);
+}
+
+/** A confidence level as a percentage with one decimal: 94.4%. */
+export function formatLevel(level: number): string {
+  return `${(100 * level).toFixed(1)}%`;
 }

@@ -2,7 +2,8 @@
 import type { Comparison } from '../compare/types.js';
 
 export const COMPARISON_JSON_KIND = 'dmabench-comparison';
-export const COMPARISON_JSON_VERSION = 1;
+/** 2: roles, Hodges-Lehmann intervals with their level, q-values, the new verdicts (issue 11). */
+export const COMPARISON_JSON_VERSION = 2;
 
 /** JSON has no Infinity or NaN (JSON.stringify would silently write null): spell them out. */
 function replacer(_key: string, value: unknown): unknown {

@@ -1,7 +1,7 @@
 // GitHub-flavoured Markdown: bundle table, legend, then per candidate one table per workload/cell.
 import type { Comparison } from '../compare/types.js';
 import { WARNINGS_TITLE, warningEntries } from './warnings.js';
-import { BUNDLE_SUMMARY_HEADERS, bundleSummary, groupTitle, legend, presentInText, sections } from './view.js';
+import { BUNDLE_SUMMARY_HEADERS, bundleSummary, groupFootnotes, groupTitle, legend, presentInText, sections } from './view.js';
 
 /** Make text safe inside a table cell: pipes would end the cell, newlines the row. */
 export function escapeCell(text: string): string {
@@ -46,17 +46,25 @@ export function renderMarkdown(c: Comparison): string {
       out.push(`### ${escapeInline(groupTitle(group))}`, '');
       const rows = group.lines.map((l) => [
         `\`${l.metric}\``,
+        l.role,
         l.unit,
         `${l.baseMedian} (n=${l.baseN}, CoV ${l.baseCov})`,
-        `${l.candMedian} (n=${l.candN}, CoV ${l.candCov})`,
+        `${l.candMedian}${l.candUnit ? ` ${l.candUnit}` : ''} (n=${l.candN}, CoV ${l.candCov})`,
         l.marked ? `**${l.change.trim()}**` : l.change.trim(),
-        l.ci,
+        l.level === '-' ? l.ci : `${l.ci} (${l.level})`,
         l.p,
+        l.q,
         l.marked ? `**${l.verdict}**` : l.verdict,
       ]);
-      out.push(...table(['metric', 'unit', 'base median', 'candidate median', 'change', '95% CI', 'p', 'verdict'], rows, [false, false, true, true, true, false, true, false]));
-      const notes = group.lines.flatMap((l) => l.notes.map((n) => `${l.metric}: ${n}`));
-      if (notes.length > 0) out.push('', ...notes.map((n) => `> note: ${escapeInline(n)}`));
+      out.push(
+        ...table(
+          ['metric', 'role', 'unit', 'base median', 'candidate median', 'change', 'interval (level)', 'p', 'q', 'verdict'],
+          rows,
+          [false, false, false, true, true, true, false, true, true, false],
+        ),
+      );
+      const notes = groupFootnotes(group, null);
+      if (notes.length > 0) out.push('', ...notes.map((n) => `- ${escapeInline(n)}`));
       out.push('');
     }
   }

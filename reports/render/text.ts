@@ -1,18 +1,19 @@
-// Plain ASCII report for a mailing list: a header naming each bundle's kernel and IOMMU mode,
-// a legend, then per candidate one table per workload/cell. Lines stay within 100 columns where
-// possible (long metric names move to their own line rather than widening the table).
+// Plain ASCII report for a mailing list: a header naming each bundle's kernel and IOMMU mode, a
+// legend, then per candidate one table per workload/cell. Every line fits in 78 columns, what
+// mail clients keep unwrapped: a long metric name moves to a line of its own rather than widening
+// the table, long cell names and sentences wrap.
 import type { Comparison } from '../compare/types.js';
 import { layoutTable, type Align } from './table.js';
 import { WARNINGS_TITLE, warningEntries } from './warnings.js';
-import { BUNDLE_SUMMARY_HEADERS, bundleSummary, groupTitle, legend, presentInText, sections, type LineView } from './view.js';
+import { BUNDLE_SUMMARY_HEADERS, bundleSummary, commonN, groupFootnotes, groupTitle, legend, presentInText, sections, type LineView } from './view.js';
 
-export const TEXT_MAX_WIDTH = 100;
+export const TEXT_MAX_WIDTH = 78;
 
-export const TABLE_HEADERS = ['metric', 'unit', 'n', 'base', 'cov', 'n', 'cand', 'cov', 'change', '95% CI', 'p', 'verdict'];
-export const TABLE_ALIGN: Align[] = ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left', 'right', 'left'];
+export const TABLE_HEADERS = ['metric', 'r', 'unit', 'base', 'cand', 'change', 'CI %', 'p', 'q', 'verdict'];
+export const TABLE_ALIGN: Align[] = ['left', 'left', 'left', 'right', 'right', 'right', 'left', 'right', 'right', 'left'];
 
 export function tableCells(l: LineView): string[] {
-  return [l.metric, l.unit, l.baseN, l.baseMedian, l.baseCov, l.candN, l.candMedian, l.candCov, l.change, l.ci, l.p, l.verdict];
+  return [l.metric, l.roleMark, l.unit, l.baseMedian, l.candMedian, l.change, l.ciShort, l.pShort, l.qShort, l.verdict];
 }
 
 /** Wrap a long sentence at spaces into lines of at most `width` characters after `indent`. */
@@ -31,6 +32,23 @@ export function wrap(text: string, width: number, indent: string): string[] {
   return lines;
 }
 
+/** A cell key wrapped after its commas (`map-2m:api=sg,size=2m,...`), continuation lines indented. */
+export function wrapKey(prefix: string, key: string, width: number): string[] {
+  const parts = key.split(/(?<=,)/);
+  const lines: string[] = [];
+  let current = prefix;
+  for (const part of parts) {
+    if (current.length + part.length > width && current.trim() !== prefix.trim()) {
+      lines.push(current.trimEnd());
+      current = ' '.repeat(prefix.length) + part;
+    } else {
+      current += part;
+    }
+  }
+  lines.push(current.trimEnd());
+  return lines;
+}
+
 export function headerBlock(c: Comparison): string[] {
   const rows = c.bundles.map((b, i) => [i === 0 ? 'base' : `cand${c.bundles.length > 2 ? i : ''}`, ...bundleSummary(b)]);
   return layoutTable(['', ...BUNDLE_SUMMARY_HEADERS], rows, ['left', 'left', 'left', 'left', 'left', 'left', 'right']);
@@ -45,11 +63,11 @@ export function legendLines(c: Comparison, width: number): string[] {
   });
 }
 
-export function unmatchedLines(c: Comparison): string[] {
+export function unmatchedLines(c: Comparison, width = Infinity): string[] {
   if (c.unmatched.length === 0) return [];
   return [
     'Present in some bundles only (not compared):',
-    ...c.unmatched.map((u) => `  ${groupTitle(u)}  ${u.metric}: only in ${presentInText(c, u.presentIn)}`),
+    ...c.unmatched.flatMap((u) => wrap(`${groupTitle(u)} ${u.metric}: only in ${presentInText(c, u.presentIn)}`, width, '  ')),
   ];
 }
 
@@ -67,25 +85,24 @@ export function warningBlock(c: Comparison): string[] {
 }
 
 export function renderText(c: Comparison): string {
+  const width = TEXT_MAX_WIDTH;
   const out: string[] = ['dmabench comparison', ''];
   out.push(...headerBlock(c), '');
   const warnings = warningBlock(c);
   if (warnings.length > 0) out.push(...warnings, '');
-  out.push('Legend:', ...legendLines(c, TEXT_MAX_WIDTH), '');
+  out.push('Legend:', ...legendLines(c, width), '');
   for (const section of sections(c)) {
-    const title = `== ${section.baseLabel} (base) vs ${section.candidateLabel} ==`;
-    out.push(title, '');
+    out.push(...wrap(`== ${section.baseLabel} (base) vs ${section.candidateLabel} ==`, width, ''), '');
     if (section.groups.length === 0) out.push('  (no metric in common)', '');
     for (const group of section.groups) {
-      out.push(`-- ${groupTitle(group)}`);
-      out.push(...layoutTable(TABLE_HEADERS, group.lines.map(tableCells), TABLE_ALIGN, { maxWidth: TEXT_MAX_WIDTH, gap: 1 }));
-      for (const note of new Set(group.lines.flatMap((l) => l.notes.map((n) => `${l.metric}: ${n}`)))) {
-        out.push(...wrap(`note: ${note}`, TEXT_MAX_WIDTH, '  '));
-      }
+      const n = commonN(group);
+      out.push(...wrapKey('-- ', `${groupTitle(group)} (n ${n})`, width));
+      out.push(...layoutTable(TABLE_HEADERS, group.lines.map(tableCells), TABLE_ALIGN, { maxWidth: width, gap: 1 }));
+      for (const note of groupFootnotes(group, n)) out.push(...wrap(note, width, '  '));
       out.push('');
     }
   }
-  const unmatched = unmatchedLines(c);
+  const unmatched = unmatchedLines(c, width);
   if (unmatched.length > 0) out.push(...unmatched, '');
   return `${out.join('\n').trimEnd()}\n`;
 }

@@ -7,6 +7,8 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { oneErrorLine, runCli, withTempDir } from '../helpers/cli.js';
 import { testManifest, writeTestBundle } from '../helpers/bundles.js';
+import { isPlainSample } from '../../core/bundle/read.js';
+import { sampleSchema } from '../../model/measurement.js';
 
 test('a mangled or foreign bundle is bad input (2) naming the file, never a TypeError', async () => {
   await withTempDir('dmabench-badbundle-', async (dir) => {
@@ -45,4 +47,31 @@ test('a mangled or foreign bundle is bad input (2) naming the file, never a Type
       }
     }
   });
+});
+
+test('the quick sample check accepts the usual samples and only what the schema accepts', () => {
+  const good: Record<string, unknown> = {
+    workload: 'w', cell: 'w:bs=64k', rep: 0, pass: 'timed', tool: 'fio', metric: 'read.iops', value: 1, unit: 'IOPS', better: 'higher',
+  };
+  const full = { ...good, pass: 'profile:ftrace', value: null, role: 'descriptive', bootId: 'b', order: 3, extra: { kept: true } };
+  for (const sample of [good, full]) {
+    assert.ok(isPlainSample(sample), JSON.stringify(sample));
+    assert.ok(sampleSchema.safeParse(sample).success);
+  }
+  // Every field replaced by every kind of wrong value, and removed: the quick check never accepts
+  // what zod refuses (it may refuse more: zod then decides).
+  const wrong: unknown[] = [undefined, null, '', 'x', 'profile:', 'profile:\n', 'timed', -1, 1.5, 0, 7, Number.NaN, Infinity, true, {}, [], 'none', 'primary'];
+  let checked = 0;
+  for (const base of [good, full]) {
+    for (const key of Object.keys(full)) {
+      for (const value of wrong) {
+        const mutated: Record<string, unknown> = { ...base, [key]: value };
+        if (value === undefined) delete mutated[key];
+        if (isPlainSample(mutated)) assert.ok(sampleSchema.safeParse(mutated).success, `quick check accepted ${key} = ${String(value)}`);
+        checked++;
+      }
+    }
+  }
+  assert.ok(checked > 300);
+  for (const notObject of [null, 1, 'sample', [good]]) assert.equal(isPlainSample(notObject), false);
 });

@@ -7,6 +7,8 @@ import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { fixture } from '../helpers/paths.js';
 import { writeTestBundle } from '../helpers/bundles.js';
+import { readBundle } from '../../core/bundle/read.js';
+import { compareBundles } from '../../reports/compare/compare.js';
 
 test('ingest detects a fio json+ file and prints its samples as JSON', async () => {
   const file = fixture('fio', 'randread-iouring-3.33.json');
@@ -55,7 +57,7 @@ test('ingest of truncated or foreign input exits 2 with one line naming the file
   }
 });
 
-test('compare --fail-on-regression exits 1 on a significant regression beyond the threshold, 0 below it', async () => {
+test('compare --fail-on-regression exits 1 when the whole interval of a primary metric lies beyond PCT in its bad direction', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'dmabench-compare-'));
   try {
     const base = path.join(dir, 'base');
@@ -65,9 +67,17 @@ test('compare --fail-on-regression exits 1 on a significant regression beyond th
     const strict = await runCli(['compare', base, cand, '--fail-on-regression', '5', '--format', 'text']);
     assert.equal(strict.exitCode, 1, String(strict.stderr));
     assert.match(String(strict.stdout), /regression/);
-    assert.match(String(strict.stderr), /exceeds --fail-on-regression 5%/);
+    assert.match(String(strict.stderr), /^dmabench: regression beyond --fail-on-regression 5%: after: w:bs=64k read\.iops, whole \d+\.\d% interval \[-\d+\.\d%, -\d+\.\d%\] at least \d+\.\d% worse$/);
     const lenient = await runCli(['compare', base, cand, '--fail-on-regression', '20']);
     assert.equal(lenient.exitCode, 0, String(lenient.stderr));
+    // Between the interval's bound nearest to no change and the point estimate: the data allow a
+    // drop smaller than PCT, so it does not fire (the old rule judged the point estimate).
+    const comparison = compareBundles([await readBundle(base), await readBundle(cand)]);
+    const change = comparison.rows[0]!.candidates[0]!;
+    const between = (-change.ci!.highPct + -change.changePct!) / 2;
+    assert.ok(-change.changePct! > between && between > -change.ci!.highPct);
+    const inside = await runCli(['compare', base, cand, '--fail-on-regression', String(between)]);
+    assert.equal(inside.exitCode, 0, String(inside.stderr));
 
     const csv = await runCli(['compare', base, cand, '--format', 'csv']);
     assert.equal(csv.exitCode, 0);
