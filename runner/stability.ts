@@ -39,10 +39,11 @@ export function lastIsOutlier(values: readonly number[], targetCov: number): boo
   return deviation > 3 * 1.4826 * mad && deviation > targetCov * Math.abs(med);
 }
 
-/** 0.0083 → `0.83%`, 0.01 → `1%`. */
+/** 0.0083 → `0.83%`, 0.01 → `1%`, 0.00001 → `0.001%` (a target below 0.01% is not shown as 0%). */
 export function formatPercent(fraction: number): string {
   if (!Number.isFinite(fraction)) return '∞%';
-  return `${Number((fraction * 100).toFixed(2))}%`;
+  const pct = fraction * 100;
+  return `${Number(pct !== 0 && Math.abs(pct) < 0.01 ? pct.toPrecision(2) : pct.toFixed(2))}%`;
 }
 
 export interface StabilityInput {
