@@ -36,6 +36,19 @@ export interface QueueLimits {
   scheduler?: string;
 }
 
+/** The numeric queue limits and the file under /sys/block/<disk>/queue/ each is read from (and named by). */
+export const NUMERIC_QUEUE_LIMIT_FILES: readonly (readonly [Exclude<keyof QueueLimits, 'scheduler'>, string])[] = [
+  ['maxSegments', 'max_segments'],
+  ['maxSegmentSize', 'max_segment_size'],
+  ['maxSectorsKb', 'max_sectors_kb'],
+  ['maxHwSectorsKb', 'max_hw_sectors_kb'],
+  ['virtBoundaryMask', 'virt_boundary_mask'],
+  ['nomerges', 'nomerges'],
+];
+
+/** Every queue limit with the sysfs name it goes by, the scheduler included. */
+export const QUEUE_LIMIT_FILES: readonly (readonly [keyof QueueLimits, string])[] = [...NUMERIC_QUEUE_LIMIT_FILES, ['scheduler', 'scheduler']];
+
 /** One device behind a target: the target itself, or what it stands on. */
 export interface BenchDevice {
   /** target: the device named; filesystem: the disk under a file's filesystem; below: under a stacked device (dm, md, loop, multipath). */

@@ -7,6 +7,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { BenchDevice, BenchTarget, BenchTargetState, IommuModeName, QueueLimits } from '../../model/dma-setup.js';
+import { NUMERIC_QUEUE_LIMIT_FILES } from '../../model/dma-setup.js';
 import { modeOfGroupType } from './iommu.js';
 import { parseMountinfo } from './mountinfo.js';
 import { dmaDeviceOf, pciIds, sysfsRealpath } from './sysfs-device.js';
@@ -22,20 +23,12 @@ export function devno(dev: bigint): string {
   return `${major}:${minor}`;
 }
 
-const QUEUE_FILES: [keyof QueueLimits, string][] = [
-  ['maxSegments', 'max_segments'],
-  ['maxSegmentSize', 'max_segment_size'],
-  ['maxSectorsKb', 'max_sectors_kb'],
-  ['maxHwSectorsKb', 'max_hw_sectors_kb'],
-  ['virtBoundaryMask', 'virt_boundary_mask'],
-  ['nomerges', 'nomerges'],
-];
 
 /** A disk's queue limits (numbers as the kernel prints them; the scheduler is the bracketed name). */
 export async function readQueueLimits(root: string, diskDir: string): Promise<QueueLimits> {
   const out: QueueLimits = {};
-  const texts = await Promise.all(QUEUE_FILES.map(([, file]) => readTrimmed(root, `${diskDir}/queue/${file}`)));
-  QUEUE_FILES.forEach(([key], i) => {
+  const texts = await Promise.all(NUMERIC_QUEUE_LIMIT_FILES.map(([, file]) => readTrimmed(root, `${diskDir}/queue/${file}`)));
+  NUMERIC_QUEUE_LIMIT_FILES.forEach(([key], i) => {
     const text = texts[i];
     if (text !== undefined && /^\d+$/.test(text)) (out as Record<string, number>)[key] = Number(text);
   });

@@ -8,6 +8,7 @@
 // an IOMMU fault. Pure: bundles in, plain data out; the renderers print the warnings before the table.
 import type { LoadedBundle, Manifest, SystemState } from '../../model/bundle.js';
 import type { BenchTargetState, QueueLimits } from '../../model/dma-setup.js';
+import { QUEUE_LIMIT_FILES } from '../../model/dma-setup.js';
 import type { KernelLogWindow } from '../../model/kernel-log.js';
 import { campaignHash, firstDifference } from '../../core/campaign/identity.js';
 import { comparableCmdlineParams } from '../../core/system/kernel.js';
@@ -81,19 +82,10 @@ function targetIdentity(t: BenchTargetState): string {
   return what === t.target ? t.target : `${t.target} (${what})`;
 }
 
-const QUEUE_NAMES: [keyof QueueLimits, string][] = [
-  ['maxSegments', 'max_segments'],
-  ['maxSegmentSize', 'max_segment_size'],
-  ['maxSectorsKb', 'max_sectors_kb'],
-  ['maxHwSectorsKb', 'max_hw_sectors_kb'],
-  ['virtBoundaryMask', 'virt_boundary_mask'],
-  ['nomerges', 'nomerges'],
-  ['scheduler', 'scheduler'],
-];
 
 function queueDifferences(a: QueueLimits | undefined, b: QueueLimits | undefined): string[] {
   if (!a || !b) return [];
-  return QUEUE_NAMES.filter(([k]) => a[k] !== undefined && b[k] !== undefined && a[k] !== b[k]).map(([k, name]) => `${name} ${a[k]} -> ${b[k]}`);
+  return QUEUE_LIMIT_FILES.filter(([k]) => a[k] !== undefined && b[k] !== undefined && a[k] !== b[k]).map(([k, name]) => `${name} ${a[k]} -> ${b[k]}`);
 }
 
 /** Differences between the base's and a candidate's system states. */
