@@ -5,6 +5,7 @@
 // and boots. Any matrix parameter works (api, bs, segs, threads, dir). Rows are matched on the
 // workload and the cell's other parameters; the statistics are compare's own (compare.ts).
 import type { LoadedBundle } from '../../model/bundle.js';
+import { cellKey } from '../../core/campaign/matrix.js';
 import type { Sample } from '../../model/measurement.js';
 import { compareSides, groupSamples, resolveOptions, sideInfo, type Side } from './compare.js';
 import type { Comparison, ComparisonOptions } from './types.js';
@@ -21,12 +22,13 @@ export function parseAcross(text: string): { param: string; value: string } {
   return { param: text.slice(0, at), value: text.slice(at + 1) };
 }
 
-/** The cell key without one parameter: `map-64k:size=64k,segs=16,...` (the parameters in the cell's own order). */
-export function cellKeyWithout(workload: string, params: Record<string, unknown>, param: string): string {
-  const parts = Object.entries(params)
-    .filter(([k]) => k !== param)
-    .map(([k, v]) => `${k}=${String(v)}`);
-  return parts.length > 0 ? `${workload}:${parts.join(',')}` : workload;
+/**
+ * The cell key without one parameter, by the rule every cell key follows (core/campaign/matrix.ts:
+ * parameters by name, machine-specific ones left out): `map-64k:dir=to_device,layout=...`.
+ */
+export function cellKeyWithout(workload: string, params: Readonly<Record<string, unknown>>, param: string, tool: string): string {
+  const rest = Object.fromEntries(Object.entries(params).filter(([k]) => k !== param));
+  return cellKey(workload, rest, tool);
 }
 
 export function compareAcross(bundle: LoadedBundle, across: { param: string; value: string }, opts: Partial<ComparisonOptions> = {}): Comparison {
@@ -40,7 +42,7 @@ export function compareAcross(bundle: LoadedBundle, across: { param: string; val
   cells.forEach((c, index) => {
     if (!(param in c.params)) return;
     const v = String(c.params[param]);
-    const reduced = cellKeyWithout(c.workload, c.params, param);
+    const reduced = cellKeyWithout(c.workload, c.params, param, c.tool);
     byCell.set(c.cell, { value: v, reduced });
     if (!values.includes(v)) values.push(v);
     if (!cellOrder.has(reduced)) cellOrder.set(reduced, index);

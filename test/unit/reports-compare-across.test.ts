@@ -65,7 +65,7 @@ test('--across api=sg: the sg cells are the base, link and phys cells with the s
   );
   assert.deepEqual(c.options.across, { param: 'api', value: 'sg' });
   const p50 = c.rows.filter((r) => r.metric === 'total.p50');
-  assert.deepEqual(p50.map((r) => r.cell), ['map-64k:size=64k,segs=1,threads=1', 'map-64k:size=64k,segs=16,threads=1'], 'cells matched without api, in plan order');
+  assert.deepEqual(p50.map((r) => r.cell), ['map-64k:segs=1,size=64k,threads=1', 'map-64k:segs=16,size=64k,threads=1'], 'cells matched without api, in plan order');
   const [one, sixteen] = p50;
   assert.equal(one!.candidates[0], null, 'no link cell with one segment has samples');
   assert.equal(one!.candidates[1]!.verdict, 'no difference');
@@ -78,7 +78,7 @@ test('--across api=sg: the sg cells are the base, link and phys cells with the s
   assert.equal(link.q, link.mannWhitney!.p, 'one primary row with link: q = p');
   assert.deepEqual(
     c.unmatched.map((u) => `${u.cell} ${u.metric} ${u.presentIn.join(',')}`),
-    ['map-64k:size=64k,segs=1,threads=1 total.max 0,2', 'map-64k:size=64k,segs=1,threads=1 total.p50 0,2'],
+    ['map-64k:segs=1,size=64k,threads=1 total.max 0,2', 'map-64k:segs=1,size=64k,threads=1 total.p50 0,2'],
   );
   const text = renderText(c);
   assert.match(text, /== api=sg \(base\) vs api=link ==/);
@@ -91,7 +91,9 @@ test('--across works for any matrix parameter, numbers included', () => {
   assert.deepEqual(c.bundles.map((b) => b.label), ['segs=1', 'segs=16']);
   const sg = c.rows.find((r) => r.metric === 'total.p50' && r.cell === 'map-64k:api=sg,size=64k,threads=1')!;
   assert.ok(Math.abs(sg.candidates[0]!.changePct! - 1500) < 1e-6, '16 segments cost 16 times one here');
-  assert.equal(cellKeyWithout('w', { a: 1 }, 'a'), 'w');
+  assert.equal(cellKeyWithout('w', { a: 1 }, 'a', 'fio'), 'w');
+  // The reduced key follows the rule of every cell key: names in order, machine-specific ones left out.
+  assert.equal(cellKeyWithout('m', { size: '64k', device: '0000:01:00.0', api: 'sg', dir: 'to_device' }, 'api', 'microbench'), 'm:dir=to_device,size=64k');
 });
 
 test('--across refuses what the bundle does not have, naming what it has', () => {
@@ -134,7 +136,7 @@ test('CLI: compare BUNDLE --across and --vs-pass; wrong combinations are bad inp
     assert.match(String(across.stdout), /== api=sg \(base\) vs api=link ==/);
     const fail = await runCli(['compare', one, '--across', 'api=sg', '--fail-on-regression', '5']);
     assert.equal(fail.exitCode, 1, 'phys is 30% slower with 16 segments');
-    assert.match(oneErrorLine(fail.stderr), /: api=phys: map-64k:size=64k,segs=16,threads=1 total\.p50, whole/);
+    assert.match(oneErrorLine(fail.stderr), /: api=phys: map-64k:segs=16,size=64k,threads=1 total\.p50, whole/);
     const vs = await runCli(['compare', one, '--vs-pass', 'profile:ftrace', '--format', 'csv']);
     assert.equal(vs.exitCode, 0, String(vs.stderr));
     assert.match(String(vs.stdout), /7\.2 profile:ftrace/);
