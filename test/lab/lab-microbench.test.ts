@@ -247,7 +247,7 @@ test('strict IOMMU: 7.x times sg, link and phys; 6.12 reports link unsupported; 
 
   // The comparison: 6.12 as base against 7.x, sg and phys side by side, link only on 7.x.
   assert.match(stdout, /6\.12\.\S+ iommu=strict.* \(base\) vs 7\.\S+ iommu=strict/);
-  assert.match(stdout, /map-64k:api=sg,.*threads=1[\s\S]*total\.mean\s+us/);
+  assert.match(stdout, /map-64k:api=sg,.*threads=1[\s\S]*total\.mean\s+descriptive\s+us/);
   assert.match(stdout, /map-64k:api=phys,.*threads=2/);
   assert.match(stdout, /api=link.*only in 7\./);
   process.stderr.write(stdout.split('\nPresent in some bundles only')[0] + '\n');
