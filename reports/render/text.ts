@@ -16,17 +16,24 @@ export function tableCells(l: LineView): string[] {
   return [l.metric, l.roleMark, l.unit, l.baseMedian, l.candMedian, l.change, l.ciShort, l.pShort, l.qShort, l.verdict];
 }
 
-/** Wrap a long sentence at spaces into lines of at most `width` characters after `indent`. */
+/**
+ * Wrap a long sentence at spaces into lines of at most `width` characters after `indent`. A word
+ * that alone is wider (a cell key) is broken after its commas, so mail stays within the width.
+ */
 export function wrap(text: string, width: number, indent: string): string[] {
   const lines: string[] = [];
   let current = '';
   for (const word of text.split(/\s+/)) {
-    if (current && indent.length + current.length + 1 + word.length > width) {
-      lines.push(indent + current);
-      current = word;
-    } else {
-      current = current ? `${current} ${word}` : word;
-    }
+    const pieces = indent.length + word.length > width ? word.split(/(?<=,)/) : [word];
+    pieces.forEach((piece, i) => {
+      const glue = i === 0 ? (current ? ' ' : '') : '';
+      if (current && indent.length + current.length + glue.length + piece.length > width) {
+        lines.push(indent + current);
+        current = piece;
+      } else {
+        current += glue + piece;
+      }
+    });
   }
   if (current) lines.push(indent + current);
   return lines;
@@ -49,9 +56,15 @@ export function wrapKey(prefix: string, key: string, width: number): string[] {
   return lines;
 }
 
-export function headerBlock(c: Comparison): string[] {
+/** The bundles as a table, or, where the table would be wider than `width` (long lab labels), one block each. */
+export function headerBlock(c: Comparison, width = Infinity): string[] {
   const rows = c.bundles.map((b, i) => [i === 0 ? 'base' : `cand${c.bundles.length > 2 ? i : ''}`, ...bundleSummary(b)]);
-  return layoutTable(['', ...BUNDLE_SUMMARY_HEADERS], rows, ['left', 'left', 'left', 'left', 'left', 'left', 'right']);
+  const table = layoutTable(['', ...BUNDLE_SUMMARY_HEADERS], rows, ['left', 'left', 'left', 'left', 'left', 'left', 'right']);
+  if (table.every((l) => l.length <= width)) return table;
+  return rows.flatMap(([side, label, ...rest]) => [
+    ...wrap(`${side}: ${label}`, width, ''),
+    ...wrap(BUNDLE_SUMMARY_HEADERS.slice(1).map((h, i) => `${h} ${rest[i]}`).join(', '), width, '      '),
+  ]);
 }
 
 export function legendLines(c: Comparison, width: number): string[] {
@@ -87,7 +100,7 @@ export function warningBlock(c: Comparison): string[] {
 export function renderText(c: Comparison): string {
   const width = TEXT_MAX_WIDTH;
   const out: string[] = ['dmabench comparison', ''];
-  out.push(...headerBlock(c), '');
+  out.push(...headerBlock(c, width), '');
   const warnings = warningBlock(c);
   if (warnings.length > 0) out.push(...warnings, '');
   out.push('Legend:', ...legendLines(c, width), '');

@@ -264,3 +264,22 @@ test('legend: sides with several boots say the interval is a two-level bootstrap
   const md = renderMarkdown(c);
   assert.match(md, /\(95\.0%\)/, 'the bootstrap level is printed with the interval');
 });
+
+test('text: lab-length labels and a long unmatched cell key stay within 78 columns, nothing lost', () => {
+  const key = 'map-64k:api=link,dir=to_device,iters=500,layout=scattered,segs=16,size=64k,threads=1,warmup=50';
+  const long = (label: string, release: string, extra: Sample[]): LoadedBundle =>
+    testBundle(`/b/${label}`, label, [
+      ...IOPS.map((value, rep) => ({ workload: 'w', cell: 'w:bs=4k', rep, pass: 'timed' as const, tool: 'fio', metric: 'read.iops', value, unit: 'IOPS', better: 'higher' as const })),
+      ...extra,
+    ], { release, mode: 'strict', hostname: 'dmabench-lab' });
+  const text = renderText(
+    compareBundles([
+      long('6.12.117+deb13-amd64 iommu=strict cm=on', '6.12.117+deb13-amd64', []),
+      long('7.2.13+deb14-amd64 iommu=strict cm=on', '7.2.13+deb14-amd64', [{ workload: 'map-64k', cell: key, rep: 0, pass: 'timed', tool: 'microbench', metric: 'map.max', value: 1, unit: 'us', better: 'lower' }]),
+    ]),
+  );
+  for (const line of text.split('\n')) assert.ok(line.length <= 78, `line too wide (${line.length}): ${line}`);
+  assert.match(text, /^base: 6\.12\.117\+deb13-amd64 iommu=strict cm=on$/m);
+  assert.match(text.replace(/\n\s+/g, ' '), /kernel 7\.2\.13\+deb14-amd64, iommu strict, host dmabench-lab/);
+  assert.ok(text.replace(/\n\s*/g, '').includes(`${key} map.max: only in`), 'the key is whole once the line breaks are taken out');
+});
