@@ -50,6 +50,16 @@ export function metricRole(m: Pick<Measurement, 'metric' | 'better' | 'role'>): 
   return DESCRIPTIVE_NAME.test(m.metric) ? 'descriptive' : 'primary';
 }
 
+/**
+ * The weaker of two roles (descriptive < informational < primary). A metric whose role differs
+ * between repetitions or bundles (a quantile with enough samples behind it in one repetition and
+ * too few in another) is only as trustworthy as its weakest repetition.
+ */
+export function weakerRole(a: MetricRole, b: MetricRole): MetricRole {
+  const strength: Record<MetricRole, number> = { descriptive: 0, informational: 1, primary: 2 };
+  return strength[a] <= strength[b] ? a : b;
+}
+
 /** Which pass produced a sample: timed repetitions never run with tracing attached. */
 export type PassKind = 'timed' | 'warmup' | `profile:${string}`;
 

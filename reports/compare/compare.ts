@@ -13,7 +13,7 @@
 //   (verdict.ts).
 // A side is a bundle's samples of one pass; across.ts makes sides of one bundle's cells instead.
 // Pure: bundles in, plain data out.
-import { metricRole, type Better, type MetricRole, type Sample } from '../../model/measurement.js';
+import { metricRole, weakerRole, type Better, type MetricRole, type Sample } from '../../model/measurement.js';
 import type { LoadedBundle } from '../../model/bundle.js';
 import { describe } from '../stats/descriptive.js';
 import { pctChange, twoLevelBootstrap } from '../stats/bootstrap.js';
@@ -125,6 +125,8 @@ export function groupSamples(
       };
       byMetric.set(s.metric, group);
       groups.set(rowKey(group), group);
+    } else {
+      group.role = weakerRole(group.role, metricRole(s));
     }
     if (s.value === null || !Number.isFinite(s.value)) {
       group.missing++;
@@ -372,6 +374,11 @@ export function compareSides(
     const notes: string[] = [];
     if (base.foreignUnits.length > 0) notes.push(`base values in '${base.unit}' and ${base.foreignUnits.map((u) => `'${u}'`).join(', ')}: no known conversion`);
     const seed = deriveSeed(options.seed, key);
+    // The weakest role any side gives the metric: a row is tested only when every side vouches for it.
+    const role = candidateSides.reduce((r, side) => {
+      const cand = side.groups.get(key);
+      return cand ? weakerRole(r, cand.role) : r;
+    }, base.role);
     const candidates = candidateSides.map((side, i) => {
       const cand = side.groups.get(key);
       if (!cand) return null;
@@ -382,10 +389,10 @@ export function compareSides(
         if (factor !== null) notes.push(`${label}'s values converted from '${cand.unit}' to '${base.unit}'`);
       }
       if (cand.better !== base.better) notes.push(`direction differs: base '${base.better}', ${label} '${cand.better}' (base used)`);
-      if (cand.role !== base.role) notes.push(`role differs: base '${base.role}', ${label} '${cand.role}' (base used)`);
-      return compareGroups(base, baseStats, cand, i + 1, options, seed);
+      if (cand.role !== base.role) notes.push(`role differs: base '${base.role}', ${label} '${cand.role}' (the weaker, '${role}', used)`);
+      return compareGroups({ ...base, role }, baseStats, cand, i + 1, options, seed);
     });
-    rows.push({ workload: base.workload, cell: base.cell, metric: base.metric, unit: base.unit, better: base.better, role: base.role, tool: base.tool, base: baseStats, candidates, notes });
+    rows.push({ workload: base.workload, cell: base.cell, metric: base.metric, unit: base.unit, better: base.better, role, tool: base.tool, base: baseStats, candidates, notes });
   }
   const order = byPlanOrder(cellOrder);
   rows.sort(order);

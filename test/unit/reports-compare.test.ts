@@ -15,6 +15,8 @@ interface Series {
   cell?: string;
   pass?: PassKind;
   role?: MetricRole;
+  /** A role per repetition, when they differ (overrides role). */
+  roles?: MetricRole[];
   bootIds?: string[];
 }
 
@@ -30,7 +32,7 @@ function bundle(label: string, series: Series[], system: { release: string; mode
       value,
       unit: Array.isArray(s.unit) ? s.unit[rep]! : (s.unit ?? 'IOPS'),
       better: s.better ?? 'higher',
-      ...(s.role ? { role: s.role } : {}),
+      ...(s.roles ? { role: s.roles[rep]! } : s.role ? { role: s.role } : {}),
       ...(s.bootIds ? { bootId: s.bootIds[rep]! } : {}),
     })),
   );
@@ -416,4 +418,34 @@ test('sides that ran in several boots take their interval from the two-level boo
   assert.ok(width(multi.ci!) > width(rank.candidates[0]!.ci!), `${JSON.stringify(multi.ci)} vs ${JSON.stringify(rank.candidates[0]!.ci)}`);
   assert.ok(Math.abs(multi.changePct! - 10) < 1e-9, 'the estimate is the Hodges-Lehmann ratio either way');
   assert.deepEqual(compareBundles([bundle('old', [{ metric: 'read.iops', values, bootIds: boots('a') }]), bundle('new', [{ metric: 'read.iops', values: scale(values, 1.1), bootIds: boots('b') }])]).rows[0]!.candidates[0]!.ci, multi.ci, 'seeded per row');
+});
+
+test('a metric whose role differs between repetitions or bundles takes the weakest: a p99 too thin in one repetition is not tested', () => {
+  const thin: MetricRole[] = ['primary', 'primary', 'descriptive', 'primary', 'primary', 'primary', 'primary'];
+  const c = compareBundles([
+    bundle('old', [
+      { metric: 'read.clat.p99', values: BASE, better: 'lower', unit: 'ns', roles: thin },
+      { metric: 'read.clat.p50', values: BASE, better: 'lower', unit: 'ns', role: 'primary' },
+      { metric: 'read.iops', values: BASE, role: 'primary' },
+    ]),
+    bundle('new', [
+      { metric: 'read.clat.p99', values: scale(BASE, 1.3), better: 'lower', unit: 'ns', role: 'primary' },
+      { metric: 'read.clat.p50', values: scale(BASE, 1.3), better: 'lower', unit: 'ns', role: 'informational' },
+      { metric: 'read.iops', values: scale(BASE, 0.7), role: 'primary' },
+    ]),
+  ]);
+  const p99 = row(c.rows, 'read.clat.p99');
+  assert.equal(p99.role, 'descriptive');
+  assert.equal(p99.candidates[0]!.verdict, 'not tested');
+  assert.equal(p99.candidates[0]!.significant, false);
+  const p50 = row(c.rows, 'read.clat.p50');
+  assert.equal(p50.role, 'informational', 'the candidate only vouches for informational');
+  assert.equal(p50.candidates[0]!.verdict, 'changed');
+  assert.equal(p50.candidates[0]!.q, null, 'outside the BH family');
+  assert.ok(p50.notes.some((n) => n.includes("the weaker, 'informational', used")), p50.notes.join('; '));
+  // The control: a row every repetition and bundle calls primary is still tested and starred.
+  const iops = row(c.rows, 'read.iops');
+  assert.equal(iops.role, 'primary');
+  assert.equal(iops.candidates[0]!.verdict, 'regression');
+  assert.equal(iops.candidates[0]!.significant, true);
 });
