@@ -37,11 +37,9 @@ const EXPECTED_CHECKS = [
   'noise-cpus',
 ];
 
-test('collectSystemState fills the bundle record within a second', async () => {
-  const started = Date.now();
+// How long it takes is a figure of scripts/bench/system-state.ts, not an assertion here.
+test('collectSystemState fills the bundle record', async () => {
   const s = await collectSystemState();
-  const elapsed = Date.now() - started;
-  assert.ok(elapsed < 1000, `${elapsed} ms`);
   assert.ok(s.hostname.length > 0);
   assert.ok(s.kernel.release.length > 0);
   assert.ok(['strict', 'lazy', 'passthrough', 'off', 'unknown'].includes(s.iommu.mode));

@@ -47,10 +47,9 @@ test('a tool whose output has no version is found with a problem', async () => {
   assert.match(info.problem ?? '', /no version/);
 });
 
-test('probeTools reports every tool of TOOL_SPECS, in parallel within a second', async () => {
-  const started = Date.now();
+// How long it takes is a figure of scripts/bench/system-state.ts, not an assertion here.
+test('probeTools reports every tool of TOOL_SPECS', async () => {
   const tools = await probeTools();
-  assert.ok(Date.now() - started < 1000, `${Date.now() - started} ms`);
   assert.deepEqual(Object.keys(tools), TOOL_SPECS.map((s) => s.name));
   for (const [name, info] of Object.entries(tools)) {
     if (info.found) assert.ok(info.path?.endsWith(`/${name}`), name);
