@@ -13,7 +13,7 @@
 //   (verdict.ts).
 // A side is a bundle's samples of one pass; across.ts makes sides of one bundle's cells instead.
 // Pure: bundles in, plain data out.
-import { metricRole, weakerRole, type Better, type MetricRole, type Sample } from '../../model/measurement.js';
+import { metricRole, weakerRole, type Sample } from '../../model/measurement.js';
 import type { LoadedBundle } from '../../model/bundle.js';
 import { describe } from '../stats/descriptive.js';
 import { pctChange, twoLevelBootstrap } from '../stats/bootstrap.js';
@@ -33,6 +33,7 @@ import type {
   GroupStats,
   IntervalMethod,
   LevelUsed,
+  MetricIdentity,
   UnmatchedKey,
 } from './types.js';
 
@@ -50,14 +51,7 @@ export const DEFAULT_COMPARE_OPTIONS: ComparisonOptions = {
 const MIN_GROUP_SIZE = 2;
 
 /** One side's values of one (workload, cell, metric), converted to the group's unit. */
-export interface KeyedGroup {
-  workload: string;
-  cell: string;
-  metric: string;
-  unit: string;
-  better: Better;
-  role: MetricRole;
-  tool: string;
+export interface KeyedGroup extends MetricIdentity {
   values: number[];
   /** The boot of each value (undefined when its sample does not say). */
   bootIds: (string | undefined)[];

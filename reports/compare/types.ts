@@ -93,15 +93,22 @@ export interface CandidateResult {
   settle: Settle | null;
 }
 
-export interface ComparisonRow {
+/** What a row is about: one metric of one cell, with the facts its samples carry about it. */
+export interface MetricIdentity {
   workload: string;
   cell: string;
   metric: string;
-  /** From the base's samples; candidates' values are converted to it when they differ. */
   unit: string;
   better: Better;
   role: MetricRole;
   tool: string;
+}
+
+/**
+ * `unit` is the base's (candidates' values are converted to it when they differ); `role` the
+ * weakest any side gives the metric.
+ */
+export interface ComparisonRow extends MetricIdentity {
   base: GroupStats;
   /** One entry per candidate (bundles[1..]); null when that candidate lacks this key. */
   candidates: (CandidateResult | null)[];
