@@ -93,7 +93,7 @@ test('perf-stat around dd: counts from perf-stat.csv, null for unsupported, per-
     assert.equal(faultsPerIo.unit, 'count/IO');
     assert.equal(faultsPerIo.role, 'descriptive');
     assert.ok(Math.abs(faultsPerIo.value! - faults.value! / ios) < 1e-9);
-    for (const event of ['context-switches', 'cpu-migrations', 'page-faults', 'cycles', 'instructions', 'cache-misses', 'dTLB-load-misses', 'iTLB-load-misses']) {
+    for (const event of ['context-switches', 'cpu-migrations', 'page-faults', 'cycles:k', 'instructions:k', 'cache-misses', 'dTLB-load-misses', 'iTLB-load-misses']) {
       assert.ok(byName.has(`perf.${event}`), `default event ${event} measured`);
     }
   } finally {
