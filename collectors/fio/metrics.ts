@@ -24,7 +24,7 @@
 // No `errors` row: a job error makes fio exit non-zero, and the collector then fails the
 // repetition (run.ts FioRunError), so a recorded run always had 0.
 import { requireFinite, type Measurement } from '../../model/measurement.js';
-import { busyResolved, type BusyTime } from '../../core/cpu/proc-stat.js';
+import { busyMicrosPerIo, busyResolved, type BusyTime } from '../../core/cpu/proc-stat.js';
 import { measure, quantileOfLabel, quantileResolved, type MetricSpec } from '../metric-spec.js';
 import { FIO_DIRECTIONS, type FioCompletionLatency, type FioDirection, type FioDirectionResult, type FioJobResult, type FioResult } from './parse.js';
 
@@ -110,7 +110,7 @@ function busyMeasurements(r: FioResult, busy: BusyTime, rampSeconds: number): Me
   const measuredMs = Math.max(0, ...r.jobs.flatMap((j) => Object.values(j.directions).map((d) => d.runtimeMs)));
   const rampMs = rampSeconds * 1000;
   const share = rampMs > 0 && measuredMs > 0 ? measuredMs / (measuredMs + rampMs) : 1;
-  const perIo = (busy.busySeconds * 1e6 * share) / ios;
+  const perIo = busyMicrosPerIo(busy, ios, share);
   out.unshift(measure('cpu.per_io', perIo, FIO_METRICS['cpu.per_io'], { resolved: busyResolved(busy) && rampMs === 0 }));
   return out;
 }

@@ -10,8 +10,7 @@ import { fioMeasurements } from './metrics.js';
 import { isReadOnlyRw, type FioParams } from './params.js';
 import { parseFioOutput, type FioResult } from './parse.js';
 import { firstLine } from '../../core/text/lines.js';
-import { clockTicksPerSecond } from '../../core/cpu/busy-window.js';
-import { busyResolved, MIN_BUSY_TICKS } from '../../core/cpu/proc-stat.js';
+import { busyWindowCaveats, busyWindowRecord, clockTicksPerSecond } from '../../core/cpu/busy-window.js';
 import { FioCpuWatch, POLL_MS, type FioCpuWindow } from './cpu-window.js';
 
 export const FIO_OUTPUT_FILE = 'fio-output.json';
@@ -117,30 +116,17 @@ export async function runFio(
 /** Writes cpu-time.json (both readings and the arithmetic) and says when the figure is coarse. */
 async function recordCpuWindow(ctx: FioRunContext, window: FioCpuWindow, measurements: Measurement[], rampSeconds: number): Promise<void> {
   const perIo = measurements.find((m) => m.metric === 'cpu.per_io');
-  const b = window.busy;
   const record = {
-    what: 'busy CPU time of the whole box while fio ran: wall x online CPUs - (idle + iowait + steal), from /proc/stat (core/cpu/proc-stat.ts)',
+    ...busyWindowRecord(window),
     window: window.kind === 'jobs' ? `from the first of fio's job processes appearing to the last one gone (polled every ${POLL_MS} ms)` : `from just before fio started to just after it exited: ${window.note ?? ''}`,
-    clockTicksPerSecond: b.clkTck,
-    clockTicksSource: window.clockTicksSource,
-    resolution: `1 tick = ${1000 / b.clkTck} ms of one CPU; ${b.capacityTicks.toFixed(1)} ticks in this window (${(b.wallMs / 1000).toFixed(3)} s x ${b.cpus} CPUs)`,
     kind: window.kind,
-    ...b,
-    resolved: busyResolved(b),
     rampSeconds,
-    minBusyTicks: MIN_BUSY_TICKS,
     cpuPerIoUs: perIo?.value ?? null,
     role: perIo?.role ?? null,
-    procStatBefore: window.before,
-    procStatAfter: window.after,
   };
   await writeFile(path.join(ctx.rawDir, FIO_CPU_FILE), JSON.stringify(record, null, 2) + '\n');
   if (window.kind === 'process') ctx.log?.(`fio: cpu.per_io over fio's whole run (${window.note ?? ''}): its start-up and exit are counted too`);
-  if (b.cpusChanged) ctx.log?.('fio: a CPU went on- or offline during the run: cpu.per_io is descriptive for this repetition');
-  else if (!busyResolved(b)) ctx.log?.(`fio: cpu.per_io rests on ${b.busyTicks.toFixed(0)} busy ticks (< ${MIN_BUSY_TICKS}, ${1000 / b.clkTck} ms each): descriptive for this repetition; a longer runtime resolves it`);
-  // No idle time at all: the CPUs were saturated, by fio or by something else, and the figure
-  // holds whatever else ran (a quiet box is the premise of a system-wide figure).
-  if (b.capacityTicks > 0 && b.idleTicks < 0.01 * b.capacityTicks) ctx.log?.(`fio: the CPUs were never idle while fio ran (${b.idleTicks} idle ticks of ${b.capacityTicks.toFixed(0)}): cpu.per_io counts everything else that ran too; is the box quiet?`);
+  for (const caveat of busyWindowCaveats(window.busy, 'cpu.per_io', 'a longer runtime')) ctx.log?.(`fio: ${caveat}`);
   if (perIo && rampSeconds > 0) ctx.log?.('fio: ramp_time: cpu.per_io is scaled to the measured share of the run and descriptive (use the campaign\'s warmup instead)');
 }
 

@@ -39,6 +39,12 @@ export interface StartPerfOptions {
   readyTimeoutMs?: number;
   /** How long perf may take to exit after SIGINT (perf record writes its buffers). */
   exitTimeoutMs?: number;
+  /**
+   * Called right after perf acknowledges "enable" ('open') and right before "disable" is sent
+   * ('close'), with nothing in between: whatever it reads covers the window perf counts
+   * (perf-stat reads /proc/stat there). Not called for a perf that had already exited.
+   */
+  onWindow?: (edge: 'open' | 'close') => void;
 }
 
 export class PerfControlError extends Error {
@@ -114,6 +120,7 @@ export async function startControlledPerf(subcommand: 'stat' | 'record', args: s
 
   try {
     await command('enable', opts.readyTimeoutMs ?? 60_000);
+    opts.onWindow?.('open');
   } catch (err) {
     kill();
     await exit;
@@ -130,6 +137,7 @@ export async function startControlledPerf(subcommand: 'stat' | 'record', args: s
     async stop(): Promise<PerfExit> {
       stopping = !exited;
       try {
+        if (!exited) opts.onWindow?.('close');
         if (!exited) await command('disable', 30_000);
       } catch {
         // perf will still write what it has when its workload ends.

@@ -22,6 +22,16 @@ export const PERF_METRICS = {
    * (perf scaled its count up from that share). Emitted only below 100%, with a warning.
    */
   running_pct: { unit: '%', better: 'none', role: 'descriptive' },
+  /**
+   * `perf.cpu.per_io`: busy CPU time of the box over the profiler's window (from perf's "enable" to
+   * its "disable": core/cpu, defined as fio's `cpu.per_io`) per I/O the workload counted, in µs.
+   * What `perf.task-clock_per_io` would claim to be and is not under `-a` (there it is CPUs ×
+   * window / I/Os). Descriptive as every profiler per-I/O figure (the window is wider than the
+   * I/O counted); the primary CPU figure is the workload's own (fio's `cpu.per_io`).
+   */
+  'cpu.per_io': { unit: 'us/IO', better: 'lower', role: 'descriptive' },
+  /** `perf.cpu.busy_ticks`: the /proc/stat ticks behind perf.cpu.per_io (its resolution). */
+  'cpu.busy_ticks': { unit: 'ticks', better: 'none', role: 'descriptive' },
   /** `perf.samples`: how many stacks perf record took; a property of its rate and the window. */
   samples: { unit: 'count', better: 'none', role: 'informational' },
 } as const satisfies Record<string, MetricSpec>;

@@ -1,7 +1,10 @@
 // Turns parsed perf stat counters into Measurements: one per event (summed over CPUs when perf
-// printed per-CPU lines), per-I/O figures when the caller knows how many I/Os the run did, and the
-// running share of counters perf multiplexed. Roles: collectors/perf/metrics.ts.
+// printed per-CPU lines), per-I/O figures when the caller knows how many I/Os the run did, the
+// running share of counters perf multiplexed, and the busy CPU time per I/O of the window when the
+// caller read /proc/stat around it. Roles: collectors/perf/metrics.ts.
 import { requireFinite, type Measurement } from '../../model/measurement.js';
+import { busyMicrosPerIo, type BusyTime } from '../../core/cpu/proc-stat.js';
+import { PER_IO_SUFFIX, runningPctMetric } from '../../model/perf-counters.js';
 import { ParseError } from '../../model/parse-error.js';
 import { measure } from '../metric-spec.js';
 import { PERF_METRICS } from './metrics.js';
@@ -14,10 +17,15 @@ export interface PerfStatMeasurementOptions {
    * perf counted system-wide (`-a`, as the perf-stat profiler does). Then the clock events
    * (task-clock, cpu-clock) count every CPU's wall time, idle included (the per-CPU lines of
    * test/fixtures/perf/stat-percpu.csv read 1.00 "CPUs utilized" each): per I/O they are
-   * CPUs × window / I/Os, a transform of IOPS and no CPU cost, so they get no per-I/O figure.
-   * The CPU cost per I/O is fio's `cpu.per_io`, from the busy time of the box.
+   * CPUs × window / I/Os, a transform of IOPS and no CPU cost, so they get no per-I/O figure:
+   * `perf.cpu.per_io` (from `busy`) is the CPU time per I/O of that window.
    */
   systemWide?: boolean;
+  /**
+   * Busy CPU time of the box over the same window (/proc/stat read when perf was enabled and
+   * when it was disabled): adds `perf.cpu.per_io` (with `ios`) and `perf.cpu.busy_ticks`.
+   */
+  busy?: BusyTime;
 }
 
 /** perf's units for the clock events (task-clock, cpu-clock): wall time under -a. */
@@ -38,6 +46,17 @@ export function multiplexedEvents(r: PerfStatResult): MultiplexedEvent[] {
     lowest.set(e.event, Math.min(lowest.get(e.event) ?? 100, e.runPct));
   }
   return [...lowest].map(([event, runPct]) => ({ event, runPct }));
+}
+
+/** Counters perf could not count here (`<not supported>`: no hardware PMU, an unknown event). */
+export function unsupportedEvents(r: PerfStatResult): string[] {
+  return [...new Set(r.events.filter((e) => e.absent === '<not supported>').map((e) => e.event))];
+}
+
+/** One line for the log naming the counters this machine cannot count; undefined when it counts all. */
+export function unsupportedWarning(events: string[]): string | undefined {
+  if (events.length === 0) return undefined;
+  return `perf stat: ${events.join(', ')} <not supported> here (no hardware counters: a VM or an emulated guest without a PMU, or an event this CPU lacks): recorded as absent (n/a), never 0`;
 }
 
 /** One line for the log naming the multiplexed counters; undefined when there are none. */
@@ -73,11 +92,16 @@ export function perfStatMeasurements(r: PerfStatResult, opts: PerfStatMeasuremen
     const metric = `perf.${metricName(event)}`;
     add(measure(metric, value, PERF_METRICS.total, { unit: unit === '' ? 'count' : unit }), event);
     const runPct = running.get(event);
-    if (runPct !== undefined) add(measure(`${metric}.running_pct`, runPct, PERF_METRICS.running_pct), event);
+    if (runPct !== undefined) add(measure(runningPctMetric(metric), runPct, PERF_METRICS.running_pct), event);
     if (ios !== undefined && ios > 0 && !(opts.systemWide && unit === CLOCK_UNIT)) {
       const perIo = perIoValue(value, unit, ios);
-      add(measure(`${metric}_per_io`, perIo.value, PERF_METRICS.per_io, { unit: perIo.unit }), event);
+      add(measure(metric + PER_IO_SUFFIX, perIo.value, PERF_METRICS.per_io, { unit: perIo.unit }), event);
     }
+  }
+  if (opts.busy) {
+    // perf has no event called cpu.per_io or cpu.busy_ticks; add() would refuse a twin anyway.
+    if (ios !== undefined && ios > 0) add(measure('perf.cpu.per_io', busyMicrosPerIo(opts.busy, ios), PERF_METRICS['cpu.per_io']), '/proc/stat');
+    add(measure('perf.cpu.busy_ticks', opts.busy.busyTicks, PERF_METRICS['cpu.busy_ticks']), '/proc/stat');
   }
   // Sums over CPUs and msec → ns per I/O can overflow numbers that parsed as finite.
   return requireFinite(out, 'perf stat');

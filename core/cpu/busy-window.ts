@@ -5,7 +5,7 @@
 // checks), as for every other number dmabench records.
 import { readFileSync } from 'node:fs';
 import { startChild } from '../proc/child.js';
-import { busyBetween, parseProcStat, type BusyTime, type ProcStat } from './proc-stat.js';
+import { busyBetween, busyResolved, MIN_BUSY_TICKS, parseProcStat, type BusyTime, type ProcStat } from './proc-stat.js';
 
 export const PROC_STAT = '/proc/stat';
 
@@ -58,4 +58,38 @@ export interface BusyWindow {
 
 export function busyWindow(before: CpuReading, after: CpuReading, ticks: ClockTicks): BusyWindow {
   return { busy: busyBetween(before.stat, after.stat, after.atMs - before.atMs, ticks.hz), clockTicksSource: ticks.source, before: before.cpuLines, after: after.cpuLines };
+}
+
+/**
+ * What a raw record of a busy window holds whoever made it (fio's cpu-time.json, perf-stat's
+ * perf-cpu-time.json): the arithmetic, its resolution and both readings, so the figure can be
+ * recomputed from the bundle.
+ */
+export function busyWindowRecord(w: BusyWindow) {
+  const b = w.busy;
+  return {
+    what: 'busy CPU time of the whole box: wall x online CPUs - (idle + iowait + steal), from /proc/stat (core/cpu/proc-stat.ts)',
+    clockTicksPerSecond: b.clkTck,
+    clockTicksSource: w.clockTicksSource,
+    resolution: `1 tick = ${1000 / b.clkTck} ms of one CPU; ${b.capacityTicks.toFixed(1)} ticks in this window (${(b.wallMs / 1000).toFixed(3)} s x ${b.cpus} CPUs)`,
+    ...b,
+    resolved: busyResolved(b),
+    minBusyTicks: MIN_BUSY_TICKS,
+    procStatBefore: w.before,
+    procStatAfter: w.after,
+  };
+}
+
+/**
+ * What a reader of a busy-time figure must be told about its window, one sentence each: a CPU
+ * came or went (capacity unknown), too few ticks to resolve it, or no idle time at all (the CPUs
+ * were saturated, by the workload or by something else: a quiet box is the premise of a
+ * system-wide figure). `figure` names the metric; `longer` says how to get a longer window.
+ */
+export function busyWindowCaveats(b: BusyTime, figure: string, longer: string): string[] {
+  const out: string[] = [];
+  if (b.cpusChanged) out.push(`a CPU went on- or offline during the window: ${figure} is descriptive for this repetition`);
+  else if (!busyResolved(b)) out.push(`${figure} rests on ${b.busyTicks.toFixed(0)} busy ticks (< ${MIN_BUSY_TICKS}, ${1000 / b.clkTck} ms each): descriptive for this repetition; ${longer} resolves it`);
+  if (b.capacityTicks > 0 && b.idleTicks < 0.01 * b.capacityTicks) out.push(`the CPUs were never idle in the window (${b.idleTicks} idle ticks of ${b.capacityTicks.toFixed(0)}): ${figure} counts everything else that ran too; is the box quiet?`);
+  return out;
 }

@@ -124,6 +124,16 @@ export function busyBetween(before: ProcStat, after: ProcStat, wallMs: number, c
  */
 export const MIN_BUSY_TICKS = 50;
 
+/**
+ * Busy CPU time per I/O, µs: the box's busy time over a window divided by the I/Os done in it.
+ * The one definition of "CPU per I/O" (fio's `cpu.per_io`, perf-stat's `perf.cpu.per_io`).
+ * `share`: the part of the window's busy time the I/Os account for (fio's ramp_time: 1 without).
+ */
+export function busyMicrosPerIo(b: BusyTime, ios: number, share = 1): number {
+  if (!(ios > 0)) throw new RangeError(`busyMicrosPerIo: ${ios} I/Os`);
+  return (b.busySeconds * 1e6 * share) / ios;
+}
+
 /** Whether the window resolves its busy time (enough ticks, the same CPUs throughout). */
 export function busyResolved(b: BusyTime): boolean {
   return !b.cpusChanged && b.busyTicks >= MIN_BUSY_TICKS;

@@ -24,6 +24,8 @@ import { deriveSeed } from '../stats/prng.js';
 import { comparabilityWarnings, type ComparabilityWarning } from './comparability.js';
 import { conversionFactor } from './units.js';
 import { verdictOf } from './verdict.js';
+import { multiplexNotes } from './multiplexing.js';
+import { runningPctMetricOf } from '../../model/perf-counters.js';
 import type {
   BundleInfo,
   CandidateResult,
@@ -386,6 +388,10 @@ export function compareSides(
       if (cand.role !== base.role) notes.push(`role differs: base '${base.role}', ${label} '${cand.role}' (the weaker, '${role}', used)`);
       return compareGroups({ ...base, role }, baseStats, cand, i + 1, options, seed);
     });
+    if (runningPctMetricOf(base.metric) !== undefined) {
+      const inCell = (side: Side) => ({ label: side.info.label, valuesOf: (metric: string) => side.groups.get(rowKey({ workload: base.workload, cell: base.cell, metric }))?.values });
+      notes.push(...multiplexNotes(sides.map(inCell), base.metric));
+    }
     rows.push({ workload: base.workload, cell: base.cell, metric: base.metric, unit: base.unit, better: base.better, role, tool: base.tool, base: baseStats, candidates, notes });
   }
   const order = byPlanOrder(cellOrder);

@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { fixture } from '../helpers/paths.js';
 import { parsePerfStat, parsePerfStatCsv, parsePerfStatJson } from '../../collectors/perf/stat-parse.js';
-import { multiplexedEvents, multiplexWarning, perfStatMeasurements } from '../../collectors/perf/stat-measurements.js';
+import { multiplexedEvents, multiplexWarning, perfStatMeasurements, unsupportedEvents, unsupportedWarning } from '../../collectors/perf/stat-measurements.js';
+import { busyBetween, parseProcStat } from '../../core/cpu/proc-stat.js';
+import { runningPctMetric, runningPctMetricOf } from '../../model/perf-counters.js';
 import { ParseError } from '../../model/parse-error.js';
 
 const read = (name: string): string => fs.readFileSync(fixture('perf', name), 'utf8');
@@ -171,4 +173,83 @@ test('multiplexed counters: running share reported as perf.<event>.running_pct (
   assert.deepEqual(ms.find((m) => m.metric === 'perf.page-faults.running_pct'), { metric: 'perf.page-faults.running_pct', value: 37.5, unit: '%', better: 'none', role: 'descriptive' });
   assert.equal(ms.filter((m) => m.metric.endsWith('.running_pct')).length, 1);
   assert.match(multiplexWarning(multiplexedEvents(lowered))!, /multiplexed .*page-faults 37\.5%.*estimates/);
+});
+
+test('perf stat -a without a PMU (stat-a-kmode.*): cycles:k and instructions:k are <not supported>, absent (null) with their per-I/O figures, and named for the log', () => {
+  for (const name of ['stat-a-kmode.csv', 'stat-a-kmode.jsonl']) {
+    const text = read(name);
+    const r = parsePerfStat(text);
+    for (const event of ['cycles:k', 'instructions:k']) {
+      const e = r.events.find((x) => x.event === event);
+      assert.ok(e, `${name}: ${event} parsed with its modifier`);
+      assert.equal(e.value, null, `${name}: ${event} is absent, not 0`);
+      assert.equal(e.absent, '<not supported>');
+      // perf printed its running share as 100 (it never ran): not a multiplexed counter.
+      assert.equal(e.runPct, 100);
+    }
+    const ms = perfStatMeasurements(r, { ios: 1024, systemWide: true });
+    for (const metric of ['perf.cycles:k', 'perf.cycles:k_per_io', 'perf.instructions:k', 'perf.instructions:k_per_io']) {
+      const m = ms.find((x) => x.metric === metric);
+      assert.ok(m, metric);
+      assert.equal(m.value, null, `${metric} is n/a`);
+    }
+    assert.equal(ms.find((x) => x.metric === 'perf.cycles:k_per_io')?.unit, 'count/IO');
+    // Every counter line of the file that reads <not supported>, in the order perf printed them.
+    const expected = counterLines(text).filter((l) => l.includes('<not supported>')).map((l) => (l.startsWith('{') ? (JSON.parse(l) as { event: string }).event : l.split(',')[2]!));
+    assert.deepEqual(unsupportedEvents(r), expected);
+    assert.ok(expected.includes('cycles:k') && expected.includes('instructions:k'));
+    assert.match(unsupportedWarning(unsupportedEvents(r))!, /^perf stat: cycles:k, instructions:k, .*<not supported> here .*recorded as absent \(n\/a\), never 0$/);
+    // Every counter ran the whole window: no running share, no multiplexing warning.
+    assert.deepEqual(multiplexedEvents(r), []);
+    assert.ok(!ms.some((m) => m.metric.endsWith('.running_pct')));
+  }
+  // A capture where every counter is counted has nothing to say.
+  assert.equal(unsupportedWarning(unsupportedEvents(parsePerfStat(read('stat-commas.csv')))), undefined);
+});
+
+test('perf stat -a: task-clock is every CPU\'s wall time ("CPUs utilized" = the CPU count), so it has no per-I/O figure', () => {
+  const r = parsePerfStat(read('stat-a-kmode.csv'));
+  const tc = r.events.find((e) => e.event === 'task-clock')!;
+  // perf's own derived metric: task-clock / wall, here the 2 CPUs of the machine (README).
+  assert.ok(tc.metric && tc.metric.unit === 'CPUs utilized' && Math.abs(tc.metric.value - 2) < 0.01, `${tc.metric?.value} CPUs utilized`);
+  assert.ok(!perfStatMeasurements(r, { ios: 1024, systemWide: true }).some((m) => m.metric === 'perf.task-clock_per_io'));
+});
+
+test('perf.cpu.per_io on a real profiler window (stat-a-dd-direct.*): /proc/stat busy time over the I/Os, not task-clock, which is CPUs x window', () => {
+  const record = JSON.parse(read('stat-a-dd-direct.cpu-time.json')) as Record<string, unknown> & { procStatBefore: string[]; procStatAfter: string[]; wallMs: number; clkTck: number };
+  const meta = JSON.parse(read('stat-a-dd-direct.meta.json')) as { ios: number; cpus: number };
+  const ios = meta.ios;
+  // The busy time, recomputed from the two /proc/stat readings the profiler kept.
+  const busy = busyBetween(parseProcStat(record.procStatBefore.join('\n')), parseProcStat(record.procStatAfter.join('\n')), record.wallMs, record.clkTck);
+  assert.equal(busy.busyTicks, record['busyTicks']);
+  assert.equal(busy.cpus, meta.cpus);
+  const r = parsePerfStat(read('stat-a-dd-direct.csv'));
+  const ms = perfStatMeasurements(r, { ios, systemWide: true, busy });
+  const perIo = ms.find((m) => m.metric === 'perf.cpu.per_io')!;
+  assert.deepEqual({ ...perIo, value: undefined }, { metric: 'perf.cpu.per_io', value: undefined, unit: 'us/IO', better: 'lower', role: 'descriptive' });
+  // The definition: (wall x CPUs - idle - iowait - steal) / I/Os, in µs.
+  const [, , , idle, iowait, , , steal] = record.procStatAfter[0]!.split(/\s+/).slice(1).map(Number).map((v, i) => v - Number(record.procStatBefore[0]!.split(/\s+/).slice(1)[i]));
+  const byHand = (((record.wallMs / 1000) * record.clkTck * meta.cpus - idle! - iowait! - steal!) / record.clkTck) * 1e6 / ios;
+  assert.ok(Math.abs(perIo.value! - byHand) < 1e-6, `${perIo.value} vs ${byHand}`);
+  assert.equal(perIo.value, record['cpuPerIoUs']);
+  assert.equal(ms.find((m) => m.metric === 'perf.cpu.busy_ticks')?.value, busy.busyTicks);
+  // What task-clock per I/O would have said: CPUs x window / I/Os (1% for the microseconds between
+  // perf's enable/disable and the readings), i.e. CPUs / IOPS ...
+  const taskClockUs = r.events.find((e) => e.event === 'task-clock')!.value! * 1e3;
+  const oldPerIo = taskClockUs / ios;
+  const cpusOverIops = (meta.cpus * record.wallMs * 1e3) / ios;
+  assert.ok(Math.abs(oldPerIo / cpusOverIops - 1) < 0.01, `task-clock per I/O ${oldPerIo} us vs CPUs/IOPS ${cpusOverIops} us`);
+  // ... which exceeds the busy figure by the window's idle and stolen time.
+  const notBusyPerIo = (((idle! + iowait! + steal!) / record.clkTck) * 1e6) / ios;
+  assert.ok(notBusyPerIo > 0, 'the window had idle or stolen time');
+  assert.ok(Math.abs(oldPerIo - perIo.value! - notBusyPerIo) < 0.01 * oldPerIo, `old ${oldPerIo} - new ${perIo.value} vs idle+steal ${notBusyPerIo} us/IO`);
+  assert.ok(!ms.some((m) => m.metric === 'perf.task-clock_per_io'));
+});
+
+test('perf counter names: the running share behind a count or its per-I/O figure', () => {
+  assert.equal(runningPctMetricOf('perf.cycles:k'), 'perf.cycles:k.running_pct');
+  assert.equal(runningPctMetricOf('perf.cycles:k_per_io'), 'perf.cycles:k.running_pct');
+  assert.equal(runningPctMetricOf('perf.cycles:k.running_pct'), undefined);
+  assert.equal(runningPctMetricOf('read.iops'), undefined);
+  assert.equal(runningPctMetric('perf.page-faults'), 'perf.page-faults.running_pct');
 });

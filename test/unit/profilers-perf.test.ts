@@ -9,7 +9,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { perfStatProfiler, PERF_STAT_FILE, perfStatArgs } from '../../collectors/perf/stat-profiler.js';
+import { perfStatProfiler, PERF_CPU_FILE, PERF_STAT_FILE, perfStatArgs } from '../../collectors/perf/stat-profiler.js';
+import { busyWindow, clockTicksPerSecond, readCpuTimes } from '../../core/cpu/busy-window.js';
+import { busyBetween, parseProcStat } from '../../core/cpu/proc-stat.js';
 import { foldPerfData, PERF_DATA_FILE, perfRecordProfiler } from '../../collectors/perf/record-profiler.js';
 import { STACKS_FOLDED_FILE } from '../../core/bundle/layout.js';
 import { flameGraphSvg } from '../../reports/flamegraph/svg.js';
@@ -93,9 +95,52 @@ test('perf-stat around dd: counts from perf-stat.csv, null for unsupported, per-
     assert.equal(faultsPerIo.unit, 'count/IO');
     assert.equal(faultsPerIo.role, 'descriptive');
     assert.ok(Math.abs(faultsPerIo.value! - faults.value! / ios) < 1e-9);
-    for (const event of ['context-switches', 'cpu-migrations', 'page-faults', 'cycles', 'instructions', 'cache-misses', 'dTLB-load-misses', 'iTLB-load-misses']) {
+    for (const event of ['context-switches', 'cpu-migrations', 'page-faults', 'cycles:k', 'instructions:k', 'cache-misses', 'dTLB-load-misses', 'iTLB-load-misses']) {
       assert.ok(byName.has(`perf.${event}`), `default event ${event} measured`);
     }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('perf-stat around direct-I/O dd: perf.cpu.per_io is the busy time of perf\'s window from /proc/stat, within the busy time read independently around it', { skip }, async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'dmabench-perfstat-busy-'));
+  try {
+    const file = path.join(dir, 'data');
+    fs.writeFileSync(file, Buffer.alloc(READS * 64 * 1024, 7));
+    const ticks = await clockTicksPerSecond();
+    const logs: string[] = [];
+    // Our own readings, outside the profiler's: its window lies within them.
+    const outerBefore = readCpuTimes();
+    const active = await perfStatProfiler.start({ options: {}, rawDir: dir, signal: new AbortController().signal, log: (l) => logs.push(l) });
+    await execa('dd', [`if=${file}`, 'of=/dev/null', 'bs=64k', 'iflag=direct', 'status=none']);
+    const ms = await active.stop({ ios: READS, workloadOk: true });
+    const outer = busyWindow(outerBefore, readCpuTimes(), ticks).busy;
+
+    const record = JSON.parse(await readFile(path.join(dir, PERF_CPU_FILE), 'utf8'));
+    const perIo = ms.find((m) => m.metric === 'perf.cpu.per_io');
+    assert.ok(perIo && perIo.value !== null);
+    assert.equal(perIo.unit, 'us/IO');
+    assert.equal(perIo.role, 'descriptive');
+    assert.equal(record.cpuPerIoUs, perIo.value);
+    assert.equal(record.ios, READS);
+    // The record's readings are this machine's /proc/stat lines and give the figure.
+    const inner = busyBetween(parseProcStat(record.procStatBefore.join('\n')), parseProcStat(record.procStatAfter.join('\n')), record.wallMs, record.clkTck);
+    assert.ok(Math.abs(perIo.value - (inner.busySeconds * 1e6) / READS) < 1e-9);
+    assert.equal(ms.find((m) => m.metric === 'perf.cpu.busy_ticks')?.value, inner.busyTicks);
+    // perf's window lies inside ours: no longer, and no busier (the idle clock is read to the
+    // tick at each of the four readings: 2 ticks of slack).
+    assert.ok(inner.wallMs <= outer.wallMs, `window ${inner.wallMs} ms within ${outer.wallMs} ms`);
+    assert.ok(inner.busyTicks <= outer.busyTicks + 2, `busy ${inner.busyTicks} ticks within ${outer.busyTicks}`);
+    assert.ok(inner.busyTicks <= inner.capacityTicks);
+    // Not task-clock, which under -a is every CPU's wall time, idle included (the figure above
+    // comes from the readings, and perf-stat-parse.test.ts shows the two apart on a capture).
+    assert.ok(!ms.some((m) => m.metric === 'perf.task-clock_per_io'));
+    // No PMU here: the kernel-mode counters are named in the log as unsupported.
+    const cyclesK = ms.find((m) => m.metric === 'perf.cycles:k');
+    assert.ok(cyclesK);
+    if (cyclesK.value === null) assert.ok(logs.some((l) => /cycles:k.*<not supported>/.test(l)), logs.join('\n'));
+    else assert.ok(!logs.some((l) => /cycles:k.*<not supported>/.test(l)));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

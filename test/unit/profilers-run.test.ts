@@ -70,6 +70,10 @@ test('run with perf-stat, perf-record and ftrace passes; compare --pass profile:
     assert.equal(faults.role, 'descriptive');
     // Under perf stat -a the clocks count idle CPUs too: no per-I/O figure (review M6).
     assert.ok(!a.samples.some((s) => s.metric === 'perf.task-clock_per_io'));
+    // The CPU per I/O of perf's window instead: /proc/stat busy time, kept in perf-cpu-time.json.
+    const perfCpu = a.samples.find((s) => s.pass === 'profile:perf-stat' && s.metric === 'perf.cpu.per_io');
+    assert.ok(perfCpu && perfCpu.value !== null && perfCpu.value > 0 && perfCpu.unit === 'us/IO' && perfCpu.tool === 'perf-stat');
+    assert.equal(perfCpu.role, 'descriptive');
     // fio's CPU per I/O, from /proc/stat around its jobs, in the timed pass.
     const cpu = a.samples.find((s) => s.pass === 'timed' && s.metric === 'cpu.per_io');
     assert.ok(cpu && cpu.value !== null && cpu.value > 0 && cpu.unit === 'us/IO');

@@ -6,6 +6,7 @@ import type { Better, MetricRole, PassKind, Sample } from '../../model/measureme
 import type { LoadedBundle } from '../../model/bundle.js';
 import { testBundle } from '../helpers/bundles.js';
 import { compareBundles, worstRegression, worstRegressionOf, type ComparisonRow } from '../../reports/compare/compare.js';
+import { renderText } from '../../reports/render/text.js';
 
 interface Series {
   metric: string;
@@ -448,4 +449,29 @@ test('a metric whose role differs between repetitions or bundles takes the weake
   assert.equal(iops.role, 'primary');
   assert.equal(iops.candidates[0]!.verdict, 'regression');
   assert.equal(iops.candidates[0]!.significant, true);
+});
+
+test('a multiplexed perf counter: its count and per-I/O rows say in which bundle, how often and at what share (review m9)', () => {
+  const perf = (metric: string, values: number[], extra: Partial<Series> = {}): Series => ({ metric, values, pass: 'profile:perf-stat', better: 'none', unit: 'count', role: 'informational', ...extra });
+  const c = compareBundles(
+    [
+      bundle('old', [perf('perf.cycles:k', BASE), perf('perf.cycles:k_per_io', BASE, { better: 'lower', role: 'descriptive' }), perf('perf.page-faults', BASE)]),
+      bundle('new', [
+        perf('perf.cycles:k', BASE),
+        perf('perf.cycles:k_per_io', BASE, { better: 'lower', role: 'descriptive' }),
+        perf('perf.page-faults', BASE),
+        // Written by the collector only for the repetitions where the counter ran < 100%.
+        perf('perf.cycles:k.running_pct', [80, 62.5], { unit: '%', role: 'descriptive' }),
+      ]),
+    ],
+    { pass: 'profile:perf-stat' },
+  );
+  for (const metric of ['perf.cycles:k', 'perf.cycles:k_per_io']) {
+    const notes = row(c.rows, metric).notes;
+    assert.equal(notes.length, 1, notes.join('; '));
+    assert.match(notes[0]!, /^new: perf multiplexed this counter in 2 of 7 repetition\(s\), running as little as 62\.5% of the window: its count is perf's estimate/);
+  }
+  assert.deepEqual(row(c.rows, 'perf.page-faults').notes, [], 'a counter that ran the whole window has no note');
+  // The renderers print row notes under the table.
+  assert.match(renderText(c), /note: perf\.cycles:k_per_io: new: perf multiplexed this counter in 2 of 7/);
 });
