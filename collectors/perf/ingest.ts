@@ -9,7 +9,7 @@ import { parsePerfStat, parsePerfStatCsv } from './stat-parse.js';
 import { multiplexedEvents, perfStatMeasurements } from './stat-measurements.js';
 import { measure } from '../metric-spec.js';
 import { PERF_METRICS } from './metrics.js';
-import { foldPerfScript } from './script-fold.js';
+import { PerfScriptFolder, feed, foldPerfScript } from './script-fold.js';
 
 export const perfStatJsonIngest: IngestParser = {
   tool: 'perf-stat-json',
@@ -62,10 +62,25 @@ export const perfScriptIngest: IngestParser = {
       tool: 'perf-script',
       file,
       measurements: [measure('perf.samples', r.samples, PERF_METRICS.samples)],
-      summary: { samples: r.samples, stacks: r.stacks.size, unrecognizedLines: r.unrecognized },
+      summary: {
+        samples: r.samples,
+        stacks: r.stacks.size,
+        ...(r.event === undefined ? {} : { event: r.event }),
+        otherEventSamples: r.otherEventSamples,
+        unrecognizedLines: r.unrecognized,
+      },
     };
   },
+  async *folded(file, opts) {
+    const folder = new PerfScriptFolder({ weight: opts.sampleCounts ? 'samples' : 'period' });
+    await feed(folder, await openTextStream(file, FOLD_CHUNK_BYTES));
+    yield* folder.foldedChunks();
+  },
 };
+
+// Large enough that reading costs little per byte, below the size (about 1 MiB) at which Node
+// makes a chunk's text an external string, whose memory the garbage collector reclaims late.
+const FOLD_CHUNK_BYTES = 512 * 1024;
 
 const FOLDED_LINE = /^\S.* \d+$/;
 

@@ -21,9 +21,10 @@ async function isGzip(file: string): Promise<boolean> {
  * The file's content as a byte stream, decompressed when it is gzip. A damaged gzip stream (cut
  * short, corrupted) fails the stream with a ParseError naming the file, like any other bad
  * input; zlib's own errors ("unexpected end of file") would read as an internal failure.
+ * `highWaterMark`: the size of the chunks read from the file.
  */
-export async function openTextStream(file: string): Promise<Readable> {
-  const raw = createReadStream(file);
+export async function openTextStream(file: string, highWaterMark?: number): Promise<Readable> {
+  const raw = createReadStream(file, highWaterMark === undefined ? {} : { highWaterMark });
   if (!(await isGzip(file))) return raw;
   const gunzip = createGunzip();
   const out = new PassThrough();
