@@ -70,6 +70,7 @@ function isLowerHex(c: number): boolean {
 
 /** Symbols remembered with their frame ids; the cache is cleared when full, so memory stays bounded. */
 const SYMBOL_CACHE_MAX = 1 << 16;
+const LINE_SLOTS = 1 << 16;
 
 /**
  * Incremental folder: feed bytes with pushBytes() (any chunking), end with end(). Memory grows
@@ -92,6 +93,9 @@ export class PerfScriptFolder {
   /** `symbol (dso)` of a frame line → its frame ids (leaf first); Java processes have their own. */
   private readonly symbolCache = new Map<string, number[]>();
   private readonly javaCache = new Map<string, number[]>();
+  /** Whole frame lines of processes not named java*, read before (see frameIds), and their ids. */
+  private readonly slotText: string[] = new Array<string>(LINE_SLOTS).fill('');
+  private readonly slotIds: number[][] = new Array<number[]>(LINE_SLOTS).fill([]);
   private carry = '';
   private readonly byPeriod: boolean;
 
@@ -183,6 +187,22 @@ export class PerfScriptFolder {
    * frameNames for the rule.
    */
   private frameIds(s: string, a: number, b: number): number[] | undefined {
+    // Most lines were read before, letter for letter: a slot chosen by the line's length and the
+    // end of its address column (perf prints `\t%16x`), checked against the whole line.
+    let h = b - a;
+    for (let k = a + 9, end = Math.min(a + 17, b); k < end; k++) h = Math.imul(h ^ s.charCodeAt(k), 0x01000193);
+    const slot = (h >>> 0) & (LINE_SLOTS - 1);
+    const line = s.slice(a, b);
+    if (!this.java && this.slotText[slot] === line) return this.slotIds[slot];
+    const ids = this.parseFrameIds(s, a, b);
+    if (ids !== undefined && !this.java) {
+      this.slotText[slot] = copyString(line);
+      this.slotIds[slot] = ids;
+    }
+    return ids;
+  }
+
+  private parseFrameIds(s: string, a: number, b: number): number[] | undefined {
     let i = a;
     while (i < b && isWs(s.charCodeAt(i))) i++;
     const s0 = i;
