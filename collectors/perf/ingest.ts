@@ -3,13 +3,13 @@
 import type { IngestParser, IngestResult } from '../../model/ingest.js';
 import { ParseError } from '../../model/parse-error.js';
 import { contentLines, headLines } from '../../core/text/head.js';
-import { openTextStream, readText } from '../../core/text/read-file.js';
+import { eachChunk, openTextStream, readText } from '../../core/text/read-file.js';
 import { parseFolded, total } from '../../core/text/folded-stacks.js';
 import { parsePerfStat, parsePerfStatCsv } from './stat-parse.js';
 import { multiplexedEvents, perfStatMeasurements } from './stat-measurements.js';
 import { measure } from '../metric-spec.js';
 import { PERF_METRICS } from './metrics.js';
-import { PerfScriptFolder, feed, foldPerfScript } from './script-fold.js';
+import { PerfScriptFolder, foldPerfScript } from './script-fold.js';
 
 export const perfStatJsonIngest: IngestParser = {
   tool: 'perf-stat-json',
@@ -73,7 +73,8 @@ export const perfScriptIngest: IngestParser = {
   },
   async *folded(file, opts) {
     const folder = new PerfScriptFolder({ weight: opts.sampleCounts ? 'samples' : 'period' });
-    await feed(folder, await openTextStream(file, FOLD_CHUNK_BYTES));
+    await eachChunk(file, FOLD_CHUNK_BYTES, (chunk) => folder.pushBytes(chunk));
+    folder.end();
     yield* folder.foldedChunks();
   },
 };
