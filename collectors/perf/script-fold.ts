@@ -241,30 +241,12 @@ export class PerfScriptFolder {
     this.nFrames = 0;
   }
 
-  /**
-   * /^(\S.+?)\s+(\d+)\/*(\d+)*\s+/: the shortest name of two characters or more followed by
-   * blanks, digits (pid, or tid when alone), optional `/` and digits (tid), and a blank. At a
-   * given end of the name the rest either matches or not, and only the first blank of each run
-   * need be tried, so this is linear. Returns false when the line is not a header.
-   */
+  /** Returns false when the line is not a header (see headerFields). */
   private header(s: string, a: number, b: number): boolean {
-    for (let c = a + 2; c < b; c++) {
-      if (!isWs(s.charCodeAt(c)) || (c > a + 2 && isWs(s.charCodeAt(c - 1)))) continue;
-      let i = c;
-      while (i < b && isWs(s.charCodeAt(i))) i++;
-      const d1 = i;
-      while (i < b && isDigit(s.charCodeAt(i))) i++;
-      if (i === d1) continue;
-      const d1End = i;
-      while (i < b && s.charCodeAt(i) === SLASH) i++;
-      const d2 = i;
-      while (i < b && isDigit(s.charCodeAt(i))) i++;
-      const d2End = i;
-      if (i >= b || !isWs(s.charCodeAt(i))) continue;
-      this.onHeader(s, a, b, s.slice(a, c), s.slice(d1, d1End), d2End > d2 ? s.slice(d2, d2End) : undefined);
-      return true;
-    }
-    return false;
+    const h = headerFields(s, a, b);
+    if (h === undefined) return false;
+    this.onHeader(s, a, b, h.comm, h.first, h.second);
+    return true;
   }
 
   private onHeader(s: string, a: number, b: number, comm: string, first: string, second: string | undefined): void {
@@ -295,6 +277,32 @@ export class PerfScriptFolder {
 }
 
 /**
+ * /^(\S.+?)\s+(\d+)\/*(\d+)*\s+/: the shortest name of two characters or more followed by
+ * blanks, digits (pid, or tid when alone), optional `/` and digits (tid), and a blank. At a given
+ * end of the name the rest either matches or not, and only the first blank of each run need be
+ * tried, so this is linear. Undefined when the line is not a header.
+ */
+export function headerFields(s: string, a: number, b: number): { comm: string; first: string; second: string | undefined } | undefined {
+  if (a >= b || isWs(s.charCodeAt(a))) return undefined;
+  for (let c = a + 2; c < b; c++) {
+    if (!isWs(s.charCodeAt(c)) || (c > a + 2 && isWs(s.charCodeAt(c - 1)))) continue;
+    let i = c;
+    while (i < b && isWs(s.charCodeAt(i))) i++;
+    const d1 = i;
+    while (i < b && isDigit(s.charCodeAt(i))) i++;
+    if (i === d1) continue;
+    const d1End = i;
+    while (i < b && s.charCodeAt(i) === SLASH) i++;
+    const d2 = i;
+    while (i < b && isDigit(s.charCodeAt(i))) i++;
+    const d2End = i;
+    if (i >= b || !isWs(s.charCodeAt(i))) continue;
+    return { comm: s.slice(a, c), first: s.slice(d1, d1End), second: d2End > d2 ? s.slice(d2, d2End) : undefined };
+  }
+  return undefined;
+}
+
+/**
  * The frames of a frame line, leaf first; [] for a frame the script skips, undefined when the
  * line is not a frame. /^\s*(\w+)\s*(.+) \((.*)\)/ without backtracking: the DSO ends at the
  * line's last `)`; the symbol ends at the last ` (` at least two characters before it (P). The
@@ -302,7 +310,7 @@ export class PerfScriptFolder {
  * regex gives back blanks, then characters of the address, until the symbol is the one
  * character before P.
  */
-function frameNames(s: string, a: number, b: number, java: boolean): string[] | undefined {
+export function frameNames(s: string, a: number, b: number, java: boolean): string[] | undefined {
   let i = a;
   while (i < b && isWs(s.charCodeAt(i))) i++;
   const s0 = i;
@@ -381,7 +389,7 @@ function isGoMethod(f: string): boolean {
  * after blanks, digits (the period, possibly none) and blanks, a `:` (the timestamp's). Only the
  * last `:` before the event's blanks can start the match, so this is linear.
  */
-function eventOf(s: string, a: number, b: number): { period: string; event: string } | undefined {
+export function eventOf(s: string, a: number, b: number): { period: string; event: string } | undefined {
   let t = b;
   while (t > a && isWs(s.charCodeAt(t - 1))) t--;
   if (t - a < 2 || s.charCodeAt(t - 1) !== COLON) return undefined;
