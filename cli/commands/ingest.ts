@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { foldedFile, ingestFile, ingestParsers } from '../../collectors/ingest.js';
+import { foldedFile, ingestFile, ingestTools } from '../../collectors/ingest.js';
 import { UsageError } from '../errors.js';
 
 export function registerIngest(program: Command): void {
@@ -7,7 +7,7 @@ export function registerIngest(program: Command): void {
     .command('ingest')
     .description('parse a raw tool output made elsewhere and print its normalized samples')
     .argument('<file>', 'raw output file')
-    .option('--tool <tool>', `which tool wrote it (${ingestParsers.map((p) => p.tool).join(', ')}); detected when omitted`)
+    .option('--tool <tool>', `which tool wrote it (${ingestTools.join(', ')}); detected when omitted`)
     .option('--json', 'print JSON (default: a table)')
     .option('--folded', "print the call stacks in FlameGraph's folded format (as stackcollapse-perf.pl), for flamegraph.pl or inferno-flamegraph")
     .option('--sample-counts', 'with --folded: count one per sample instead of the period perf printed')

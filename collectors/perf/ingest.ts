@@ -1,15 +1,13 @@
-// `dmabench ingest` for perf: perf stat (CSV and JSON), perf script and folded stacks. Each
+// `dmabench ingest` for perf: perf stat (CSV and JSON) and folded stacks (perf script: script-ingest.ts). Each
 // detector looks at the first 64 KiB only; parsers read the file as a stream where they can.
 import type { IngestParser, IngestResult } from '../../model/ingest.js';
-import { ParseError } from '../../model/parse-error.js';
 import { contentLines, headLines } from '../../core/text/head.js';
-import { eachChunk, openTextStream, readText } from '../../core/text/read-file.js';
+import { openTextStream, readText } from '../../core/text/read-file.js';
 import { parseFolded, total } from '../../core/text/folded-stacks.js';
 import { parsePerfStat, parsePerfStatCsv } from './stat-parse.js';
 import { multiplexedEvents, perfStatMeasurements } from './stat-measurements.js';
 import { measure } from '../metric-spec.js';
 import { PERF_METRICS } from './metrics.js';
-import { PerfScriptFolder, foldPerfScript } from './script-fold.js';
 
 export const perfStatJsonIngest: IngestParser = {
   tool: 'perf-stat-json',
@@ -43,46 +41,6 @@ function ingestPerfStat(tool: string) {
     return { tool, file, measurements: perfStatMeasurements(result), summary: { events: result.events.length, absent, multiplexed: multiplexedEvents(result) } };
   };
 }
-
-// `comm pid[/tid] [cpu] time: period event:` then tab-indented `addr symbol (dso)` frames.
-const PERF_SCRIPT_HEADER = /^\S.*?\s\d+(?:\/\d+)?\s+(?:\[\d+\]\s+)?\d+\.\d+:\s/;
-const PERF_SCRIPT_FRAME = /^\s+[0-9a-f]+ .+ \(.*\)$/;
-
-export const perfScriptIngest: IngestParser = {
-  tool: 'perf-script',
-  detect(head) {
-    const lines = headLines(head);
-    const i = lines.findIndex((l) => PERF_SCRIPT_HEADER.test(l));
-    return i >= 0 && PERF_SCRIPT_FRAME.test(lines[i + 1] ?? '');
-  },
-  async ingest(file) {
-    const r = await foldPerfScript(await openTextStream(file));
-    if (r.samples === 0) throw new ParseError(`${file}: no perf script samples`);
-    return {
-      tool: 'perf-script',
-      file,
-      measurements: [measure('perf.samples', r.samples, PERF_METRICS.samples)],
-      summary: {
-        samples: r.samples,
-        stacks: r.stacks.size,
-        ...(r.event === undefined ? {} : { event: r.event }),
-        otherEventSamples: r.otherEventSamples,
-        unrecognizedLines: r.unrecognized,
-      },
-    };
-  },
-  async *folded(file, opts) {
-    const folder = new PerfScriptFolder({ weight: opts.sampleCounts ? 'samples' : 'period' });
-    await eachChunk(file, FOLD_CHUNK_BYTES, (chunk) => folder.pushBytes(chunk));
-    folder.end();
-    yield* folder.foldedChunks();
-  },
-};
-
-// Small enough that each chunk's text is an ordinary young string: above about 128 KiB V8 puts it
-// in its large-object space, and converting the file cost ten times as much (93 MB: 100 ms
-// instead of 10 ms on the development VM).
-const FOLD_CHUNK_BYTES = 64 * 1024;
 
 const FOLDED_LINE = /^\S.* \d+$/;
 

@@ -11,6 +11,7 @@ import { oneErrorLine, runCli } from '../helpers/cli.js';
 import { fixture } from '../helpers/paths.js';
 import { foldPerfScript } from '../../collectors/perf/script-fold.js';
 import { serializeFolded } from '../../core/text/folded-stacks.js';
+import { ingestParsers, ingestTools } from '../../collectors/ingest.js';
 
 interface IngestJson {
   tool: string;
@@ -243,4 +244,16 @@ test('--tool forces a parser; a file that is not what it says exits 2', async ()
   assert.match(String(r.stderr), /script-dd\.txt|perf stat/);
   const ok = await ingest(fixture('perf', 'stat-7.2-lab.csv'), ['--tool', 'perf-stat']);
   assert.equal(value(ok, 'perf.cycles'), null);
+});
+
+test('ingest registry: the tools it lists (help, errors) are the names of the parsers it loads, in detection order', async () => {
+  const parsers = await ingestParsers();
+  assert.deepEqual(
+    parsers.map((p) => p.tool),
+    ingestTools,
+  );
+  assert.deepEqual(
+    parsers.filter((p) => p.folded).map((p) => p.tool),
+    ['perf-script'],
+  );
 });
