@@ -12,8 +12,8 @@
 // (they backtrack: on damaged input, a long line costs quadratic or cubic time):
 // - a blank line (empty: only `\n` is removed) ends a sample; lines starting with `#` are skipped;
 // - a header is a line matching /^(\S.+?)\s+(\d+)\/*(\d+)*\s+/: the process name, its pid and tid
-//   (see header()), with the period and event from /:\s*(\d+)*\s+(\S+):\s*$/ (see eventOf());
-// - anything else matching /^\s*(\w+)\s*(.+) \((.*)\)/ is a frame: symbol and DSO (see frame());
+//   (see headerFields()), with the period and event from /:\s*(\d+)*\s+(\S+):\s*$/ (see eventOf());
+// - anything else matching /^\s*(\w+)\s*(.+) \((.*)\)/ is a frame: symbol and DSO (see frameNames());
 // - a sample's frames are kept only after a header of the kept event; a sample not ended by a
 //   blank line runs on into the next one, and one still open at the end of the input is dropped.
 // `\s` and `\w` are Perl's on bytes: ASCII whitespace (tab, LF, VT, FF, CR, space) and
@@ -186,12 +186,7 @@ export class PerfScriptFolder {
     for (const id of ids) this.frames[this.nFrames++] = id;
   }
 
-  /**
-   * The frame ids of a frame line (leaf first), undefined when it is not one. The usual line,
-   * `<blanks><address> <symbol> (<dso>)` with the symbol starting after the address's blanks,
-   * is looked up by its text from the symbol on (addresses differ where symbols do not); see
-   * frameNames for the rule.
-   */
+  /** The frame ids of a frame line (leaf first), undefined when it is not a frame line. */
   private frameIds(s: string, a: number, b: number): number[] | undefined {
     // Most lines were read before, letter for letter: a slot chosen by the line's length and the
     // end of its address column (perf prints `\t%16x`), checked against the whole line.
@@ -208,6 +203,11 @@ export class PerfScriptFolder {
     return ids;
   }
 
+  /**
+   * A line not met lately. The usual one, `<blanks><address> <symbol> (<dso>)` with the symbol
+   * starting after the address's blanks, is looked up by its text from the symbol on (addresses
+   * differ where symbols do not); any other goes through frameNames, which has the whole rule.
+   */
   private parseFrameIds(s: string, a: number, b: number): number[] | undefined {
     let i = a;
     while (i < b && isWs(s.charCodeAt(i))) i++;

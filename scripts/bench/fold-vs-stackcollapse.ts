@@ -110,6 +110,7 @@ async function compareOn(file: string, dir: string): Promise<boolean> {
   const ratio = mPerl / mOurs;
   const pairRatio = median(perl.map((p, i) => p.seconds / (ours[i]?.seconds ?? NaN))) ?? NaN;
   const ok = ratio >= GOAL;
+  console.log(`  pairs (dmabench / stackcollapse-perf.pl, s): ${ours.map((r, i) => `${r.seconds.toFixed(2)}/${perl[i]?.seconds.toFixed(2)}`).join(' ')}`);
   console.log(
     `${ok ? 'ok  ' : 'SLOW'} ${(size / 1e6).toFixed(0)} MB: dmabench ${mOurs.toFixed(2)} s, stackcollapse-perf.pl ${mPerl.toFixed(2)} s ` +
       `(medians of ${pairs} pairs): ${ratio.toFixed(1)}× (per-pair median ${pairRatio.toFixed(1)}×, goal ≥ ${GOAL}×); ` +
