@@ -11,9 +11,20 @@ export interface IngestResult {
   summary?: Record<string, unknown>;
 }
 
+/** How `dmabench ingest --folded` weighs each sample. */
+export interface FoldedOutputOptions {
+  /** One per sample instead of the period perf printed (stackcollapse-perf.pl's default). */
+  sampleCounts?: boolean;
+}
+
 export interface IngestParser {
   tool: string;
   /** True when the head of a file looks like this tool's output. */
   detect(head: string): boolean;
   ingest(file: string): Promise<IngestResult>;
+  /**
+   * Profilers with call stacks: the file as FlameGraph folded stacks (`comm;root;…;leaf weight`
+   * lines, sorted), as the bytes to print.
+   */
+  folded?(file: string, opts: FoldedOutputOptions): AsyncIterable<Uint8Array>;
 }

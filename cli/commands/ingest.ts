@@ -1,14 +1,23 @@
 import type { Command } from 'commander';
-import { ingestFile, ingestParsers } from '../../collectors/ingest.js';
+import { foldedFile, ingestFile, ingestTools } from '../../collectors/ingest.js';
+import { UsageError } from '../errors.js';
 
 export function registerIngest(program: Command): void {
   program
     .command('ingest')
     .description('parse a raw tool output made elsewhere and print its normalized samples')
     .argument('<file>', 'raw output file')
-    .option('--tool <tool>', `which tool wrote it (${ingestParsers.map((p) => p.tool).join(', ')}); detected when omitted`)
+    .option('--tool <tool>', `which tool wrote it (${ingestTools.join(', ')}); detected when omitted`)
     .option('--json', 'print JSON (default: a table)')
-    .action(async (file: string, opts: { tool?: string; json?: boolean }) => {
+    .option('--folded', "print the call stacks in FlameGraph's folded format (as stackcollapse-perf.pl), for flamegraph.pl or inferno-flamegraph")
+    .option('--sample-counts', 'with --folded: count one per sample instead of the period perf printed')
+    .action(async (file: string, opts: { tool?: string; json?: boolean; folded?: boolean; sampleCounts?: boolean }) => {
+      if (opts.sampleCounts && !opts.folded) throw new UsageError('--sample-counts goes with --folded');
+      if (opts.folded) {
+        if (opts.json) throw new UsageError('--folded prints folded stacks, not JSON: drop --json');
+        await writeAll(await foldedFile(file, opts.tool, { sampleCounts: opts.sampleCounts ?? false }));
+        return;
+      }
       const result = await ingestFile(file, opts.tool);
       if (opts.json) {
         process.stdout.write(JSON.stringify(result, null, 2) + '\n');
@@ -23,4 +32,22 @@ export function registerIngest(program: Command): void {
         process.stdout.write(`  ${m.metric.padEnd(width)}  ${value.padStart(12)} ${m.unit.padEnd(unitWidth)}  ${m.role ?? ''}\n`.replace(/ +\n$/, '\n'));
       }
     });
+}
+
+/** Writes the chunks to stdout, waiting for a pipe's reader (flamegraph.pl) to keep up. */
+async function writeAll(chunks: AsyncIterable<Uint8Array>): Promise<void> {
+  for await (const chunk of chunks) {
+    if (!process.stdout.write(chunk)) {
+      await new Promise<void>((resolve) => {
+        // An early close of the pipe (`| head`) ends the wait too (main.ts ignores its EPIPE).
+        const done = (): void => {
+          process.stdout.off('drain', done);
+          process.stdout.off('error', done);
+          resolve();
+        };
+        process.stdout.on('drain', done);
+        process.stdout.on('error', done);
+      });
+    }
+  }
 }

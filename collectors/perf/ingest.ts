@@ -1,7 +1,6 @@
-// `dmabench ingest` for perf: perf stat (CSV and JSON), perf script and folded stacks. Each
+// `dmabench ingest` for perf: perf stat (CSV and JSON) and folded stacks (perf script: script-ingest.ts). Each
 // detector looks at the first 64 KiB only; parsers read the file as a stream where they can.
 import type { IngestParser, IngestResult } from '../../model/ingest.js';
-import { ParseError } from '../../model/parse-error.js';
 import { contentLines, headLines } from '../../core/text/head.js';
 import { openTextStream, readText } from '../../core/text/read-file.js';
 import { parseFolded, total } from '../../core/text/folded-stacks.js';
@@ -9,7 +8,6 @@ import { parsePerfStat, parsePerfStatCsv } from './stat-parse.js';
 import { multiplexedEvents, perfStatMeasurements } from './stat-measurements.js';
 import { measure } from '../metric-spec.js';
 import { PERF_METRICS } from './metrics.js';
-import { foldPerfScript } from './script-fold.js';
 
 export const perfStatJsonIngest: IngestParser = {
   tool: 'perf-stat-json',
@@ -43,29 +41,6 @@ function ingestPerfStat(tool: string) {
     return { tool, file, measurements: perfStatMeasurements(result), summary: { events: result.events.length, absent, multiplexed: multiplexedEvents(result) } };
   };
 }
-
-// `comm pid[/tid] [cpu] time: period event:` then tab-indented `addr symbol (dso)` frames.
-const PERF_SCRIPT_HEADER = /^\S.*?\s\d+(?:\/\d+)?\s+(?:\[\d+\]\s+)?\d+\.\d+:\s/;
-const PERF_SCRIPT_FRAME = /^\s+[0-9a-f]+ .+ \(.*\)$/;
-
-export const perfScriptIngest: IngestParser = {
-  tool: 'perf-script',
-  detect(head) {
-    const lines = headLines(head);
-    const i = lines.findIndex((l) => PERF_SCRIPT_HEADER.test(l));
-    return i >= 0 && PERF_SCRIPT_FRAME.test(lines[i + 1] ?? '');
-  },
-  async ingest(file) {
-    const r = await foldPerfScript(await openTextStream(file));
-    if (r.samples === 0) throw new ParseError(`${file}: no perf script samples`);
-    return {
-      tool: 'perf-script',
-      file,
-      measurements: [measure('perf.samples', r.samples, PERF_METRICS.samples)],
-      summary: { samples: r.samples, stacks: r.stacks.size, unrecognizedLines: r.unrecognized },
-    };
-  },
-};
 
 const FOLDED_LINE = /^\S.* \d+$/;
 

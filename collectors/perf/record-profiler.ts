@@ -11,8 +11,8 @@ import { z } from 'zod';
 import { DEFAULT_PROFILER_DEADLINE_SEC, type ActiveProfiler, type Profiler, type ProfilerContext } from '../../model/profiler.js';
 import type { Measurement } from '../../model/measurement.js';
 import { assertToolInstalled } from '../../core/proc/tool-check.js';
-import { eachLine, lastLine } from '../../core/text/lines.js';
-import { PerfScriptFolder, type FoldResult } from './script-fold.js';
+import { lastLine } from '../../core/text/lines.js';
+import { PerfScriptFolder, feed, type FoldResult } from './script-fold.js';
 import { serializeFolded } from '../../core/text/folded-stacks.js';
 import { writeFileAtomic } from '../../core/bundle/atomic.js';
 import { STACKS_FOLDED_FILE } from '../../core/bundle/layout.js';
@@ -68,14 +68,16 @@ export async function foldPerfData(dataFile: string, signal: AbortSignal, deadli
     tree.kill();
   }, deadlineMs);
   try {
-    const folder = new PerfScriptFolder();
+    // stacks.folded counts samples (ARCHITECTURE.md, "The run bundle"): flame graphs and their
+    // differences across bundles of every version are in samples.
+    const folder = new PerfScriptFolder({ weight: 'samples' });
     if (!child.stdout) throw new Error('perf script: no stdout');
-    await eachLine(child.stdout, (line) => folder.push(line));
+    await feed(folder, child.stdout);
     const r = await child;
     signal.throwIfAborted();
     if (pastDeadline) throw new Error(`perf script -i ${dataFile} did not finish within its ${deadlineMs / 1000} s deadline and was killed`);
     if (r.exitCode !== 0) throw new Error(`perf script -i ${dataFile} failed (exit ${r.exitCode ?? r.signal}): ${lastLine(stderr) || r.message}`);
-    return { ...folder.finish(), stderr };
+    return { ...folder.result(), stderr };
   } finally {
     clearTimeout(deadline);
     tree.release();

@@ -1,15 +1,38 @@
-// `perf script` text (from `perf record -g`) → FlameGraph folded stacks, following the rules of
-// FlameGraph's stackcollapse-perf.pl: the process name first (spaces turned into `_`), then the
-// frames root-first, symbol offsets `+0x..` stripped, `;` in names turned into `:`, `<>` and quotes
-// removed, argument lists cut at the first `(` (except Go method names), `[unknown]` kept.
-// Samples are separated by blank lines; a header line starts at column 0, frames are indented.
-import { eachLine, type LineSource } from '../../core/text/lines.js';
+// `perf script` text (from `perf record -g`) → FlameGraph folded stacks, exactly as FlameGraph's
+// stackcollapse-perf.pl (commit 41fee1f, its master since October 2024) prints them with its
+// default options: the process name first (spaces turned into `_`), then the frames root-first,
+// symbol offsets `+0x..` stripped, an `[unknown]` symbol named after its DSO (`[libc.so.6]`),
+// `;` in names turned into `:`, quotes removed, everything from the first `(` cut (except Go
+// method names and `(anonymous namespace)`), C++ `<...>` kept, frames `a->b` of an inlined call
+// split (the callee marked `_[i]`), each sample weighted by the period perf printed (1 when it
+// printed none, or 0), and only samples of the first event type kept. The reference outputs
+// and the commands that made them: test/fixtures/perf/folded-reference/README.md.
+//
+// How the script reads a line, and how this file does the same without its regular expressions
+// (they backtrack: on damaged input, a long line costs quadratic or cubic time):
+// - a blank line (empty: only `\n` is removed) ends a sample; lines starting with `#` are skipped;
+// - a header is a line matching /^(\S.+?)\s+(\d+)\/*(\d+)*\s+/: the process name, its pid and tid
+//   (see headerFields()), with the period and event from /:\s*(\d+)*\s+(\S+):\s*$/ (see eventOf());
+// - anything else matching /^\s*(\w+)\s*(.+) \((.*)\)/ is a frame: symbol and DSO (see frameNames());
+// - a sample's frames are kept only after a header of the kept event; a sample not ended by a
+//   blank line runs on into the next one, and one still open at the end of the input is dropped.
+// `\s` and `\w` are Perl's on bytes: ASCII whitespace (tab, LF, VT, FF, CR, space) and
+// [A-Za-z0-9_]. The input is handled as bytes (latin1 text, one character per byte), so output
+// bytes and sort order (Perl's `cmp`: byte order) are the script's whatever the encoding.
+import { Readable } from 'node:stream';
+import type { LineSource } from '../../core/text/lines.js';
+import { periodValue, type WideSum } from './period-sum.js';
+import { StackTrie, copyString } from './stack-trie.js';
 
 export interface FoldResult {
-  /** Folded stack (`comm;root;…;leaf`) → number of samples. */
+  /** Folded stack (`comm;root;…;leaf`) → weight (sum of periods, or samples with weight 'samples'). */
   stacks: Map<string, number>;
-  /** Samples seen (every header line with its frames). */
+  /** Samples folded (those of the kept event, ended by a blank line). */
   samples: number;
+  /** The event whose samples were kept (the first one met), when headers name one. */
+  event?: string;
+  /** Samples of other events, left out as stackcollapse-perf.pl leaves them out. */
+  otherEventSamples: number;
   /** Lines that were neither a header, a frame, a comment nor blank. */
   unrecognized: number;
 }
@@ -17,120 +40,402 @@ export interface FoldResult {
 export interface FoldOptions {
   /** Append `-PID` to the process name (stackcollapse-perf.pl --pid). */
   pid?: boolean;
+  /** Append `-PID/TID` to the process name (stackcollapse-perf.pl --tid). */
+  tid?: boolean;
+  /** 'period' (default, as stackcollapse-perf.pl): each sample counts its period; 'samples': one each. */
+  weight?: 'period' | 'samples';
 }
 
-// comm may contain spaces; the pid (or pid/tid) is the first number followed by an optional
-// [cpu] and the timestamp. comm ends with a non-blank: with `(.*?)\s+` both groups could take
-// the same blanks, and a long run of them costs quadratic time.
-const HEADER = /^(.*?\S)\s+(\d+)(?:\/(\d+))?\s+(?:\[\d+\]\s+)?\d+\.\d+:/;
-const OFFSET = /\+0x[0-9a-fA-F]+$/;
-const GO_METHOD = /\.\(.*\)\./;
+const SP = 32;
+const HASH = 35;
+const LPAREN = 40;
+const RPAREN = 41;
+const SLASH = 47;
+const COLON = 58;
 
-/** Incremental folder: feed lines with push(), collect with finish(). Memory grows with distinct stacks only. */
+/** Perl's `\s` on bytes: tab, LF, VT, FF, CR, space. */
+function isWs(c: number): boolean {
+  return c === SP || (c >= 9 && c <= 13);
+}
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+/** Perl's `\w` on bytes. */
+function isWord(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || isDigit(c) || c === 95;
+}
+function isLowerHex(c: number): boolean {
+  return isDigit(c) || (c >= 97 && c <= 102);
+}
+
+/** Symbols remembered with their frame ids; the cache is cleared when full, so memory stays bounded. */
+const SYMBOL_CACHE_MAX = 1 << 16;
+const LINE_SLOTS = 1 << 16;
+const TEXT_PIECE = 64 * 1024;
+
+/**
+ * Incremental folder: feed bytes with pushBytes() (any chunking), end with end(). Memory grows
+ * with distinct stacks only (plus a bounded cache of frame lines already read).
+ */
 export class PerfScriptFolder {
-  private readonly stacks = new Map<string, number>();
+  private readonly trie = new StackTrie();
   private samples = 0;
+  private otherEventSamples = 0;
   private unrecognized = 0;
-  private comm: string | undefined;
-  private frames: string[] = [];
+  private event: string | undefined;
+  /** The open sample's process name (as a trie id), or -1: frames are then not kept. */
+  private pname = -1;
+  /** The script condenses Java names when the process name starts with `java`. */
+  private java = false;
+  private period: number | WideSum = 1;
+  /** The open sample's frame ids, leaf first (the script unshifts each line's frames onto its stack). */
+  private readonly frames: number[] = [];
+  private nFrames = 0;
+  /** `symbol (dso)` of a frame line → its frame ids (leaf first); Java processes have their own. */
+  private readonly symbolCache = new Map<string, number[]>();
+  private readonly javaCache = new Map<string, number[]>();
+  /** Whole frame lines of processes not named java*, read before (see frameIds), and their ids. */
+  private readonly slotText: string[] = new Array<string>(LINE_SLOTS).fill('');
+  private readonly slotIds: number[][] = new Array<number[]>(LINE_SLOTS).fill([]);
+  private carry = '';
+  private readonly byPeriod: boolean;
 
-  constructor(private readonly opts: FoldOptions = {}) {}
+  constructor(private readonly opts: FoldOptions = {}) {
+    this.byPeriod = (opts.weight ?? 'period') === 'period';
+  }
 
-  push(line: string): void {
-    if (line.length === 0 || isBlank(line)) {
+  /** A chunk of input bytes, of any size; lines may span chunks. */
+  pushBytes(chunk: Buffer): void {
+    // As text in pieces of at most 64 KiB: V8 allocates a longer string in its large-object
+    // space, and converting 93 MB then cost ten times as much (100 ms instead of 10).
+    for (let off = 0; off < chunk.length; off += TEXT_PIECE) this.pushText(chunk.toString('latin1', off, Math.min(off + TEXT_PIECE, chunk.length)));
+  }
+
+  private pushText(s: string): void {
+    let start = 0;
+    if (this.carry.length > 0) {
+      // The line begun in the previous chunk: joined on its own (searching a joined chunk, a
+      // cons string, cost more than the whole fold).
+      const nl = s.indexOf('\n');
+      if (nl < 0) {
+        this.carry += s;
+        return;
+      }
+      const first = this.carry + s.slice(0, nl);
+      this.carry = '';
+      this.line(first, 0, first.length);
+      start = nl + 1;
+    }
+    for (;;) {
+      const nl = s.indexOf('\n', start);
+      if (nl < 0) break;
+      this.line(s, start, nl);
+      start = nl + 1;
+    }
+    if (start < s.length) this.carry = copyString(s.slice(start));
+  }
+
+  /** The input ended: a last line without `\n` is read (the script reads it too). */
+  end(): void {
+    if (this.carry.length > 0) {
+      const s = this.carry;
+      this.carry = '';
+      this.line(s, 0, s.length);
+    }
+  }
+
+  /** The stacks with their names decoded from UTF-8 (what the rest of dmabench handles). */
+  result(): FoldResult {
+    const stacks = new Map<string, number>();
+    for (const [k, v] of this.trie.entries()) stacks.set(hasHighByte(k) ? Buffer.from(k, 'latin1').toString('utf8') : k, v);
+    const r: FoldResult = { stacks, samples: this.samples, otherEventSamples: this.otherEventSamples, unrecognized: this.unrecognized };
+    if (this.event !== undefined) r.event = Buffer.from(this.event, 'latin1').toString('utf8');
+    return r;
+  }
+
+  /**
+   * The folded text exactly as stackcollapse-perf.pl prints it (`stack weight` lines in byte
+   * order), as byte chunks of about `chunkBytes`.
+   */
+  *foldedChunks(chunkBytes = 1 << 20): Generator<Buffer> {
+    let out = '';
+    for (const line of this.trie.sortedLines()) {
+      out += line;
+      if (out.length >= chunkBytes) {
+        yield Buffer.from(out, 'latin1');
+        out = '';
+      }
+    }
+    if (out.length > 0) yield Buffer.from(out, 'latin1');
+  }
+
+  private line(s: string, a: number, b: number): void {
+    if (a === b) {
       this.flush();
       return;
     }
-    const c = line.charCodeAt(0);
-    if (c === 35 /* # */) return;
-    if (c === 32 || c === 9) {
-      if (this.comm === undefined) {
-        this.unrecognized++;
-        return;
-      }
-      const frame = frameName(line);
-      if (frame !== undefined) this.frames.push(frame);
+    const c = s.charCodeAt(a);
+    if (c === HASH) return;
+    if (!isWs(c) && this.header(s, a, b)) return;
+    const ids = this.frameIds(s, a, b);
+    if (ids === undefined) {
+      this.unrecognized++;
       return;
     }
-    // A new header without a blank line before it still ends the previous sample.
-    this.flush();
-    this.comm = this.headerComm(line);
-    this.samples++;
+    if (this.pname < 0) return; // a sample of another event, or none open
+    for (const id of ids) this.frames[this.nFrames++] = id;
   }
 
-  finish(): FoldResult {
-    this.flush();
-    return { stacks: this.stacks, samples: this.samples, unrecognized: this.unrecognized };
-  }
-
-  private headerComm(line: string): string {
-    const m = HEADER.exec(line);
-    if (!m) {
-      this.unrecognized++;
-      const space = line.search(/\s/);
-      return orUnknown((space < 0 ? line : line.slice(0, space)).replace(/;/g, ':'));
+  /** The frame ids of a frame line (leaf first), undefined when it is not a frame line. */
+  private frameIds(s: string, a: number, b: number): number[] | undefined {
+    // Most lines were read before, letter for letter: a slot chosen by the line's length and the
+    // end of its address column (perf prints `\t%16x`), checked against the whole line.
+    let h = b - a;
+    for (let k = a + 9, end = Math.min(a + 17, b); k < end; k++) h = Math.imul(h ^ s.charCodeAt(k), 0x01000193);
+    const slot = (h >>> 0) & (LINE_SLOTS - 1);
+    const line = s.slice(a, b);
+    if (!this.java && this.slotText[slot] === line) return this.slotIds[slot];
+    const ids = this.parseFrameIds(s, a, b);
+    if (ids !== undefined && !this.java) {
+      this.slotText[slot] = copyString(line);
+      this.slotIds[slot] = ids;
     }
-    const comm = orUnknown((m[1] ?? '').trim().replace(/ /g, '_').replace(/;/g, ':'));
-    return this.opts.pid ? `${comm}-${m[2]}` : comm;
+    return ids;
   }
 
+  /**
+   * A line not met lately. The usual one, `<blanks><address> <symbol> (<dso>)` with the symbol
+   * starting after the address's blanks, is looked up by its text from the symbol on (addresses
+   * differ where symbols do not); any other goes through frameNames, which has the whole rule.
+   */
+  private parseFrameIds(s: string, a: number, b: number): number[] | undefined {
+    let i = a;
+    while (i < b && isWs(s.charCodeAt(i))) i++;
+    const s0 = i;
+    while (i < b && isWord(s.charCodeAt(i))) i++;
+    if (i === s0) return undefined; // no address: the regex needs a word character
+    while (i < b && isWs(s.charCodeAt(i))) i++;
+    if (s.charCodeAt(b - 1) !== RPAREN) return this.internAll(frameNames(s, a, b, this.java));
+    const cache = this.java ? this.javaCache : this.symbolCache;
+    const key = s.slice(i, b);
+    let ids = cache.get(key);
+    if (ids === undefined) {
+      // The symbol starts at i when the last ` (` before the `)` leaves it a character.
+      const p = key.lastIndexOf(' (', key.length - 3);
+      if (p < 1) return this.internAll(frameNames(s, a, b, this.java));
+      ids = this.internNames(tidyFrames(stripOffset(key.slice(0, p)), key.slice(p + 2, key.length - 1), this.java));
+      if (cache.size >= SYMBOL_CACHE_MAX) cache.clear();
+      cache.set(copyString(key), ids);
+    }
+    return ids;
+  }
+
+  private internAll(names: string[] | undefined): number[] | undefined {
+    return names === undefined ? undefined : this.internNames(names);
+  }
+
+  private internNames(names: string[]): number[] {
+    return names.map((n) => this.trie.intern(n));
+  }
+
+  /** End of a sample: remember its stack (the script's remember_stack). */
   private flush(): void {
-    if (this.comm === undefined) return;
-    const frames = this.frames;
-    let key = this.comm;
-    for (let i = frames.length - 1; i >= 0; i--) key += ';' + frames[i];
-    this.stacks.set(key, (this.stacks.get(key) ?? 0) + 1);
-    this.comm = undefined;
-    this.frames = [];
+    if (this.pname < 0) return;
+    this.trie.add(this.pname, this.frames, this.nFrames - 1, this.byPeriod ? this.period : 1);
+    this.samples++;
+    this.pname = -1;
+    this.nFrames = 0;
+  }
+
+  /** Returns false when the line is not a header (see headerFields). */
+  private header(s: string, a: number, b: number): boolean {
+    const h = headerFields(s, a, b);
+    if (h === undefined) return false;
+    this.onHeader(s, a, b, h.comm, h.first, h.second);
+    return true;
+  }
+
+  private onHeader(s: string, a: number, b: number, comm: string, first: string, second: string | undefined): void {
+    // Default perf script prints the tid alone; the script then calls it the tid and the pid `?`
+    // (also when the tid reads 0: Perl's `not $tid`).
+    let pid = first;
+    let tid = second;
+    if (tid === undefined || tid === '0') {
+      tid = pid;
+      pid = '?';
+    }
+    const ev = eventOf(s, a, b);
+    let period: string | undefined;
+    if (ev !== undefined) {
+      period = ev.period;
+      if (this.event === undefined) this.event = copyString(ev.event);
+      else if (ev.event !== this.event) {
+        this.otherEventSamples++;
+        return;
+      }
+    }
+    this.period = period === undefined || period === '' || period === '0' ? 1 : periodValue(period);
+    let pname = this.opts.tid ? `${comm}-${pid}/${tid}` : this.opts.pid ? `${comm}-${pid}` : comm;
+    if (pname.includes(' ')) pname = pname.replace(/ /g, '_');
+    this.pname = this.trie.intern(pname);
+    this.java = pname.startsWith('java');
   }
 }
 
-/** Folds a whole perf script output (text or stream) into stacks. */
-export async function foldPerfScript(source: LineSource, opts: FoldOptions = {}): Promise<FoldResult> {
-  const folder = new PerfScriptFolder(opts);
-  await eachLine(source, (line) => folder.push(line));
-  return folder.finish();
+/**
+ * /^(\S.+?)\s+(\d+)\/*(\d+)*\s+/: the shortest name of two characters or more followed by
+ * blanks, digits (pid, or tid when alone), optional `/` and digits (tid), and a blank. At a given
+ * end of the name the rest either matches or not, and only the first blank of each run need be
+ * tried, so this is linear. Undefined when the line is not a header.
+ */
+export function headerFields(s: string, a: number, b: number): { comm: string; first: string; second: string | undefined } | undefined {
+  if (a >= b || isWs(s.charCodeAt(a))) return undefined;
+  for (let c = a + 2; c < b; c++) {
+    if (!isWs(s.charCodeAt(c)) || (c > a + 2 && isWs(s.charCodeAt(c - 1)))) continue;
+    let i = c;
+    while (i < b && isWs(s.charCodeAt(i))) i++;
+    const d1 = i;
+    while (i < b && isDigit(s.charCodeAt(i))) i++;
+    if (i === d1) continue;
+    const d1End = i;
+    while (i < b && s.charCodeAt(i) === SLASH) i++;
+    const d2 = i;
+    while (i < b && isDigit(s.charCodeAt(i))) i++;
+    const d2End = i;
+    if (i >= b || !isWs(s.charCodeAt(i))) continue;
+    return { comm: s.slice(a, c), first: s.slice(d1, d1End), second: d2End > d2 ? s.slice(d2, d2End) : undefined };
+  }
+  return undefined;
 }
 
-/** Only spaces and tabs in the usual case; any whitespace (a stray CR) is blank too. */
-function isBlank(line: string): boolean {
-  for (let i = 0; i < line.length; i++) {
-    const c = line.charCodeAt(i);
-    if (c !== 32 && c !== 9) return line.trim() === '';
+/**
+ * The frames of a frame line, leaf first; [] for a frame the script skips, undefined when the
+ * line is not a frame. /^\s*(\w+)\s*(.+) \((.*)\)/ without backtracking: the DSO ends at the
+ * line's last `)`; the symbol ends at the last ` (` at least two characters before it (P). The
+ * symbol starts after the address and its blanks when that leaves it a character; otherwise the
+ * regex gives back blanks, then characters of the address, until the symbol is the one
+ * character before P.
+ */
+export function frameNames(s: string, a: number, b: number, java: boolean): string[] | undefined {
+  let i = a;
+  while (i < b && isWs(s.charCodeAt(i))) i++;
+  const s0 = i;
+  while (i < b && isWord(s.charCodeAt(i))) i++;
+  const wordEnd = i;
+  while (i < b && isWs(s.charCodeAt(i))) i++;
+  const s2 = i;
+  let close = b - 1;
+  while (close > s0 && s.charCodeAt(close) !== RPAREN) close--;
+  let p = close - 2;
+  while (p > s0 && !(s.charCodeAt(p) === SP && s.charCodeAt(p + 1) === LPAREN)) p--;
+  if (wordEnd === s0 || p <= s0 || s.charCodeAt(close) !== RPAREN) return undefined;
+  let q: number;
+  if (p - 1 >= s2) q = s2;
+  else if (p - 1 >= s0 + 1) q = p - 1;
+  else return undefined;
+  return tidyFrames(stripOffset(s.slice(q, p)), s.slice(p + 2, close), java);
+}
+
+/** The names the script makes of a symbol and its DSO, leaf first. */
+function tidyFrames(rawfunc: string, mod: string, java: boolean): string[] {
+  if (rawfunc.charCodeAt(0) === LPAREN) return []; // process names printed as frames
+  if (!java && isPlain(rawfunc)) return [rawfunc];
+  const parts = rawfunc.split('->');
+  while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop(); // Perl's split drops trailing empty fields
+  const names: string[] = [];
+  for (const part of parts) {
+    let f = part === '[unknown]' ? (mod !== '[unknown]' ? `[${mod.slice(mod.lastIndexOf('/') + 1)}]` : '[unknown]') : part;
+    f = tidy(f);
+    if (java && f.includes('/') && f.startsWith('L')) f = f.slice(1);
+    if (names.length > 0 && !f.includes('_[i]')) f += '_[i]';
+    names.push(f);
+  }
+  // The line's frames keep their order, nearer the root than the frames read before them.
+  return names.reverse();
+}
+
+/** `s/\+0x[\da-f]+$//` */
+function stripOffset(f: string): string {
+  let j = f.length;
+  while (j > 0 && isLowerHex(f.charCodeAt(j - 1))) j--;
+  if (j === f.length || j < 3) return f;
+  if (f.charCodeAt(j - 1) === 120 /* x */ && f.charCodeAt(j - 2) === 48 /* 0 */ && f.charCodeAt(j - 3) === 43 /* + */) return f.slice(0, j - 3);
+  return f;
+}
+
+/** A name that none of the rules changes: the usual case, checked in one pass. */
+function isPlain(f: string): boolean {
+  if (f.length === 0 || f === '[unknown]') return false;
+  for (let i = 0; i < f.length; i++) {
+    const c = f.charCodeAt(i);
+    // ; ( " ' and the `->` of inlined frames
+    if (c === 59 || c === LPAREN || c === 34 || c === 39 || (c === 45 && f.charCodeAt(i + 1) === 62)) return false;
   }
   return true;
 }
 
-/**
- * A stack's first element must not be empty: `stacks.folded` writes `stack count`, and a line
- * ` 1` cannot be read back. A header with no name (a line of other whitespace, damage) folds
- * under `[unknown]`, as stackcollapse-perf.pl names what it cannot name.
- */
-function orUnknown(comm: string): string {
-  return comm === '' ? '[unknown]' : comm;
-}
-
-/** `\t ffffffff816badaa vfs_read+0x23a ([kernel.kallsyms])` → `vfs_read`. */
-function frameName(line: string): string | undefined {
-  let i = 0;
-  while (i < line.length && (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9)) i++;
-  const addrEnd = line.indexOf(' ', i);
-  if (addrEnd < 0) return undefined;
-  let rest = line.slice(addrEnd + 1).trimStart();
-  // The DSO is the last ` (...)`; what is before it is the symbol, possibly with its own parens.
-  if (rest.endsWith(')')) {
-    const open = rest.lastIndexOf(' (');
-    if (open >= 0) rest = rest.slice(0, open);
-  }
-  if (rest.startsWith('(')) return undefined; // process names printed as frames
-  return tidy(rest);
-}
-
+/** The script's $tidy_generic: `;` → `:`, cut at the first `(` (not Go, not anonymous namespace), no quotes. */
 function tidy(name: string): string {
-  let f = name.replace(OFFSET, '');
-  if (f.includes(';')) f = f.replace(/;/g, ':');
-  if (f.includes('<') || f.includes('>')) f = f.replace(/[<>]/g, '');
-  if (f.includes('(') && !GO_METHOD.test(f)) f = f.slice(0, f.indexOf('('));
-  if (f.includes('"') || f.includes("'")) f = f.replace(/["']/g, '');
-  return f;
+  let f = name.replace(/;/g, ':');
+  if (!isGoMethod(f)) {
+    const cut = f.search(/\((?!anonymous namespace\))/);
+    if (cut >= 0) f = f.slice(0, cut);
+  }
+  return f.replace(/["']/g, '');
+}
+
+/** /\.\(.*\)\./ (`net/http.(*Client).Do`): a `.(` with a `).` after it. */
+function isGoMethod(f: string): boolean {
+  const open = f.indexOf('.(');
+  return open >= 0 && f.lastIndexOf(').') >= open + 2;
+}
+
+/**
+ * /:\s*(\d+)*\s+(\S+):\s*$/: the last word ends with `:` (the event, without it), and before it,
+ * after blanks, digits (the period, possibly none) and blanks, a `:` (the timestamp's). Only the
+ * last `:` before the event's blanks can start the match, so this is linear.
+ */
+export function eventOf(s: string, a: number, b: number): { period: string; event: string } | undefined {
+  let t = b;
+  while (t > a && isWs(s.charCodeAt(t - 1))) t--;
+  if (t - a < 2 || s.charCodeAt(t - 1) !== COLON) return undefined;
+  let w = t - 1;
+  while (w > a && !isWs(s.charCodeAt(w - 1))) w--;
+  if (w === t - 1 || w === a) return undefined; // an empty event name, or no blank before it
+  let i = w;
+  while (i > a && isWs(s.charCodeAt(i - 1))) i--;
+  const digitsEnd = i;
+  while (i > a && isDigit(s.charCodeAt(i - 1))) i--;
+  const digitsStart = i;
+  if (digitsStart < digitsEnd) while (i > a && isWs(s.charCodeAt(i - 1))) i--;
+  if (i === a || s.charCodeAt(i - 1) !== COLON) return undefined;
+  return { period: s.slice(digitsStart, digitsEnd), event: s.slice(w, t - 1) };
+}
+
+function hasHighByte(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return true;
+  return false;
+}
+
+/** Folds a whole perf script output (text, bytes, stream of bytes, or lines) into stacks. */
+export async function foldPerfScript(source: LineSource | Buffer, opts: FoldOptions = {}): Promise<FoldResult> {
+  const folder = new PerfScriptFolder(opts);
+  await feed(folder, source);
+  return folder.result();
+}
+
+/** Pushes a whole source through the folder and ends it. */
+export async function feed(folder: PerfScriptFolder, source: LineSource | Buffer): Promise<void> {
+  if (Buffer.isBuffer(source)) folder.pushBytes(source);
+  else if (typeof source === 'string') folder.pushBytes(Buffer.from(source, 'utf8'));
+  else if (source instanceof Readable) {
+    for await (const chunk of source as AsyncIterable<Buffer | string>) {
+      folder.pushBytes(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+    }
+  } else if (Symbol.asyncIterator in source) {
+    for await (const line of source) folder.pushBytes(Buffer.from(line + '\n', 'utf8'));
+  } else {
+    for (const line of source) folder.pushBytes(Buffer.from(line + '\n', 'utf8'));
+  }
+  folder.end();
 }

@@ -7,10 +7,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runCli } from '../helpers/cli.js';
+import { oneErrorLine, runCli } from '../helpers/cli.js';
 import { fixture } from '../helpers/paths.js';
 import { foldPerfScript } from '../../collectors/perf/script-fold.js';
 import { serializeFolded } from '../../core/text/folded-stacks.js';
+import { ingestParsers, ingestTools } from '../../collectors/ingest.js';
 
 interface IngestJson {
   tool: string;
@@ -88,7 +89,8 @@ test('folded stacks (folded from a real perf script): total = the samples of the
   try {
     const script = await readFile(fixture('perf', 'script-dd.txt'), 'utf8');
     const folded = path.join(dir, 'stacks.folded');
-    await writeFile(folded, serializeFolded((await foldPerfScript(script)).stacks));
+    // As the perf-record profiler writes stacks.folded: one count per sample.
+    await writeFile(folded, serializeFolded((await foldPerfScript(script, { weight: 'samples' })).stacks));
     const out = await ingest(folded);
     assert.equal(out.tool, 'folded');
     const headers = script.split('\n').filter((l) => /^[^\s#]/.test(l)).length;
@@ -98,6 +100,48 @@ test('folded stacks (folded from a real perf script): total = the samples of the
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('ingest --folded: what stackcollapse-perf.pl printed for the capture, byte for byte (detected, forced, gzip)', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'dmabench-ingest-fold-'));
+  try {
+    for (const name of ['script-system.txt', 'script-two-events.txt']) {
+      const want = await readFile(fixture('perf', 'folded-reference', name.replace(/\.txt$/, '.folded')));
+      const gz = path.join(dir, `${name}.gz`);
+      await writeFile(gz, gzipSync(await readFile(fixture('perf', name))));
+      for (const args of [[fixture('perf', name)], [fixture('perf', name), '--tool', 'perf-script'], [gz]]) {
+        const r = await runCli(['ingest', ...args, '--folded'], { encoding: 'buffer', stripFinalNewline: false });
+        assert.equal(r.exitCode, 0, Buffer.from(r.stderr as Uint8Array).toString());
+        assert.deepEqual(Buffer.from(r.stdout as Uint8Array), want, args.join(' '));
+      }
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('ingest --folded --sample-counts: the same stacks, one per sample of the first event', async () => {
+  const file = fixture('perf', 'script-two-events.txt');
+  const r = await runCli(['ingest', file, '--folded', '--sample-counts']);
+  assert.equal(r.exitCode, 0, String(r.stderr));
+  const lines = String(r.stdout).trimEnd().split('\n');
+  const ref = (await readFile(fixture('perf', 'folded-reference', 'script-two-events.folded'), 'utf8')).trimEnd().split('\n');
+  const stack = (l: string): string => l.slice(0, l.lastIndexOf(' '));
+  assert.deepEqual(lines.map(stack), ref.map(stack));
+  const headers = (await readFile(file, 'utf8')).split('\n').filter((l) => /^[^\s#]/.test(l));
+  const firstEvent = headers[0]!.trim().split(/\s+/).pop();
+  const kept = headers.filter((h) => h.trim().split(/\s+/).pop() === firstEvent).length;
+  assert.ok(kept > 0 && kept < headers.length);
+  assert.equal(lines.reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0), kept);
+});
+
+test('ingest --folded on output without stacks, or --sample-counts alone, exits 2 with one line', async () => {
+  const stat = await runCli(['ingest', fixture('perf', 'stat-events.csv'), '--folded']);
+  assert.equal(stat.exitCode, 2);
+  assert.match(oneErrorLine(stat.stderr), /--folded needs call stacks, which perf-stat output has not \(only perf-script\)/);
+  const alone = await runCli(['ingest', fixture('perf', 'script-dd.txt'), '--sample-counts']);
+  assert.equal(alone.exitCode, 2);
+  assert.match(oneErrorLine(alone.stderr), /--sample-counts goes with --folded/);
 });
 
 /** `func <-parent` records per function, counted from the text. */
@@ -200,4 +244,16 @@ test('--tool forces a parser; a file that is not what it says exits 2', async ()
   assert.match(String(r.stderr), /script-dd\.txt|perf stat/);
   const ok = await ingest(fixture('perf', 'stat-7.2-lab.csv'), ['--tool', 'perf-stat']);
   assert.equal(value(ok, 'perf.cycles'), null);
+});
+
+test('ingest registry: the tools it lists (help, errors) are the names of the parsers it loads, in detection order', async () => {
+  const parsers = await ingestParsers();
+  assert.deepEqual(
+    parsers.map((p) => p.tool),
+    ingestTools,
+  );
+  assert.deepEqual(
+    parsers.filter((p) => p.folded).map((p) => p.tool),
+    ['perf-script'],
+  );
 });

@@ -98,13 +98,13 @@ const dmaBenchFiles = () => fixtureFiles('dma_bench', /\.txt$/);
 /** Folded stacks are what dmabench itself writes (stacks.folded): fold the real perf script captures. */
 async function foldedSeeds(): Promise<Seed[]> {
   const seeds: Seed[] = [];
-  for (const s of await readSeeds(perfScriptFiles())) seeds.push({ name: `${s.name} (folded)`, text: serializeFolded((await foldPerfScript(s.text)).stacks) });
+  for (const s of await readSeeds(perfScriptFiles())) seeds.push({ name: `${s.name} (folded)`, text: serializeFolded((await foldPerfScript(s.text, { weight: 'samples' })).stacks) });
   return seeds;
 }
 
 /** difffolded-style diffs between pairs of folded real captures. */
 async function foldedDiffSeeds(): Promise<Seed[]> {
-  const folded = await Promise.all((await readSeeds(perfScriptFiles())).map(async (s) => ({ name: s.name, stacks: (await foldPerfScript(s.text)).stacks })));
+  const folded = await Promise.all((await readSeeds(perfScriptFiles())).map(async (s) => ({ name: s.name, stacks: (await foldPerfScript(s.text, { weight: 'samples' })).stacks })));
   const seeds: Seed[] = [];
   for (const a of folded) {
     for (const b of folded) {
@@ -129,7 +129,7 @@ export const parserTargets: FuzzTarget[] = [
   parser('perf-script', 'perf-record', () => readSeeds(perfScriptFiles()), async (text) => {
     // What the perf-record profiler does: fold, count samples, write stacks.folded, which the
     // flame graph later reads back; what it writes must read back as the same stacks.
-    const r = await foldPerfScript(text);
+    const r = await foldPerfScript(text, { weight: 'samples' });
     // A ParseError here is not bad input being refused: it is dmabench unable to read its own file.
     const back = await parseFolded(serializeFolded(r.stacks)).catch((e: unknown) => {
       throw new Error(`stacks.folded written from this perf script does not read back: ${(e as Error).message}`);
