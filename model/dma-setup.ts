@@ -11,6 +11,17 @@ export const IOMMU_MODES = ['strict', 'lazy', 'passthrough', 'off', 'unknown'] a
 /** strict (group type DMA), lazy (DMA-FQ), passthrough (identity), off (no translation), unknown. */
 export type IommuModeName = (typeof IOMMU_MODES)[number];
 
+/**
+ * What ib_write_bw over Soft-RoCE measures. rxe registers its ib_device without a DMA device
+ * (ib_uses_virt_dma), so ib_dma_map_* never reach the DMA API: measured in the lab (7.2, strict
+ * IOMMU, 2 x 2000 writes of 64 KiB), dmabench's ftrace profiler counted no call of any DMA mapping
+ * function and no iommu:map event. Said wherever RDMA results are (doctor, run log, compare).
+ */
+export const SOFT_ROCE_NO_DMA_API =
+  'Soft-RoCE (rxe) maps nothing through the DMA API: it registers without a DMA device, so ib_write_bw over it measures ' +
+  "rxe's CPU copies, not DMA mapping (the lab's ftrace counted 0 DMA API calls and 0 iommu:map events); " +
+  "the link API's RDMA user is ODP through hmm_dma_map_*, which needs a real HCA";
+
 /** A device a workload benchmarks, as the campaign names it (before anything is probed). */
 export type BenchTarget =
   /** fio on a block device. */

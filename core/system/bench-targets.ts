@@ -7,7 +7,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { BenchDevice, BenchTarget, BenchTargetState, IommuModeName, QueueLimits } from '../../model/dma-setup.js';
-import { NUMERIC_QUEUE_LIMIT_FILES } from '../../model/dma-setup.js';
+import { NUMERIC_QUEUE_LIMIT_FILES, SOFT_ROCE_NO_DMA_API } from '../../model/dma-setup.js';
 import { modeOfGroupType } from './iommu.js';
 import { parseMountinfo } from './mountinfo.js';
 import { dmaDeviceOf, pciIds, sysfsRealpath } from './sysfs-device.js';
@@ -154,7 +154,7 @@ async function pciTarget(root: string, spec: Extract<BenchTarget, { kind: 'pci' 
   ];
 }
 
-const SOFT_ROCE_NOTE = 'Soft-RoCE: no parent PCI device and no IOMMU group (rxe copies with the CPU; nothing is mapped through an IOMMU)';
+const SOFT_ROCE_NOTE = `no parent PCI device and no IOMMU group; ${SOFT_ROCE_NO_DMA_API}`;
 
 async function rdmaTarget(root: string, spec: Extract<BenchTarget, { kind: 'rdma' }>): Promise<BenchDevice[]> {
   const names = spec.name !== undefined ? [spec.name] : await listDir(root, '/sys/class/infiniband');

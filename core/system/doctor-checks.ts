@@ -3,6 +3,7 @@
 import type { FullSystemState } from './collect.js';
 import type { DiskInfo } from './block-devices.js';
 import { portIsActive } from './rdma.js';
+import { SOFT_ROCE_NO_DMA_API } from '../../model/dma-setup.js';
 import { TOOL_SPECS } from './tools.js';
 
 export interface DoctorCheck {
@@ -199,6 +200,8 @@ function deviceChecks(s: FullSystemState): DoctorCheck[] {
   };
   const rdmaDevs = s.devices.rdma;
   const active = rdmaDevs.filter((d) => d.ports.some((p) => portIsActive(p.state)));
+  // rxe names the netdev it runs over in `parent` (drivers/infiniband/sw/rxe); a hardware HCA has no such file.
+  const softOnly = rdmaDevs.every((d) => d.parent !== undefined);
   const rdma: DoctorCheck =
     rdmaDevs.length === 0
       ? {
@@ -209,11 +212,11 @@ function deviceChecks(s: FullSystemState): DoctorCheck[] {
         }
       : {
           id: 'rdma',
-          ok: active.length > 0 ? true : 'warn',
+          ok: active.length > 0 && !softOnly ? true : 'warn',
           summary: `RDMA: ${rdmaDevs
-            .map((d) => `${d.name} [${d.ports.map((p) => `port ${p.port} ${p.state ?? '?'}${p.netdev ? ` ${p.netdev}` : ''}`).join(', ')}]`)
+            .map((d) => `${d.name}${d.parent ? ` (Soft-RoCE over ${d.parent})` : ''} [${d.ports.map((p) => `port ${p.port} ${p.state ?? '?'}${p.netdev ? ` ${p.netdev}` : ''}`).join(', ')}]`)
             .join('; ')}`,
-          advice: active.length > 0 ? undefined : 'no port is ACTIVE: bring the netdev up',
+          advice: active.length === 0 ? 'no port is ACTIVE: bring the netdev up' : softOnly ? SOFT_ROCE_NO_DMA_API : undefined,
         };
   return [nvme, block, rdma];
 }

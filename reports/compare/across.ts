@@ -7,6 +7,7 @@
 import type { LoadedBundle } from '../../model/bundle.js';
 import { cellKey } from '../../core/campaign/matrix.js';
 import type { Sample } from '../../model/measurement.js';
+import { measurementCaveats } from './caveats.js';
 import { compareSides, groupSamples, resolveOptions, sideInfo, type Side } from './compare.js';
 import type { Comparison, ComparisonOptions } from './types.js';
 
@@ -60,5 +61,5 @@ export function compareAcross(bundle: LoadedBundle, across: { param: string; val
     const { groups, selected } = groupSamples(bundle.samples, select, (s) => byCell.get(s.cell)!.reduced);
     return { info: sideInfo(bundle, `${param}=${v}`, selected, `${param}=${v}, pass ${options.pass}`), groups };
   };
-  return compareSides([side(value), ...others.map(side)], options, cellOrder);
+  return compareSides([side(value), ...others.map(side)], options, cellOrder, [], measurementCaveats([bundle]));
 }

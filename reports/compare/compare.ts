@@ -22,6 +22,7 @@ import { benjaminiHochberg } from '../stats/fdr.js';
 import { intervalRank, shiftInterval, type ShiftScale } from '../stats/shift-interval.js';
 import { deriveSeed } from '../stats/prng.js';
 import { comparabilityWarnings, type ComparabilityWarning } from './comparability.js';
+import { measurementCaveats } from './caveats.js';
 import { conversionFactor } from './units.js';
 import { verdictOf } from './verdict.js';
 import { multiplexNotes } from './multiplexing.js';
@@ -29,6 +30,7 @@ import { runningPctMetricOf } from '../../model/perf-counters.js';
 import type {
   BundleInfo,
   CandidateResult,
+  Caveat,
   Comparison,
   ComparisonOptions,
   ComparisonRow,
@@ -357,6 +359,7 @@ export function compareSides(
   options: ComparisonOptions,
   cellOrder: ReadonlyMap<string, number>,
   warnings: readonly ComparabilityWarning[] = [],
+  caveats: readonly Caveat[] = [],
 ): Comparison {
   if (sides.length < 2) throw new RangeError('compare needs a base and at least one candidate');
   if (!(options.noisePct >= 0)) throw new RangeError(`noise threshold ${options.noisePct}% must be >= 0`);
@@ -410,7 +413,7 @@ export function compareSides(
   }
   unmatched.sort(order);
 
-  return { bundles: sides.map((s) => s.info), warnings: [...warnings], options, methods: methodSentences(options), levels: levelsUsed(rows), rows, unmatched };
+  return { bundles: sides.map((s) => s.info), warnings: [...warnings], caveats: [...caveats], options, methods: methodSentences(options), levels: levelsUsed(rows), rows, unmatched };
 }
 
 export function resolveOptions(opts: Partial<ComparisonOptions>): ComparisonOptions {
@@ -444,7 +447,7 @@ export function compareBundles(bundles: readonly LoadedBundle[], opts: Partial<C
   });
   // Bundles that differ in more than the kernel are said to before the table (comparability.ts).
   const warnings = comparabilityWarnings(selfCompare ? [bundles[0]!] : bundles, sides.map((s) => s.info.label));
-  return compareSides(sides, options, planOrder(bundles[0]!), warnings);
+  return compareSides(sides, options, planOrder(bundles[0]!), warnings, measurementCaveats(bundles));
 }
 
 /** Drop keys whose value is undefined so they do not override defaults. */

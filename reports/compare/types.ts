@@ -108,6 +108,12 @@ export interface MetricIdentity {
  * `unit` is the base's (candidates' values are converted to it when they differ); `role` the
  * weakest any side gives the metric.
  */
+/** Something about what the numbers measure that a reader must know (a legend entry). */
+export interface Caveat {
+  term: string;
+  text: string;
+}
+
 export interface ComparisonRow extends MetricIdentity {
   base: GroupStats;
   /** One entry per candidate (bundles[1..]); null when that candidate lacks this key. */
@@ -153,6 +159,8 @@ export interface Comparison {
   bundles: BundleInfo[];
   /** What makes the bundles less than comparable (reports/compare/comparability.ts): every renderer prints these before the table. */
   warnings: ComparabilityWarning[];
+  /** What some of the numbers do not measure (Soft-RoCE rows: no DMA API), shown in the legend. */
+  caveats: Caveat[];
   options: ComparisonOptions;
   /** Method sentences for legends. */
   methods: { test: string; ci: string; centre: string; fdr: string; verdict: string };

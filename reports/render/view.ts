@@ -226,6 +226,7 @@ export function legend(c: Comparison): { term: string; text: string }[] {
         'd descriptive (min, max, stdev, far tails: shown only)',
     },
     { term: 'boots', text: bootsSentence(c) },
+    ...c.caveats,
   ];
 }
 

@@ -95,7 +95,7 @@ test("a Soft-RoCE target is recorded as having no PCI device; the box's mode is 
   const s = await collectSystemState({ tools: false, targets: [{ workload: 'bw', kind: 'rdma', name: 'dmabench-no-such-rxe', softRoce: true }] });
   const t = s.dma!.targets[0]!;
   assert.equal(t.iommuMode, undefined);
-  assert.match(t.devices[0]!.note ?? '', /Soft-RoCE: no parent PCI device and no IOMMU group/);
+  assert.match(t.devices[0]!.note ?? '', /no parent PCI device and no IOMMU group; Soft-RoCE \(rxe\) maps nothing through the DMA API/);
   assert.equal(s.iommu.mode, s.iommu.boxMode);
   assert.match(s.iommu.modeOf ?? '', /^no benchmarked device does DMA through a PCI device; /);
 });
