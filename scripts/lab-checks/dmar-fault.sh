@@ -2,11 +2,7 @@
 # Guest side (7.x, --iommu strict): a clean run, then a run during which QEMU's edu device reads
 # from an IOVA nothing maps, so the emulated IOMMU reports a real DMAR fault. compare must name
 # the fault in the second run's kernel log ("runs with kernel warnings").
-set -u
-here=$(dirname "$(readlink -f "$0")")
-work=$(mktemp -d)
-cd "$work"
-echo "CHECK: $(uname -r) $(cat /proc/cmdline)"
+source "$(dirname "$(readlink -f "$0")")/guest-common.sh"
 dmabench run "$here/fio-read.yaml" --out clean > clean.log 2>&1; echo "CHECK: clean run exit $?"
 dmabench run "$here/fio-read.yaml" --out fault > fault.log 2>&1 & pid=$!
 # Fire once the run's kernel-log window is open (its manifest names afterSeq), while fio runs.

@@ -1,11 +1,7 @@
 #!/bin/bash
 # Guest side (--iommu passthrough): switch only the NVMe controller's IOMMU group to DMA, then run
 # fio on it: the bundle's IOMMU mode is the NVMe group's (strict), not the box's (passthrough).
-set -u
-here=$(dirname "$(readlink -f "$0")")
-work=$(mktemp -d)
-cd "$work"
-echo "CHECK: $(uname -r) $(cat /proc/cmdline)"
+source "$(dirname "$(readlink -f "$0")")/guest-common.sh"
 nvme=$(basename "$(readlink -f /sys/block/nvme0n1/device/device)")
 group=$(basename "$(readlink -f "/sys/bus/pci/devices/$nvme/iommu_group")")
 for g in /sys/kernel/iommu_groups/*; do echo "CHECK: before: group $(basename "$g") $(cat "$g/type")"; done

@@ -1,11 +1,7 @@
 #!/bin/bash
 # Guest side (--iommu strict): ib_write_bw over Soft-RoCE under dmabench's ftrace profiler; prints
 # the profile pass's call counts of every DMA mapping function and the iommu map/unmap events.
-set -u
-here=$(dirname "$(readlink -f "$0")")
-work=$(mktemp -d)
-cd "$work"
-echo "CHECK: $(uname -r)"
+source "$(dirname "$(readlink -f "$0")")/guest-common.sh"
 dmabench run "$here/rxe-ftrace.yaml" --out rxe > rxe.log 2>&1; echo "CHECK: run exit $?"
 node -e '
 const counts = new Map();
