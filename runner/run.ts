@@ -325,6 +325,9 @@ async function executePlan(plan: Plan, writer: BundleWriter, signal: AbortSignal
     try {
       const result = await runPass(cell, pass, rep, partial, passSignal, timeoutSec, ctx);
       if (signal.aborted) return overheadMs; // killed mid-run: not a whole repetition
+      // Past its deadline the repetition failed, even when the tool still printed a result: fio
+      // killed at the deadline writes its partial figures and exits 0.
+      if (passSignal.aborted) throw new Error(`timed out after ${timeoutSec} s`);
       const samples = stamped(result.samples, schedule.nextOrder, opts.bootId);
       account(samples);
       await writer.recordPass(cell.key, pass, rep, samples, { partial, dir: rawDir });
