@@ -313,7 +313,13 @@ async function executePlan(plan: Plan, writer: BundleWriter, signal: AbortSignal
     await rm(partial, { recursive: true, force: true });
     await mkdir(partial, { recursive: true });
     const timeoutSec = cell.workload.timeout ?? cell.estimateSec * 3 + 60;
-    const passSignal = AbortSignal.any([signal, AbortSignal.timeout(Math.ceil(timeoutSec * 1000))]);
+    // A controller and a timer of our own, not AbortSignal.timeout(): inside AbortSignal.any() the
+    // timeout signal is only weakly held and, once garbage-collected, never fires (seen under load:
+    // a 1 s deadline that let fio run its whole 4 s).
+    const deadline = new AbortController();
+    const deadlineTimer = setTimeout(() => deadline.abort(new Error(`timed out after ${timeoutSec} s`)), Math.ceil(timeoutSec * 1000));
+    deadlineTimer.unref();
+    const passSignal = AbortSignal.any([signal, deadline.signal]);
     const t0 = performance.now();
     /** What the schedule learns from this pass, saved with the record of the pass itself. */
     const account = (samples: Sample[] | undefined): void => {
@@ -343,6 +349,8 @@ async function executePlan(plan: Plan, writer: BundleWriter, signal: AbortSignal
       const message = passSignal.aborted ? `timed out after ${timeoutSec} s` : (err as Error).message;
       progress.log(`error: ${cell.key} ${pass} #${rep + 1}: ${message}`);
       await writer.recordError(cell.key, pass, rep, message);
+    } finally {
+      clearTimeout(deadlineTimer);
     }
     done++;
     ranSec += cell.estimateSec;
