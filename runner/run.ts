@@ -332,7 +332,7 @@ async function executePlan(plan: Plan, writer: BundleWriter, signal: AbortSignal
       const result = await runPass(cell, pass, rep, partial, passSignal, timeoutSec, ctx);
       if (signal.aborted) return overheadMs; // killed mid-run: not a whole repetition
       // Past its deadline the repetition failed, even when the tool still printed a result: fio
-      // killed at the deadline writes its partial figures and exits 0.
+      // sent SIGTERM at the deadline still writes its partial figures.
       if (passSignal.aborted) throw new Error(`timed out after ${timeoutSec} s`);
       const samples = stamped(result.samples, schedule.nextOrder, opts.bootId);
       account(samples);
