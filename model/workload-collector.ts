@@ -38,12 +38,23 @@ export interface CollectorOutput {
   ios?: number;
 }
 
+/** An estimate and what it rests on, said in `plan` and in the run's log. */
+export interface RepetitionEstimate {
+  seconds: number;
+  /** e.g. `size 4g = 4 GiB in 1048576 I/Os, at an assumed floor of 50 MiB/s and 2000 IOPS`. */
+  basis: string;
+}
+
 export interface WorkloadCollector {
   tool: Workload['tool'];
   /** Problems with one cell's parameters (paths relative to the workload's matrix). */
   validateParams(params: CellParams): ZodIssue[];
-  /** Rough seconds one repetition of a cell takes, for `plan` and the ETA. */
-  estimateSeconds(workload: Workload, params: CellParams): number;
+  /**
+   * Rough seconds one repetition of a cell takes, for `plan`, the ETA and the repetition's
+   * deadline (runner/plan.ts repetitionDeadlineSec). With a `basis` when the estimate rests on an
+   * assumption the user should see (a size-based fio job: an assumed floor rate).
+   */
+  estimateSeconds(workload: Workload, params: CellParams): number | RepetitionEstimate;
   /**
    * Checks before anything runs: the tool is installed, targets are safe. Throws with advice; a
    * target refused is a model/safety-error.ts DeviceSafetyError.

@@ -9,7 +9,7 @@ import { collectorFor, profilerFor } from './registry.js';
 import type { CollectorOutput } from '../model/workload-collector.js';
 import type { Measurement, PassKind, Sample } from '../model/measurement.js';
 import type { Campaign, ProfilerSpec, Workload } from '../model/campaign.js';
-import { loadPlan, type Plan, type PlannedCell } from './plan.js';
+import { estimateNote, formatDuration, loadPlan, repetitionDeadlineSec, type Plan, type PlannedCell } from './plan.js';
 import { expandMatrix } from '../core/campaign/matrix.js';
 import { rawRepDir, scratchDir } from '../core/bundle/layout.js';
 import { BUNDLE_SCHEMA_VERSION, type Manifest, type RunSchedule, type SystemState } from '../model/bundle.js';
@@ -291,6 +291,8 @@ async function executePlan(plan: Plan, writer: BundleWriter, signal: AbortSignal
   const isDone = (cell: string, pass: PassKind, rep: number): boolean => writer.isDone(cell, pass, rep) || attempted.has(`${cell}|${pass}|${rep}`);
   const adaptive = new AdaptiveCells(plan, manifest, writer.resumedSamples);
   const runs = (cell: PlannedCell, rep: number): boolean => adaptive.runs(cell, rep);
+  /** Cells whose estimate basis this session has logged. */
+  const noted = new Set<string>();
   const stoppedAt = (cell: PlannedCell): number | undefined => adaptive.stoppedAt(cell);
 
   let done = Object.values(manifest.done).reduce((n, reps) => n + reps.length, 0);
@@ -308,11 +310,16 @@ async function executePlan(plan: Plan, writer: BundleWriter, signal: AbortSignal
     const etaSec = estimateRemainingSec({ leftSec: left.sec, ranSec, elapsedSec });
     progress.update({ done, total: done + left.passes, atMost: left.atMost, cell: cell.key, pass, rep, elapsedSec, etaSec });
 
+    if (!noted.has(cell.key)) {
+      noted.add(cell.key);
+      const note = estimateNote(cell);
+      if (note) progress.log(`${cell.key}: ~${formatDuration(cell.estimateSec)} per repetition (${note})`);
+    }
     const rawDir = rawRepDir(writer.dir, cell.dir, pass, rep);
     const partial = `${rawDir}.partial`;
     await rm(partial, { recursive: true, force: true });
     await mkdir(partial, { recursive: true });
-    const timeoutSec = cell.workload.timeout ?? cell.estimateSec * 3 + 60;
+    const timeoutSec = repetitionDeadlineSec(cell);
     // A controller and a timer of our own, not AbortSignal.timeout(): inside AbortSignal.any() the
     // timeout signal is only weakly held and, once garbage-collected, never fires (seen under load:
     // a 1 s deadline that let fio run its whole 4 s).

@@ -3,10 +3,10 @@
 // The target checks of device-safety.ts run at preflight and again in every run(); what
 // preflight saw of a device is kept here so each repetition can tell it is still the same one.
 import path from 'node:path';
-import type { WorkloadCollector } from '../../model/workload-collector.js';
+import type { RepetitionEstimate, WorkloadCollector } from '../../model/workload-collector.js';
 import type { Workload } from '../../model/campaign.js';
 import type { CellParams } from '../../model/cell.js';
-import { fioParamsSchema, isReadOnlyRw, type FioParams } from './params.js';
+import { fioParamsSchema, fioSizePieces, isReadOnlyRw, type FioParams } from './params.js';
 import { runFio } from './run.js';
 import { fioTotalIos } from './metrics.js';
 import { preflightTarget, type TargetBaseline, type TargetSpec } from './device-safety.js';
@@ -23,6 +23,41 @@ function targetFor(workload: Workload, scratchDir: string): TargetSpec {
   return { kind: 'file', path: t.path ?? path.join(scratchDir, scratchFileName(workload.name)), size: t.size, keep: t.keep };
 }
 
+const MiB = 1024 * 1024;
+
+function formatMiB(bytes: number): string {
+  return `${(bytes / MiB).toFixed(bytes < MiB ? 3 : 0)} MiB`;
+}
+
+/**
+ * What a size-based job (no `runtime`) is assumed to sustain at the least, for its estimate and
+ * so its deadline (estimate × 3 + 60 s): a SATA SSD or the TCG lab guest does more (the lab does
+ * ~10 000 4k reads a second); a disk doing small random I/O does less and needs the workload's
+ * `timeout:`. Nothing faster can be assumed before the job has run.
+ */
+export const SIZE_JOB_FLOOR = { mibPerSec: 50, iops: 2000 } as const;
+
+/** fio's start-up (clock calibration, job set-up) and report, about a second. */
+const FIO_STARTUP_SEC = 1;
+
+/**
+ * Seconds one repetition takes: its runtime when it has one (fio's `--time_based`), else its
+ * I/O at the assumed floor (SIZE_JOB_FLOOR), said in the basis: `size` per job × numjobs, as
+ * many I/Os as the smallest block size makes, whichever of bytes or I/Os takes longer.
+ */
+export function estimateFioRepetition(p: FioParams): number | RepetitionEstimate {
+  const fixed = (p.ramp_time ?? 0) + FIO_STARTUP_SEC;
+  if (p.runtime !== undefined || p.size === undefined) return (p.runtime ?? 0) + fixed;
+  const bytes = Math.max(...fioSizePieces(p.size)) * p.numjobs;
+  const ios = Math.ceil(bytes / Math.min(...fioSizePieces(p.bs)));
+  const ioSec = Math.max(bytes / (SIZE_JOB_FLOOR.mibPerSec * MiB), ios / SIZE_JOB_FLOOR.iops);
+  const jobs = p.numjobs > 1 ? ` x ${p.numjobs} jobs` : '';
+  return {
+    seconds: Math.ceil(ioSec + fixed),
+    basis: `size ${p.size}${jobs} = ${formatMiB(bytes)} in ${ios} I/Os, at an assumed floor of ${SIZE_JOB_FLOOR.mibPerSec} MiB/s and ${SIZE_JOB_FLOOR.iops} IOPS (a slower target needs the workload's timeout:)`,
+  };
+}
+
 /** What preflight saw of each workload's target (by workload name), for this run. */
 const baselines = new Map<string, TargetBaseline>();
 
@@ -34,10 +69,8 @@ export const fioWorkload: WorkloadCollector = {
     return result.success ? [] : result.error.issues;
   },
 
-  estimateSeconds(_workload: Workload, params: CellParams): number {
-    const p = fioParamsSchema.parse(params) as FioParams;
-    // fio's start-up and file lay-out add about a second to the configured runtime.
-    return (Number(p.runtime ?? 5) || 5) + (Number(p.ramp_time ?? 0) || 0) + 1;
+  estimateSeconds(_workload: Workload, params: CellParams) {
+    return estimateFioRepetition(fioParamsSchema.parse(params) as FioParams);
   },
 
   async preflight(workload: Workload, cells: CellParams[], ctx): Promise<void> {
