@@ -45,6 +45,12 @@ export interface RepetitionEstimate {
   basis: string;
 }
 
+export interface PrepareContext extends PreflightContext {
+  /** Aborted on SIGINT/SIGTERM: a long lay-out stops. */
+  signal: AbortSignal;
+  log: (line: string) => void;
+}
+
 export interface WorkloadCollector {
   tool: Workload['tool'];
   /** Problems with one cell's parameters (paths relative to the workload's matrix). */
@@ -60,6 +66,13 @@ export interface WorkloadCollector {
    * target refused is a model/safety-error.ts DeviceSafetyError.
    */
   preflight(workload: Workload, cells: CellParams[], ctx: PreflightContext): Promise<void>;
+  /**
+   * Lays out what the workload's repetitions share and would otherwise make during the first of
+   * them (fio's scratch file), so that its writes and its time belong to no repetition. The runner
+   * calls it once per session right before the workload's first pass, outside that pass's
+   * deadline; a failure fails that pass, and it is tried again before the next one.
+   */
+  prepare?(workload: Workload, cells: CellParams[], ctx: PrepareContext): Promise<void>;
   /**
    * One repetition. A collector whose target can change under it (a file, a disk) checks it
    * again first; a DeviceSafetyError thrown here stops the whole run, not just this repetition.

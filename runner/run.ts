@@ -258,6 +258,33 @@ async function runPass(
   };
 }
 
+/**
+ * Each workload's collector `prepare`, once per session, right before the workload's first pass.
+ * A failure is that pass's; the next pass of the workload tries again.
+ */
+class PreparedWorkloads {
+  private readonly done = new Set<string>();
+  constructor(
+    private readonly plan: Plan,
+    private readonly scratch: string,
+  ) {}
+
+  async ensure(workload: Workload, signal: AbortSignal, progress: Progress): Promise<void> {
+    if (this.done.has(workload.name)) return;
+    const collector = collectorFor(workload.tool);
+    if (collector.prepare) {
+      const cells = this.plan.cells.filter((c) => c.workload.name === workload.name).map((c) => c.params);
+      try {
+        await collector.prepare(workload, cells, { scratchDir: this.scratch, signal, log: (line) => progress.log(line) });
+      } catch (err) {
+        if (err instanceof Error && !(err instanceof DeviceSafetyError)) err.message = `preparing ${workload.name}: ${err.message}`;
+        throw err;
+      }
+    }
+    this.done.add(workload.name);
+  }
+}
+
 /** Stamps the pass's samples with where and when in the run they were taken. */
 function stamped(samples: Sample[], order: number, bootId: string | undefined): Sample[] {
   return samples.map((s) => ({ ...s, ...(bootId ? { bootId } : {}), order }));
@@ -291,6 +318,7 @@ async function executePlan(plan: Plan, writer: BundleWriter, signal: AbortSignal
   const isDone = (cell: string, pass: PassKind, rep: number): boolean => writer.isDone(cell, pass, rep) || attempted.has(`${cell}|${pass}|${rep}`);
   const adaptive = new AdaptiveCells(plan, manifest, writer.resumedSamples);
   const runs = (cell: PlannedCell, rep: number): boolean => adaptive.runs(cell, rep);
+  const prepared = new PreparedWorkloads(plan, ctx.scratch);
   /** Cells whose estimate basis this session has logged. */
   const noted = new Set<string>();
   const stoppedAt = (cell: PlannedCell): number | undefined => adaptive.stoppedAt(cell);
@@ -317,17 +345,14 @@ async function executePlan(plan: Plan, writer: BundleWriter, signal: AbortSignal
     }
     const rawDir = rawRepDir(writer.dir, cell.dir, pass, rep);
     const partial = `${rawDir}.partial`;
-    await rm(partial, { recursive: true, force: true });
-    await mkdir(partial, { recursive: true });
     const timeoutSec = repetitionDeadlineSec(cell);
     // A controller and a timer of our own, not AbortSignal.timeout(): inside AbortSignal.any() the
     // timeout signal is only weakly held and, once garbage-collected, never fires (seen under load:
-    // a 1 s deadline that let fio run its whole 4 s).
+    // a 1 s deadline that let fio run its whole 4 s). Armed once the workload is prepared.
     const deadline = new AbortController();
-    const deadlineTimer = setTimeout(() => deadline.abort(new Error(`timed out after ${timeoutSec} s`)), Math.ceil(timeoutSec * 1000));
-    deadlineTimer.unref();
+    let deadlineTimer: NodeJS.Timeout | undefined;
     const passSignal = AbortSignal.any([signal, deadline.signal]);
-    const t0 = performance.now();
+    let t0 = performance.now();
     /** What the schedule learns from this pass, saved with the record of the pass itself. */
     const account = (samples: Sample[] | undefined): void => {
       attempted.add(`${cell.key}|${pass}|${rep}`);
@@ -336,6 +361,14 @@ async function executePlan(plan: Plan, writer: BundleWriter, signal: AbortSignal
       if (pass === 'timed') adaptive.afterTimed(cell, rep, samples);
     };
     try {
+      // What the workload's repetitions share (fio's scratch file) is laid out before its first
+      // pass starts: its writes and its time belong to no repetition, its deadline included.
+      await prepared.ensure(cell.workload, signal, progress);
+      await rm(partial, { recursive: true, force: true });
+      await mkdir(partial, { recursive: true });
+      t0 = performance.now();
+      deadlineTimer = setTimeout(() => deadline.abort(new Error(`timed out after ${timeoutSec} s`)), Math.ceil(timeoutSec * 1000));
+      deadlineTimer.unref();
       const result = await runPass(cell, pass, rep, partial, passSignal, timeoutSec, ctx);
       if (signal.aborted) return overheadMs; // killed mid-run: not a whole repetition
       // Past its deadline the repetition failed, even when the tool still printed a result: fio

@@ -1,5 +1,6 @@
 // Adapts the fio collector to the runner's WorkloadCollector interface: parameter validation,
-// time estimates, preflight checks and the target (a scratch file in the bundle by default).
+// time estimates, preflight checks and the target (a scratch file in the bundle by default, laid
+// out in `prepare`, before the workload's first pass).
 // The target checks of device-safety.ts run at preflight and again in every run(); what
 // preflight saw of a device is kept here so each repetition can tell it is still the same one.
 import path from 'node:path';
@@ -9,7 +10,7 @@ import type { CellParams } from '../../model/cell.js';
 import { fioParamsSchema, fioSizePieces, isReadOnlyRw, type FioParams } from './params.js';
 import { runFio } from './run.js';
 import { fioTotalIos } from './metrics.js';
-import { preflightTarget, type TargetBaseline, type TargetSpec } from './device-safety.js';
+import { layOutTarget, preflightTarget, type TargetBaseline, type TargetSpec } from './device-safety.js';
 import { assertToolInstalled } from '../../core/proc/tool-check.js';
 
 /** The file name of a workload's scratch file: a hint for people; ownership is in the bundle's ledger. */
@@ -78,6 +79,19 @@ export const fioWorkload: WorkloadCollector = {
     const writes = cells.some((c) => !isReadOnlyRw((fioParamsSchema.parse(c) as FioParams).rw));
     const baseline = await preflightTarget(targetFor(workload, ctx.scratchDir), { destructive: workload.destructive, writes, scratchDir: ctx.scratchDir });
     baselines.set(workload.name, baseline);
+  },
+
+  async prepare(workload, cells, ctx) {
+    // The scratch file is laid out here, before the first pass on it: with `warmup: 0` its writes
+    // would otherwise land in the first timed repetition's span (and its deadline).
+    const writes = cells.some((c) => !isReadOnlyRw((fioParamsSchema.parse(c) as FioParams).rw));
+    const t0 = performance.now();
+    const done = await layOutTarget(targetFor(workload, ctx.scratchDir), { destructive: workload.destructive, writes, scratchDir: ctx.scratchDir }, ctx.signal);
+    for (const note of done?.notes ?? []) ctx.log(note);
+    if (done && done.laidOutBytes > 0) {
+      const sec = (performance.now() - t0) / 1000;
+      ctx.log(`fio: ${workload.name}: laid out ${done.path} (${formatMiB(done.laidOutBytes)}, fsynced) in ${sec.toFixed(2)} s, before its first repetition`);
+    }
   },
 
   async benchTargets(workload, _cells, ctx) {
