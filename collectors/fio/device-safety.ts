@@ -91,7 +91,8 @@ export async function layOutTarget(spec: TargetSpec, use: TargetUse, signal?: Ab
   if (spec.kind !== 'file') return undefined;
   const file = await examineFile(spec, use, { create: true, signal });
   if (!file) throw new Error(`internal: ${spec.path} was neither found nor created`);
-  return { path: file.fio.path, laidOutBytes: file.laidOutBytes, notes: file.notes };
+  // A file set aside is said here, where it happens; a foreign file's size note is said by every repetition.
+  return { path: file.fio.path, laidOutBytes: file.laidOutBytes, notes: file.record.owner === 'this run' ? file.notes : [] };
 }
 
 /** Checks before anything runs. Returns what later repetitions must find unchanged. */
