@@ -41,7 +41,7 @@ export interface CollectorOutput {
 /** An estimate and what it rests on, said in `plan` and in the run's log. */
 export interface RepetitionEstimate {
   seconds: number;
-  /** e.g. `size 4g = 4 GiB in 1048576 I/Os, at an assumed floor of 50 MiB/s and 2000 IOPS`. */
+  /** e.g. `size 4g = 4096 MiB in 1048576 I/Os, at an assumed floor of 20 MiB/s and 500 IOPS`. */
   basis: string;
 }
 

@@ -34,7 +34,7 @@ test('a 4 GiB size-based job gets a deadline long enough to move 4 GiB at the as
   assert.ok(typeof e === 'object');
   const atFloorSec = (4096 * MiB) / (SIZE_JOB_FLOOR.mibPerSec * MiB);
   assert.equal(e.seconds, Math.ceil(atFloorSec + 1));
-  // The old estimate (5 s + 1) gave 78 s: less than the 82 s the floor rate needs.
+  // The old estimate (5 s + 1) gave 78 s: less than the floor rate needs.
   assert.ok(deadlineOf(6) < atFloorSec);
   assert.ok(deadlineOf(e.seconds) >= 3 * atFloorSec);
   assert.equal(e.basis, `size 4g = 4096 MiB in 4096 I/Os, at an assumed floor of ${SIZE_JOB_FLOOR.mibPerSec} MiB/s and ${SIZE_JOB_FLOOR.iops} IOPS (a slower target needs the workload's timeout:)`);
@@ -58,12 +58,12 @@ test('plan says what a size-based estimate rests on and the deadline it gives; a
   const file = await campaign('plan-size', '      rw: read\n      bs: 1m\n      size: [4g, 1g]\n');
   const text = await runCli(['plan', file]);
   assert.equal(text.exitCode, 0, String(text.stderr));
-  assert.match(String(text.stdout), /w:bs=1m,rw=read,size=4g\s+\[fio\]\s+1× timed\s+~01:23 each \(estimate: size 4g = 4096 MiB in 4096 I\/Os, at an assumed floor of 50 MiB\/s and 2000 IOPS \(a slower target needs the workload's timeout:\); deadline 05:09\)/);
+  assert.match(String(text.stdout), /w:bs=1m,rw=read,size=4g\s+\[fio\]\s+1× timed\s+~03:26 each \(estimate: size 4g = 4096 MiB in 4096 I\/Os, at an assumed floor of 20 MiB\/s and 500 IOPS \(a slower target needs the workload's timeout:\); deadline 11:18\)/);
   const json = await runCli(['plan', file, '--json']);
   const cells = (JSON.parse(String(json.stdout)) as { cells: { cell: string; estimateSec: number; estimateBasis?: string; deadlineSec: number }[] }).cells;
   const big = cells.find((c) => c.cell.endsWith('size=4g'))!;
-  assert.equal(big.estimateSec, 83);
-  assert.equal(big.deadlineSec, 309);
+  assert.equal(big.estimateSec, 206);
+  assert.equal(big.deadlineSec, 678);
   assert.match(big.estimateBasis!, /^size 4g = 4096 MiB/);
 
   const timed = await campaign('plan-timeout', '      rw: read\n      bs: 1m\n      size: 4g\n', '    timeout: 900\n');
@@ -74,20 +74,20 @@ test('plan says what a size-based estimate rests on and the deadline it gives; a
   assert.doesNotMatch(plain, /estimate:/);
 });
 
-test('a real size-based run: the log states the estimate\'s basis once per cell, and fio finished well within it', async () => {
+test('a real size-based run: the log states the estimate\'s basis and deadline once per cell, and fio read the size asked within it', async () => {
   const file = await campaign('run-size', '      rw: randread\n      bs: 4k\n      size: 32m\n      ioengine: psync\n');
   const out = path.join(dir, 'bundle-run-size');
   const r = await runCli(['run', file, '--out', out]);
   assert.equal(r.exitCode, 0, String(r.stderr));
   const lines = String(r.stderr).split('\n').filter((l) => l.includes('per repetition (estimate:'));
   assert.deepEqual(lines, [
-    `w:bs=4k,ioengine=psync,rw=randread,size=32m: ~00:06 per repetition (estimate: size 32m = 32 MiB in 8192 I/Os, at an assumed floor of ${SIZE_JOB_FLOOR.mibPerSec} MiB/s and ${SIZE_JOB_FLOOR.iops} IOPS (a slower target needs the workload's timeout:); deadline 01:18)`,
+    `w:bs=4k,ioengine=psync,rw=randread,size=32m: ~00:18 per repetition (estimate: size 32m = 32 MiB in 8192 I/Os, at an assumed floor of ${SIZE_JOB_FLOOR.mibPerSec} MiB/s and ${SIZE_JOB_FLOOR.iops} IOPS (a slower target needs the workload's timeout:); deadline 01:54)`,
   ]);
   const bundle = await readBundle(out);
   assert.equal(bundle.manifest.status, 'complete');
   const [cell] = await readdir(path.join(out, 'raw'));
   const fio = JSON.parse(await readFile(path.join(out, 'raw', cell!, 'timed-0', 'fio-output.json'), 'utf8')) as { jobs: { read: { io_bytes: number; runtime: number } }[] };
-  // fio read exactly the size asked, in less time than the floor allows for it.
+  // fio read exactly the size asked (how fast depends on the disk and its load: not asserted).
   assert.equal(fio.jobs[0]!.read.io_bytes, 32 * MiB);
-  assert.ok(fio.jobs[0]!.read.runtime < (8192 / SIZE_JOB_FLOOR.iops) * 1000, `fio took ${fio.jobs[0]!.read.runtime} ms`);
+  assert.ok(fio.jobs[0]!.read.runtime < 114_000);
 });
