@@ -41,11 +41,20 @@ test('a 1 s randread on a scratch file gives positive measurements and keeps raw
   assert.match(result.fioVersion ?? '', /^fio-\d+\.\d+/);
   assert.equal(result.jobs.length, 1);
   assert.equal(result.jobs[0]!.name, 'unit-randread');
-  for (const name of ['read.iops', 'read.bw', 'read.clat.mean', 'read.clat.p50', 'read.clat.p99', 'read.clat.p99.9']) {
+  for (const name of ['read.iops', 'read.bw', 'read.clat.mean', 'read.clat.p50']) {
     const m = measurements.find((x) => x.metric === name);
     assert.ok(m, `${name} missing`);
     assert.equal(typeof m.value, 'number');
     assert.ok(m.value! > 0, `${name} = ${m.value}`);
+  }
+  // The far percentiles are numbers when enough I/Os completed (1/(1-p)), else absent: how many
+  // a second brings depends on the disk and its load.
+  const n = result.jobs[0]!.directions.read!.clat!.n;
+  for (const [name, needed] of [['read.clat.p99', 100], ['read.clat.p99.9', 1000]] as const) {
+    const m = measurements.find((x) => x.metric === name);
+    assert.ok(m, `${name} missing`);
+    if (n >= needed) assert.ok(m.value! > 0, `${name} = ${m.value} with ${n} I/Os`);
+    else assert.equal(m.value, null, `${name} with ${n} I/Os`);
   }
   assert.ok(!measurements.some((x) => x.metric === 'errors'), 'no dead errors row (review m10)');
   assert.ok(!measurements.some((m) => m.metric.startsWith('write.')));
@@ -114,7 +123,7 @@ test('numjobs=2 randrw with group reporting: both directions, one job entry', as
     { rawDir: path.join(dir, 'raw-randrw'), signal: live(), scratchDir: path.join(dir, 'scratch'), jobName: 'unit-randrw' },
   );
   assert.equal(result.jobs.length, 1);
-  for (const name of ['read.iops', 'write.iops', 'write.clat.p99']) assert.ok(measurements.find((m) => m.metric === name)!.value! > 0, name);
+  for (const name of ['read.iops', 'write.iops', 'write.clat.p50']) assert.ok(measurements.find((m) => m.metric === name)!.value! > 0, name);
 });
 
 test('abort kills fio and its job processes promptly', async () => {
