@@ -35,13 +35,26 @@ export function measure(metric: string, value: number | null, spec: MetricSpec, 
 /**
  * Whether `n` samples resolve the p-quantile (0 < p < 1). The rule: at least 10/(1-p) samples,
  * that is about ten samples at or beyond the quantile. With fewer, the "quantile" is one of the
- * handful of largest values and a single outlier moves it (fio's p99.99 of a 10 000-I/O run is its
- * maximum). p50 needs 20 samples, p90 100, p99 1 000, p99.9 10 000, p99.99 100 000.
+ * handful of largest values and a single outlier moves it (fio's p99.99 of a 10 000-I/O run is one
+ * of its two slowest). p50 needs 20 samples, p90 100, p99 1 000, p99.9 10 000, p99.99 100 000.
  */
 export function quantileResolved(p: number, n: number): boolean {
   if (!(p > 0 && p < 1)) return false;
   // n(1-p) >= 10, with slack because 1 - 0.99 is not exactly 0.01 in binary.
   return n * (1 - p) >= 10 - 1e-9;
+}
+
+/**
+ * Whether `n` samples support reporting the p-quantile at all (0 < p < 1). The rule: at least
+ * 1/(1-p) samples, so that at least one lies beyond it. With fewer, the "quantile" is by
+ * construction the largest sample (fio's p99.99 of a 5 000-I/O run is its slowest I/O): a
+ * maximum under a percentile's name. Such a figure is reported as absent (null), never as a
+ * number and never as 0. p50 needs 2 samples, p90 10, p99 100, p99.9 1 000, p99.99 10 000.
+ * quantileResolved (10/(1-p)) is the stricter rule for a primary figure.
+ */
+export function quantileSupported(p: number, n: number): boolean {
+  if (!(p > 0 && p < 1)) return false;
+  return n * (1 - p) >= 1 - 1e-9;
 }
 
 /** The quantile (0..1) a label such as `p99.9` names; undefined for anything else. */

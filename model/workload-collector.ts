@@ -38,17 +38,41 @@ export interface CollectorOutput {
   ios?: number;
 }
 
+/** An estimate and what it rests on, said in `plan` and in the run's log. */
+export interface RepetitionEstimate {
+  seconds: number;
+  /** e.g. `size 4g = 4096 MiB in 1048576 I/Os, at an assumed floor of 20 MiB/s and 500 IOPS`. */
+  basis: string;
+}
+
+export interface PrepareContext extends PreflightContext {
+  /** Aborted on SIGINT/SIGTERM: a long lay-out stops. */
+  signal: AbortSignal;
+  log: (line: string) => void;
+}
+
 export interface WorkloadCollector {
   tool: Workload['tool'];
   /** Problems with one cell's parameters (paths relative to the workload's matrix). */
   validateParams(params: CellParams): ZodIssue[];
-  /** Rough seconds one repetition of a cell takes, for `plan` and the ETA. */
-  estimateSeconds(workload: Workload, params: CellParams): number;
+  /**
+   * Rough seconds one repetition of a cell takes, for `plan`, the ETA and the repetition's
+   * deadline (runner/plan.ts repetitionDeadlineSec). With a `basis` when the estimate rests on an
+   * assumption the user should see (a size-based fio job: an assumed floor rate).
+   */
+  estimateSeconds(workload: Workload, params: CellParams): number | RepetitionEstimate;
   /**
    * Checks before anything runs: the tool is installed, targets are safe. Throws with advice; a
    * target refused is a model/safety-error.ts DeviceSafetyError.
    */
   preflight(workload: Workload, cells: CellParams[], ctx: PreflightContext): Promise<void>;
+  /**
+   * Lays out what the workload's repetitions share and would otherwise make during the first of
+   * them (fio's scratch file), so that its writes and its time belong to no repetition. The runner
+   * calls it once per session right before the workload's first pass, outside that pass's
+   * deadline; a failure fails that pass, and it is tried again before the next one.
+   */
+  prepare?(workload: Workload, cells: CellParams[], ctx: PrepareContext): Promise<void>;
   /**
    * One repetition. A collector whose target can change under it (a file, a disk) checks it
    * again first; a DeviceSafetyError thrown here stops the whole run, not just this repetition.

@@ -37,6 +37,8 @@ export interface PlannedCell {
   passes: PlannedPass[];
   /** Seconds for one repetition. */
   estimateSec: number;
+  /** What the estimate rests on, when it is an assumption (a size-based fio job). */
+  estimateBasis?: string;
 }
 
 export interface Plan {
@@ -93,6 +95,7 @@ export function buildPlan(campaign: Campaign): Plan {
       const repetitions = repetitionBounds(workload.repetitions ?? campaign.repetitions);
       // Profilers run in passes of their own so tracing overhead never enters timed numbers.
       const profiles = workload.profilers.map((p): PassKind => `profile:${p.kind}`);
+      const estimate = collector.estimateSeconds(workload, params);
       cells.push({
         workload,
         key,
@@ -102,7 +105,7 @@ export function buildPlan(campaign: Campaign): Plan {
         repetitions,
         profiles,
         passes: passesFor(warmup, repetitions, profiles),
-        estimateSec: collector.estimateSeconds(workload, params),
+        ...(typeof estimate === 'number' ? { estimateSec: estimate } : { estimateSec: estimate.seconds, estimateBasis: estimate.basis }),
       });
     }
   }
@@ -129,6 +132,16 @@ export async function loadPlan(file: string): Promise<{ campaign: Campaign; text
   return { campaign, text, plan: buildPlan(campaign) };
 }
 
+/** Seconds before one repetition of `cell` is killed: the workload's `timeout`, else estimate × 3 + 60. */
+export function repetitionDeadlineSec(cell: Pick<PlannedCell, 'workload' | 'estimateSec'>): number {
+  return cell.workload.timeout ?? cell.estimateSec * 3 + 60;
+}
+
+/** What a cell's estimate rests on and the deadline it gives, for `plan` and the run's log; '' when the estimate is plain. */
+export function estimateNote(cell: PlannedCell): string {
+  return cell.estimateBasis ? `estimate: ${cell.estimateBasis}; deadline ${formatDuration(repetitionDeadlineSec(cell))}` : '';
+}
+
 export function formatDuration(sec: number): string {
   const s = Math.max(0, Math.round(sec));
   const h = Math.floor(s / 3600);
@@ -150,7 +163,8 @@ export function renderPlan(plan: Plan): string {
   const lines = [`campaign ${plan.campaign.name}: ${plan.cells.length} cells, ${passes} passes, ${plan.order}`];
   for (const c of plan.cells) {
     const parts = [...(c.warmup > 0 ? [`${c.warmup}× warmup`] : []), timedText(c.repetitions), ...c.profiles.map((p) => `1× ${p}`)];
-    lines.push(`  ${c.key}  [${c.workload.tool}]  ${parts.join(', ')}  ~${formatDuration(c.estimateSec)} each`);
+    const note = estimateNote(c);
+    lines.push(`  ${c.key}  [${c.workload.tool}]  ${parts.join(', ')}  ~${formatDuration(c.estimateSec)} each${note ? ` (${note})` : ''}`);
   }
   lines.push(
     plan.minEstimateSec === plan.estimateSec

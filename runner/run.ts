@@ -9,7 +9,7 @@ import { collectorFor, profilerFor } from './registry.js';
 import type { CollectorOutput } from '../model/workload-collector.js';
 import type { Measurement, PassKind, Sample } from '../model/measurement.js';
 import type { Campaign, ProfilerSpec, Workload } from '../model/campaign.js';
-import { loadPlan, type Plan, type PlannedCell } from './plan.js';
+import { estimateNote, formatDuration, loadPlan, repetitionDeadlineSec, type Plan, type PlannedCell } from './plan.js';
 import { expandMatrix } from '../core/campaign/matrix.js';
 import { rawRepDir, scratchDir } from '../core/bundle/layout.js';
 import { BUNDLE_SCHEMA_VERSION, type Manifest, type RunSchedule, type SystemState } from '../model/bundle.js';
@@ -258,6 +258,33 @@ async function runPass(
   };
 }
 
+/**
+ * Each workload's collector `prepare`, once per session, right before the workload's first pass.
+ * A failure is that pass's; the next pass of the workload tries again.
+ */
+class PreparedWorkloads {
+  private readonly done = new Set<string>();
+  constructor(
+    private readonly plan: Plan,
+    private readonly scratch: string,
+  ) {}
+
+  async ensure(workload: Workload, signal: AbortSignal, progress: Progress): Promise<void> {
+    if (this.done.has(workload.name)) return;
+    const collector = collectorFor(workload.tool);
+    if (collector.prepare) {
+      const cells = this.plan.cells.filter((c) => c.workload.name === workload.name).map((c) => c.params);
+      try {
+        await collector.prepare(workload, cells, { scratchDir: this.scratch, signal, log: (line) => progress.log(line) });
+      } catch (err) {
+        if (err instanceof Error && !(err instanceof DeviceSafetyError)) err.message = `preparing ${workload.name}: ${err.message}`;
+        throw err;
+      }
+    }
+    this.done.add(workload.name);
+  }
+}
+
 /** Stamps the pass's samples with where and when in the run they were taken. */
 function stamped(samples: Sample[], order: number, bootId: string | undefined): Sample[] {
   return samples.map((s) => ({ ...s, ...(bootId ? { bootId } : {}), order }));
@@ -291,6 +318,9 @@ async function executePlan(plan: Plan, writer: BundleWriter, signal: AbortSignal
   const isDone = (cell: string, pass: PassKind, rep: number): boolean => writer.isDone(cell, pass, rep) || attempted.has(`${cell}|${pass}|${rep}`);
   const adaptive = new AdaptiveCells(plan, manifest, writer.resumedSamples);
   const runs = (cell: PlannedCell, rep: number): boolean => adaptive.runs(cell, rep);
+  const prepared = new PreparedWorkloads(plan, ctx.scratch);
+  /** Cells whose estimate basis this session has logged. */
+  const noted = new Set<string>();
   const stoppedAt = (cell: PlannedCell): number | undefined => adaptive.stoppedAt(cell);
 
   let done = Object.values(manifest.done).reduce((n, reps) => n + reps.length, 0);
@@ -308,19 +338,21 @@ async function executePlan(plan: Plan, writer: BundleWriter, signal: AbortSignal
     const etaSec = estimateRemainingSec({ leftSec: left.sec, ranSec, elapsedSec });
     progress.update({ done, total: done + left.passes, atMost: left.atMost, cell: cell.key, pass, rep, elapsedSec, etaSec });
 
+    if (!noted.has(cell.key)) {
+      noted.add(cell.key);
+      const note = estimateNote(cell);
+      if (note) progress.log(`${cell.key}: ~${formatDuration(cell.estimateSec)} per repetition (${note})`);
+    }
     const rawDir = rawRepDir(writer.dir, cell.dir, pass, rep);
     const partial = `${rawDir}.partial`;
-    await rm(partial, { recursive: true, force: true });
-    await mkdir(partial, { recursive: true });
-    const timeoutSec = cell.workload.timeout ?? cell.estimateSec * 3 + 60;
+    const timeoutSec = repetitionDeadlineSec(cell);
     // A controller and a timer of our own, not AbortSignal.timeout(): inside AbortSignal.any() the
     // timeout signal is only weakly held and, once garbage-collected, never fires (seen under load:
-    // a 1 s deadline that let fio run its whole 4 s).
+    // a 1 s deadline that let fio run its whole 4 s). Armed once the workload is prepared.
     const deadline = new AbortController();
-    const deadlineTimer = setTimeout(() => deadline.abort(new Error(`timed out after ${timeoutSec} s`)), Math.ceil(timeoutSec * 1000));
-    deadlineTimer.unref();
+    let deadlineTimer: NodeJS.Timeout | undefined;
     const passSignal = AbortSignal.any([signal, deadline.signal]);
-    const t0 = performance.now();
+    let t0 = performance.now();
     /** What the schedule learns from this pass, saved with the record of the pass itself. */
     const account = (samples: Sample[] | undefined): void => {
       attempted.add(`${cell.key}|${pass}|${rep}`);
@@ -329,6 +361,14 @@ async function executePlan(plan: Plan, writer: BundleWriter, signal: AbortSignal
       if (pass === 'timed') adaptive.afterTimed(cell, rep, samples);
     };
     try {
+      // What the workload's repetitions share (fio's scratch file) is laid out before its first
+      // pass starts: its writes and its time belong to no repetition, its deadline included.
+      await prepared.ensure(cell.workload, signal, progress);
+      await rm(partial, { recursive: true, force: true });
+      await mkdir(partial, { recursive: true });
+      t0 = performance.now();
+      deadlineTimer = setTimeout(() => deadline.abort(new Error(`timed out after ${timeoutSec} s`)), Math.ceil(timeoutSec * 1000));
+      deadlineTimer.unref();
       const result = await runPass(cell, pass, rep, partial, passSignal, timeoutSec, ctx);
       if (signal.aborted) return overheadMs; // killed mid-run: not a whole repetition
       // Past its deadline the repetition failed, even when the tool still printed a result: fio

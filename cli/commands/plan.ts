@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadPlan, renderPlan } from '../../runner/plan.js';
+import { loadPlan, renderPlan, repetitionDeadlineSec } from '../../runner/plan.js';
 
 export function registerPlan(program: Command): void {
   program
@@ -11,7 +11,7 @@ export function registerPlan(program: Command): void {
       const { plan } = await loadPlan(file);
       if (opts.json) {
         // passes: every pass a boot can run for the cell, timed ones up to its max repetitions.
-        const cells = plan.cells.map((c) => ({ cell: c.key, tool: c.workload.tool, params: c.params, repetitions: c.repetitions, passes: c.passes, estimateSec: c.estimateSec }));
+        const cells = plan.cells.map((c) => ({ cell: c.key, tool: c.workload.tool, params: c.params, repetitions: c.repetitions, passes: c.passes, estimateSec: c.estimateSec, ...(c.estimateBasis ? { estimateBasis: c.estimateBasis } : {}), deadlineSec: repetitionDeadlineSec(c) }));
         const { order, totalPasses, minPasses, estimateSec, minEstimateSec } = plan;
         process.stdout.write(JSON.stringify({ name: plan.campaign.name, order, cells, totalPasses, minPasses, estimateSec, minEstimateSec }, null, 2) + '\n');
       } else {

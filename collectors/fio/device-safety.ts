@@ -6,7 +6,8 @@
 // Files: the path is resolved; a block or character device, a directory or anything else that is
 // not a regular file is refused (`kind`). A file this run created (O_EXCL, recorded by inode and
 // birth time in core/bundle/scratch.ts) is the run's to write; dmabench lays it out itself, since
-// fio would replace a short file by a new one. Any other file is never written or
+// fio would replace a short file by a new one, before the workload's first pass (layOutTarget, the
+// collector's prepare), so no repetition holds the lay-out's writes. Any other file is never written or
 // extended: a write workload needs `destructive: true` (and stays within the file's size), a read
 // runs with --readonly and a size no larger than the file.
 //
@@ -77,6 +78,21 @@ export const INHERITED_TARGET_PATH = '/proc/self/fd/3';
 
 function refusal(check: SafetyCheck, subject: string, why: string, advice?: string): DeviceSafetyError {
   return new DeviceSafetyError(check, `refusing ${subject} (check: ${check}): ${why}${advice ? `; ${advice}` : ''}`);
+}
+
+/**
+ * Lays out a file target before the first repetition (fio's runs only read and write it): the
+ * checks of a repetition, a path where nothing exists becoming a file of this run, and a file of
+ * this run filled up to its size with dmabench's own writes (core/bundle/scratch.ts says why not
+ * fio's). Someone else's file is only checked, never written. Returns the file, the bytes written
+ * and the notes for the user. A device target needs nothing.
+ */
+export async function layOutTarget(spec: TargetSpec, use: TargetUse, signal?: AbortSignal): Promise<{ path: string; laidOutBytes: number; notes: string[] } | undefined> {
+  if (spec.kind !== 'file') return undefined;
+  const file = await examineFile(spec, use, { create: true, signal });
+  if (!file) throw new Error(`internal: ${spec.path} was neither found nor created`);
+  // A file set aside is said here, where it happens; a foreign file's size note is said by every repetition.
+  return { path: file.fio.path, laidOutBytes: file.laidOutBytes, notes: file.record.owner === 'this run' ? file.notes : [] };
 }
 
 /** Checks before anything runs. Returns what later repetitions must find unchanged. */
@@ -180,6 +196,8 @@ interface ExaminedFile {
   fio: FioTarget;
   record: Record<string, unknown>;
   notes: string[];
+  /** Bytes dmabench wrote to lay out a file of its own just now (0: none). */
+  laidOutBytes: number;
   /** The inode the decision was about. */
   checked: { dev: bigint; ino: bigint };
 }
@@ -188,7 +206,7 @@ interface ExaminedFile {
  * Resolves a file target and decides how fio may use it. With `create`, a path where nothing
  * exists becomes a file of this run (O_EXCL); without, such a path is only checked for place.
  */
-async function examineFile(spec: Extract<TargetSpec, { kind: 'file' }>, use: TargetUse, opts: { create: boolean }): Promise<ExaminedFile | undefined> {
+async function examineFile(spec: Extract<TargetSpec, { kind: 'file' }>, use: TargetUse, opts: { create: boolean; signal?: AbortSignal }): Promise<ExaminedFile | undefined> {
   const given = spec.path;
   const asTarget = `${given} as a file target`;
   let real: string | undefined;
@@ -215,11 +233,12 @@ async function examineFile(spec: Extract<TargetSpec, { kind: 'file' }>, use: Tar
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       throw refusal('foreign-file', `to use ${given}`, 'a file appeared there just as dmabench was creating its own', 'run again once nothing else uses the path');
     }
-    await fillOwnedFile(use.scratchDir, made, fioSizeBytes(spec.size));
+    const laidOutBytes = await fillOwnedFile(use.scratchDir, made, fioSizeBytes(spec.size), opts.signal);
     return {
       fio: { kind: 'file', path: made, size: spec.size },
-      record: { given, path: made, kind: 'file', owner: 'this run', created: true, size: spec.size, readonly: false },
+      record: { given, path: made, kind: 'file', owner: 'this run', created: true, size: spec.size, readonly: false, laidOutBytes },
       notes: [],
+      laidOutBytes,
       checked: await stat(made, { bigint: true }),
     };
   }
@@ -235,11 +254,12 @@ async function examineFile(spec: Extract<TargetSpec, { kind: 'file' }>, use: Tar
   }
   if (use.scratchDir && (await isOwnedFile(use.scratchDir, real))) {
     // Filled up to size here (a run interrupted while filling left it short), never by fio.
-    if (opts.create && Number(st.size) < fioSizeBytes(spec.size)) await fillOwnedFile(use.scratchDir, real, fioSizeBytes(spec.size));
+    const laidOutBytes = opts.create && Number(st.size) < fioSizeBytes(spec.size) ? await fillOwnedFile(use.scratchDir, real, fioSizeBytes(spec.size), opts.signal) : 0;
     return {
       fio: { kind: 'file', path: real, size: spec.size },
-      record: { given, path: real, kind: 'file', owner: 'this run', created: false, size: spec.size, readonly: false },
+      record: { given, path: real, kind: 'file', owner: 'this run', created: false, size: spec.size, readonly: false, ...(laidOutBytes > 0 ? { laidOutBytes } : {}) },
       notes: [],
+      laidOutBytes,
       checked: st,
     };
   }
@@ -272,6 +292,7 @@ async function examineFile(spec: Extract<TargetSpec, { kind: 'file' }>, use: Tar
     fio: { kind: 'file', path: real, size: String(size), readonly: !use.writes },
     record: { given, path: real, kind: 'file', owner: 'not this run', size: String(size), readonly: !use.writes, destructive: use.destructive },
     notes,
+    laidOutBytes: 0,
     checked: st,
   };
 }

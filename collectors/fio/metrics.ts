@@ -25,7 +25,7 @@
 // repetition (run.ts FioRunError), so a recorded run always had 0.
 import { requireFinite, type Measurement } from '../../model/measurement.js';
 import { busyMicrosPerIo, busyResolved, type BusyTime } from '../../core/cpu/proc-stat.js';
-import { measure, quantileOfLabel, quantileResolved, type MetricSpec } from '../metric-spec.js';
+import { measure, quantileOfLabel, quantileResolved, quantileSupported, type MetricSpec } from '../metric-spec.js';
 import { FIO_DIRECTIONS, type FioCompletionLatency, type FioDirection, type FioDirectionResult, type FioJobResult, type FioResult } from './parse.js';
 
 /** Percentiles exported as metrics (fio reports more; all stay in the FioResult). */
@@ -33,6 +33,8 @@ export const EXPORTED_PERCENTILES = ['p50', 'p90', 'p99', 'p99.9', 'p99.99'] as 
 
 /**
  * Every fio metric (the part after `<dir>.`, or the whole name), with its unit, direction and role.
+ * A clat percentile is null (absent) when fio completed fewer than 1/(1-p) I/Os in the window
+ * (metric-spec.ts quantileSupported): p99.99 needs 10 000, p99.9 1 000, p99 100.
  * - primary: iops, bw, clat p50 and p99 (when enough I/Os resolve them, see quantileResolved),
  *   and the busy CPU time per I/O (when enough ticks resolve it, core/cpu/proc-stat.ts).
  * - descriptive: the means (a handful of slow I/Os, a flush or a preemption, move them), p90
@@ -117,7 +119,7 @@ function busyMeasurements(r: FioResult, busy: BusyTime, rampSeconds: number): Me
 
 function groupMeasurements(jobs: FioJobResult[], prefix: string): Measurement[] {
   const m: Measurement[] = [];
-  const add = (name: string, key: FioMetricKey, value: number, resolved = true) => m.push(measure(prefix + name, value, FIO_METRICS[key], { resolved }));
+  const add = (name: string, key: FioMetricKey, value: number | null, resolved = true) => m.push(measure(prefix + name, value, FIO_METRICS[key], { resolved }));
 
   for (const dir of FIO_DIRECTIONS) {
     const agg = aggregateDirection(jobs, dir);
@@ -127,8 +129,11 @@ function groupMeasurements(jobs: FioJobResult[], prefix: string): Measurement[] 
     if (agg.clatMean !== null) add(`${dir}.clat.mean`, 'clat.mean', agg.clatMean);
     for (const p of EXPORTED_PERCENTILES) {
       const v = agg.percentiles[p];
-      // fio's own sample count (clat_ns.N) says whether the I/Os behind a percentile resolve it.
-      if (v !== undefined) add(`${dir}.clat.${p}`, `clat.${p}`, v, quantileResolved(quantileOfLabel(p)!, agg.clatN));
+      if (v === undefined) continue;
+      // fio's own sample count (clat_ns.N) says whether the I/Os behind a percentile support it
+      // at all (else fio's figure is the run's slowest I/O: absent, null) and resolve it (primary).
+      const q = quantileOfLabel(p)!;
+      add(`${dir}.clat.${p}`, `clat.${p}`, quantileSupported(q, agg.clatN) ? v : null, quantileResolved(q, agg.clatN));
     }
     if (agg.latMean !== null) add(`${dir}.lat.mean`, 'lat.mean', agg.latMean);
   }

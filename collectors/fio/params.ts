@@ -84,3 +84,22 @@ export type FioParamsInput = z.input<typeof fioParamsSchema>;
 export function isReadOnlyRw(rw: FioRw): boolean {
   return FIO_READ_ONLY_RW.has(rw);
 }
+
+const UNIT_BYTES: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
+
+/**
+ * The byte counts a fio size names (every piece of a range or per-direction list), for estimates
+ * only: powers of 1024 whatever the suffix (fio's default kb_base=1024 reads `k`, `kb` and even
+ * `kib` as 1024 or 1000; an estimate does not care).
+ */
+export function fioSizePieces(size: number | string): number[] {
+  if (typeof size === 'number') return [size];
+  return size
+    .trim()
+    .split(/[,-]/)
+    .map((piece) => {
+      const m = /^(\d+)([kmgtp]?)(?:i?b)?$/i.exec(piece);
+      if (!m) throw new Error(`not a fio size: ${size}`);
+      return Number(m[1]) * UNIT_BYTES[m[2]!.toLowerCase()]!;
+    });
+}

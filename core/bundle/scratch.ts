@@ -104,10 +104,11 @@ export async function setAsideUnrecorded(scratchDir: string, file: string): Prom
 /**
  * Writes data into a file this run created until it holds `bytes`. The file is opened without
  * following links and checked against the ledger through the open descriptor, so the write
- * reaches that inode or nothing. fio would lay out a short file itself, but by unlinking it and
- * creating a new one, which would no longer be the file this run created.
+ * reaches that inode or nothing. fio would lay out a short file itself (`--create_only=1` does only
+ * that), but by unlinking it and creating a new one, which would no longer be the file this run
+ * created. Returns the bytes written (0 when the file was already that long).
  */
-export async function fillOwnedFile(scratchDir: string, realPath: string, bytes: number): Promise<void> {
+export async function fillOwnedFile(scratchDir: string, realPath: string, bytes: number, signal?: AbortSignal): Promise<number> {
   const handle = await open(realPath, constants.O_WRONLY | constants.O_NOFOLLOW);
   try {
     const st = await handle.stat({ bigint: true });
@@ -116,13 +117,17 @@ export async function fillOwnedFile(scratchDir: string, realPath: string, bytes:
     }
     // Non-zero data, so every block is really allocated and a read reaches the disk.
     const chunk = randomFillSync(Buffer.alloc(1 << 20));
-    let offset = Number(st.size);
+    const from = Number(st.size);
+    let offset = from;
     while (offset < bytes) {
+      // Stopped between chunks: the file is left short, and the next lay-out goes on from there.
+      signal?.throwIfAborted();
       const n = Math.min(chunk.length, bytes - offset);
       await handle.write(chunk, 0, n, offset);
       offset += n;
     }
     await handle.sync();
+    return Math.max(0, offset - from);
   } finally {
     await handle.close();
   }

@@ -70,7 +70,8 @@ test('a mangled ledger proves nothing', async () => {
 test('fillOwnedFile writes non-zero data up to the size, and refuses a file that is not the run\'s', async () => {
   const { scratch, file } = await fresh('fill');
   await createOwnedFile(scratch, file);
-  await fillOwnedFile(scratch, file, 3 * 1024 * 1024 + 5);
+  assert.equal(await fillOwnedFile(scratch, file, 3 * 1024 * 1024 + 5), 3 * 1024 * 1024 + 5, 'the bytes written');
+  assert.equal(await fillOwnedFile(scratch, file, 3 * 1024 * 1024 + 5), 0, 'already that long: nothing written');
   const data = await readFile(file);
   assert.equal(data.length, 3 * 1024 * 1024 + 5);
   assert.ok(data.subarray(0, 4096).some((b) => b !== 0), 'real data, not holes');
@@ -79,6 +80,16 @@ test('fillOwnedFile writes non-zero data up to the size, and refuses a file that
   await writeFile(theirs, 'x');
   await assert.rejects(fillOwnedFile(scratch, theirs, 100), /not the file this run created/);
   assert.equal(await readFile(theirs, 'utf8'), 'x');
+});
+
+test('fillOwnedFile stops between chunks when aborted, leaving the file short for the next lay-out to go on', async () => {
+  const { scratch, file } = await fresh('fill-abort');
+  await createOwnedFile(scratch, file);
+  const ac = new AbortController();
+  ac.abort(new Error('interrupted'));
+  await assert.rejects(fillOwnedFile(scratch, file, 4 * 1024 * 1024, ac.signal), /interrupted/);
+  assert.equal((await stat(file)).size, 0);
+  assert.equal(await fillOwnedFile(scratch, file, 4 * 1024 * 1024), 4 * 1024 * 1024);
 });
 
 test('cleanScratch removes the run\'s files and its scratch dir, keeps kept files, leaves a look-alike alone', async () => {

@@ -8,6 +8,7 @@ import { fixture } from '../helpers/paths.js';
 import { busyBetween, parseProcStat } from '../../core/cpu/proc-stat.js';
 import { parseFioOutput } from '../../collectors/fio/parse.js';
 import { fioMeasurements } from '../../collectors/fio/metrics.js';
+import { quantileSupported } from '../../collectors/metric-spec.js';
 
 const dir = 'fio-iouring-randread';
 const read = (name: string) => readFileSync(fixture('proc-stat', 'devvm-6.18.44', dir, name), 'utf8');
@@ -77,12 +78,30 @@ test('clat percentiles: primary only when fio\'s own sample count resolves them 
   assert.equal(role.get('read.bw'), 'primary');
 });
 
-test('a lab run of 128 reads: p50 primary, p99 descriptive (1 000 I/Os needed)', () => {
+test('a lab run of 128 reads: p50 primary, p99 descriptive (1 000 I/Os needed), p99.9 and p99.99 absent (1 000 and 10 000 needed to report them)', () => {
   const text = readFileSync(fixture('ftrace', 'lab-7', 'fio-function.json'), 'utf8');
   const r = parseFioOutput(text);
-  assert.equal(r.jobs[0]!.directions.read!.clat!.n, 128);
-  const role = new Map(fioMeasurements(r).map((m) => [m.metric, m.role]));
+  const clat = r.jobs[0]!.directions.read!.clat!;
+  assert.equal(clat.n, 128);
+  const ms = fioMeasurements(r);
+  const role = new Map(ms.map((m) => [m.metric, m.role]));
+  const value = new Map(ms.map((m) => [m.metric, m.value]));
   assert.equal(role.get('read.clat.p50'), 'primary');
   assert.equal(role.get('read.clat.p99'), 'descriptive');
+  assert.equal(value.get('read.clat.p99'), clat.percentiles.p99, '128 >= 100 completions: p99 reported');
   assert.equal(role.get('read.iops'), 'primary');
+  // fio printed p99.9 and p99.99 of 128 I/Os: both are its slowest I/O.
+  assert.equal(clat.percentiles['p99.9'], clat.percentiles['p99.99']);
+  for (const p of ['read.clat.p99.9', 'read.clat.p99.99']) {
+    assert.ok(value.has(p), `${p} recorded`);
+    assert.equal(value.get(p), null, `${p} absent`);
+    assert.equal(role.get(p), 'descriptive');
+  }
+});
+
+test('quantileSupported: at least 1/(1-p) samples, the rule the README states', () => {
+  for (const [p, n] of [[0.5, 2], [0.9, 10], [0.99, 100], [0.999, 1000], [0.9999, 10000]] as const) {
+    assert.equal(quantileSupported(p, n), true, `p${p * 100} with ${n}`);
+    assert.equal(quantileSupported(p, n - 1), false, `p${p * 100} with ${n - 1}`);
+  }
 });

@@ -1,12 +1,13 @@
 // File targets through the real `dmabench run` and the real fio (needs root for the loop device):
 // a device under `kind: file` is refused, a file dmabench did not create is never written or
 // extended, read workloads on it are held to --readonly and its size, the files dmabench creates
-// are its own (by inode and birth time, not by name) and go away after the run.
+// are its own (by inode and birth time, not by name) and go away after the run, and they are laid
+// out before the workload's first repetition, not in it (review m10).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,6 +21,7 @@ import { preflightTarget, DeviceSafetyError } from '../../collectors/fio/device-
 const MiB = 1024 * 1024;
 let dir = '';
 const loops: string[] = [];
+const mounts: string[] = [];
 
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'dmabench-file-targets-'));
@@ -27,6 +29,7 @@ before(async () => {
 
 after(async () => {
   for (const l of loops) await execa('losetup', ['-d', l], { reject: false });
+  for (const m of mounts) await execa('umount', [m], { reject: false });
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -180,11 +183,73 @@ test('the scratch file dmabench creates is its own, laid out once, and removed a
   const [cell] = await readdir(path.join(out, 'raw'));
   const first = await readJson<Record<string, unknown>>(path.join(out, 'raw', cell!, 'timed-0', FIO_TARGET_FILE));
   const second = await readJson<Record<string, unknown>>(path.join(out, 'raw', cell!, 'timed-1', FIO_TARGET_FILE));
-  assert.deepEqual(first, { given: scratchFile, path: scratchFile, kind: 'file', owner: 'this run', created: true, size: '256M', readonly: false, fioOpens: '/proc/self/fd/3' });
+  // Made and laid out before the first repetition (the workload's prepare), which found it its own.
+  assert.deepEqual(first, { given: scratchFile, path: scratchFile, kind: 'file', owner: 'this run', created: false, size: '256M', readonly: false, fioOpens: '/proc/self/fd/3' });
+  assert.match(String(r.stderr), new RegExp(`fio: w: laid out ${scratchFile} \\(256 MiB, fsynced\\) in [0-9.]+ s, before its first repetition`));
   // The second repetition found the same file still its own (fio did not replace it).
-  assert.equal(second.owner, 'this run');
-  assert.equal(second.created, false);
+  assert.deepEqual(second, first);
   await assert.rejects(stat(path.join(out, 'scratch')), { code: 'ENOENT' });
+});
+
+test('warmup: 0: the file is laid out before repetition 0 begins, so none of its writes are in it (review m10)', async () => {
+  // keep: true, so the file (and its timestamps) outlive the run.
+  const target = path.join(dir, 'laid-out-before-rep0.dat');
+  const file = await campaign('layout-before-rep0', { target: `{ kind: file, path: ${target}, size: 64M, keep: true }`, rw: 'randread', reps: 2 });
+  const out = path.join(dir, 'bundle-layout-before-rep0');
+  const r = await runCli(['run', file, '--out', out]);
+  assert.equal(r.exitCode, 0, String(r.stderr));
+  const rep0 = await onlyRepDir(out);
+  // The kernel's own record: the lay-out's last write (the file's mtime; fio's reads leave it) came
+  // no later than the creation of repetition 0's raw directory, the first thing the repetition
+  // does. When the first repetition laid the file out, the file was born, and written, after it.
+  const laidOut = await stat(target, { bigint: true });
+  const rep0Dir = await stat(rep0, { bigint: true });
+  assert.equal(laidOut.size, BigInt(64 * MiB));
+  assert.ok(rep0Dir.birthtimeNs > 0n, 'the filesystem records birth times');
+  assert.ok(laidOut.mtimeNs <= rep0Dir.birthtimeNs, `last lay-out write ${laidOut.mtimeNs} after repetition 0 began ${rep0Dir.birthtimeNs}`);
+  // Repetition 0 found the file made and full: it neither created nor filled it.
+  const record = await readJson<Record<string, unknown>>(path.join(rep0, FIO_TARGET_FILE));
+  assert.equal(record.created, false);
+  assert.equal(record.laidOutBytes, undefined);
+  // fio itself, in repetition 0: reads only, not a byte written.
+  const fio = await readJson<{ jobs: { read: { io_bytes: number }; write: { io_bytes: number } }[] }>(path.join(rep0, 'fio-output.json'));
+  assert.ok(fio.jobs[0]!.read.io_bytes > 0);
+  assert.equal(fio.jobs[0]!.write.io_bytes, 0);
+  // And the log says so, before the repetition's figures.
+  assert.match(String(r.stderr), new RegExp(`laid out ${target} \\(64 MiB, fsynced\\) in [0-9.]+ s, before its first repetition`));
+});
+
+test('a lay-out cut short (the file-size limit killed dmabench at 4 MiB) is finished by --resume, before its first repetition', async () => {
+  const target = path.join(dir, 'laid-out-on-resume.dat');
+  const file = await campaign('layout-resume', { target: `{ kind: file, path: ${target}, size: 16M, keep: true }`, rw: 'randread', reps: 2 });
+  const out = path.join(dir, 'bundle-layout-resume');
+  // RLIMIT_FSIZE: the kernel stops the lay-out at 4 MiB with SIGXFSZ, a crash in the middle of it.
+  const cut = await execa('prlimit', ['--fsize=4194304', process.execPath, '--import', 'tsx', path.join(repoRoot, 'cli', 'main.ts'), 'run', file, '--out', out], { reject: false, cwd: repoRoot });
+  assert.equal(cut.signal, 'SIGXFSZ', cut.stderr);
+  assert.equal((await stat(target)).size, 4 * MiB);
+  await assert.rejects(readdir(path.join(out, 'raw')), { code: 'ENOENT' }, 'no repetition began');
+  const resumed = await runCli(['run', file, '--out', out, '--resume']);
+  assert.equal(resumed.exitCode, 0, String(resumed.stderr));
+  assert.match(String(resumed.stderr), new RegExp(`laid out ${target} \\(12 MiB, fsynced\\) in [0-9.]+ s, before its first repetition`));
+  assert.equal((await stat(target)).size, 16 * MiB);
+  assert.equal((await readJson<Record<string, unknown>>(path.join(await onlyRepDir(out), FIO_TARGET_FILE))).laidOutBytes, undefined);
+});
+
+test('a lay-out that fails (no space left) fails the pass it preceded, is tried again before the next, and no repetition runs on a short file', async () => {
+  const mnt = path.join(dir, 'tiny-tmpfs');
+  await mkdir(mnt);
+  await execa('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'dmabench-test', mnt]);
+  mounts.push(mnt);
+  const target = path.join(mnt, 'too-big.dat');
+  const out = path.join(dir, 'bundle-layout-enospc');
+  const r = await runCli(['run', await campaign('layout-enospc', { target: `{ kind: file, path: ${target}, size: 16M }`, rw: 'randread', reps: 2 }), '--out', out]);
+  assert.equal(r.exitCode, 1, String(r.stderr));
+  const bundle = await readBundle(out);
+  assert.equal(bundle.manifest.status, 'incomplete');
+  assert.deepEqual(bundle.manifest.errors.map((e) => [e.pass, e.rep]), [['timed', 0], ['timed', 1]]);
+  for (const e of bundle.manifest.errors) assert.match(e.message, /^preparing w: ENOSPC: no space left on device/);
+  assert.equal(bundle.samples.length, 0);
+  await assert.rejects(readdir(path.join(out, 'raw')), { code: 'ENOENT' }, 'fio never ran');
 });
 
 test('a path where nothing existed becomes the run\'s file, removed afterwards unless keep: true; a kept file is someone else\'s to the next run', async () => {
