@@ -158,15 +158,7 @@ export class PerfScriptFolder {
    * order), as byte chunks of about `chunkBytes`.
    */
   *foldedChunks(chunkBytes = 1 << 20): Generator<Buffer> {
-    let out = '';
-    for (const line of this.trie.sortedLines()) {
-      out += line;
-      if (out.length >= chunkBytes) {
-        yield Buffer.from(out, 'latin1');
-        out = '';
-      }
-    }
-    if (out.length > 0) yield Buffer.from(out, 'latin1');
+    yield* this.trie.sortedChunks(chunkBytes);
   }
 
   private line(s: string, a: number, b: number): void {
