@@ -22,6 +22,7 @@
 import { Readable } from 'node:stream';
 import type { LineSource } from '../../core/text/lines.js';
 import { periodValue, type WideSum } from './period-sum.js';
+import { FRAME_LINE_HASHED, FrameLineCache } from './frame-line-cache.js';
 import { StackTrie, copyString } from './stack-trie.js';
 
 export interface FoldResult {
@@ -70,12 +71,10 @@ function isLowerHex(c: number): boolean {
 
 /** Symbols remembered with their frame ids; the cache is cleared when full, so memory stays bounded. */
 const SYMBOL_CACHE_MAX = 1 << 16;
-const LINE_SLOTS = 1 << 16;
-const TEXT_PIECE = 64 * 1024;
 
 /**
  * Incremental folder: feed bytes with pushBytes() (any chunking), end with end(). Memory grows
- * with distinct stacks only (plus a bounded cache of frame lines already read).
+ * with distinct stacks only (plus bounded caches of frame lines and symbols already read).
  */
 export class PerfScriptFolder {
   private readonly trie = new StackTrie();
@@ -94,10 +93,10 @@ export class PerfScriptFolder {
   /** `symbol (dso)` of a frame line → its frame ids (leaf first); Java processes have their own. */
   private readonly symbolCache = new Map<string, number[]>();
   private readonly javaCache = new Map<string, number[]>();
-  /** Whole frame lines of processes not named java*, read before (see frameIds), and their ids. */
-  private readonly slotText: string[] = new Array<string>(LINE_SLOTS).fill('');
-  private readonly slotIds: number[][] = new Array<number[]>(LINE_SLOTS).fill([]);
-  private carry = '';
+  /** Whole frame lines of processes not named java*, read before, with their frame ids. */
+  private readonly lineCache = new FrameLineCache();
+  /** The start of a line not ended in the bytes pushed so far (copies: the reader may reuse its buffer). */
+  private carry: Buffer[] = [];
   private readonly byPeriod: boolean;
 
   constructor(private readonly opts: FoldOptions = {}) {
@@ -106,42 +105,63 @@ export class PerfScriptFolder {
 
   /** A chunk of input bytes, of any size; lines may span chunks. */
   pushBytes(chunk: Buffer): void {
-    // As text in pieces of at most 64 KiB: V8 allocates a longer string in its large-object
-    // space, and converting 93 MB then cost ten times as much (100 ms instead of 10).
-    for (let off = 0; off < chunk.length; off += TEXT_PIECE) this.pushText(chunk.toString('latin1', off, Math.min(off + TEXT_PIECE, chunk.length)));
-  }
-
-  private pushText(s: string): void {
     let start = 0;
     if (this.carry.length > 0) {
-      // The line begun in the previous chunk: joined on its own (searching a joined chunk, a
-      // cons string, cost more than the whole fold).
-      const nl = s.indexOf('\n');
+      // The line begun in an earlier chunk: joined on its own.
+      const nl = chunk.indexOf(10);
       if (nl < 0) {
-        this.carry += s;
+        this.carry.push(Buffer.from(chunk));
         return;
       }
-      const first = this.carry + s.slice(0, nl);
-      this.carry = '';
-      this.line(first, 0, first.length);
+      const joined = Buffer.concat([...this.carry, chunk.subarray(0, nl + 1)]);
+      this.carry = [];
+      this.lines(joined, 0, joined.length);
       start = nl + 1;
     }
-    for (;;) {
-      const nl = s.indexOf('\n', start);
-      if (nl < 0) break;
-      this.line(s, start, nl);
-      start = nl + 1;
-    }
-    if (start < s.length) this.carry = copyString(s.slice(start));
+    const rest = this.lines(chunk, start, chunk.length);
+    if (rest < chunk.length) this.carry.push(Buffer.from(chunk.subarray(rest)));
   }
 
   /** The input ended: a last line without `\n` is read (the script reads it too). */
   end(): void {
     if (this.carry.length > 0) {
-      const s = this.carry;
-      this.carry = '';
-      this.line(s, 0, s.length);
+      const last = Buffer.concat(this.carry);
+      this.carry = [];
+      this.textLine(last.toString('latin1'));
     }
+  }
+
+  /**
+   * Reads the lines of bytes[start, end) that a `\n` ends; returns where the first line not ended
+   * starts. A frame line met before is recognised from its bytes (FrameLineCache); any other is
+   * cut out as Latin-1 text (one character per byte) and read by textLine.
+   */
+  private lines(bytes: Buffer, start: number, end: number): number {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    let a = start;
+    while (a < end) {
+      const c = bytes[a] ?? 0;
+      if (c === 10) {
+        this.flush();
+        a++;
+        continue;
+      }
+      const cacheable = isWs(c) && !this.java;
+      if (cacheable && a + FRAME_LINE_HASHED <= end) {
+        const ids = this.lineCache.find(bytes, view, a, end);
+        if (ids !== undefined) {
+          if (this.pname >= 0) for (const id of ids) this.frames[this.nFrames++] = id;
+          a += this.lineCache.foundLength + 1;
+          continue;
+        }
+      }
+      const b = bytes.indexOf(10, a);
+      if (b < 0 || b >= end) return a;
+      const ids = this.textLine(bytes.toString('latin1', a, b));
+      if (ids !== undefined && cacheable && b + 1 - a >= FRAME_LINE_HASHED) this.lineCache.remember(bytes, view, a, b, ids);
+      a = b + 1;
+    }
+    return a;
   }
 
   /** The stacks with their names decoded from UTF-8 (what the rest of dmabench handles). */
@@ -161,42 +181,26 @@ export class PerfScriptFolder {
     yield* this.trie.sortedChunks(chunkBytes);
   }
 
-  private line(s: string, a: number, b: number): void {
-    if (a === b) {
+  /** One line (without its `\n`); returns its frame ids when it is a frame line. */
+  private textLine(s: string): number[] | undefined {
+    if (s.length === 0) {
       this.flush();
-      return;
+      return undefined;
     }
-    const c = s.charCodeAt(a);
-    if (c === HASH) return;
-    if (!isWs(c) && this.header(s, a, b)) return;
-    const ids = this.frameIds(s, a, b);
+    const c = s.charCodeAt(0);
+    if (c === HASH) return undefined;
+    if (!isWs(c) && this.header(s, 0, s.length)) return undefined;
+    const ids = this.parseFrameIds(s, 0, s.length);
     if (ids === undefined) {
       this.unrecognized++;
-      return;
+      return undefined;
     }
-    if (this.pname < 0) return; // a sample of another event, or none open
-    for (const id of ids) this.frames[this.nFrames++] = id;
-  }
-
-  /** The frame ids of a frame line (leaf first), undefined when it is not a frame line. */
-  private frameIds(s: string, a: number, b: number): number[] | undefined {
-    // Most lines were read before, letter for letter: a slot chosen by the line's length and the
-    // end of its address column (perf prints `\t%16x`), checked against the whole line.
-    let h = b - a;
-    for (let k = a + 9, end = Math.min(a + 17, b); k < end; k++) h = Math.imul(h ^ s.charCodeAt(k), 0x01000193);
-    const slot = (h >>> 0) & (LINE_SLOTS - 1);
-    const line = s.slice(a, b);
-    if (!this.java && this.slotText[slot] === line) return this.slotIds[slot];
-    const ids = this.parseFrameIds(s, a, b);
-    if (ids !== undefined && !this.java) {
-      this.slotText[slot] = copyString(line);
-      this.slotIds[slot] = ids;
-    }
+    if (this.pname >= 0) for (const id of ids) this.frames[this.nFrames++] = id;
     return ids;
   }
 
   /**
-   * A line not met lately. The usual one, `<blanks><address> <symbol> (<dso>)` with the symbol
+   * A frame line not met lately (or of a java process), or undefined when it is not one. The usual one, `<blanks><address> <symbol> (<dso>)` with the symbol
    * starting after the address's blanks, is looked up by its text from the symbol on (addresses
    * differ where symbols do not); any other goes through frameNames, which has the whole rule.
    */

@@ -111,9 +111,17 @@ export class StackTrie {
    */
   *sortedChunks(chunkBytes: number): Generator<Buffer> {
     const out = new ChunkWriter(chunkBytes);
-    for (const line of this.namesHaveSemicolon ? this.sortedByText() : this.sortedByWalk()) {
-      const full = out.write(line);
-      if (full !== undefined) yield full;
+    if (this.namesHaveSemicolon) {
+      for (const line of this.sortedByText()) {
+        const full = out.reserve(line.length);
+        if (full !== undefined) yield full;
+        out.latin1(line);
+      }
+    } else {
+      // The walk is a plain method called once per chunk: V8 does not optimize a loop inside a
+      // generator while it runs (no on-stack replacement), and the first walk is the only one.
+      const walk = this.sortedWalk();
+      for (let full = walk.fill(out); full !== undefined; full = walk.fill(out)) yield full;
     }
     const last = out.end();
     if (last !== undefined) yield last;
@@ -127,58 +135,35 @@ export class StackTrie {
    * stacks below it), ordered by those keys, which needs the names free of `;` (the script turns
    * a frame's `;` into `:`; a process name may keep one: sortedByText then).
    */
-  private *sortedByWalk(): Generator<string> {
+  private sortedWalk(): SortedWalk {
     const nodes = this.sums.length;
     const rank = this.nameRanks();
-    // The entries of each node's children, grouped by parent: 2 × child for its own stack,
-    // 2 × child + 1 for those below it; sorted by the rank of their key.
+    // Each child is an entry of its parent: 2 × child for its own stack, 2 × child + 1 for the
+    // stacks below it. Two counting sorts (stable) group them by parent, each group in the order
+    // of its keys: first all entries by key rank, then by parent.
     const hasChildren = new Uint8Array(nodes);
     for (let n = 1; n < nodes; n++) hasChildren[this.parent[n] ?? 0] = 1;
+    const byRank = new Int32Array(rank.length + 1);
+    for (let n = 1; n < nodes; n++) {
+      const r = 2 * (this.frame[n] ?? 0);
+      if ((this.sums[n] ?? -1) >= 0) byRank[(rank[r] ?? 0) + 1]!++;
+      if (hasChildren[n] === 1) byRank[(rank[r + 1] ?? 0) + 1]!++;
+    }
+    for (let r = 0; r < rank.length; r++) byRank[r + 1] = (byRank[r + 1] ?? 0) + (byRank[r] ?? 0);
+    const total = byRank[rank.length] ?? 0;
+    const ranked = new Int32Array(total);
+    for (let n = 1; n < nodes; n++) {
+      const r = 2 * (this.frame[n] ?? 0);
+      if ((this.sums[n] ?? -1) >= 0) ranked[byRank[rank[r] ?? 0]!++] = 2 * n;
+      if (hasChildren[n] === 1) ranked[byRank[rank[r + 1] ?? 0]!++] = 2 * n + 1;
+    }
     const start = new Int32Array(nodes + 1);
-    for (let n = 1; n < nodes; n++) {
-      const p = this.parent[n] ?? 0;
-      start[p + 1] = (start[p + 1] ?? 0) + ((this.sums[n] ?? -1) >= 0 ? 1 : 0) + (hasChildren[n] ?? 0);
-    }
+    for (const e of ranked) start[(this.parent[e >> 1] ?? 0) + 1]!++;
     for (let n = 0; n < nodes; n++) start[n + 1] = (start[n + 1] ?? 0) + (start[n] ?? 0);
-    const entries = new Int32Array(start[nodes] ?? 0);
+    const entries = new Int32Array(total);
     const fill = start.slice(0, nodes);
-    for (let n = 1; n < nodes; n++) {
-      const p = this.parent[n] ?? 0;
-      if ((this.sums[n] ?? -1) >= 0) entries[fill[p]!++] = 2 * n;
-      if (hasChildren[n]) entries[fill[p]!++] = 2 * n + 1;
-    }
-    const keyRank = (e: number): number => rank[2 * (this.frame[e >> 1] ?? 0) + (e & 1)] ?? 0;
-    for (let n = 0; n < nodes; n++) {
-      const a = start[n] ?? 0;
-      const b = start[n + 1] ?? 0;
-      if (b - a > 1) entries.subarray(a, b).sort((x, y) => keyRank(x) - keyRank(y));
-    }
-    // The walk: a stack of (node, next entry) with each level's prefix text.
-    const nodeAt: number[] = [0];
-    const nextAt: number[] = [start[0] ?? 0];
-    const prefixAt: string[] = [''];
-    while (nodeAt.length > 0) {
-      const d = nodeAt.length - 1;
-      const node = nodeAt[d] ?? 0;
-      const i = nextAt[d] ?? 0;
-      if (i >= (start[node + 1] ?? 0)) {
-        nodeAt.pop();
-        nextAt.pop();
-        prefixAt.pop();
-        continue;
-      }
-      nextAt[d] = i + 1;
-      const e = entries[i] ?? 0;
-      const child = e >> 1;
-      const name = this.names[this.frame[child] ?? 0] ?? '';
-      const text = d === 0 ? name : `${prefixAt[d]};${name}`;
-      if ((e & 1) === 0) yield `${text} ${this.sumText(child)}\n`;
-      else {
-        nodeAt.push(child);
-        nextAt.push(start[child] ?? 0);
-        prefixAt.push(text);
-      }
-    }
+    for (const e of ranked) entries[fill[this.parent[e >> 1] ?? 0]!++] = e;
+    return new SortedWalk(this.names, this.frame, start, entries, (node) => this.sumText(node));
   }
 
   /**
@@ -193,13 +178,13 @@ export class StackTrie {
       keys[2 * i] = this.names[i] ?? '';
       keys[2 * i + 1] = `${this.names[i] ?? ''};`;
     }
-    const order = Array.from({ length: 2 * count }, (_, i) => i).sort((x, y) => {
-      const a = keys[x] ?? '';
-      const b = keys[y] ?? '';
-      return a < b ? -1 : a > b ? 1 : 0;
-    });
+    // Names are distinct and hold no `;`, so the keys are distinct. Array sort without a comparator
+    // orders strings by code units, without a call per comparison.
+    const sorted = [...keys].sort();
+    const place = new Map<string, number>();
+    for (let r = 0; r < sorted.length; r++) place.set(sorted[r] ?? '', r);
     const rank = new Int32Array(2 * count);
-    for (let r = 0; r < order.length; r++) rank[order[r] ?? 0] = r;
+    for (let k = 0; k < keys.length; k++) rank[k] = place.get(keys[k] ?? '') ?? 0;
     return rank;
   }
 
@@ -245,7 +230,73 @@ export class StackTrie {
   }
 }
 
-/** Latin-1 text into byte chunks of about `size`, each new (the writer may still hold the last). */
+const SEMICOLON = 59;
+
+/**
+ * The walk of StackTrie.sortedWalk: a stack of (node, next entry), and the text of the path to
+ * the node being read in `path` (Latin-1 bytes), which ends at pathEnd[d] for level d.
+ */
+class SortedWalk {
+  private path = new Uint8Array(4096);
+  private readonly nodeAt: number[] = [0];
+  private readonly nextAt: number[];
+  private readonly pathEnd: number[] = [0];
+
+  constructor(
+    private readonly names: readonly string[],
+    private readonly frame: readonly number[],
+    /** The entries of node n are entries[start[n], start[n + 1]). */
+    private readonly start: Int32Array,
+    private readonly entries: Int32Array,
+    private readonly sumText: (node: number) => string,
+  ) {
+    this.nextAt = [start[0] ?? 0];
+  }
+
+  /** Writes lines to `out` until it starts a new chunk (returns the full one) or the walk ends. */
+  fill(out: ChunkWriter): Buffer | undefined {
+    const { nodeAt, nextAt, pathEnd, start, entries } = this;
+    while (nodeAt.length > 0) {
+      const d = nodeAt.length - 1;
+      const node = nodeAt[d] ?? 0;
+      const i = nextAt[d] ?? 0;
+      if (i >= (start[node + 1] ?? 0)) {
+        nodeAt.pop();
+        nextAt.pop();
+        pathEnd.pop();
+        continue;
+      }
+      nextAt[d] = i + 1;
+      const e = entries[i] ?? 0;
+      const child = e >> 1;
+      const name = this.names[this.frame[child] ?? 0] ?? '';
+      const at = d === 0 ? 0 : (pathEnd[d] ?? 0) + 1;
+      const len = at + name.length;
+      if (len > this.path.length) {
+        const bigger = new Uint8Array(2 * len);
+        bigger.set(this.path);
+        this.path = bigger;
+      }
+      const path = this.path;
+      if (d > 0) path[at - 1] = SEMICOLON;
+      for (let k = 0; k < name.length; k++) path[at + k] = name.charCodeAt(k);
+      if ((e & 1) === 1) {
+        nodeAt.push(child);
+        nextAt.push(start[child] ?? 0);
+        pathEnd.push(len);
+        continue;
+      }
+      const sum = this.sumText(child);
+      const full = out.reserve(len + sum.length + 2);
+      out.bytes(path, len);
+      out.latin1(` ${sum}\n`);
+      if (full !== undefined) return full;
+    }
+    return undefined;
+  }
+}
+
+/** Output bytes in chunks of about `size`, each a new buffer (the reader may still hold the last). */
 class ChunkWriter {
   private buf: Buffer;
   private used = 0;
@@ -254,16 +305,24 @@ class ChunkWriter {
     this.buf = Buffer.allocUnsafe(size);
   }
 
-  /** Adds `text`; returns the chunk it filled, if it did. */
-  write(text: string): Buffer | undefined {
-    let full: Buffer | undefined;
-    if (this.used + text.length > this.buf.length) {
-      full = this.used > 0 ? this.buf.subarray(0, this.used) : undefined;
-      this.buf = Buffer.allocUnsafe(Math.max(this.size, text.length));
-      this.used = 0;
-    }
-    this.used += this.buf.write(text, this.used, 'latin1');
+  /** Makes room for `n` bytes; returns the chunk filled before, when a new one had to start. */
+  reserve(n: number): Buffer | undefined {
+    if (this.used + n <= this.buf.length) return undefined;
+    const full = this.used > 0 ? this.buf.subarray(0, this.used) : undefined;
+    this.buf = Buffer.allocUnsafe(Math.max(this.size, n));
+    this.used = 0;
     return full;
+  }
+
+  /** Appends bytes[0, n), for which room was reserved. */
+  bytes(bytes: Uint8Array, n: number): void {
+    this.buf.set(bytes.subarray(0, n), this.used);
+    this.used += n;
+  }
+
+  /** Appends Latin-1 text (one byte per character), for which room was reserved. */
+  latin1(text: string): void {
+    this.used += this.buf.write(text, this.used, 'latin1');
   }
 
   end(): Buffer | undefined {
