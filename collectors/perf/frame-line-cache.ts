@@ -6,8 +6,10 @@
 //
 // Where to look is chosen from the line's bytes 9 to 16 (perf prints `\t%16x`: the low digits of
 // the frame's address) without knowing where the line ends; lines of one address in different
-// processes (JIT maps, per-process DSOs) share a set of WAYS slots. Memory is bounded: the
-// bytes live in one arena, and the whole cache is emptied when it fills.
+// processes (JIT maps, per-process DSOs) share a set of WAYS slots. Lookups land anywhere in
+// megabytes of memory, so each touches as few cache lines as it can: a set's slots (offset and
+// length of each line) are one 32-byte block, and a line's frame ids follow its bytes in the
+// arena. Memory is bounded: the whole cache is emptied when the arena fills.
 
 const SET_BITS = 15;
 const WAYS = 4;
@@ -16,55 +18,59 @@ const ARENA_BYTES = 8 << 20;
 export const FRAME_LINE_HASHED = 17;
 
 export class FrameLineCache {
-  private readonly offsets = new Int32Array(WAYS << SET_BITS).fill(-1);
-  private readonly lengths = new Int32Array(WAYS << SET_BITS);
-  private readonly ids: number[][] = new Array<number[]>(WAYS << SET_BITS).fill([]);
-  private readonly arena = Buffer.allocUnsafe(ARENA_BYTES);
+  /** Per slot: the line's offset in the arena (-1: empty) and its length. */
+  private readonly slots = new Int32Array((WAYS << SET_BITS) * 2).fill(-1);
+  private readonly arena = Buffer.alloc(ARENA_BYTES);
   private readonly arenaView = new DataView(this.arena.buffer, this.arena.byteOffset, this.arena.length);
+  /**
+   * The arena as 32-bit words: after each line's bytes, at the next multiple of 4, the number of
+   * its frame ids and the ids (leaf first).
+   */
+  readonly words = new Int32Array(this.arena.buffer, this.arena.byteOffset, ARENA_BYTES >> 2);
   private used = 0;
   /** The length of the line last found. */
   foundLength = 0;
 
   /**
-   * The frame ids of the line that starts at `a` in `bytes` (the same bytes as `view`), ended by
-   * a `\n` before `end`; undefined when it is not remembered. Needs a + FRAME_LINE_HASHED <= end.
+   * Where the frame ids of the line that starts at `a` in `bytes` (the same bytes as `view`),
+   * ended by a `\n` before `end`, are in `words` (count, then ids); -1 when it is not
+   * remembered. Needs a + FRAME_LINE_HASHED <= end.
    */
-  find(bytes: Uint8Array, view: DataView, a: number, end: number): number[] | undefined {
-    const first = this.setOf(view, a) * WAYS;
-    for (let slot = first; slot < first + WAYS; slot++) {
-      const at = this.offsets[slot] ?? -1;
-      if (at < 0) return undefined;
-      const n = this.lengths[slot] ?? 0;
+  find(bytes: Uint8Array, view: DataView, a: number, end: number): number {
+    const first = this.setOf(view, a) * WAYS * 2;
+    const slots = this.slots;
+    for (let s = first; s < first + WAYS * 2; s += 2) {
+      const at = slots[s] ?? -1;
+      if (at < 0) return -1;
+      const n = slots[s + 1] ?? 0;
       if (a + n < end && bytes[a + n] === 10 && this.sameBytes(bytes, view, a, at, n)) {
         this.foundLength = n;
-        return this.ids[slot];
+        return (at + n + 3) >> 2;
       }
     }
-    return undefined;
+    return -1;
   }
 
   /** Remembers the line bytes[a, b) (b: its `\n`) and its frame ids. */
-  remember(bytes: Uint8Array, view: DataView, a: number, b: number, ids: number[]): void {
+  remember(bytes: Uint8Array, view: DataView, a: number, b: number, ids: readonly number[]): void {
     const n = b - a;
-    if (n > ARENA_BYTES) return;
-    if (this.used + n > ARENA_BYTES) this.clear();
+    const size = ((n + 3) & ~3) + 4 * (1 + ids.length);
+    if (size > ARENA_BYTES) return;
+    if (this.used + size > ARENA_BYTES) this.clear();
     // The newest line goes first in its set; the set's last line is forgotten.
-    const first = this.setOf(view, a) * WAYS;
-    for (let slot = first + WAYS - 1; slot > first; slot--) {
-      this.offsets[slot] = this.offsets[slot - 1] ?? -1;
-      this.lengths[slot] = this.lengths[slot - 1] ?? 0;
-      this.ids[slot] = this.ids[slot - 1] ?? [];
-    }
+    const first = this.setOf(view, a) * WAYS * 2;
+    this.slots.copyWithin(first + 2, first, first + (WAYS - 1) * 2);
     this.arena.set(bytes.subarray(a, b), this.used);
-    this.offsets[first] = this.used;
-    this.lengths[first] = n;
-    this.ids[first] = ids;
-    this.used += n;
+    let w = (this.used + n + 3) >> 2;
+    this.words[w++] = ids.length;
+    for (const id of ids) this.words[w++] = id;
+    this.slots[first] = this.used;
+    this.slots[first + 1] = n;
+    this.used = w << 2;
   }
 
   private clear(): void {
-    this.offsets.fill(-1);
-    this.ids.fill([]);
+    this.slots.fill(-1);
     this.used = 0;
   }
 

@@ -148,9 +148,13 @@ export class PerfScriptFolder {
       }
       const cacheable = isWs(c) && !this.java;
       if (cacheable && a + FRAME_LINE_HASHED <= end) {
-        const ids = this.lineCache.find(bytes, view, a, end);
-        if (ids !== undefined) {
-          if (this.pname >= 0) for (const id of ids) this.frames[this.nFrames++] = id;
+        const w = this.lineCache.find(bytes, view, a, end);
+        if (w >= 0) {
+          if (this.pname >= 0) {
+            const words = this.lineCache.words;
+            const last = w + (words[w] ?? 0);
+            for (let k = w + 1; k <= last; k++) this.frames[this.nFrames++] = words[k] ?? 0;
+          }
           a += this.lineCache.foundLength + 1;
           continue;
         }
@@ -175,9 +179,11 @@ export class PerfScriptFolder {
 
   /**
    * The folded text exactly as stackcollapse-perf.pl prints it (`stack weight` lines in byte
-   * order), as byte chunks of about `chunkBytes`.
+   * order), as byte chunks of about `chunkBytes`. Under glibc's mmap threshold (128 KiB) by
+   * default: memory freed with the chunks already written is reused, where fresh 1 MiB chunks
+   * each cost 256 page faults (a tenth of the time spent printing 23 MB).
    */
-  *foldedChunks(chunkBytes = 1 << 20): Generator<Buffer> {
+  *foldedChunks(chunkBytes = 64 * 1024): Generator<Buffer> {
     yield* this.trie.sortedChunks(chunkBytes);
   }
 
