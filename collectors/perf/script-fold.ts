@@ -87,9 +87,14 @@ export class PerfScriptFolder {
   /** The script condenses Java names when the process name starts with `java`. */
   private java = false;
   private period: number | WideSum = 1;
-  /** The open sample's frame ids, leaf first (the script unshifts each line's frames onto its stack). */
-  private readonly frames: number[] = [];
+  /**
+   * The frame ids of the samples read but not yet added to the trie, then of the open sample;
+   * each sample's leaf first (the script unshifts each line's frames onto its stack).
+   */
+  private frames = new Int32Array(1 << 16);
   private nFrames = 0;
+  /** Samples read but not yet added: process name, weight, and where their frames end. */
+  private readonly pending = new PendingSamples();
   /** `symbol (dso)` of a frame line → its frame ids (leaf first); Java processes have their own. */
   private readonly symbolCache = new Map<string, number[]>();
   private readonly javaCache = new Map<string, number[]>();
@@ -115,11 +120,12 @@ export class PerfScriptFolder {
       }
       const joined = Buffer.concat([...this.carry, chunk.subarray(0, nl + 1)]);
       this.carry = [];
-      this.lines(joined, 0, joined.length);
+      this.read(joined, 0, joined.length);
       start = nl + 1;
     }
-    const rest = this.lines(chunk, start, chunk.length);
+    const rest = this.read(chunk, start, chunk.length);
     if (rest < chunk.length) this.carry.push(Buffer.from(chunk.subarray(rest)));
+    this.addPending();
   }
 
   /** The input ended: a last line without `\n` is read (the script reads it too). */
@@ -129,43 +135,87 @@ export class PerfScriptFolder {
       this.carry = [];
       this.textLine(last.toString('latin1'));
     }
+    this.addPending();
   }
 
   /**
    * Reads the lines of bytes[start, end) that a `\n` ends; returns where the first line not ended
-   * starts. A frame line met before is recognised from its bytes (FrameLineCache); any other is
-   * cut out as Latin-1 text (one character per byte) and read by textLine.
+   * starts. Blank lines and frame lines met before go through knownLines; any other line is cut
+   * out as Latin-1 text (one character per byte) and read by textLine.
    */
-  private lines(bytes: Buffer, start: number, end: number): number {
+  private read(bytes: Buffer, start: number, end: number): number {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
     let a = start;
+    for (;;) {
+      a = this.knownLines(bytes, view, a, end);
+      if (a >= end) return a;
+      const b = bytes.indexOf(10, a);
+      if (b < 0 || b >= end) return a;
+      const c = bytes[a] ?? 0;
+      const ids = this.textLine(bytes.toString('latin1', a, b));
+      if (ids !== undefined && isWs(c) && !this.java && b + 1 - a >= FRAME_LINE_HASHED) this.lineCache.remember(bytes, view, a, b, ids);
+      a = b + 1;
+    }
+  }
+
+  /**
+   * From `a` on, the blank lines and the frame lines found in the line cache; returns where the
+   * first other line starts (or end). The loop that nearly every line goes through, kept apart
+   * from the rarer work (parsing, the trie) so that V8 optimizes it early and never has to
+   * throw its code away when that work takes a path it had not taken before.
+   */
+  private knownLines(bytes: Buffer, view: DataView, a: number, end: number): number {
+    const cache = this.lineCache;
     while (a < end) {
       const c = bytes[a] ?? 0;
       if (c === 10) {
-        this.flush();
+        this.endSample();
         a++;
         continue;
       }
-      const cacheable = isWs(c) && !this.java;
-      if (cacheable && a + FRAME_LINE_HASHED <= end) {
-        const w = this.lineCache.find(bytes, view, a, end);
-        if (w >= 0) {
-          if (this.pname >= 0) {
-            const words = this.lineCache.words;
-            const last = w + (words[w] ?? 0);
-            for (let k = w + 1; k <= last; k++) this.frames[this.nFrames++] = words[k] ?? 0;
-          }
-          a += this.lineCache.foundLength + 1;
-          continue;
-        }
-      }
-      const b = bytes.indexOf(10, a);
-      if (b < 0 || b >= end) return a;
-      const ids = this.textLine(bytes.toString('latin1', a, b));
-      if (ids !== undefined && cacheable && b + 1 - a >= FRAME_LINE_HASHED) this.lineCache.remember(bytes, view, a, b, ids);
-      a = b + 1;
+      if (!isWs(c) || this.java || a + FRAME_LINE_HASHED > end) return a;
+      const w = cache.find(bytes, view, a, end);
+      if (w < 0) return a;
+      if (this.pname >= 0) this.pushIds(cache.words, w + 1, w + 1 + (cache.words[w] ?? 0));
+      a += cache.foundLength + 1;
     }
     return a;
+  }
+
+  /** Appends ids[from, to) to the open sample's frames. */
+  private pushIds(ids: Int32Array | readonly number[], from: number, to: number): void {
+    if (this.nFrames + (to - from) > this.frames.length) {
+      const bigger = new Int32Array(2 * (this.nFrames + (to - from)));
+      bigger.set(this.frames.subarray(0, this.nFrames));
+      this.frames = bigger;
+    }
+    const frames = this.frames;
+    let n = this.nFrames;
+    for (let k = from; k < to; k++) frames[n++] = ids[k] ?? 0;
+    this.nFrames = n;
+  }
+
+  /** End of a sample (the script's remember_stack): its stack is added with the chunk's others. */
+  private endSample(): void {
+    if (this.pname < 0) return;
+    this.pending.push(this.pname, this.byPeriod ? this.period : 1, this.nFrames);
+    this.samples++;
+    this.pname = -1;
+  }
+
+  /** Adds the samples read to the trie, in the order read (sums past 2^53 depend on it). */
+  private addPending(): void {
+    const p = this.pending;
+    let from = 0;
+    for (let k = 0; k < p.count; k++) {
+      const to = p.frameEnds[k] ?? 0;
+      this.trie.add(p.pnames[k] ?? 0, this.frames, from, to, p.weights[k] ?? 1);
+      from = to;
+    }
+    // The open sample's frames move to the front.
+    this.frames.copyWithin(0, from, this.nFrames);
+    this.nFrames -= from;
+    p.clear();
   }
 
   /** The stacks with their names decoded from UTF-8 (what the rest of dmabench handles). */
@@ -190,7 +240,7 @@ export class PerfScriptFolder {
   /** One line (without its `\n`); returns its frame ids when it is a frame line. */
   private textLine(s: string): number[] | undefined {
     if (s.length === 0) {
-      this.flush();
+      this.endSample();
       return undefined;
     }
     const c = s.charCodeAt(0);
@@ -201,7 +251,7 @@ export class PerfScriptFolder {
       this.unrecognized++;
       return undefined;
     }
-    if (this.pname >= 0) for (const id of ids) this.frames[this.nFrames++] = id;
+    if (this.pname >= 0) this.pushIds(ids, 0, ids.length);
     return ids;
   }
 
@@ -236,17 +286,10 @@ export class PerfScriptFolder {
     return names === undefined ? undefined : this.internNames(names);
   }
 
-  private internNames(names: string[]): number[] {
-    return names.map((n) => this.trie.intern(n));
-  }
-
-  /** End of a sample: remember its stack (the script's remember_stack). */
-  private flush(): void {
-    if (this.pname < 0) return;
-    this.trie.add(this.pname, this.frames, this.nFrames - 1, this.byPeriod ? this.period : 1);
-    this.samples++;
-    this.pname = -1;
-    this.nFrames = 0;
+  private internNames(names: readonly string[]): number[] {
+    const ids: number[] = [];
+    for (const name of names) ids.push(this.trie.intern(name));
+    return ids;
   }
 
   /** Returns false when the line is not a header (see headerFields). */
@@ -281,6 +324,25 @@ export class PerfScriptFolder {
     if (pname.includes(' ')) pname = pname.replace(/ /g, '_');
     this.pname = this.trie.intern(pname);
     this.java = pname.startsWith('java');
+  }
+}
+
+/** Samples read but not yet added to the trie (PerfScriptFolder.addPending). */
+class PendingSamples {
+  pnames: number[] = [];
+  weights: (number | WideSum)[] = [];
+  frameEnds: number[] = [];
+  count = 0;
+
+  push(pname: number, weight: number | WideSum, frameEnd: number): void {
+    this.pnames[this.count] = pname;
+    this.weights[this.count] = weight;
+    this.frameEnds[this.count] = frameEnd;
+    this.count++;
+  }
+
+  clear(): void {
+    this.count = 0;
   }
 }
 
@@ -365,15 +427,12 @@ function stripOffset(f: string): string {
   return f;
 }
 
+/** `;` `(` quotes, and the `->` of inlined frames: what the rules below act on. */
+const NOT_PLAIN = /[;("']|->/;
+
 /** A name that none of the rules changes: the usual case, checked in one pass. */
 function isPlain(f: string): boolean {
-  if (f.length === 0 || f === '[unknown]') return false;
-  for (let i = 0; i < f.length; i++) {
-    const c = f.charCodeAt(i);
-    // ; ( " ' and the `->` of inlined frames
-    if (c === 59 || c === LPAREN || c === 34 || c === 39 || (c === 45 && f.charCodeAt(i + 1) === 62)) return false;
-  }
-  return true;
+  return f.length > 0 && f !== '[unknown]' && !NOT_PLAIN.test(f);
 }
 
 /** The script's $tidy_generic: `;` → `:`, cut at the first `(` (not Go, not anonymous namespace), no quotes. */

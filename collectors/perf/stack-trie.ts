@@ -56,10 +56,11 @@ export class StackTrie {
   private readonly ids = new Map<string, number>();
   private readonly names: string[] = [];
   private readonly children = new ChildTable();
-  /** Per node: its parent (-1 for the root), its frame, and the sum of the stacks ending there (-1: none). */
-  private readonly parent: number[] = [-1];
-  private readonly frame: number[] = [-1];
-  private readonly sums: number[] = [-1];
+  /** Per node (0 is the root): its parent, its frame, and the sum of the stacks ending there (-1: none). */
+  private parent = new Int32Array(1 << 12);
+  private frame = new Int32Array(1 << 12);
+  private sums = new Float64Array(1 << 12);
+  private nodes = 1;
   /** Sums past 2^53 (see period-sum.ts); the node's entry in `sums` holds the nearest double. */
   private readonly wide = new Map<number, WideSum>();
   /** A name holds a `;` (only a process name can): the output is then sorted by whole texts. */
@@ -78,11 +79,18 @@ export class StackTrie {
     return id;
   }
 
-  /** Adds `weight` to the stack root → … of `frames` read from index `from` down to 0, under `first`. */
-  add(first: number, frames: readonly number[], from: number, weight: number | WideSum): void {
+  /** Adds `weight` to the stack `first`, frames[to - 1], …, frames[from] (the frames leaf first). */
+  add(first: number, frames: Int32Array, from: number, to: number, weight: number | WideSum): void {
     let node = this.child(0, first);
-    for (let i = from; i >= 0; i--) node = this.child(node, frames[i] ?? 0);
+    for (let i = to - 1; i >= from; i--) node = this.child(node, frames[i] ?? 0);
     const sum = this.sums[node] ?? -1;
+    if (typeof weight === 'number' && this.wide.size === 0) {
+      const next = Math.max(sum, 0) + weight;
+      if (next <= Number.MAX_SAFE_INTEGER) {
+        this.sums[node] = next;
+        return;
+      }
+    }
     const wide = this.wide.get(node);
     let next: number | WideSum;
     if (wide !== undefined) next = addWide(wide, weight);
@@ -97,7 +105,7 @@ export class StackTrie {
 
   /** Every stack (`a;b;c`) with its sum as a number, in no particular order. */
   *entries(): Generator<[string, number]> {
-    for (let node = 1; node < this.sums.length; node++) {
+    for (let node = 1; node < this.nodes; node++) {
       const sum = this.sums[node] ?? -1;
       if (sum >= 0) yield [this.key(node), sum];
     }
@@ -136,7 +144,7 @@ export class StackTrie {
    * a frame's `;` into `:`; a process name may keep one: sortedByText then).
    */
   private sortedWalk(): SortedWalk {
-    const nodes = this.sums.length;
+    const nodes = this.nodes;
     const rank = this.nameRanks();
     // Each child is an entry of its parent: 2 × child for its own stack, 2 × child + 1 for the
     // stacks below it. Two counting sorts (stable) group them by parent, each group in the order
@@ -192,7 +200,7 @@ export class StackTrie {
   private *sortedByText(): Generator<string> {
     const nodes: number[] = [];
     const keys: string[] = [];
-    for (let node = 1; node < this.sums.length; node++) {
+    for (let node = 1; node < this.nodes; node++) {
       if ((this.sums[node] ?? -1) >= 0) {
         nodes.push(node);
         keys.push(this.key(node));
@@ -214,13 +222,27 @@ export class StackTrie {
   private child(node: number, frame: number): number {
     let c = this.children.get(node, frame);
     if (c < 0) {
-      c = this.sums.length;
-      this.parent.push(node);
-      this.frame.push(frame);
-      this.sums.push(-1);
+      if (this.nodes === this.sums.length) this.growNodes();
+      c = this.nodes++;
+      this.parent[c] = node;
+      this.frame[c] = frame;
+      this.sums[c] = -1;
       this.children.set(node, frame, c);
     }
     return c;
+  }
+
+  private growNodes(): void {
+    const n = 2 * this.sums.length;
+    const parent = new Int32Array(n);
+    parent.set(this.parent);
+    this.parent = parent;
+    const frame = new Int32Array(n);
+    frame.set(this.frame);
+    this.frame = frame;
+    const sums = new Float64Array(n);
+    sums.set(this.sums);
+    this.sums = sums;
   }
 
   private key(node: number): string {
@@ -244,7 +266,7 @@ class SortedWalk {
 
   constructor(
     private readonly names: readonly string[],
-    private readonly frame: readonly number[],
+    private readonly frame: Int32Array,
     /** The entries of node n are entries[start[n], start[n + 1]). */
     private readonly start: Int32Array,
     private readonly entries: Int32Array,
