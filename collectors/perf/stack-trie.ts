@@ -171,7 +171,8 @@ export class StackTrie {
     const entries = new Int32Array(total);
     const fill = start.slice(0, nodes);
     for (const e of ranked) entries[fill[this.parent[e >> 1] ?? 0]!++] = e;
-    return new SortedWalk(this.names, this.frame, start, entries, (node) => this.sumText(node));
+    const nameBytes = this.names.map((name) => Buffer.from(name, 'latin1'));
+    return new SortedWalk(nameBytes, this.frame, start, entries, (node) => this.sumText(node));
   }
 
   /**
@@ -253,19 +254,27 @@ export class StackTrie {
 }
 
 const SEMICOLON = 59;
+const SPACE = 32;
+const NEWLINE = 10;
+const EMPTY = new Uint8Array(0);
 
 /**
  * The walk of StackTrie.sortedWalk: a stack of (node, next entry), and the text of the path to
  * the node being read in `path` (Latin-1 bytes), which ends at pathEnd[d] for level d.
  */
 class SortedWalk {
-  private path = new Uint8Array(4096);
+  /**
+   * Grown on first use, like ChunkWriter.buf: V8 compiles `fill` while the walk runs, and a
+   * field first reassigned then throws that work away ("dependency change", 30 ms).
+   */
+  private path = new Uint8Array(0);
   private readonly nodeAt: number[] = [0];
   private readonly nextAt: number[];
   private readonly pathEnd: number[] = [0];
 
   constructor(
-    private readonly names: readonly string[],
+    /** Each name's Latin-1 bytes. */
+    private readonly nameBytes: readonly Uint8Array[],
     private readonly frame: Int32Array,
     /** The entries of node n are entries[start[n], start[n + 1]). */
     private readonly start: Int32Array,
@@ -291,7 +300,7 @@ class SortedWalk {
       nextAt[d] = i + 1;
       const e = entries[i] ?? 0;
       const child = e >> 1;
-      const name = this.names[this.frame[child] ?? 0] ?? '';
+      const name = this.nameBytes[this.frame[child] ?? 0] ?? EMPTY;
       const at = d === 0 ? 0 : (pathEnd[d] ?? 0) + 1;
       const len = at + name.length;
       if (len > this.path.length) {
@@ -301,7 +310,7 @@ class SortedWalk {
       }
       const path = this.path;
       if (d > 0) path[at - 1] = SEMICOLON;
-      for (let k = 0; k < name.length; k++) path[at + k] = name.charCodeAt(k);
+      path.set(name, at);
       if ((e & 1) === 1) {
         nodeAt.push(child);
         nextAt.push(start[child] ?? 0);
@@ -311,7 +320,9 @@ class SortedWalk {
       const sum = this.sumText(child);
       const full = out.reserve(len + sum.length + 2);
       out.bytes(path, len);
-      out.latin1(` ${sum}\n`);
+      out.byte(SPACE);
+      out.latin1(sum);
+      out.byte(NEWLINE);
       if (full !== undefined) return full;
     }
     return undefined;
@@ -320,12 +331,11 @@ class SortedWalk {
 
 /** Output bytes in chunks of about `size`, each a new buffer (the reader may still hold the last). */
 class ChunkWriter {
-  private buf: Buffer;
+  /** Empty until the first reserve(), which so replaces it before V8 optimizes the writer's users. */
+  private buf = Buffer.alloc(0);
   private used = 0;
 
-  constructor(private readonly size: number) {
-    this.buf = Buffer.allocUnsafe(size);
-  }
+  constructor(private readonly size: number) {}
 
   /** Makes room for `n` bytes; returns the chunk filled before, when a new one had to start. */
   reserve(n: number): Buffer | undefined {
@@ -336,15 +346,25 @@ class ChunkWriter {
     return full;
   }
 
+  // Typed array methods and plain loops rather than Buffer's copy() and write(): the output is
+  // written once, mostly before V8 has optimized this code, and those cost far more to compile.
+
   /** Appends bytes[0, n), for which room was reserved. */
   bytes(bytes: Uint8Array, n: number): void {
     this.buf.set(bytes.subarray(0, n), this.used);
     this.used += n;
   }
 
+  byte(b: number): void {
+    this.buf[this.used++] = b;
+  }
+
   /** Appends Latin-1 text (one byte per character), for which room was reserved. */
   latin1(text: string): void {
-    this.used += this.buf.write(text, this.used, 'latin1');
+    const buf = this.buf;
+    let used = this.used;
+    for (let k = 0; k < text.length; k++) buf[used++] = text.charCodeAt(k);
+    this.used = used;
   }
 
   end(): Buffer | undefined {
