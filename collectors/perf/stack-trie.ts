@@ -117,8 +117,8 @@ export class StackTrie {
    * of sorting the stacks' full texts: on a real capture (20 000 stacks of 1 KB that share long
    * prefixes) the sort alone cost more than reading the input.
    */
-  *sortedChunks(chunkBytes: number): Generator<Buffer> {
-    const out = new ChunkWriter(chunkBytes);
+  *sortedChunks(chunkBytes: number, reuse: boolean): Generator<Buffer> {
+    const out = new ChunkWriter(chunkBytes, reuse);
     if (this.namesHaveSemicolon) {
       for (const line of this.sortedByText()) {
         const full = out.reserve(line.length);
@@ -329,19 +329,29 @@ class SortedWalk {
   }
 }
 
-/** Output bytes in chunks of about `size`, each a new buffer (the reader may still hold the last). */
+/**
+ * Output bytes in chunks of about `size`. Each chunk is a new buffer; with `reuse`, the buffer of
+ * the chunk before last is written again (its reader has asked for the next chunk since).
+ */
 class ChunkWriter {
   /** Empty until the first reserve(), which so replaces it before V8 optimizes the writer's users. */
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   private used = 0;
+  /** With reuse: the buffer handed out last, free by the time the next chunk is full. */
+  private handedOut: Buffer | undefined;
 
-  constructor(private readonly size: number) {}
+  constructor(
+    private readonly size: number,
+    private readonly reuse: boolean,
+  ) {}
 
   /** Makes room for `n` bytes; returns the chunk filled before, when a new one had to start. */
   reserve(n: number): Buffer | undefined {
     if (this.used + n <= this.buf.length) return undefined;
     const full = this.used > 0 ? this.buf.subarray(0, this.used) : undefined;
-    this.buf = Buffer.allocUnsafe(Math.max(this.size, n));
+    const free = this.handedOut;
+    this.handedOut = this.reuse && full !== undefined ? this.buf : undefined;
+    this.buf = free !== undefined && free.length >= n ? free : Buffer.allocUnsafe(Math.max(this.size, n));
     this.used = 0;
     return full;
   }
