@@ -87,6 +87,12 @@ export class PerfScriptFolder {
   /** The script condenses Java names when the process name starts with `java`. */
   private java = false;
   private period: number | WideSum = 1;
+  /** The period's digits as the last header printed them (headers mostly repeat it). */
+  private periodText: string | undefined;
+  /** Process names as headers print them (before `_` replaces blanks) → trie ids. */
+  private readonly pnameIds = new Map<string, number>();
+  /** The ids of process names starting with `java`. */
+  private readonly javaPnames = new Set<number>();
   /**
    * The frame ids of the samples read but not yet added to the trie, then of the open sample;
    * each sample's leaf first (the script unshifts each line's frames onto its stack).
@@ -321,11 +327,20 @@ export class PerfScriptFolder {
         return;
       }
     }
-    this.period = period === undefined || period === '' || period === '0' ? 1 : periodValue(period);
-    let pname = this.opts.tid ? `${comm}-${pid}/${tid}` : this.opts.pid ? `${comm}-${pid}` : comm;
-    if (pname.includes(' ')) pname = pname.replace(/ /g, '_');
-    this.pname = this.trie.intern(pname);
-    this.java = pname.startsWith('java');
+    if (period !== this.periodText) {
+      this.periodText = period;
+      this.period = period === undefined || period === '' || period === '0' ? 1 : periodValue(period);
+    }
+    const raw = this.opts.tid ? `${comm}-${pid}/${tid}` : this.opts.pid ? `${comm}-${pid}` : comm;
+    let id = this.pnameIds.get(raw);
+    if (id === undefined) {
+      const pname = raw.replace(/ /g, '_');
+      id = this.trie.intern(pname);
+      this.pnameIds.set(copyString(raw), id);
+      if (pname.startsWith('java')) this.javaPnames.add(id);
+    }
+    this.pname = id;
+    this.java = this.javaPnames.has(id);
   }
 }
 

@@ -144,36 +144,22 @@ export class StackTrie {
    * a frame's `;` into `:`; a process name may keep one: sortedByText then).
    */
   private sortedWalk(): SortedWalk {
-    const nodes = this.nodes;
-    const rank = this.nameRanks();
     // Each child is an entry of its parent: 2 × child for its own stack, 2 × child + 1 for the
     // stacks below it. Two counting sorts (stable) group them by parent, each group in the order
-    // of its keys: first all entries by key rank, then by parent.
-    const hasChildren = new Uint8Array(nodes);
-    for (let n = 1; n < nodes; n++) hasChildren[this.parent[n] ?? 0] = 1;
-    const byRank = new Int32Array(rank.length + 1);
-    for (let n = 1; n < nodes; n++) {
-      const r = 2 * (this.frame[n] ?? 0);
-      if ((this.sums[n] ?? -1) >= 0) byRank[(rank[r] ?? 0) + 1]!++;
-      if (hasChildren[n] === 1) byRank[(rank[r + 1] ?? 0) + 1]!++;
-    }
-    for (let r = 0; r < rank.length; r++) byRank[r + 1] = (byRank[r + 1] ?? 0) + (byRank[r] ?? 0);
-    const total = byRank[rank.length] ?? 0;
-    const ranked = new Int32Array(total);
-    for (let n = 1; n < nodes; n++) {
-      const r = 2 * (this.frame[n] ?? 0);
-      if ((this.sums[n] ?? -1) >= 0) ranked[byRank[rank[r] ?? 0]!++] = 2 * n;
-      if (hasChildren[n] === 1) ranked[byRank[rank[r + 1] ?? 0]!++] = 2 * n + 1;
-    }
+    // of its keys: first all entries by key rank, then by parent. One small function per pass:
+    // each runs once, mostly before V8 optimizes it, and compiling a small one costs less.
+    const nodes = this.nodes;
+    const rank = this.nameRanks();
+    const hasChildren = parentsOf(this.parent, nodes);
+    const ranked = entriesByRank(this.frame, this.sums, hasChildren, rank, nodes);
     const start = new Int32Array(nodes + 1);
-    for (const e of ranked) start[(this.parent[e >> 1] ?? 0) + 1]!++;
-    for (let n = 0; n < nodes; n++) start[n + 1] = (start[n + 1] ?? 0) + (start[n] ?? 0);
-    const entries = new Int32Array(total);
-    const fill = start.slice(0, nodes);
-    for (const e of ranked) entries[fill[this.parent[e >> 1] ?? 0]!++] = e;
+    countByParent(ranked, this.parent, start);
+    prefixSums(start);
+    const entries = groupByParent(ranked, this.parent, start);
     const nameBytes = this.names.map((name) => Buffer.from(name, 'latin1'));
     return new SortedWalk(nameBytes, this.frame, start, entries, (node) => this.sumText(node));
   }
+
 
   /**
    * The place of each name's two keys among all of them, in code unit order: rank[2i] for name
@@ -257,6 +243,51 @@ const SEMICOLON = 59;
 const SPACE = 32;
 const NEWLINE = 10;
 const EMPTY = new Uint8Array(0);
+
+/** 1 for the nodes that have children. */
+function parentsOf(parent: Int32Array, nodes: number): Uint8Array {
+  const has = new Uint8Array(nodes);
+  for (let n = 1; n < nodes; n++) has[parent[n] ?? 0] = 1;
+  return has;
+}
+
+/** The entries of all nodes (but the root), ordered by the rank of their key (counting sort). */
+function entriesByRank(frame: Int32Array, sums: Float64Array, hasChildren: Uint8Array, rank: Int32Array, nodes: number): Int32Array {
+  const next = new Int32Array(rank.length + 1);
+  for (let n = 1; n < nodes; n++) {
+    const r = 2 * (frame[n] ?? 0);
+    if ((sums[n] ?? -1) >= 0) next[(rank[r] ?? 0) + 1]!++;
+    if (hasChildren[n] === 1) next[(rank[r + 1] ?? 0) + 1]!++;
+  }
+  prefixSums(next);
+  const ranked = new Int32Array(next[rank.length] ?? 0);
+  for (let n = 1; n < nodes; n++) {
+    const r = 2 * (frame[n] ?? 0);
+    if ((sums[n] ?? -1) >= 0) ranked[next[rank[r] ?? 0]!++] = 2 * n;
+    if (hasChildren[n] === 1) ranked[next[rank[r + 1] ?? 0]!++] = 2 * n + 1;
+  }
+  return ranked;
+}
+
+/** counts[p + 1] = the number of entries of node p. */
+function countByParent(ranked: Int32Array, parent: Int32Array, counts: Int32Array): void {
+  for (let k = 0; k < ranked.length; k++) counts[(parent[(ranked[k] ?? 0) >> 1] ?? 0) + 1]!++;
+}
+
+function prefixSums(a: Int32Array): void {
+  for (let k = 1; k < a.length; k++) a[k] = (a[k] ?? 0) + (a[k - 1] ?? 0);
+}
+
+/** The entries grouped by parent (node p's from start[p]), keeping their order within a group. */
+function groupByParent(ranked: Int32Array, parent: Int32Array, start: Int32Array): Int32Array {
+  const entries = new Int32Array(ranked.length);
+  const fill = start.slice(0, start.length - 1);
+  for (let k = 0; k < ranked.length; k++) {
+    const e = ranked[k] ?? 0;
+    entries[fill[parent[e >> 1] ?? 0]!++] = e;
+  }
+  return entries;
+}
 
 /**
  * The walk of StackTrie.sortedWalk: a stack of (node, next entry), and the text of the path to
