@@ -19,10 +19,18 @@ export const FTRACE_METRICS = {
    * added (`functions:`), when the calls resolve the quantile (collectors/metric-spec.ts
    * quantileResolved: p99 needs 1 000 calls). The functions under a mapping call are parts of
    * it: their durations are descriptive (testing them too would count one change several times).
+   *
+   * Every duration includes the tracer's own cost: one function_graph entry and exit, the same
+   * on both paths. Only calls within which no other traced function ran are timed (review M10):
+   * a parent's duration would also hold the tracer's cost for each traced child, and the two
+   * paths run different numbers of them (7.x links each range, 6.12 maps one scatterlist). A
+   * graph pass therefore traces the mapping calls only, and a call that always runs traced calls
+   * (nvme_map_data around dma_map_sgtable) has no duration there: a pass of its own, tracing it
+   * alone (`functions: [nvme_map_data], dmaFunctions: false`), times it.
    */
   'duration.p50': { unit: 'ns', better: 'lower', role: 'primary' },
   'duration.p99': { unit: 'ns', better: 'lower', role: 'primary' },
-  /** The mean: an interrupt taken inside a traced call adds its handler to that call. */
+  /** The mean: an interrupt taken inside a traced call adds its handler to that call. Includes tracing overhead, as above. */
   'duration.mean': { unit: 'ns', better: 'lower', role: 'descriptive' },
   /** `iommu.map|unmap.calls`, `.calls_per_io`, `.bytes_per_io`: the IOMMU page-table work, a fact of the path. */
   'iommu.calls': { unit: 'count', better: 'none', role: 'informational' },

@@ -102,6 +102,7 @@ export async function parseTraceCmdReport(source: LineSource): Promise<TraceCmdR
 export function traceCmdSummary(r: TraceCmdReportResult): TraceSummary {
   const graphCalls = new Map([...r.graph.functions].map(([name, f]) => [name, f.calls]));
   const durations = new Map([...r.graph.functions].filter(([, f]) => f.durations.count > 0).map(([name, f]) => [name, f.durations.summary()]));
+  const nestedTimed = new Map([...r.graph.functions].filter(([, f]) => f.nestedDurations.count > 0).map(([name, f]) => [name, f.nestedDurations.count]));
   const calls = new Map([...r.functions.calls, ...graphCalls]);
   const events = new Map([...r.events].filter(([e]) => !['function', 'funcgraph_entry', 'funcgraph_exit'].includes(e)));
   return {
@@ -109,6 +110,7 @@ export function traceCmdSummary(r: TraceCmdReportResult): TraceSummary {
     health: r.health,
     calls,
     durations,
+    nestedTimed,
     events,
     iommu: r.iommu,
     unparsed: r.unparsed,

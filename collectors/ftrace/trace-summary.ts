@@ -21,8 +21,13 @@ export interface TraceSummary {
   health: TraceHealth;
   /** Function → calls. */
   calls: Map<string, number>;
-  /** Function → durations (function_graph only, functions with at least one duration). */
+  /**
+   * Function → durations of its calls within which no other traced function ran (function_graph
+   * only, functions with at least one such call; collectors/ftrace/function-graph.ts says why).
+   */
   durations: Map<string, DurationSummary>;
+  /** Function → calls whose durations are left out because traced functions ran within them. */
+  nestedTimed: Map<string, number>;
   /** Tracepoint event name → records (function and nop traces). */
   events: Map<string, number>;
   iommu: IommuEventsResult;
@@ -48,11 +53,13 @@ export async function summarizeTrace(source: LineSource, tracer: TraceTextKind):
     const result = graph.finish();
     const calls = new Map<string, number>();
     const durations = new Map<string, DurationSummary>();
+    const nestedTimed = new Map<string, number>();
     for (const [name, f] of result.functions) {
       calls.set(name, f.calls);
       if (f.durations.count > 0) durations.set(name, f.durations.summary());
+      if (f.nestedDurations.count > 0) nestedTimed.set(name, f.nestedDurations.count);
     }
-    return { tracer, health: result.health, calls, durations, events: new Map(), iommu: iommu.result, unparsed: result.unparsed };
+    return { tracer, health: result.health, calls, durations, nestedTimed, events: new Map(), iommu: iommu.result, unparsed: result.unparsed };
   }
   const fn = new FunctionTraceAccumulator();
   await eachLine(source, (line) => {
@@ -61,7 +68,7 @@ export async function summarizeTrace(source: LineSource, tracer: TraceTextKind):
   });
   // A `# tracer: nop` header (events only) is read by the function accumulator too: say which it was.
   const named = fn.result.health.tracer === 'nop' ? 'nop' : tracer;
-  return { tracer: named, health: fn.result.health, calls: fn.result.calls, durations: new Map(), events: fn.result.events, iommu: iommu.result, unparsed: fn.result.unparsed };
+  return { tracer: named, health: fn.result.health, calls: fn.result.calls, durations: new Map(), nestedTimed: new Map(), events: fn.result.events, iommu: iommu.result, unparsed: fn.result.unparsed };
 }
 
 /**
@@ -131,10 +138,11 @@ export function traceMeasurements(s: TraceSummary, opts: TraceMeasurementOptions
 
 /** Plain-object view for JSON output (`dmabench ingest --json`): calls and mean duration per function. */
 export function traceSummaryJson(s: TraceSummary): Record<string, unknown> {
-  const functions: Record<string, { calls: number; meanNs?: number }> = {};
+  const functions: Record<string, { calls: number; meanNs?: number; nestedCalls?: number }> = {};
   for (const [name, calls] of [...s.calls].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const d = s.durations.get(name);
-    functions[name] = d ? { calls, meanNs: d.meanNs } : { calls };
+    const nested = s.nestedTimed.get(name);
+    functions[name] = { calls, ...(d ? { meanNs: d.meanNs } : {}), ...(nested ? { nestedCalls: nested } : {}) };
   }
   return {
     tracer: s.tracer,
