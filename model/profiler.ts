@@ -11,6 +11,12 @@ export interface ProfilerContext {
   signal: AbortSignal;
   log: (line: string) => void;
   /**
+   * Where the workload does its I/O (a block device under /dev, or a file or directory on the
+   * filesystem it uses), when it does block I/O: a system-wide profiler tells the target's I/O
+   * from other devices' by it. Undefined: the workload names none.
+   */
+  ioTarget?: string;
+  /**
    * Seconds after which the profiler's own processes end by themselves, even if dmabench is killed
    * (SIGKILL, OOM) and can no longer stop them: perf record must not fill the disk. The runner
    * passes the pass's timeout. Default: DEFAULT_PROFILER_DEADLINE_SEC.

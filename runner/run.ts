@@ -232,7 +232,9 @@ async function runPass(
   const log = (line: string): void => ctx.progress.log(line);
   const spec = pass.startsWith('profile:') ? profilerSpecFor(cell.workload, pass) : undefined;
   // The profiler ends by itself after the pass's timeout even if dmabench is killed meanwhile.
-  const active = spec ? await profilerFor(spec.kind).start({ options: spec.options, rawDir, signal, log, deadlineSec: timeoutSec }) : undefined;
+  const target = cell.workload.target;
+  const ioTarget = target === undefined ? undefined : (target.path ?? ctx.scratch);
+  const active = spec ? await profilerFor(spec.kind).start({ options: spec.options, rawDir, signal, log, deadlineSec: timeoutSec, ioTarget }) : undefined;
   let output: CollectorOutput;
   try {
     output = await collectorFor(cell.workload.tool).run({
