@@ -117,90 +117,106 @@ report.markerWritten = tracingOn;
 const before = globalTracefsSnapshot(T);
 report.globalBufferBefore = before['buffer_size_kb'];
 
-// 1. function_graph and events passes.
-writeFileSync(
-  '/tmp/instance.yaml',
-  campaign(
-    'instance',
-    workload('graph', 2, '{ tracer: function_graph }') + workload('events', 2, "{ tracer: events, events: ['block:block_rq_issue', 'nvme:nvme_setup_cmd'] }"),
-  ),
-);
-const passes = run(['run', '/tmp/instance.yaml', '--out', '/tmp/instance-bundle']);
-const watched = await watch(passes, before);
-const passesResult = await passes;
-report.passes = {
-  exit: passesResult.exitCode,
-  ftraceLog: (passesResult.all ?? '').split('\n').filter((l) => l.includes('ftrace')),
-  instancesSeen: watched.views,
-  globalChangedDuring: [...new Set(watched.globalDuring)],
-  instancesAfter: instances(),
-};
-const samples = readFileSync('/tmp/instance-bundle/samples.jsonl', 'utf8')
-  .split('\n')
-  .filter(Boolean)
-  .map((l) => JSON.parse(l) as { workload: string; pass: string; tool: string; metric: string; value: number | null; role: string });
-const ftraceSamples = samples.filter((s) => s.pass === 'profile:ftrace');
-report.graph = {
-  durations: Object.fromEntries(ftraceSamples.filter((s) => s.workload === 'graph' && s.metric.endsWith('.duration.p50')).map((s) => [s.metric, [s.value, s.role]])),
-  calls: Object.fromEntries(ftraceSamples.filter((s) => s.workload === 'graph' && s.metric.endsWith('.calls') && s.value !== null && s.value > 0).map((s) => [s.metric, s.value])),
-  lost: ftraceSamples.find((s) => s.workload === 'graph' && s.metric === 'ftrace.lost_events')?.value,
-};
-report.events = {
-  metrics: Object.fromEntries(ftraceSamples.filter((s) => s.workload === 'events' && s.metric.startsWith('events.')).map((s) => [s.metric, s.value])),
-  iommuMapPerIo: ftraceSamples.find((s) => s.workload === 'events' && s.metric === 'iommu.map.calls_per_io')?.value,
-};
-const setups: Record<string, unknown> = {};
-for (const cell of readdirSync('/tmp/instance-bundle/raw')) {
-  for (const passDir of readdirSync(path.join('/tmp/instance-bundle/raw', cell)).filter((d) => d.startsWith('profile:ftrace'))) {
-    const dir = path.join('/tmp/instance-bundle/raw', cell, passDir);
-    const setup = JSON.parse(readFileSync(path.join(dir, 'ftrace-setup.json'), 'utf8')) as Record<string, unknown>;
-    const { options: _options, ...rest } = setup;
-    setups[`${cell}/${passDir}`] = rest;
-    if (out) {
-      mkdirSync(path.join(out, cell), { recursive: true });
-      cpSync(dir, path.join(out, cell, passDir), { recursive: true });
-    }
+const errors: string[] = [];
+report.errors = errors;
+async function section(name: string, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (e) {
+    errors.push(`${name}: ${(e as Error).stack ?? String(e)}`);
   }
 }
-report.setups = setups;
+
+// 1. function_graph and events passes.
+await section('passes', async () => {
+  writeFileSync(
+    '/tmp/instance.yaml',
+    campaign(
+      'instance',
+      workload('graph', 2, '{ tracer: function_graph }') + workload('events', 2, "{ tracer: events, events: ['block:block_rq_issue', 'nvme:nvme_setup_cmd'] }"),
+    ),
+  );
+  const passes = run(['run', '/tmp/instance.yaml', '--out', '/tmp/instance-bundle']);
+  const watched = await watch(passes, before);
+  const passesResult = await passes;
+  report.passes = {
+    exit: passesResult.exitCode,
+    ftraceLog: (passesResult.all ?? '').split('\n').filter((l) => l.includes('ftrace')),
+    instancesSeen: watched.views,
+    globalChangedDuring: [...new Set(watched.globalDuring)],
+    instancesAfter: instances(),
+  };
+  const samples = readFileSync('/tmp/instance-bundle/samples.jsonl', 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { workload: string; pass: string; tool: string; metric: string; value: number | null; role: string });
+  const ftraceSamples = samples.filter((s) => s.pass === 'profile:ftrace');
+  report.graph = {
+    durations: Object.fromEntries(ftraceSamples.filter((s) => s.workload === 'graph' && s.metric.endsWith('.duration.p50')).map((s) => [s.metric, [s.value, s.role]])),
+    calls: Object.fromEntries(ftraceSamples.filter((s) => s.workload === 'graph' && s.metric.endsWith('.calls') && s.value !== null && s.value > 0).map((s) => [s.metric, s.value])),
+    lost: ftraceSamples.find((s) => s.workload === 'graph' && s.metric === 'ftrace.lost_events')?.value,
+  };
+  report.events = {
+    metrics: Object.fromEntries(ftraceSamples.filter((s) => s.workload === 'events' && s.metric.startsWith('events.')).map((s) => [s.metric, s.value])),
+    iommuMapPerIo: ftraceSamples.find((s) => s.workload === 'events' && s.metric === 'iommu.map.calls_per_io')?.value,
+  };
+  const setups: Record<string, unknown> = {};
+  for (const cell of readdirSync('/tmp/instance-bundle/raw')) {
+    for (const passDir of readdirSync(path.join('/tmp/instance-bundle/raw', cell)).filter((d) => d.startsWith('profile:ftrace'))) {
+      const dir = path.join('/tmp/instance-bundle/raw', cell, passDir);
+      const setup = JSON.parse(readFileSync(path.join(dir, 'ftrace-setup.json'), 'utf8')) as Record<string, unknown>;
+      const { options: _options, ...rest } = setup;
+      setups[`${cell}/${passDir}`] = rest;
+      if (out) {
+        mkdirSync(path.join(out, cell), { recursive: true });
+        cpSync(dir, path.join(out, cell, passDir), { recursive: true });
+      }
+    }
+  }
+  report.setups = setups;
+});
 
 // 2. SIGINT while a function pass traces.
-writeFileSync('/tmp/sigint.yaml', campaign('sigint', workload('rr', 4, '{ tracer: function }')));
-const beforeInt = globalTracefsSnapshot(T);
-const interrupted = run(['run', '/tmp/sigint.yaml', '--out', '/tmp/sigint-bundle']);
-const wInt = await watch(interrupted, beforeInt, (name) => readTracefsFile(path.join(T, 'instances', name), 'current_tracer')?.trim() === 'function');
-if (wInt.stoppedAt) {
-  await sleep(500);
-  interrupted.kill('SIGINT');
-}
-const intResult = await interrupted;
-report.sigint = {
-  sawPass: wInt.stoppedAt !== undefined,
-  exit: intResult.exitCode ?? intResult.signal,
-  instancesAfter: instances(),
-  globalChanged: tracefsDifferences(beforeInt, globalTracefsSnapshot(T)),
-  globalChangedDuring: wInt.globalDuring,
-  fioLeft: await noFioWithin(1000),
-};
+await section('sigint', async () => {
+  writeFileSync('/tmp/sigint.yaml', campaign('sigint', workload('rr', 4, '{ tracer: function }')));
+  const beforeInt = globalTracefsSnapshot(T);
+  const interrupted = run(['run', '/tmp/sigint.yaml', '--out', '/tmp/sigint-bundle']);
+  const wInt = await watch(interrupted, beforeInt, (name) => readTracefsFile(path.join(T, 'instances', name), 'current_tracer')?.trim() === 'function');
+  if (wInt.stoppedAt) {
+    await sleep(500);
+    interrupted.kill('SIGINT');
+  }
+  const intResult = await interrupted;
+  report.sigint = {
+    sawPass: wInt.stoppedAt !== undefined,
+    exit: intResult.exitCode ?? intResult.signal,
+    instancesAfter: instances(),
+    globalChanged: tracefsDifferences(beforeInt, globalTracefsSnapshot(T)),
+    globalChangedDuring: wInt.globalDuring,
+    fioLeft: await noFioWithin(1000),
+  };
+});
 
 // 3. SIGKILL while an events pass traces; the next run removes the leftover.
-writeFileSync('/tmp/sigkill.yaml', campaign('sigkill', workload('rr', 3, "{ tracer: events, events: ['block:block_rq_issue'] }")));
-const killed = run(['run', '/tmp/sigkill.yaml', '--out', '/tmp/sigkill-bundle']);
-const wKill = await watch(killed, globalTracefsSnapshot(T), () => true);
-if (wKill.stoppedAt) killed.kill('SIGKILL');
-await killed;
-const fioAfterKill = await noFioWithin(30_000); // fio runs its 3 s out by itself
-const leftover = instances();
-const next = await run(['run', '/tmp/sigkill.yaml', '--out', '/tmp/sigkill-bundle-2']);
-report.sigkill = {
-  sawPass: wKill.stoppedAt !== undefined,
-  killedPid: killed.pid,
-  leftAfterKill: leftover,
-  fioAfterKill,
-  nextExit: next.exitCode,
-  nextLog: (next.all ?? '').split('\n').filter((l) => l.includes('leftover tracefs instance')),
-  instancesAfter: instances(),
-};
+await section('sigkill', async () => {
+  writeFileSync('/tmp/sigkill.yaml', campaign('sigkill', workload('rr', 3, "{ tracer: events, events: ['block:block_rq_issue'] }")));
+  const killed = run(['run', '/tmp/sigkill.yaml', '--out', '/tmp/sigkill-bundle']);
+  const wKill = await watch(killed, globalTracefsSnapshot(T), () => true);
+  if (wKill.stoppedAt) killed.kill('SIGKILL');
+  await killed;
+  const fioAfterKill = await noFioWithin(30_000); // fio runs its 3 s out by itself
+  const leftover = instances();
+  const next = await run(['run', '/tmp/sigkill.yaml', '--out', '/tmp/sigkill-bundle-2']);
+  report.sigkill = {
+    sawPass: wKill.stoppedAt !== undefined,
+    killedPid: killed.pid,
+    leftAfterKill: leftover,
+    fioAfterKill,
+    nextExit: next.exitCode,
+    nextLog: (next.all ?? '').split('\n').filter((l) => l.includes('leftover tracefs instance')),
+    instancesAfter: instances(),
+  };
+});
 
 // 4. The global instance after everything, and its buffer.
 report.globalChanged = tracefsDifferences(before, globalTracefsSnapshot(T));
@@ -208,37 +224,39 @@ report.globalBufferAfter = readTracefsFile(T, 'buffer_size_kb');
 report.markerKept = tracingOn ? (readTracefsFile(T, 'trace') ?? '').includes(marker) : null;
 
 // 5. What an instance offers here (after every check above: this part may write the global instance).
-const probe = path.join(T, 'instances', 'probe');
-mkdirSync(probe);
-const probeReport: Record<string, unknown> = {
-  tracers: readTracefsFile(probe, 'available_tracers')?.trim(),
-  files: readdirSync(probe).sort(),
-  graphFilesInInstance: ['set_graph_function', 'set_graph_notrace', 'max_graph_depth'].filter((f) => existsSync(path.join(probe, f))),
-};
-const shared: Record<string, boolean | string> = {};
-for (const tracer of ['function_graph', 'function']) {
-  try {
-    writeFileSync(path.join(probe, 'current_tracer'), tracer);
-  } catch (e) {
-    shared[tracer] = `cannot set: ${(e as Error).message}`;
-    continue;
+await section('probe', async () => {
+  const probe = path.join(T, 'instances', 'probe');
+  mkdirSync(probe);
+  const probeReport: Record<string, unknown> = {
+    tracers: readTracefsFile(probe, 'available_tracers')?.trim(),
+    files: readdirSync(probe).sort(),
+    graphFilesInInstance: ['set_graph_function', 'set_graph_notrace', 'max_graph_depth'].filter((f) => existsSync(path.join(probe, f))),
+  };
+  const shared: Record<string, boolean | string> = {};
+  for (const tracer of ['function_graph', 'function']) {
+    try {
+      writeFileSync(path.join(probe, 'current_tracer'), tracer);
+    } catch (e) {
+      shared[tracer] = `cannot set: ${(e as Error).message}`;
+      continue;
+    }
+    for (const opt of ['funcgraph-tail', 'funcgraph-irqs', 'sleep-time', 'func_stack_trace', 'stacktrace', 'irq-info']) {
+      const key = `${tracer}:${opt}`;
+      const inst = readTracefsFile(probe, `options/${opt}`)?.trim();
+      const glob = readTracefsFile(T, `options/${opt}`)?.trim();
+      if (inst === undefined || glob === undefined || key in shared) continue;
+      writeFileSync(path.join(probe, 'options', opt), inst === '1' ? '0' : '1');
+      const globAfter = readTracefsFile(T, `options/${opt}`)?.trim();
+      writeFileSync(path.join(probe, 'options', opt), inst);
+      if (readTracefsFile(T, `options/${opt}`)?.trim() !== glob) writeFileSync(path.join(T, 'options', opt), glob);
+      shared[key] = globAfter !== glob;
+    }
   }
-  for (const opt of ['funcgraph-tail', 'funcgraph-irqs', 'sleep-time', 'func_stack_trace', 'stacktrace', 'irq-info']) {
-    const key = `${tracer}:${opt}`;
-    const inst = readTracefsFile(probe, `options/${opt}`)?.trim();
-    const glob = readTracefsFile(T, `options/${opt}`)?.trim();
-    if (inst === undefined || glob === undefined || key in shared) continue;
-    writeFileSync(path.join(probe, 'options', opt), inst === '1' ? '0' : '1');
-    const globAfter = readTracefsFile(T, `options/${opt}`)?.trim();
-    writeFileSync(path.join(probe, 'options', opt), inst);
-    if (readTracefsFile(T, `options/${opt}`)?.trim() !== glob) writeFileSync(path.join(T, 'options', opt), glob);
-    shared[key] = globAfter !== glob;
-  }
-}
-writeFileSync(path.join(probe, 'current_tracer'), 'nop');
-rmdirSync(probe);
-probeReport.optionShared = shared;
-report.probe = probeReport;
+  writeFileSync(path.join(probe, 'current_tracer'), 'nop');
+  rmdirSync(probe);
+  probeReport.optionShared = shared;
+  report.probe = probeReport;
+});
 
 process.stdout.write(`TRACEFS-INSTANCE ${JSON.stringify(report)}\n`);
 if (out) writeFileSync(path.join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
