@@ -60,6 +60,8 @@ export const perfStatProfiler: Profiler = {
     const deadlineSec = ctx.deadlineSec ?? DEFAULT_PROFILER_DEADLINE_SEC;
     const perf = await startControlledPerf('stat', perfStatArgs(opts, output), { signal: ctx.signal, deadlineSec });
     return {
+      on: () => perf.enable(),
+      off: () => perf.disable(),
       async stop({ ios, workloadOk }): Promise<Measurement[]> {
         const exit = await perf.stop();
         await writeFile(path.join(ctx.rawDir, PERF_STAT_STDERR_FILE), exit.stderr);

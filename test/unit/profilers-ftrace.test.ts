@@ -98,6 +98,7 @@ test('events pass around dd: sys_read counts per I/O, traced in its own instance
     const options = { tracer: 'events', events: ['syscalls:sys_enter_read'], bufferSizeKb: 4096 };
     const log: string[] = [];
     const active = await ftraceProfiler.start({ options, rawDir: dir, signal: new AbortController().signal, log: (l) => log.push(l), ioTarget: dir });
+    await active.on();
     assert.equal(readTracefsFile(instanceDir, 'tracing_on')?.trim(), '1', 'tracing in instances/dmabench-<pid>');
     assertSameTracefs(snapshot(), before, 'the global instance is untouched during the pass');
     const during = JSON.parse(await readFile(path.join(dir, FTRACE_SETUP_FILE), 'utf8')) as { instance: string; spool: { dir: string; inMemory: boolean } };
@@ -157,6 +158,7 @@ test('block events are filtered to the target device: a loop device of our own, 
       log: (l) => log.push(l),
       ioTarget: loop,
     });
+    await active.on();
     // I/O on the target, and on the disk under /tmp (a direct write, so it reaches the disk now).
     await execa('dd', [`if=${loop}`, 'of=/dev/null', 'bs=64k', 'count=64', 'iflag=direct', 'status=none']);
     await execa('dd', ['if=/dev/zero', `of=${path.join(dir, 'other.dat')}`, 'bs=64k', 'count=16', 'oflag=direct', 'status=none']);
@@ -195,6 +197,7 @@ test('abort during an events pass restores tracefs at once', { skip }, async () 
     const before = snapshot();
     const controller = new AbortController();
     const active = await ftraceProfiler.start({ options: { tracer: 'events', bufferSizeKb: 2048 }, rawDir: dir, signal: controller.signal, log: () => undefined });
+    await active.on();
     assert.equal(tracePipeFds(), 1, 'trace_pipe is being drained');
     assert.equal(fs.existsSync(instanceDir), true);
     controller.abort(new Error('SIGINT'));
@@ -218,6 +221,7 @@ test('function pass: counts, or a refusal that leaves tracefs untouched', { skip
     let ms: Measurement[] | undefined;
     try {
       const active = await ftraceProfiler.start({ options: { dmaFunctions: false, functions: ['ksys_read', 'vfs_read'], iommuEvents: false }, rawDir: dir, signal: new AbortController().signal, log: () => undefined });
+      await active.on();
       ms = await active.stop({ ios: await ddReads(dir), workloadOk: true });
     } catch (err) {
       // This development VM refuses set_ftrace_filter, also in an instance: no instance may be left.

@@ -67,6 +67,7 @@ test('perf-stat around dd: counts from perf-stat.csv, null for unsupported, per-
   try {
     const controller = new AbortController();
     const active = await perfStatProfiler.start({ options: {}, rawDir: dir, signal: controller.signal, log: () => undefined });
+    await active.on();
     const ios = await ddWorkload(dir);
     const ms = await active.stop({ ios, workloadOk: true });
     assert.deepEqual(perfChildren(), [], 'perf has exited');
@@ -107,6 +108,7 @@ test('perf-stat counts only the enabled window, not perf start-up', { skip }, as
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dmabench-perfstat-'));
   try {
     const active = await perfStatProfiler.start({ options: { events: 'task-clock' }, rawDir: dir, signal: new AbortController().signal, log: () => undefined });
+    await active.on();
     const t0 = performance.now();
     const ms = await active.stop({ workloadOk: true });
     const windowMs = performance.now() - t0;
@@ -125,6 +127,7 @@ test('perf-stat abort kills perf', { skip }, async () => {
   try {
     const controller = new AbortController();
     const active = await perfStatProfiler.start({ options: { events: ['task-clock'] }, rawDir: dir, signal: controller.signal, log: () => undefined });
+    await active.on();
     assert.equal(perfChildren().length, 1);
     controller.abort(new Error('test abort'));
     const ms = await active.stop({ workloadOk: false });
@@ -139,6 +142,7 @@ test('perf-record around a busy dd: samples, folded stacks and a flame graph', {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dmabench-perfrec-'));
   try {
     const active = await perfRecordProfiler.start({ options: { frequency: 499 }, rawDir: dir, signal: new AbortController().signal, log: () => undefined });
+    await active.on();
     await execa('dd', ['if=/dev/zero', 'of=/dev/null', 'bs=64k', 'count=40000', 'status=none']);
     const ms = await active.stop({ workloadOk: true });
     assert.deepEqual(perfChildren(), []);
@@ -166,6 +170,7 @@ for (const [kind, profiler] of [['perf-record', perfRecordProfiler], ['perf-stat
     const dir = await mkdtemp(path.join(os.tmpdir(), 'dmabench-perfdeadline-'));
     try {
       const active = await profiler.start({ options: {}, rawDir: dir, signal: new AbortController().signal, log: () => undefined, deadlineSec: 2 });
+      await active.on();
       assert.equal(perfChildren().length, 1, 'perf runs');
       const t0 = Date.now();
       // Nobody stops it (as when dmabench is killed): perf must end by itself.
@@ -183,6 +188,7 @@ test('perf script folding past its deadline is killed and says so', { skip }, as
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dmabench-perfscript-'));
   try {
     const active = await perfRecordProfiler.start({ options: { frequency: 499 }, rawDir: dir, signal: new AbortController().signal, log: () => undefined });
+    await active.on();
     await execa('dd', ['if=/dev/zero', 'of=/dev/null', 'bs=64k', 'count=20000', 'status=none']);
     await active.stop({ workloadOk: true });
     const dataFile = path.join(dir, PERF_DATA_FILE);
