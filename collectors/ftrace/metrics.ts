@@ -5,7 +5,8 @@ import type { MetricSpec } from '../metric-spec.js';
 
 export const FTRACE_METRICS = {
   /**
-   * `<fn>.calls`, `<fn>.calls_per_io`: neither direction is better. The link API makes more
+   * `<fn>.calls`, `<fn>.calls_per_io`: neither direction is better. Per I/O is per `ftrace.ios`
+   * (below): per block request issued to the target within the window, where there is one. The link API makes more
    * calls than dma_map_sg (one dma_iova_link per physically contiguous range), each cheaper;
    * 7.x's dma_map_sgtable going from 1 per I/O to 0 is a change of path, not an improvement.
    * Per-request counts are deterministic (ARCHITECTURE.md, "What the lab showed"): a change
@@ -32,6 +33,24 @@ export const FTRACE_METRICS = {
   'duration.p99': { unit: 'ns', better: 'lower', role: 'primary' },
   /** The mean: an interrupt taken inside a traced call adds its handler to that call. Includes tracing overhead, as above. */
   'duration.mean': { unit: 'ns', better: 'lower', role: 'descriptive' },
+  /**
+   * `dma.map_entries.calls`, `.calls_per_io`: the calls of the DMA API's entry points for one
+   * request's mapping added up (model/dma-functions.ts `mapEntry`: dma_map_sgtable,
+   * dma_map_sg_attrs, dma_iova_try_alloc, dma_map_page_attrs), 1 per request whichever path each
+   * took (collectors/ftrace/map-entries.ts). A property of the window, not of the kernel's speed.
+   */
+  map_entries: { unit: 'count', better: 'none', role: 'informational' },
+  map_entries_per_io: { unit: 'calls/IO', better: 'none', role: 'informational' },
+  /**
+   * `ftrace.ios`: the I/Os every per-I/O figure of the pass divides by. With a block target, the
+   * data requests the block layer issued to the target's disk within the pass's window
+   * (block:block_rq_issue records with bytes > 0, collectors/ftrace/request-events.ts): fio's
+   * I/Os, unless the block layer split or merged them. Without one, the I/Os the workload counted
+   * (dma_bench: (warmup + iters) × threads). `ftrace.workload_ios`: the workload's own count,
+   * kept as a cross-check (fio does not count ramp_time's reads nor those in flight at its end).
+   */
+  ios: { unit: 'count', better: 'none', role: 'descriptive' },
+  workload_ios: { unit: 'count', better: 'none', role: 'descriptive' },
   /** `iommu.map|unmap.calls`, `.calls_per_io`, `.bytes_per_io`: the IOMMU page-table work, a fact of the path. */
   'iommu.calls': { unit: 'count', better: 'none', role: 'informational' },
   'iommu.calls_per_io': { unit: 'calls/IO', better: 'none', role: 'informational' },

@@ -5,6 +5,12 @@
 // or the process exiting removes it too, and a dmabench killed outright leaves one the next pass
 // removes. The global instance is never written (review M9).
 //
+// The instance is set up in start() with tracing off; on() and off() switch tracing_on around the
+// workload's I/O (model/profiler.ts; review M7), and per-I/O figures divide by the I/Os the trace
+// itself saw in that window: with a block target, block:block_rq_issue is enabled, filtered to
+// the target's disk, and its data requests are the I/O count (collectors/ftrace/request-events.ts
+// says why not fio's); the workload's own count is kept beside it as a cross-check.
+//
 // While the workload runs, the instance's `trace_pipe` is drained into a file on tmpfs (a
 // stream, never held in memory): a 64 KiB read in the lab's 7.2 guest makes ~30 events, 9000
 // reads a second, and the `trace` snapshot read afterwards had wrapped its 16 MiB-per-CPU buffer
@@ -31,6 +37,9 @@ import { summarizeTrace, traceMeasurements, lostEvents, type TraceTextKind } fro
 import { dmaFunctionTable, dmaFunctions, iommuEvents } from '../../model/dma-functions.js';
 import { parseProfilerOptions } from '../profiler-options.js';
 import { SPOOL_CANDIDATES, makeSpool, removeSpool } from './spool.js';
+import { REQUEST_ISSUE_EVENT } from './request-events.js';
+import { measure } from '../metric-spec.js';
+import { FTRACE_METRICS } from './metrics.js';
 
 export const TRACE_FILE = 'trace.txt';
 export const FTRACE_SETUP_FILE = 'ftrace-setup.json';
@@ -104,15 +113,43 @@ export function ftracePassConfig(opts: FtraceOptions): TracefsPassConfig {
  */
 export function deviceEventFilters(root: string, events: string[], target: BlockDeviceId): Record<string, string> {
   const filters: Record<string, string> = {};
-  const [major, minor] = target.dev.split(':').map(Number);
   for (const event of events) {
     const [system, name] = event.split(':');
     if (system === undefined || name === undefined || name.includes('*')) continue;
+    // A request belongs to the whole disk: block_rq_* records name its dev_t, never a partition's.
+    const [major, minor] = (system === 'block' && name.startsWith('block_rq_') ? target.diskDev : target.dev).split(':').map(Number);
     const format = readTracefsFile(root, `events/${system}/${name}/format`) ?? '';
     if (/field:dev_t dev;/.test(format) && major !== undefined && minor !== undefined) filters[event] = `dev == ${major * 2 ** 20 + minor}`;
     else if (/field:char disk\[/.test(format)) filters[event] = `disk == "${target.disk}"`;
   }
   return filters;
+}
+
+/**
+ * The I/Os a pass's per-I/O figures divide by: the target disk's data requests in the trace when
+ * the request event was on, else the workload's own count; with notes on how the two compare.
+ */
+export function ioCount(
+  requests: ReadonlyMap<string, { data: number }>,
+  target: BlockDeviceId | undefined,
+  requestEvent: string | undefined,
+  workloadIos: number | undefined,
+): { ios: number | undefined; notes: string[] } {
+  const notes: string[] = [];
+  if (!target || requestEvent === undefined) return { ios: workloadIos !== undefined && workloadIos > 0 ? workloadIos : undefined, notes };
+  const traced = requests.get(target.diskDev)?.data ?? 0;
+  if (traced === 0) {
+    // The workload's I/O never reached the disk (the page cache served it, or it is not a block device's).
+    const fallback = workloadIos !== undefined && workloadIos > 0 ? workloadIos : undefined;
+    notes.push(`no ${requestEvent} record for ${target.disk} (${target.diskDev}) in the window: ${fallback !== undefined ? "per-I/O figures divide by the workload's own count" : 'no per-I/O figures'}`);
+    return { ios: fallback, notes };
+  }
+  if (workloadIos !== undefined && workloadIos !== traced) {
+    notes.push(
+      `${traced} requests to ${target.disk} in the trace, ${workloadIos} I/Os counted by the workload (${traced > workloadIos ? '+' : ''}${traced - workloadIos}): per-I/O figures divide by the trace's count (fio leaves out ramp_time's I/Os and those in flight at its end; the block layer may split or merge)`,
+    );
+  }
+  return { ios: traced, notes };
 }
 
 function traceKind(opts: FtraceOptions): TraceTextKind {
@@ -133,6 +170,8 @@ export const ftraceProfiler: Profiler = {
     const root = await locateOrMountTracefs();
     const target = ctx.ioTarget !== undefined ? blockDeviceOf(ctx.ioTarget) : undefined;
     const cfg = ftracePassConfig(opts);
+    // The I/O count of the window, from the trace: the target disk's requests (review M7).
+    if (target && !(cfg.events ?? []).includes(REQUEST_ISSUE_EVENT)) cfg.events = [...(cfg.events ?? []), REQUEST_ISSUE_EVENT];
     if (target) cfg.eventFilters = deviceEventFilters(root, cfg.events ?? [], target);
     const bufferKb = cfg.bufferSizeKb ?? defaultBufferSizeKb();
     // The trace goes to memory while tracing runs; room for a few full buffers is asked for.
@@ -176,6 +215,7 @@ export const ftraceProfiler: Profiler = {
       options: pass.setup.options,
       spool: { dir: spool.dir, inMemory: spool.inMemory },
       target: target ?? null,
+      ioCount: target ? `${REQUEST_ISSUE_EVENT} records of data requests to ${target.disk} (${target.diskDev}) in the window` : 'the workload\'s own count',
     };
     if (missingFunctions.length > 0) ctx.log(`ftrace: not in available_filter_functions (skipped): ${missingFunctions.join(' ')}`);
     if (pass.setup.missingEvents.length > 0) ctx.log(`ftrace: events refused: ${pass.setup.missingEvents.join(' ')}`);
@@ -184,11 +224,12 @@ export const ftraceProfiler: Profiler = {
     const setupFile = path.join(ctx.rawDir, FTRACE_SETUP_FILE);
     const drain = new AbortController();
     let copying: Promise<void>;
-    let disksBefore: ReturnType<typeof readDiskstats>;
+    let disksBefore: ReturnType<typeof readDiskstats> | undefined;
+    let disksAfter: ReturnType<typeof readDiskstats> | undefined;
+    let state: 'armed' | 'on' | 'off' = 'armed';
     try {
       await writeFile(setupFile, JSON.stringify(setup, null, 2) + '\n');
-      disksBefore = readDiskstats();
-      pass.start();
+      // Drained from now on: nothing arrives before on() switches tracing on.
       copying = pipeline(pass.readPipe(drain.signal), createWriteStream(spoolFile));
     } catch (err) {
       drain.abort();
@@ -198,12 +239,27 @@ export const ftraceProfiler: Profiler = {
     }
     // An abort ends the drain too (its promise is awaited, or dropped, in stop()).
     copying.catch(() => undefined);
+    const off = (): void => {
+      if (state !== 'on') return;
+      state = 'off';
+      pass.stop();
+      disksAfter = readDiskstats();
+    };
 
     return {
-      async stop({ ios, workloadOk }): Promise<Measurement[]> {
+      async on(): Promise<void> {
+        if (state !== 'armed') return;
+        disksBefore = readDiskstats();
+        pass.start();
+        state = 'on';
+      },
+      async off(): Promise<void> {
+        off();
+      },
+      async stop({ ios: workloadIos, workloadOk, window }): Promise<Measurement[]> {
         try {
-          pass.stop();
-          const diskIo = diskActivity(disksBefore, readDiskstats());
+          off();
+          const diskIo = disksBefore && disksAfter ? diskActivity(disksBefore, disksAfter) : [];
           // After tracing_on=0 nothing new arrives: the reader drains what is left, then ends.
           drain.abort();
           if (!workloadOk || ctx.signal.aborted) return [];
@@ -220,14 +276,23 @@ export const ftraceProfiler: Profiler = {
               `ftrace: block devices other than the target did I/O during the pass, and their DMA is in the counts: ${others.map((d) => `${d.name} (${d.reads} reads, ${d.writes} writes)`).join(', ')}`,
             );
           }
-          await writeFile(setupFile, JSON.stringify({ ...setup, diskIo, otherDevicesDidIo: others.map((d) => d.name) }, null, 2) + '\n');
           const summary = await summarizeTrace(createReadStream(traceFile), traceKind(opts));
+          const counted = ioCount(summary.requests, target, pass.setup.missingEvents.includes(REQUEST_ISSUE_EVENT) ? undefined : REQUEST_ISSUE_EVENT, workloadIos);
+          for (const line of counted.notes) ctx.log(`ftrace: ${line}`);
+          if (window === 'workload') ctx.log('ftrace: the workload cannot mark its I/O phase: the trace covers its whole run (start-up and exit too)');
+          await writeFile(
+            setupFile,
+            JSON.stringify({ ...setup, window: window ?? null, ios: counted.ios ?? null, workloadIos: workloadIos ?? null, requests: Object.fromEntries([...summary.requests].map(([dev, r]) => [dev, { data: r.data, noData: r.noData, byRwbs: Object.fromEntries(r.byRwbs) }])), diskIo, otherDevicesDidIo: others.map((d) => d.name) }, null, 2) + '\n',
+          );
           const lost = lostEvents(summary.health);
           if (lost > 0) ctx.log(`ftrace: ${lost} events lost or overwritten: call counts are low (raise bufferSizeKb)`);
           const untimed = [...summary.nestedTimed.keys()].filter((f) => !summary.durations.has(f));
           if (untimed.length > 0) ctx.log(`ftrace: no duration for ${untimed.join(' ')}: traced functions ran within every call (trace one alone to time it)`);
           const iommuOn = iommuEventsOn(opts) && !iommuEvents.some((e) => pass.setup.missingEvents.includes(e));
-          return traceMeasurements(summary, { ios, traced, iommuEvents: iommuOn, absent: missingFunctions });
+          const measured = traceMeasurements(summary, { ios: counted.ios, traced, iommuEvents: iommuOn, absent: missingFunctions, ioEvents: target ? ['block_rq_issue'] : [] });
+          if (counted.ios !== undefined) measured.push(measure('ftrace.ios', counted.ios, FTRACE_METRICS.ios));
+          if (workloadIos !== undefined) measured.push(measure('ftrace.workload_ios', workloadIos, FTRACE_METRICS.workload_ios));
+          return measured;
         } finally {
           drain.abort();
           detach();

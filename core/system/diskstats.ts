@@ -93,6 +93,11 @@ export interface BlockDeviceId {
   dev: string;
   /** The whole disk: `nvme0n1` (the same as name when not a partition). */
   disk: string;
+  /**
+   * `major:minor` of the whole disk: what the block layer's request tracepoints (block_rq_*) name,
+   * a request belonging to the disk, not to a partition. The same as dev when not a partition.
+   */
+  diskDev: string;
   /** Every name that is this disk or one of its partitions. */
   family: string[];
 }
@@ -139,5 +144,11 @@ export function blockDeviceOf(p: string, sys = '/sys'): BlockDeviceId | undefine
   } catch {
     // the disk alone
   }
-  return { name, dev, disk, family };
+  let diskDev = dev;
+  try {
+    if (isPartition) diskDev = fs.readFileSync(path.join(diskDir, 'dev'), 'utf8').trim();
+  } catch {
+    // the partition's own numbers stand in
+  }
+  return { name, dev, disk, diskDev, family };
 }

@@ -36,7 +36,8 @@ test('live: a loop device of our own is found from its node and from a file on i
   try {
     const name = path.basename(loop);
     const id = blockDeviceOf(loop);
-    assert.deepEqual(id, { name, dev: fs.readFileSync(`/sys/class/block/${name}/dev`, 'utf8').trim(), disk: name, family: [name] });
+    const dev = fs.readFileSync(`/sys/class/block/${name}/dev`, 'utf8').trim();
+    assert.deepEqual(id, { name, dev, disk: name, diskDev: dev, family: [name] });
     const before = readDiskstats();
     await execa('dd', [`if=${loop}`, 'of=/dev/null', 'bs=64k', 'count=16', 'iflag=direct', 'status=none']);
     const act = diskActivity(before, readDiskstats()).find((d) => d.name === name);
