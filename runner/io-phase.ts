@@ -31,35 +31,41 @@ export class IoPhaseWindow implements IoPhase {
     return this.onAt !== undefined;
   }
 
-  async start(): Promise<void> {
-    await this.switching;
-    if (this.current !== 'armed') return;
-    this.switching = this.profiler.on().then(() => {
-      this.current = 'on';
-      this.onAt = performance.now();
-    });
-    try {
-      await this.switching;
-    } finally {
-      this.switching = undefined;
-    }
+  /** Switches the profiler on, unless it is or was on already; a call during a switch waits for it. */
+  start(): Promise<void> {
+    // No await before the state is checked and the switch recorded: two callers in the same tick
+    // (two fio jobs) must not both switch.
+    if (this.switching) return this.switching.then(() => this.start());
+    if (this.current !== 'armed') return Promise.resolve();
+    return this.track(
+      this.profiler.on().then(() => {
+        this.current = 'on';
+        this.onAt = performance.now();
+      }),
+    );
   }
 
-  async end(): Promise<void> {
-    await this.switching;
+  /** Switches the profiler off if it is on; before any start, closes the window for good. */
+  end(): Promise<void> {
+    if (this.switching) return this.switching.catch(() => undefined).then(() => this.end());
     if (this.current !== 'on') {
       // Never on: nothing to switch off, and nothing may switch it on any more.
       this.current = 'off';
-      return;
+      return Promise.resolve();
     }
-    this.switching = this.profiler.off().then(() => {
-      this.current = 'off';
-      this.offAt = performance.now();
+    return this.track(
+      this.profiler.off().then(() => {
+        this.current = 'off';
+        this.offAt = performance.now();
+      }),
+    );
+  }
+
+  private track(p: Promise<void>): Promise<void> {
+    const tracked = p.finally(() => {
+      if (this.switching === tracked) this.switching = undefined;
     });
-    try {
-      await this.switching;
-    } finally {
-      this.switching = undefined;
-    }
+    this.switching = tracked;
+    return tracked;
   }
 }
