@@ -171,7 +171,9 @@ export const ftraceProfiler: Profiler = {
     const target = ctx.ioTarget !== undefined ? blockDeviceOf(ctx.ioTarget) : undefined;
     const cfg = ftracePassConfig(opts);
     // The I/O count of the window, from the trace: the target disk's requests (review M7).
-    if (target && !(cfg.events ?? []).includes(REQUEST_ISSUE_EVENT)) cfg.events = [...(cfg.events ?? []), REQUEST_ISSUE_EVENT];
+    // An event the pass adds only to count is left out of `events.*`; one the campaign asked for stays.
+    const addedIoEvent = target !== undefined && !(cfg.events ?? []).includes(REQUEST_ISSUE_EVENT);
+    if (addedIoEvent) cfg.events = [...(cfg.events ?? []), REQUEST_ISSUE_EVENT];
     if (target) cfg.eventFilters = deviceEventFilters(root, cfg.events ?? [], target);
     const bufferKb = cfg.bufferSizeKb ?? defaultBufferSizeKb();
     // The trace goes to memory while tracing runs; room for a few full buffers is asked for.
@@ -289,7 +291,7 @@ export const ftraceProfiler: Profiler = {
           const untimed = [...summary.nestedTimed.keys()].filter((f) => !summary.durations.has(f));
           if (untimed.length > 0) ctx.log(`ftrace: no duration for ${untimed.join(' ')}: traced functions ran within every call (trace one alone to time it)`);
           const iommuOn = iommuEventsOn(opts) && !iommuEvents.some((e) => pass.setup.missingEvents.includes(e));
-          const measured = traceMeasurements(summary, { ios: counted.ios, traced, iommuEvents: iommuOn, absent: missingFunctions, ioEvents: target ? ['block_rq_issue'] : [] });
+          const measured = traceMeasurements(summary, { ios: counted.ios, traced, iommuEvents: iommuOn, absent: missingFunctions, ioEvents: addedIoEvent ? ['block_rq_issue'] : [] });
           if (counted.ios !== undefined) measured.push(measure('ftrace.ios', counted.ios, FTRACE_METRICS.ios));
           if (workloadIos !== undefined) measured.push(measure('ftrace.workload_ios', workloadIos, FTRACE_METRICS.workload_ios));
           return measured;
