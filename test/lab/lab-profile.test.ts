@@ -50,6 +50,7 @@ function value(b: LoadedBundle, cellPrefix: string, pass: string, metric: string
 const CELL = 'nvme-randread-64k:';
 const GRAPH_CELL = 'nvme-randread-64k-graph:';
 const SMALL_CELL = 'nvme-randread-64k-small:';
+const SMALL_GRAPH_CELL = 'nvme-randread-64k-small-graph:';
 /** Entry points of a read's mapping per kernel (model/dma-functions.ts mapEntry, as the lab showed them). */
 const ENTRIES = { '6.12': ['dma_map_sgtable', 'dma_map_page_attrs'], '7.x': ['dma_iova_try_alloc', 'dma_map_page_attrs'] } as const;
 
@@ -126,7 +127,7 @@ test('lab: per-I/O DMA call counts on 7.x (dma_iova_*) and 6.12 (dma_map_sgtable
   // fixture), because the profiler is on for fio's I/O only and the I/O count is the trace's own.
   const shown: string[] = [];
   for (const [name, b] of [['6.12', k612], ['7.x', k7]] as const) {
-    for (const cell of [CELL, GRAPH_CELL, SMALL_CELL]) {
+    for (const cell of [CELL, GRAPH_CELL, SMALL_CELL, SMALL_GRAPH_CELL]) {
       const v = (m: string): number => value(b, cell, P, m) ?? NaN;
       const entries = v('dma.map_entries.calls_per_io');
       const parts = ENTRIES[name].map((f) => `${f} ${v(`${f}.calls_per_io`).toFixed(4)}`).join(' + ');
@@ -149,7 +150,12 @@ test('lab: per-I/O DMA call counts on 7.x (dma_iova_*) and 6.12 (dma_map_sgtable
   }
   process.stdout.write(`# mapping entry points per read:\n${shown.map((l) => `#   ${l}`).join('\n')}\n`);
   // The small run's trace counts exactly fio's 128 reads (io_size 8 MiB / 64 KiB, no ramp, nothing left in flight).
-  for (const b of [k612, k7]) assert.equal(value(b, SMALL_CELL, P, 'ftrace.ios'), 128, `${b.dir}: 128 reads in the small run's trace`);
+  for (const b of [k612, k7]) {
+    for (const cell of [SMALL_CELL, SMALL_GRAPH_CELL]) {
+      assert.equal(value(b, cell, P, 'ftrace.ios'), 128, `${b.dir} ${cell}: 128 reads in the small run's trace`);
+      assert.equal(value(b, cell, P, 'ftrace.workload_ios'), 128, `${b.dir} ${cell}: fio counted them too`);
+    }
+  }
 
   // Both: the IOMMU maps the whole 64 KiB of every read, nothing was lost, and the graph pass timed the mappers.
   for (const [name, b] of [['7.x', k7], ['6.12', k612]] as const) {
