@@ -10,11 +10,9 @@ export const PERF_METRICS = {
    */
   total: { better: 'none', role: 'informational' },
   /**
-   * `perf.<event>_per_io`: a total over the I/Os the workload completed. Every counted event
-   * costs something, so fewer per I/O is better; descriptive because the profiler's window is
-   * wider than the I/O that is counted (fio's start-up, ramp and exit are inside it, see
-   * ARCHITECTURE.md, "Metrics"), and because perf stat runs system-wide (every process on the
-   * box counts).
+   * `perf.<event>_per_io`: a total over the I/Os of the window (`perf.ios`). Every counted event
+   * costs something, so fewer per I/O is better; descriptive because perf stat runs system-wide
+   * (every process on the box counts).
    */
   per_io: { better: 'lower', role: 'descriptive' },
   /**
@@ -22,6 +20,14 @@ export const PERF_METRICS = {
    * (perf scaled its count up from that share). Emitted only below 100%, with a warning.
    */
   running_pct: { unit: '%', better: 'none', role: 'descriptive' },
+  /**
+   * `perf.ios`: the I/Os per-I/O figures divide by. With a block target, the data requests to its
+   * disk that perf counted in the same window (block:block_rq_issue, filtered: `dev == DISK &&
+   * bytes > 0`); else the workload's own count. `perf.workload_ios`: the workload's count, a
+   * cross-check (fio leaves out ramp_time's reads).
+   */
+  ios: { unit: 'count', better: 'none', role: 'descriptive' },
+  workload_ios: { unit: 'count', better: 'none', role: 'descriptive' },
   /** `perf.samples`: how many stacks perf record took; a property of its rate and the window. */
   samples: { unit: 'count', better: 'none', role: 'informational' },
 } as const satisfies Record<string, MetricSpec>;

@@ -202,3 +202,34 @@ test('perf script folding past its deadline is killed and says so', { skip }, as
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('perf-stat with a block target counts its data requests in the same window: per-I/O figures divide by them, the workload\'s count is kept beside', { skip }, async () => {
+  // A loop device of our own, 16 direct 64 KiB reads inside the window and 8 outside it (before
+  // on() and after off()): perf.ios must be 16 whatever the workload says it did.
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'dmabench-perfstat-io-'));
+  const image = path.join(dir, 'img');
+  fs.writeFileSync(image, Buffer.alloc(16 << 20));
+  const loop = (await execa('losetup', ['--find', '--show', image])).stdout.trim();
+  const read = (count: number, skipBlocks: number) => execa('dd', [`if=${loop}`, 'of=/dev/null', 'bs=64k', `count=${count}`, `skip=${skipBlocks}`, 'iflag=direct', 'status=none']);
+  try {
+    const log: string[] = [];
+    const active = await perfStatProfiler.start({ options: { events: ['page-faults'] }, rawDir: dir, signal: new AbortController().signal, log: (l) => log.push(l), ioTarget: loop });
+    await read(4, 0);
+    await active.on();
+    await read(16, 8);
+    await active.off();
+    await read(4, 100);
+    const ms = await active.stop({ ios: 999, workloadOk: true });
+    const byName = new Map(ms.map((m) => [m.metric, m.value]));
+    assert.equal(byName.get('perf.ios'), 16, JSON.stringify(Object.fromEntries(byName)));
+    assert.equal(byName.get('perf.workload_ios'), 999);
+    assert.equal(byName.get('perf.page-faults_per_io'), byName.get('perf.page-faults')! / 16);
+    assert.ok(!byName.has('perf.block:block_rq_issue'), 'the counting event is perf.ios, not a counter of its own');
+    assert.ok(log.some((l) => /16 requests to loop\d+ in the window, 999 I\/Os counted by the workload/.test(l)), log.join('\n'));
+    const csv = await readFile(path.join(dir, PERF_STAT_FILE), 'utf8');
+    assert.match(csv, /block:block_rq_issue/, 'perf counted the tracepoint (perf-stat.csv)');
+  } finally {
+    await execa('losetup', ['--detach', loop], { reject: false });
+    await rm(dir, { recursive: true, force: true });
+  }
+});
