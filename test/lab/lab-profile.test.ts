@@ -163,6 +163,9 @@ test('lab: per-I/O DMA call counts on 7.x (dma_iova_*) and 6.12 (dma_map_sgtable
     assert.ok(Math.abs(bytes / 65536 - 1) < 0.05, `${name}: iommu map bytes per I/O ${bytes}`);
     assert.equal(value(b, CELL, P, 'ftrace.lost_events'), 0, `${name}: lost events`);
     assert.equal(value(b, GRAPH_CELL, P, 'ftrace.lost_events'), 0, `${name}: lost events (graph)`);
+    // perf stat's I/O count: the NVMe's data requests it counted in its own window.
+    const perfIos = value(b, CELL, 'profile:perf-stat', 'perf.ios') ?? 0;
+    assert.ok(perfIos > 0 && (value(b, CELL, 'profile:perf-stat', 'perf.workload_ios') ?? 0) > 0, `${name}: perf.ios ${perfIos}`);
     const taskClock = value(b, CELL, 'profile:perf-stat', 'perf.task-clock');
     assert.ok(taskClock !== undefined && taskClock !== null && taskClock > 0, `${name}: perf stat task-clock`);
     assert.equal(value(b, CELL, 'profile:perf-stat', 'perf.cycles'), null, `${name}: cycles not supported under TCG: null, not 0`);
