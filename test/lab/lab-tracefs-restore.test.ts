@@ -91,6 +91,7 @@ for (const kernel of ['6.12', '7'] as const) {
     const events = r.passes.instancesSeen.find((v) => v.current_tracer === 'nop')!;
     assert.match(events.blockFilter ?? '', /dev == \d+/);
     assert.ok((r.events.metrics['events.block_rq_issue.per_io'] ?? 0) >= 1, JSON.stringify(r.events));
+    assert.equal(Object.keys(r.setups).length, 2, `the graph and events passes' ftrace-setup.json: ${Object.keys(r.setups).join(' ')}`);
     for (const [pass, setup] of Object.entries(r.setups)) {
       assert.equal(setup.spool.inMemory, true, `${pass}: trace spooled on tmpfs`);
       assert.deepEqual(setup.otherDevicesDidIo, [], `${pass}: only the target did I/O (virtiofs root)`);

@@ -164,7 +164,8 @@ await section('passes', async () => {
   };
   const setups: Record<string, unknown> = {};
   for (const cell of readdirSync('/tmp/instance-bundle/raw')) {
-    for (const passDir of readdirSync(path.join('/tmp/instance-bundle/raw', cell)).filter((d) => d.startsWith('profile:ftrace'))) {
+    // Raw directories are named without the colon (core/bundle/layout.ts rawRepDir): profile-ftrace-0.
+    for (const passDir of readdirSync(path.join('/tmp/instance-bundle/raw', cell)).filter((d) => d.startsWith('profile-ftrace'))) {
       const dir = path.join('/tmp/instance-bundle/raw', cell, passDir);
       const setup = JSON.parse(readFileSync(path.join(dir, 'ftrace-setup.json'), 'utf8')) as Record<string, unknown>;
       const { options: _options, ...rest } = setup;
@@ -270,5 +271,8 @@ await section('probe', async () => {
   report.probe = probeReport;
 });
 
-if (out) writeFileSync(path.join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+if (out) {
+  mkdirSync(out, { recursive: true });
+  writeFileSync(path.join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+}
 process.exit(0);
