@@ -1,9 +1,10 @@
 // ftrace attached to a profile pass: the function (call counts), function_graph (call counts and
 // durations) or nop tracer over the DMA mapping functions, with the iommu map/unmap tracepoints.
 // Everything runs in an ftrace instance of the pass's own (TracefsPass: instances/dmabench-<pid>),
-// removed after the pass; an abort (SIGINT/SIGTERM/SIGHUP reach the runner, which aborts the pass)
-// or the process exiting removes it too, and a dmabench killed outright leaves one the next pass
-// removes. The global instance is never written (review M9).
+// removed by stop() after the pass, also after an abort (SIGINT/SIGTERM/SIGHUP reach the runner,
+// which aborts the pass: tracing stops at once, the instance goes once the workload's processes
+// are gone); the process exiting removes it too, and a dmabench killed outright leaves one the
+// next pass removes. The global instance is never written (review M9).
 //
 // The instance is set up in start() with tracing off; on() and off() switch tracing_on around the
 // workload's I/O (model/profiler.ts; review M7), and per-I/O figures divide by the I/Os the trace
@@ -192,7 +193,18 @@ export const ftraceProfiler: Profiler = {
       for (const e of pass.remove()) process.stderr.write(`dmabench: tracefs instance not removed: ${e}\n`);
       removeSpool(spool);
     };
-    const onAbort = (): void => cleanUpNow();
+    // On abort only tracing stops: the instance is removed by stop(), which the runner calls once
+    // the workload's processes are gone. Removing it disables its functions and events, which
+    // patches kernel text (ftrace call sites, tracepoint static keys); under TCG, patching code
+    // that fio was running on the other vCPU oopsed a 7.2 guest (int3 at the iommu:map tracepoint
+    // in iommu_map_nosync, on SIGINT mid-pass).
+    const onAbort = (): void => {
+      try {
+        pass.stop();
+      } catch {
+        // stop() and the exit handler still remove the instance
+      }
+    };
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     // Last resort: the process exits (a second Ctrl-C) while the pass is set up. remove() is synchronous.
     process.on('exit', cleanUpNow);

@@ -197,7 +197,7 @@ test('block events are filtered to the target device: a loop device of our own, 
   }
 });
 
-test('abort during an events pass restores tracefs at once', { skip }, async () => {
+test('abort during an events pass stops tracing at once; stop(), once the workload is gone, removes the instance', { skip }, async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dmabench-ftrace-'));
   try {
     const before = snapshot();
@@ -205,16 +205,18 @@ test('abort during an events pass restores tracefs at once', { skip }, async () 
     const active = await ftraceProfiler.start({ options: { tracer: 'events', bufferSizeKb: 2048 }, rawDir: dir, signal: controller.signal, log: () => undefined });
     await active.on();
     assert.equal(tracePipeFds(), 1, 'trace_pipe is being drained');
-    assert.equal(fs.existsSync(instanceDir), true);
+    assert.equal(readTracefsFile(instanceDir, 'tracing_on')?.trim(), '1');
     controller.abort(new Error('SIGINT'));
-    // trace_pipe closed first: the kernel refuses to remove an instance (EBUSY) while it is open.
-    assert.equal(tracePipeFds(), 0, 'trace_pipe closed synchronously on abort');
-    assert.equal(fs.existsSync(instanceDir), false, 'instance removed synchronously on abort');
-    assertSameTracefs(snapshot(), before);
-    // The runner still calls stop() after the aborted workload: it must not touch tracefs again.
+    // Tracing stops synchronously; the instance (whose removal patches kernel text) waits for
+    // stop(), which the runner calls once the workload's processes are gone.
+    assert.equal(readTracefsFile(instanceDir, 'tracing_on')?.trim(), '0', 'tracing off synchronously on abort');
+    assert.equal(fs.existsSync(instanceDir), true);
     assert.deepEqual(await active.stop({ workloadOk: false }), []);
+    // trace_pipe closed first: the kernel refuses to remove an instance (EBUSY) while it is open.
+    assert.equal(tracePipeFds(), 0, 'trace_pipe closed');
+    assert.equal(fs.existsSync(instanceDir), false, 'instance removed by stop()');
     assert.deepEqual(dmabenchInstances(root), []);
-    assertSameTracefs(snapshot(), before, 'stop() after the abort left tracefs alone');
+    assertSameTracefs(snapshot(), before, 'tracefs as found');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
