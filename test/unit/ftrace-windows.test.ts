@@ -1,9 +1,9 @@
 // The I/O count of an ftrace pass and the mapping entry points (review M7), on the profile passes
 // of a real `dmabench lab run configs/lab-profile.yaml` in the 6.12 and 7.x guests (the 128-read
-// cells; test/fixtures/ftrace/README.md says how they were captured): the block requests the trace
-// saw go to the NVMe disk in the pass's window are exactly fio's 128 reads, in the function
-// tracer's records and in function_graph's comments alike, and per read the DMA API's entry
-// points add up to exactly 1.
+// cells of 64 KiB and 4 KiB; test/fixtures/ftrace/README.md says how they were captured): the
+// block requests the trace saw go to the NVMe disk in the pass's window are exactly fio's 128
+// reads, in the function tracer's records and in function_graph's comments alike, and per read
+// the DMA API's entry points add up to exactly 1, whichever path the reads took.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createReadStream, readFileSync } from 'node:fs';
@@ -65,6 +65,28 @@ for (const kernel of ['lab-windows-6.12', 'lab-windows-7']) {
       assert.ok(!ms.some((m) => m.metric.startsWith('events.block_rq_issue')), 'the counting event is not an events.* figure');
     });
   }
+}
+
+for (const kernel of ['lab-windows-6.12', 'lab-windows-7']) {
+  test(`${kernel} 4 KiB reads: every one enters through dma_map_page_attrs, and 7.x's dma_map_phys inside it is not counted again`, async () => {
+    const dir = path.join(fixtures, kernel, 'function-4k');
+    const setup = JSON.parse(readFileSync(path.join(dir, 'ftrace-setup.json'), 'utf8')) as Setup;
+    const fioIos = fioTotalIos(parseFioOutput(readFileSync(path.join(dir, 'fio-output.json'), 'utf8')).jobs);
+    assert.equal(fioIos, 128);
+    const summary = await summarizeTrace(traceOf(dir), 'function');
+    assert.equal(summary.requests.get(setup.target.diskDev)?.data, 128);
+    const ms = traceMeasurements(summary, { ios: 128, traced: setup.traced, ioEvents: ['block_rq_issue'] });
+    const value = (m: string): number | null | undefined => ms.find((x) => x.metric === m)?.value;
+    assert.equal(value('dma_map_page_attrs.calls_per_io'), 1);
+    assert.equal(value('dma.map_entries.calls_per_io'), 1);
+    if (kernel === 'lab-windows-7') {
+      // 7.2: dma_map_bvec → dma_map_page_attrs → dma_map_phys (a tail call: the trace names nvme_prep_rq as its parent).
+      assert.equal(value('dma_map_phys.calls'), 128);
+      assert.equal(value('dma_iova_try_alloc.calls'), 0, 'never the iterator');
+    } else {
+      assert.equal(value('iommu_dma_map_page.calls'), 128);
+    }
+  });
 }
 
 test('fio and the trace disagree: the trace\'s count is kept and the difference said', async () => {
