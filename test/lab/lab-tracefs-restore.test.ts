@@ -88,7 +88,10 @@ for (const kernel of ['6.12', '7'] as const) {
     else assert.ok(timed.some((m) => /^(dma_map_sgtable|dma_unmap_sg_attrs|nvme_map_data|nvme_unmap_data)\./.test(m)), `6.12: durations ${timed.join(' ')}`);
     assert.ok(!timed.includes('blk_rq_dma_map_iter_start.duration.p50'), 'a parent of traced calls has no duration');
     // The events pass: block events filtered to the NVMe disk, the trace spooled in memory, only the target did I/O.
-    const events = r.passes.instancesSeen.find((v) => v.current_tracer === 'nop')!;
+    // (An instance can be seen an instant after its mkdir, before its set-up: a new instance starts
+    // with tracing on and the nop tracer. The events pass is the nop instance with events.)
+    const events = r.passes.instancesSeen.find((v) => v.current_tracer === 'nop' && v.set_event.includes('block:block_rq_issue'));
+    assert.ok(events, JSON.stringify(r.passes.instancesSeen.map((v) => [v.current_tracer, v.set_event])));
     assert.match(events.blockFilter ?? '', /dev == \d+/);
     assert.ok((r.events.metrics['events.block_rq_issue.per_io'] ?? 0) >= 1, JSON.stringify(r.events));
     assert.equal(Object.keys(r.setups).length, 2, `the graph and events passes' ftrace-setup.json: ${Object.keys(r.setups).join(' ')}`);

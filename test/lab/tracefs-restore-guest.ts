@@ -93,6 +93,19 @@ async function watch(child: ResultPromise, before: TracefsSnapshot, until?: (nam
   return w;
 }
 
+/** Whether a fio process is running now (synchronous: for watch()'s `until`). */
+function fioRunning(): boolean {
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'fio') return true;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return false;
+}
+
 function run(args: string[]): ResultPromise<{ reject: false; stdin: 'ignore'; all: true }> {
   return execa(process.execPath, [main, ...args], { reject: false, stdin: 'ignore', all: true });
 }
@@ -204,7 +217,9 @@ await section('sigint', async () => {
 await section('sigkill', async () => {
   writeFileSync('/tmp/sigkill.yaml', campaign('sigkill', workload('rr', 3, "{ tracer: events, events: ['block:block_rq_issue'] }")));
   const killed = run(['run', '/tmp/sigkill.yaml', '--out', '/tmp/sigkill-bundle']);
-  const wKill = await watch(killed, globalTracefsSnapshot(T), () => true);
+  // Killed while fio does its I/O: the instance traces only then (the profiler is switched on by
+  // fio's jobs), and the watch sees an instance only while it traces.
+  const wKill = await watch(killed, globalTracefsSnapshot(T), () => fioRunning());
   if (wKill.stoppedAt) killed.kill('SIGKILL');
   await killed;
   const fioAfterKill = await noFioWithin(30_000); // fio runs its 3 s out by itself
