@@ -114,7 +114,10 @@ test('perf-stat around direct-I/O dd: perf.cpu.per_io is the busy time of perf\'
     // Our own readings, outside the profiler's: its window lies within them.
     const outerBefore = readCpuTimes();
     const active = await perfStatProfiler.start({ options: {}, rawDir: dir, signal: new AbortController().signal, log: (l) => logs.push(l) });
+    // The runner switches the profiler on and off around the workload's I/O (runner/io-phase.ts).
+    await active.on();
     await execa('dd', [`if=${file}`, 'of=/dev/null', 'bs=64k', 'iflag=direct', 'status=none']);
+    await active.off();
     const ms = await active.stop({ ios: READS, workloadOk: true });
     const outer = busyWindow(outerBefore, readCpuTimes(), ticks).busy;
 
