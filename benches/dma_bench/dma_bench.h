@@ -37,6 +37,18 @@
 #define DMA_BENCH_MAX_THREADS	64U
 #define DMA_BENCH_MAX_ITERS	100000000U
 #define DMA_BENCH_REQ_MAX	512	/* bytes in one request line */
+/*
+ * Batches: requests mapped back to back between two clock reads, then
+ * unmapped likewise. At most DMA_BENCH_MAX_BATCH, and batch x segs at most
+ * DMA_BENCH_MAX_BATCH_SEGS (every request in flight needs its own sg table
+ * or DMA addresses).
+ */
+#define DMA_BENCH_MAX_BATCH	256U
+#define DMA_BENCH_MAX_BATCH_SEGS	16384U
+/* batch=0 (auto) sizes batches so one clock read is at most 1/DB_BATCH_TARGET of an operation */
+#define DB_BATCH_TARGET		100U
+/* auto batch estimates an operation's cost from the warm-up: it needs this many */
+#define DB_AUTO_BATCH_MIN_WARMUP	10U
 
 enum dma_bench_api { DB_API_SG, DB_API_LINK, DB_API_PHYS };
 enum dma_bench_layout { DB_LAYOUT_CONTIGUOUS, DB_LAYOUT_SCATTERED };
@@ -51,6 +63,8 @@ struct dma_bench_request {
 	u32 iters;
 	u32 warmup;
 	enum dma_bench_layout layout;
+	bool irqs_off;		/* local_irq_save around each timed batch; preemption is always off */
+	u32 batch;		/* requests per timed batch; 0: chosen from the timer overhead */
 };
 
 /*
@@ -111,8 +125,21 @@ enum db_path {
 
 enum db_status { DB_STATUS_OK, DB_STATUS_UNSUPPORTED, DB_STATUS_FALLBACK, DB_STATUS_ERROR };
 
+/*
+ * One thread's run. Its buffer is one request's pages; ranges is what the
+ * block layer would make of them (physically contiguous segments merged), and
+ * every path maps exactly those ranges.
+ */
 struct db_thread_result {
 	int cpu;
+	u32 ranges;		/* physically contiguous ranges of the request */
+	u32 calls;		/* mapping calls per request: dma_iova_link or dma_map_phys/page calls, 1 for sg */
+	u32 dma_segs_min;	/* DMA segments handed out: sg's mapped nents, 1 for link, ranges for phys */
+	u32 dma_segs_max;
+	u64 batches;		/* timed samples: batches of the run's batch size */
+	u64 disturbed;		/* timed batches during which the CPU took an interrupt or switched task */
+	u64 irq_hit;		/* ... took an interrupt */
+	u64 switched;		/* ... switched task (never while preemption is off) */
 	struct db_stats phase[DB_NR_PHASES];
 };
 
@@ -122,6 +149,9 @@ struct dma_bench_outcome {
 	int err;		/* negative errno when status is error */
 	const char *reason;	/* one token, no spaces */
 	u64 wall_ns;
+	u32 batch;		/* requests per timed batch, the same for every thread */
+	u32 max_seg;		/* the device's max segment size and segment boundary: */
+	unsigned long seg_boundary;	/* what ranges were merged within */
 	u32 nr_threads;		/* entries in thread[] that hold data */
 	struct db_thread_result *thread;	/* kvmalloc'd, nr_threads entries */
 };
@@ -138,6 +168,7 @@ void db_stats_add(struct db_stats *s, u64 ns);
 void db_sum_init(struct db_stats_sum *sum);
 void db_sum_add(struct db_stats_sum *into, const struct db_stats *from);
 u64 db_sum_percentile(const struct db_stats_sum *sum, u32 per_mille);
+u64 db_stats_percentile(const struct db_stats *s, u32 per_mille);
 /* mean and population standard deviation in thousandths of a ns */
 u64 db_moments_mean_milli(const struct db_moments *m);
 u64 db_moments_stdev_milli(const struct db_moments *m);

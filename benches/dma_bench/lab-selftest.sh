@@ -1,10 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 # Exercises dma_bench inside a lab guest (run as root, in the guest): loads the
-# module, binds a spare device, runs each API, feeds it bad requests, removes
-# the device and signals a run mid-way, tries rmmod mid-run, binds through the
-# debugfs device file in every address form it takes and refuses, and checks
-# dmesg. Exits 0 when every check passed.
+# module, binds a spare device, runs each API on both layouts, checks that every
+# path issues the same ranges and that ftrace's iommu:map events agree, that a
+# refused write leaves the previous result in place (which the collector must
+# refuse as stale), that preemption is off in the timed calls, feeds it bad
+# requests, removes the device and signals a run mid-way, tries rmmod mid-run,
+# binds through the debugfs device file in every address form it takes and
+# refuses, and checks dmesg. Exits 0 when every check passed.
 # Every result file the module produced is copied to OUTDIR with the request
 # that produced it, for the parser's fixtures.
 #
@@ -63,6 +66,63 @@ run sg-scattered-64k 0 api=sg size=65536 segs=16 dir=to_device threads=2 iters=2
 run link-scattered-64k 0 api=link size=65536 segs=16 dir=to_device threads=2 iters=2000 warmup=200 layout=scattered
 run link-contig-1m 0 api=link size=1048576 segs=8 dir=from_device threads=1 iters=500 warmup=50 layout=contiguous
 run phys-scattered-64k 0 api=phys size=65536 segs=16 dir=bidirectional threads=2 iters=2000 warmup=200 layout=scattered
+run sg-scattered-4k-irqs-off 0 api=sg size=4096 segs=1 dir=from_device threads=2 iters=2000 warmup=200 layout=scattered irqs=off
+run link-scattered-8k-batch4 0 api=link size=8192 segs=2 dir=from_device threads=1 iters=2000 warmup=0 layout=scattered batch=4
+
+# worker FILE KEY: KEY's value in the first worker record of OUTDIR/FILE.txt
+worker() { sed -n "s/^worker thread=0 .*[ ]$2=\([0-9]*\).*/\1/p" "$OUT/$1.txt"; }
+# Every path maps the same ranges: one for a contiguous 64 KiB, sixteen for sixteen scattered pages.
+for api in sg link phys; do
+  for layout in contiguous scattered; do
+    run "ranges-$api-$layout" 0 api=$api size=65536 segs=16 dir=from_device threads=1 iters=100 warmup=10 batch=1 layout=$layout
+    want=1; [ $layout = scattered ] && want=16
+    got=$(worker "ranges-$api-$layout" ranges)
+    [ "$got" = "$want" ] && ok "$api $layout issued $got range(s)" || bad "$api $layout issued '$got' ranges, want $want"
+  done
+done
+
+# ftrace's iommu:map events agree: one per range per request (warm-up and timed alike).
+T=/sys/kernel/tracing
+if [ -e $T/events/iommu/map/enable ]; then
+  echo 4096 > $T/buffer_size_kb
+  for api in sg link phys; do
+    for layout in contiguous scattered; do
+      echo 0 > $T/tracing_on; echo > $T/trace; echo 1 > $T/events/iommu/map/enable; echo 1 > $T/tracing_on
+      run "ftrace-$api-$layout" 0 api=$api size=65536 segs=16 dir=from_device threads=1 iters=100 warmup=10 batch=1 layout=$layout
+      echo 0 > $T/tracing_on; echo 0 > $T/events/iommu/map/enable
+      events=$(grep -c ' map: ' $T/trace)
+      ranges=$(worker "ftrace-$api-$layout" ranges)
+      say "ftrace $api $layout: $events iommu:map events for 110 requests of $ranges range(s)"
+      [ "$events" = $((110 * ranges)) ] && ok "ftrace agrees: $api $layout maps $ranges range(s) per request" || bad "ftrace $api $layout: $events events, want $((110 * ranges))"
+    done
+  done
+  echo > $T/trace
+else
+  say "no iommu:map trace event (no IOMMU translation): ftrace check skipped"
+fi
+
+# Preemption is off in the timed calls: a busy loop on the worker's CPU gets no context switch into them.
+# (How much that proves depends on the preemption model: with none or voluntary, kernel code is
+# not preempted anyway.)
+say "preemption model: $(cat /sys/kernel/debug/sched/preempt 2>/dev/null || echo unknown), $(uname -v)"
+command -v taskset > /dev/null || bad "no taskset to pin a busy loop"
+cpu0=$(sed -n 's/^worker thread=0 cpu=\([0-9]*\) .*/\1/p' "$OUT/sg-contig-64k.txt")
+taskset -c "$cpu0" sh -c 'while :; do :; done' &
+hog=$!
+run preempt-hog 0 api=phys size=65536 segs=16 dir=from_device threads=1 iters=3000 warmup=100 layout=scattered
+kill "$hog"; wait "$hog" 2>/dev/null
+sw=$(worker preempt-hog switched)
+say "with a busy loop on cpu $cpu0: $(grep '^worker' "$OUT/preempt-hog.txt")"
+[ "$sw" = 0 ] && ok "no context switch inside a timed batch (preemption off)" || bad "switched=$sw inside timed batches"
+
+# A write refused before the module stores anything leaves the previous result in place: the
+# collector must refuse it (its echo does not match). A request line of 512 bytes or more is one.
+long="api=sg size=8192 segs=2 iters=100 warmup=10$(printf ' warmup=10%.0s' $(seq 1 60))"
+echo "$long" > "$D/run" 2>/dev/null && bad "a ${#long}-byte request was accepted" || ok "a ${#long}-byte request was refused"
+cat "$D/result" > "$OUT/stale-after-refused-write.txt"
+printf '%s\n' "$long" > "$OUT/stale-after-refused-write.request.txt"
+cmp -s "$OUT/stale-after-refused-write.txt" "$OUT/preempt-hog.txt" && ok "result still holds the previous request's result" \
+  || bad "result after the refused write: $(grep '^request' "$OUT/stale-after-refused-write.txt")"
 
 # Bad requests: each must fail and leave the module usable.
 run bad-size-zero 1 api=sg size=0 segs=1
@@ -75,11 +135,14 @@ run bad-api 1 api=foo size=65536 segs=16
 run bad-key 1 api=sg size=65536 segs=16 colour=blue
 run bad-token 1 garbage
 run bad-iters 1 api=sg size=65536 segs=16 iters=0
-run big-scattered 0 api=sg size=67108864 segs=16384 threads=1 iters=3 warmup=0 layout=scattered
+run bad-batch 1 api=sg size=65536 segs=16 batch=300
+run bad-auto-batch-warmup 1 api=sg size=65536 segs=16 warmup=5
+run bad-irqs 1 api=sg size=65536 segs=16 irqs=maybe
+run big-scattered 0 api=sg size=67108864 segs=16384 threads=1 iters=3 warmup=0 batch=1 layout=scattered
 run after-bad 0 api=sg size=8192 segs=2 iters=100 warmup=10
 
 # A signal ends a run with EINTR.
-(echo "api=phys size=65536 segs=16 iters=100000000 warmup=0" > "$D/run") &
+(echo "api=phys size=65536 segs=16 iters=100000000 warmup=0 batch=1" > "$D/run") &
 w=$!
 sleep 2
 kill -TERM "$w"
@@ -88,7 +151,7 @@ cat "$D/result" > "$OUT/interrupted.txt"
 grep -q 'reason=interrupted' "$OUT/interrupted.txt" && ok "signal -> interrupted" || bad "signal: $(grep '^result' "$OUT/interrupted.txt")"
 
 # rmmod during a run is refused (the open file holds a module reference), then works.
-(echo "api=sg size=65536 segs=16 iters=100000000 warmup=0" > "$D/run") &
+(echo "api=sg size=65536 segs=16 iters=100000000 warmup=0 batch=1" > "$D/run") &
 w=$!
 sleep 2
 if rmmod dma_bench 2>/dev/null; then bad "rmmod succeeded mid-run"; else ok "rmmod refused mid-run"; fi
@@ -145,7 +208,7 @@ fi
 # Unload while a run is active with the device still bound: kill the writer, then rmmod.
 # (HUP, not INT: a non-interactive sh starts background jobs with SIGINT ignored.)
 bind
-(echo "api=phys size=65536 segs=16 iters=100000000 warmup=0" > "$D/run") &
+(echo "api=phys size=65536 segs=16 iters=100000000 warmup=0 batch=1" > "$D/run") &
 w=$!
 sleep 1
 kill -HUP "$w"; wait "$w"

@@ -84,6 +84,17 @@ static int parse_one(struct dma_bench_request *req, const char *key,
 		}
 		return 0;
 	}
+	if (!strcmp(key, "irqs")) {
+		if (!strcmp(val, "on"))
+			req->irqs_off = false;
+		else if (!strcmp(val, "off"))
+			req->irqs_off = true;
+		else {
+			*reason = "unknown_irqs";
+			return -EINVAL;
+		}
+		return 0;
+	}
 	if (!strcmp(key, "size")) {
 		if (kstrtou64(val, 0, &req->size)) {
 			*reason = "bad_size";
@@ -92,7 +103,7 @@ static int parse_one(struct dma_bench_request *req, const char *key,
 		return 0;
 	}
 	if (!strcmp(key, "segs") || !strcmp(key, "threads") ||
-	    !strcmp(key, "iters") || !strcmp(key, "warmup")) {
+	    !strcmp(key, "iters") || !strcmp(key, "warmup") || !strcmp(key, "batch")) {
 		u32 v;
 
 		if (kstrtou32(val, 0, &v)) {
@@ -105,6 +116,8 @@ static int parse_one(struct dma_bench_request *req, const char *key,
 			req->threads = v;
 		else if (key[0] == 'i')
 			req->iters = v;
+		else if (key[0] == 'b')
+			req->batch = v;
 		else
 			req->warmup = v;
 		return 0;
@@ -155,6 +168,17 @@ static int validate(struct dma_bench_request *req, const char **reason)
 	if (req->iters == 0 || req->iters > DMA_BENCH_MAX_ITERS ||
 	    req->warmup > DMA_BENCH_MAX_ITERS) {
 		*reason = "bad_iters";
+		return -EINVAL;
+	}
+	if (req->batch > DMA_BENCH_MAX_BATCH ||
+	    (u64)req->batch * req->segs > DMA_BENCH_MAX_BATCH_SEGS) {
+		*reason = "batch_too_large";
+		return -EINVAL;
+	}
+	/* the automatic batch size is taken from warm-up iterations */
+	static_assert(DB_AUTO_BATCH_MIN_WARMUP == 10, "the reason below names it");
+	if (!req->batch && req->warmup < DB_AUTO_BATCH_MIN_WARMUP) {
+		*reason = "auto_batch_needs_warmup_10";
 		return -EINVAL;
 	}
 	return 0;
