@@ -205,6 +205,25 @@ else
 fi
 [ "$(cat $D/device)" = none ] && ok "refusals bound nothing" || bad "device file says $(cat $D/device) after refusals"
 
+# Link falls back to the per-range path where dma_iova_try_alloc refuses: an identity domain
+# (the group's type can change while no driver holds its devices).
+grp=/sys/bus/pci/devices/$spare/iommu_group
+if [ -e "$grp/type" ]; then
+  old=$(cat "$grp/type")
+  if echo identity > "$grp/type"; then
+    bind
+    run link-identity-fallback 0 api=link size=65536 segs=16 dir=from_device threads=1 iters=500 warmup=50 layout=scattered
+    grep -q '^result status=fallback path=phys function=dma_map_phys ' "$OUT/link-identity-fallback.txt" \
+      && ok "identity domain: link falls back to dma_map_phys and says so" || bad "identity fallback: $(grep '^result' "$OUT/link-identity-fallback.txt")"
+    unbind
+    echo "$old" > "$grp/type" && ok "group type back to $old" || bad "could not restore the group type $old"
+  else
+    bad "could not switch the group of $spare to identity"
+  fi
+else
+  say "no iommu group: identity fallback check skipped"
+fi
+
 # Unload while a run is active with the device still bound: kill the writer, then rmmod.
 # (HUP, not INT: a non-interactive sh starts background jobs with SIGINT ignored.)
 bind
