@@ -11,6 +11,13 @@ export const minPageSize = 4096;
 /** The module's own limits (benches/dma_bench/request.c). */
 export const maxSize = 64 * 1024 * 1024;
 export const maxSegs = 16384;
+export const maxThreads = 64;
+export const maxIters = 100_000_000;
+/** Requests per timed batch (DMA_BENCH_MAX_BATCH), and batch × segs at most maxBatchSegs. */
+export const maxBatch = 256;
+export const maxBatchSegs = 16384;
+/** The module sizes batches from the warm-up (batch: auto) only with at least this many warm-up iterations. */
+export const autoBatchMinWarmup = 10;
 
 export const eduKeyword = 'edu';
 
@@ -37,9 +44,16 @@ export const microbenchParamsSchema = z
     segs: count(1, maxSegs),
     layout: z.enum(['contiguous', 'scattered']).default('scattered'),
     dir: z.enum(['to_device', 'from_device', 'bidirectional']).default('to_device'),
-    threads: count(1, 1024).default(1),
-    iters: count(1).default(1000),
-    warmup: count(0).default(100),
+    threads: count(1, maxThreads).default(1),
+    iters: count(1, maxIters).default(1000),
+    warmup: count(0, maxIters).default(100),
+    /** on: interrupts stay enabled around the timed calls (preemption is always disabled); off: disabled too. */
+    irqs: z.enum(['on', 'off']).default('on'),
+    /**
+     * Requests per timed sample. auto: one, unless a request takes less than 100 clock reads, then
+     * the fewest that take at least that (the module decides from the warm-up). A number fixes it.
+     */
+    batch: z.preprocess((v) => (v === 'auto' ? 0 : digits(v)), z.number().int().min(0).max(maxBatch)).default(0),
     /** A PCI address (0000:00:03.0) or `edu` for QEMU's edu device (1234:11e8). Its driver is unbound during the run. */
     device: z
       .string()
@@ -47,6 +61,16 @@ export const microbenchParamsSchema = z
   })
   .strict()
   .superRefine((p, ctx) => {
+    if (p.batch === 0 && p.warmup < autoBatchMinWarmup) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['warmup'],
+        message: `batch: auto sizes batches from the warm-up, which needs at least ${autoBatchMinWarmup} iterations (or set batch)`,
+      });
+    }
+    if (p.batch * p.segs > maxBatchSegs) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['batch'], message: `batch ${p.batch} × segs ${p.segs} exceeds ${maxBatchSegs}` });
+    }
     if (p.size % p.segs !== 0 || (p.size / p.segs) % minPageSize !== 0) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
@@ -59,5 +83,16 @@ export const microbenchParamsSchema = z
 export type MicrobenchParams = z.infer<typeof microbenchParamsSchema>;
 
 export function requestFromParams(p: MicrobenchParams): MicrobenchRequest {
-  return { api: p.api, size: p.size, segs: p.segs, dir: p.dir, threads: p.threads, iters: p.iters, warmup: p.warmup, layout: p.layout };
+  return {
+    api: p.api,
+    size: p.size,
+    segs: p.segs,
+    dir: p.dir,
+    threads: p.threads,
+    iters: p.iters,
+    warmup: p.warmup,
+    layout: p.layout,
+    irqs: p.irqs,
+    batch: p.batch,
+  };
 }

@@ -1,9 +1,11 @@
 // Types of the dma_bench kernel module's interface (benches/dma_bench): the request line written
-// to debugfs `run` and the result read back from `result` (format v1, see report.c).
+// to debugfs `run` and the result read back from `result` (format v2, see report.c; v1 results,
+// from modules before batches and merged ranges, parse without the fields v2 added).
 
 export type MicrobenchApi = 'sg' | 'link' | 'phys';
 export type MicrobenchDir = 'to_device' | 'from_device' | 'bidirectional';
 export type MicrobenchLayout = 'contiguous' | 'scattered';
+export type MicrobenchIrqs = 'on' | 'off';
 
 export interface MicrobenchRequest {
   api: MicrobenchApi;
@@ -16,6 +18,32 @@ export interface MicrobenchRequest {
   iters?: number;
   warmup?: number;
   layout?: MicrobenchLayout;
+  /** off: interrupts disabled around each timed batch too (preemption always is). */
+  irqs?: MicrobenchIrqs;
+  /** Requests per timed batch; 0: the module picks it so a clock read stays below 1% of a request. */
+  batch?: number;
+}
+
+/** The module's echo of a request, defaults filled in; irqs and batch are absent from v1 results. */
+export type MicrobenchEcho = Required<Omit<MicrobenchRequest, 'irqs' | 'batch'>> & Pick<MicrobenchRequest, 'irqs' | 'batch'> & { segSize: number };
+
+/**
+ * What one thread's requests issued (v2): the physically contiguous ranges after merging (what
+ * link and phys map one call each, and what iommu_map_sg maps for sg), the mapping calls per
+ * request, the DMA segments a request came to (sg: dma_map_sgtable's merged nents), the timed
+ * batches and how many of them an interrupt or a task switch disturbed.
+ */
+export interface WorkerStats {
+  cpu: number;
+  ranges: number;
+  calls: number;
+  dmaSegsMin: number;
+  dmaSegsMax: number;
+  batches: number;
+  disturbed: number;
+  /** Of the disturbed batches, those the CPU took an interrupt in, and those it switched task in (preemption off: none). */
+  irqHit: number;
+  switched: number;
 }
 
 /**
@@ -25,7 +53,7 @@ export interface MicrobenchRequest {
  */
 export type MicrobenchStatus = 'ok' | 'unsupported' | 'fallback' | 'error';
 
-/** What actually ran: `page` is per-segment dma_map_page on kernels without dma_map_phys. */
+/** What actually ran: `page` is per-range dma_map_page on kernels without dma_map_phys. */
 export type MicrobenchPath = 'sg' | 'link' | 'phys' | 'page' | 'none';
 
 /** map and unmap are timed separately; total is their sum per iteration; timer is the empty timed loop. */
@@ -58,9 +86,18 @@ export interface MicrobenchResult {
   clock: string;
   device: { bdf: string | null; iommuDomain: string };
   /** The module's echo of the request, with defaults filled in; absent when the line did not parse. */
-  request?: Required<MicrobenchRequest> & { segSize: number };
+  request?: MicrobenchEcho;
   status: MicrobenchStatus;
   path: MicrobenchPath;
+  /** The mapping call of that path (dma_map_sgtable, dma_iova_link, dma_map_phys, dma_map_page); absent in v1. */
+  function?: string;
+  /** Requests per timed sample (v2); the map/unmap/total stats are of per-request batch means. 1 in v1. */
+  batch: number;
+  /** The device's max segment size and segment boundary mask the ranges were merged within (v2). */
+  maxSegSize?: number;
+  segBoundary?: string;
+  /** Per thread, indexed by thread number (v2; empty in v1 and when nothing ran). */
+  workers: WorkerStats[];
   /** Negative errno when status is error, else 0. */
   errno: number;
   /** One token saying why (size_not_divisible, dma_iova_try_alloc_false, ...); null for none. */

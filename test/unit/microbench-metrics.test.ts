@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fixture } from '../helpers/paths.js';
 import { parseMicrobenchResult } from '../../collectors/microbench/parse.js';
-import { microbenchMeasured, microbenchMeasurements } from '../../collectors/microbench/metrics.js';
+import { FALLBACK_PREFIX, microbenchMeasured, microbenchMeasurements } from '../../collectors/microbench/metrics.js';
 
 const parse = (name: string) => parseMicrobenchResult(readFileSync(fixture('dma_bench', name), 'utf8'));
 
@@ -21,19 +21,27 @@ test('an ok run yields map/unmap/total stats and the timer overhead in ns', () =
   assert.equal(byName.get('total.max')!.value, r.all!.phases.total!.max);
   assert.equal(byName.get('timer_overhead')!.value, r.timerOverheadNs);
   assert.equal(byName.get('map.mean_per_seg')!.value, r.all!.phases.map!.mean / 16);
+  // One clock read per request against the fastest map or unmap sample (a v1 result: batches of one).
+  const fastest = Math.min(r.all!.phases.map!.min, r.all!.phases.unmap!.min);
+  assert.equal(byName.get('timer_overhead_pct')!.value, (100 * r.timerOverheadNs!) / fastest);
   for (const x of m) {
-    assert.equal(x.unit, 'ns');
+    assert.equal(x.unit, x.metric === 'timer_overhead_pct' ? '%' : 'ns', x.metric);
     // Times, lower is better; the timer overhead is a property of the clock source, not of the API.
-    assert.equal(x.better, x.metric === 'timer_overhead' ? 'none' : 'lower', x.metric);
+    assert.equal(x.better, x.metric.startsWith('timer_overhead') ? 'none' : 'lower', x.metric);
     assert.equal(typeof x.value, 'number');
   }
   assert.ok(!m.some((x) => x.metric.startsWith('timer.')), 'the timer phase is reported once, as timer_overhead');
 });
 
-test('a fallback run is measured (the per-segment path), unsupported and error runs are not', () => {
+test('a fallback run is measured under fallback.* names (the per-segment path), unsupported and error runs are not', () => {
   const fallback = parse('7.2-iommu-off-link-fallback.txt');
   assert.equal(microbenchMeasured(fallback), true);
-  assert.ok(microbenchMeasurements(fallback).length > 0);
+  const names = microbenchMeasurements(fallback).map((x) => x.metric);
+  assert.ok(names.length > 0);
+  // Never under the names a real link run uses: compare cannot pit one against the other.
+  assert.ok(names.every((n) => n.startsWith(FALLBACK_PREFIX)), names.join(', '));
+  assert.ok(names.includes('fallback.map.p50') && names.includes('fallback.timer_overhead'));
+  assert.ok(!microbenchMeasurements(parse('7.2-strict-link-scattered-64k.txt')).some((x) => x.metric.startsWith(FALLBACK_PREFIX)));
 
   for (const name of ['6.12-strict-link-unsupported.txt', '7.2-strict-bad-divisible.txt', '7.2-strict-device-removed.txt']) {
     const r = parse(name);

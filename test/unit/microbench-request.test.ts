@@ -1,7 +1,10 @@
 // formatMicrobenchRequest: the line written to the module's debugfs `run` file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatMicrobenchRequest } from '../../collectors/microbench/request.js';
+import { formatMicrobenchRequest, requestMismatches } from '../../collectors/microbench/request.js';
+import { readFileSync } from 'node:fs';
+import { fixture } from '../helpers/paths.js';
+import { parseMicrobenchResult } from '../../collectors/microbench/parse.js';
 
 test('writes key=value pairs in a fixed order and leaves omitted keys to the module', () => {
   assert.equal(
@@ -9,10 +12,28 @@ test('writes key=value pairs in a fixed order and leaves omitted keys to the mod
     'api=link size=65536 segs=16 dir=to_device threads=2 iters=2000 warmup=200 layout=scattered',
   );
   assert.equal(formatMicrobenchRequest({ api: 'sg', size: 8192, segs: 2 }), 'api=sg size=8192 segs=2');
+  assert.equal(
+    formatMicrobenchRequest({ api: 'phys', size: 8192, segs: 2, irqs: 'off', batch: 0 }),
+    'api=phys size=8192 segs=2 irqs=off batch=0',
+    'batch=0 (auto) is written, not left out',
+  );
 });
 
 test('refuses numbers the module could not read', () => {
   assert.throws(() => formatMicrobenchRequest({ api: 'sg', size: -1, segs: 1 }), RangeError);
   assert.throws(() => formatMicrobenchRequest({ api: 'sg', size: 4096.5, segs: 1 }), RangeError);
   assert.throws(() => formatMicrobenchRequest({ api: 'sg', size: 4096, segs: 1, iters: Number.NaN }), RangeError);
+});
+
+test('the echo is compared field by field with every key written', () => {
+  // The module's echo of `api=link size=65536 segs=16 dir=to_device threads=2 iters=2000 warmup=200 layout=scattered` (format v1).
+  const echo = parseMicrobenchResult(readFileSync(fixture('dma_bench', '7.2-strict-link-scattered-64k.txt'), 'utf8')).request;
+  const sent = { api: 'link', size: 65536, segs: 16, dir: 'to_device', threads: 2, iters: 2000, warmup: 200, layout: 'scattered' } as const;
+  assert.deepEqual(requestMismatches(sent, echo), []);
+  assert.deepEqual(requestMismatches({ api: 'link', size: 65536, segs: 16 }, echo), [], 'keys left out are the module\'s to fill');
+  assert.deepEqual(requestMismatches({ ...sent, api: 'sg', threads: 1 }, echo), ['api: wrote sg, module says link', 'threads: wrote 1, module says 2']);
+  assert.deepEqual(requestMismatches({ ...sent, layout: 'contiguous', dir: 'from_device' }, echo), ['dir: wrote from_device, module says to_device', 'layout: wrote contiguous, module says scattered']);
+  // A v1 module echoes neither irqs nor batch: a request that sets them is not answered.
+  assert.deepEqual(requestMismatches({ ...sent, irqs: 'on', batch: 0 }, echo), ['irqs: wrote on, module says (nothing)', 'batch: wrote 0, module says (nothing)']);
+  assert.deepEqual(requestMismatches(sent, undefined), ['the result echoes no request']);
 });
