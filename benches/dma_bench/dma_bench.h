@@ -157,7 +157,7 @@ struct dma_bench_outcome {
 };
 
 /* request.c */
-int db_parse_request(char *line, struct dma_bench_request *req, const char **reason);
+int db_parse_request(char *line, struct dma_bench_request *req, const char **reason, bool *parsed);
 const char *db_api_name(enum dma_bench_api api);
 const char *db_dir_name(enum dma_data_direction dir);
 const char *db_layout_name(enum dma_bench_layout layout);

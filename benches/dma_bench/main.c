@@ -105,6 +105,7 @@ static ssize_t db_run_write(struct file *file, const char __user *ubuf,
 	char bdf[32], *line, *text;
 	struct pci_dev *pdev;
 	size_t len = 0;
+	bool parsed;
 	int ret;
 
 	if (count == 0 || count >= DMA_BENCH_REQ_MAX)
@@ -119,10 +120,11 @@ static ssize_t db_run_write(struct file *file, const char __user *ubuf,
 		return -EBUSY;
 	}
 
-	ret = db_parse_request(line, &req, &reason);
+	ret = db_parse_request(line, &req, &reason, &parsed);
 	kfree(line);
 	if (ret) {
-		db_store_rejection(&req, false, NULL, NULL, ret, reason);
+		/* a request refused for its values is echoed, so the reader knows the reason is its own */
+		db_store_rejection(&req, parsed, NULL, NULL, ret, reason);
 		goto out_unlock;
 	}
 

@@ -14,7 +14,8 @@
  *   end
  *
  * request echoes the request as parsed, defaults filled in (batch=0: chosen
- * by the module). result: path is what ran (link falls back to the
+ * by the module), also when its values were refused; it is missing when a
+ * key could not be read. result: path is what ran (link falls back to the
  * per-segment path when dma_iova_try_alloc refuses), function its mapping
  * call, batch the requests per timed sample. worker, per thread: ranges the
  * request's physically contiguous ranges after merging, calls the mapping

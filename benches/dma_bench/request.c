@@ -184,13 +184,17 @@ static int validate(struct dma_bench_request *req, const char **reason)
 	return 0;
 }
 
-/* @line is modified in place. */
-int db_parse_request(char *line, struct dma_bench_request *req, const char **reason)
+/*
+ * @line is modified in place. *@parsed says whether every key was read (the
+ * request can be echoed) even when the values are then refused.
+ */
+int db_parse_request(char *line, struct dma_bench_request *req, const char **reason, bool *parsed)
 {
 	bool have_api = false;
 	char *tok, *eq;
 	int ret;
 
+	*parsed = false;
 	memset(req, 0, sizeof(*req));
 	req->dir = DMA_BIDIRECTIONAL;
 	req->threads = 1;
@@ -216,5 +220,6 @@ int db_parse_request(char *line, struct dma_bench_request *req, const char **rea
 		*reason = "missing_api";
 		return -EINVAL;
 	}
+	*parsed = true;
 	return validate(req, reason);
 }
