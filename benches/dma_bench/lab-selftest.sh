@@ -131,6 +131,7 @@ run bad-size-zero 1 api=sg size=0 segs=1
 run bad-size-huge 1 api=sg size=1073741824 segs=16
 run bad-segs 1 api=sg size=65536 segs=100000
 run bad-threads 1 api=sg size=65536 segs=16 threads=999
+run bad-threads-64 1 api=sg size=65536 segs=16 dir=to_device threads=64 iters=500 warmup=50 layout=scattered irqs=on batch=0
 run bad-divisible 1 api=sg size=65536 segs=3
 run bad-subpage 1 api=sg size=65536 segs=32
 run bad-api 1 api=foo size=65536 segs=16
