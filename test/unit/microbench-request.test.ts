@@ -37,3 +37,20 @@ test('the echo is compared field by field with every key written', () => {
   assert.deepEqual(requestMismatches({ ...sent, irqs: 'on', batch: 0 }, echo), ['irqs: wrote on, module says (nothing)', 'batch: wrote 0, module says (nothing)']);
   assert.deepEqual(requestMismatches(sent, undefined), ['the result echoes no request']);
 });
+
+test("the collector's limits are the module's (benches/dma_bench/dma_bench.h), so a campaign never plans what the module refuses", async () => {
+  const { maxSize, maxSegs, maxThreads, maxIters, maxBatch, maxBatchSegs, autoBatchMinWarmup } = await import('../../collectors/microbench/params.js');
+  const header = readFileSync(new URL('../../benches/dma_bench/dma_bench.h', import.meta.url), 'utf8');
+  const define = (name: string): number => {
+    const m = new RegExp(`^#define ${name}\\s+\\(?(\\d+)U?L?(?:\\s*<<\\s*(\\d+))?\\)?`, 'm').exec(header);
+    assert.ok(m, `${name} in dma_bench.h`);
+    return Number(m[1]) * 2 ** Number(m[2] ?? 0);
+  };
+  assert.equal(maxSize, define('DMA_BENCH_MAX_SIZE'));
+  assert.equal(maxSegs, define('DMA_BENCH_MAX_SEGS'));
+  assert.equal(maxThreads, define('DMA_BENCH_MAX_THREADS'));
+  assert.equal(maxIters, define('DMA_BENCH_MAX_ITERS'));
+  assert.equal(maxBatch, define('DMA_BENCH_MAX_BATCH'));
+  assert.equal(maxBatchSegs, define('DMA_BENCH_MAX_BATCH_SEGS'));
+  assert.equal(autoBatchMinWarmup, define('DB_AUTO_BATCH_MIN_WARMUP'));
+});
