@@ -23,7 +23,7 @@
  * preemption disabled (interrupts too with irqs=off) from before the first
  * read to after the last; the sample is the batch's mean per request. K is 1
  * unless one request takes less than DB_BATCH_TARGET clock reads (batch=0),
- * so a clock read is at most 1% of every sample. A batch during which the CPU
+ * so a clock read stays below 1% of every sample. A batch during which the CPU
  * took an interrupt or switched task is counted as disturbed.
  */
 #include <linux/kernel.h>
