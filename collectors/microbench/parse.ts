@@ -214,8 +214,9 @@ export function parseMicrobenchResult(text: string): MicrobenchResult {
   }
 
   if (!resultRec) throw new ParseError('dma_bench result has no "result" line');
-  if (result.threads.some((t) => t === undefined)) throw new ParseError('dma_bench result skips a thread number');
-  if (result.workers.some((w) => w === undefined)) throw new ParseError('dma_bench result skips a worker number');
+  // Array.from visits the holes a sparse array has (some() skips them).
+  if (Array.from(result.threads).some((t) => t === undefined)) throw new ParseError('dma_bench result skips a thread number');
+  if (Array.from(result.workers).some((w) => w === undefined)) throw new ParseError('dma_bench result skips a worker number');
   if (version >= 2 && result.workers.length !== result.threads.length) {
     throw new ParseError(`dma_bench result has ${result.workers.length} worker records for ${result.threads.length} threads`);
   }

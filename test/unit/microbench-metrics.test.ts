@@ -74,3 +74,26 @@ test('a p99 of fewer than 1000 timed calls is descriptive (10/(1-p) rule), p50 s
   assert.equal(role.get('map.p50'), 'primary');
   assert.equal(role.get('unmap.p99'), 'primary', 'other phases keep their own counts');
 });
+
+test('v2: what each request issued, the batch, the clock share and the disturbed samples are informational; dma_map_page answers api=phys', () => {
+  const page = parse('v2-6.12-strict-lab-phys-scattered-t1.txt');
+  assert.equal(page.path, 'page');
+  const m = new Map(microbenchMeasurements(page).map((x) => [x.metric, x]));
+  assert.ok(m.has('map.p50'), 'the per-range path on 6.12 is what api=phys asks for: no fallback mark');
+  assert.equal(m.get('issued.ranges')!.value, 16);
+  assert.equal(m.get('issued.calls')!.value, 16);
+  assert.equal(m.get('issued.dma_segs')!.value, 16);
+  assert.equal(m.get('batch')!.value, 1);
+  assert.equal(m.get('disturbed')!.value, 14);
+  assert.equal(m.get('disturbed_pct')!.value, (100 * 14) / 500);
+  assert.equal(m.get('disturbed.by_irq')!.value, 14);
+  assert.equal(m.get('disturbed.by_switch')!.value, 0);
+  for (const name of ['issued.ranges', 'issued.calls', 'issued.dma_segs', 'batch', 'timer_overhead_pct', 'disturbed', 'disturbed_pct', 'disturbed.by_irq', 'disturbed.by_switch']) {
+    assert.equal(m.get(name)!.role, 'informational', name);
+    assert.equal(m.get(name)!.better, 'none', name);
+  }
+  // link hands out one DMA segment for sixteen ranges (one IOVA range); the clock is 80 ns / 9 of the fastest sample.
+  const link = new Map(microbenchMeasurements(parse('v2-7.2-strict-lab-link-scattered-t2.txt')).map((x) => [x.metric, x.value]));
+  assert.equal(link.get('issued.dma_segs'), 1);
+  assert.equal(link.get('timer_overhead_pct'), (100 * 80) / 9 / 1770);
+});

@@ -135,3 +135,59 @@ test('tolerates CRLF line ends and unknown records from a newer module', () => {
   const extra = parseMicrobenchResult(good.replace('\nend', '\nnuma node=0\nend'));
   assert.deepEqual(extra.all, parseMicrobenchResult(good).all);
 });
+
+test('v2 on 7.2: the echo with irqs and batch, the path and its function, batch, what each thread issued', () => {
+  const r = parseMicrobenchResult(read('v2-7.2-strict-lab-link-scattered-t2.txt'));
+  assert.equal(r.formatVersion, 2);
+  assert.equal(r.status, 'ok');
+  assert.equal(r.path, 'link');
+  assert.equal(r.function, 'dma_iova_link');
+  assert.deepEqual(r.request, {
+    api: 'link', size: 65536, segs: 16, segSize: 4096, dir: 'to_device', threads: 2, iters: 500, warmup: 50, layout: 'scattered', irqs: 'on', batch: 0,
+  });
+  // batch=0 asked the module to choose: it timed batches of 9 requests, so 500 requests are 56 samples.
+  assert.equal(r.batch, 9);
+  assert.equal(r.maxSegSize, 4294967295, 'NVMe\'s max segment size while the module holds the device');
+  assert.equal(r.segBoundary, '0xffffffff');
+  assert.equal(r.workers.length, 2);
+  for (const [i, w] of r.workers.entries()) {
+    assert.equal(w.cpu, r.threads[i]!.cpu);
+    // 16 scattered pages: 16 ranges, one dma_iova_link each, one IOVA range handed out.
+    assert.deepEqual([w.ranges, w.calls, w.dmaSegsMin, w.dmaSegsMax], [16, 16, 1, 1]);
+    assert.equal(w.batches, Math.ceil(500 / 9));
+    assert.equal(w.batches, r.threads[i]!.phases.map!.count, 'a sample per batch');
+    assert.ok(w.disturbed <= w.batches && w.irqHit <= w.disturbed && w.switched === 0);
+  }
+  assert.deepEqual(r.workers.map((w) => w.disturbed), [4, 2]);
+});
+
+test('v2: every path maps the merged ranges: sg contiguous is one range, phys scattered sixteen; 6.12 maps with dma_map_page', () => {
+  const sg = parseMicrobenchResult(read('v2-7.2-strict-lab-sg-contiguous-t1.txt'));
+  assert.equal(sg.function, 'dma_map_sgtable');
+  assert.deepEqual(sg.workers.map((w) => [w.ranges, w.calls, w.dmaSegsMax]), [[1, 1, 1]]);
+  const phys = parseMicrobenchResult(read('v2-7.2-strict-lab-phys-scattered-t1.txt'));
+  assert.equal(phys.function, 'dma_map_phys');
+  assert.deepEqual(phys.workers.map((w) => [w.ranges, w.calls, w.dmaSegsMax]), [[16, 16, 16]]);
+  const page = parseMicrobenchResult(read('v2-6.12-strict-lab-phys-scattered-t1.txt'));
+  assert.equal(page.path, 'page');
+  assert.equal(page.function, 'dma_map_page');
+  assert.deepEqual(page.workers.map((w) => [w.ranges, w.calls]), [[16, 16]]);
+  const link = parseMicrobenchResult(read('v2-6.12-strict-lab-link-unsupported.txt'));
+  assert.equal(link.status, 'unsupported');
+  assert.equal(link.function, 'none');
+  assert.equal(link.batch, 0);
+  assert.deepEqual(link.workers, []);
+  assert.equal(link.request?.batch, 0);
+});
+
+test('v2: a worker record missing or not matching the threads is a ParseError', () => {
+  const good = read('v2-7.2-strict-lab-link-scattered-t2.txt');
+  const lines = good.split('\n');
+  assert.throws(() => parseMicrobenchResult(lines.filter((l) => !l.startsWith('worker thread=1 ')).join('\n')), /1 worker records for 2 threads/);
+  assert.throws(() => parseMicrobenchResult(lines.filter((l) => !l.startsWith('worker thread=0 ')).join('\n')), /skips a worker/);
+  // (a hole in the thread numbers was not caught before: Array.prototype.some skips holes)
+  assert.throws(() => parseMicrobenchResult(lines.filter((l) => !l.startsWith('stats thread=0 ')).join('\n')), /skips a thread number/);
+  assert.throws(() => parseMicrobenchResult(good.replace(' irqs=on ', ' irqs=sometimes ')), /irqs=sometimes/);
+  assert.throws(() => parseMicrobenchResult(good.replace(' function=dma_iova_link', '')), /missing function/);
+  assert.throws(() => parseMicrobenchResult(good.replace(/ batch=9 /, ' batch=0 ')), /status ok has batch=0/);
+});

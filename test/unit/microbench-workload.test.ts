@@ -141,39 +141,48 @@ test('preflight without a prebuilt module names the headers and compiler package
   }
 });
 
-test('loads and binds once for many repetitions; ok, fallback, unsupported and error reach the runner; teardown gives back', async () => {
+test('loads and binds once for many repetitions; ok and unsupported reach the runner, stale or foreign results fail; teardown gives back', async () => {
   const tree = await fakeTree();
   const logs: string[] = [];
+  // The cells of configs/lab-microbench.yaml whose results were captured (test/fixtures/dma_bench/README.md).
+  const lab = (over: CellParams = {}): CellParams => params({ dir: 'to_device', iters: 500, warmup: 50, ...over });
   try {
     const w = createMicrobenchWorkload(tree.env);
     await w.preflight(workload(), [params()], preflightCtx(tree));
 
-    await answer(tree, '7.2-strict-link-scattered-64k.txt');
-    const ok = await w.run(await ctxFor(tree, params(), 0, logs));
-    const mean = ok.measurements.find((m) => m.metric === 'total.mean');
-    assert.equal(mean?.value, 27898.609);
-    assert.equal(mean?.unit, 'ns');
-    // Profilers are attached through warm-up and timed iterations alike: (200 + 2000) × 2 threads.
-    assert.equal(ok.ios, (200 + 2000) * 2);
-    assert.equal(await read(path.join(tree.dbg, 'run')), 'api=link size=65536 segs=16 dir=to_device threads=2 iters=2000 warmup=200 layout=scattered\n');
-    assert.equal(await read(path.join(tree.root, 'raw/0', rawFiles.result)), await read(fixture('dma_bench', '7.2-strict-link-scattered-64k.txt')), 'raw result kept verbatim');
-    assert.match(await read(path.join(tree.root, 'raw/0', rawFiles.status)), /^status=ok path=link .*iommu_domain=DMA/);
+    await answer(tree, 'v2-7.2-strict-lab-link-scattered-t2.txt');
+    const ok = await w.run(await ctxFor(tree, lab(), 0, logs));
+    const byName = new Map(ok.measurements.map((m) => [m.metric, m]));
+    assert.equal(byName.get('total.mean')?.value, 16152.937);
+    assert.equal(byName.get('total.mean')?.unit, 'ns');
+    assert.equal(byName.get('issued.ranges')?.value, 16);
+    assert.equal(byName.get('batch')?.value, 9);
+    assert.equal(byName.get('disturbed')?.value, 6);
+    assert.equal(byName.get('disturbed.by_switch')?.value, 0);
+    assert.ok(byName.get('timer_overhead_pct')!.value! < 1);
+    // Profilers are attached through warm-up and timed iterations alike: (50 + 500) × 2 threads.
+    assert.equal(ok.ios, (50 + 500) * 2);
+    assert.equal(await read(path.join(tree.dbg, 'run')), 'api=link size=65536 segs=16 dir=to_device threads=2 iters=500 warmup=50 layout=scattered irqs=on batch=0\n');
+    assert.equal(await read(path.join(tree.root, 'raw/0', rawFiles.result)), await read(fixture('dma_bench', 'v2-7.2-strict-lab-link-scattered-t2.txt')), 'raw result kept verbatim');
+    assert.match(await read(path.join(tree.root, 'raw/0', rawFiles.status)), /^status=ok path=link function=dma_iova_link .*iommu_domain=DMA batch=9$/m);
 
-    await answer(tree, '7.2-iommu-off-link-fallback.txt');
-    const fb = await w.run(await ctxFor(tree, params(), 1, logs));
-    assert.ok(fb.measurements.length > 0, 'fallback is measured');
-    assert.match(await read(path.join(tree.root, 'raw/1', rawFiles.status)), /^status=fallback path=phys reason=dma_iova_try_alloc_false/);
-    assert.ok(logs.some((l) => /note: .*fallback.*per-segment fallback was timed/.test(l)), logs.join('\n'));
-
-    await answer(tree, '6.12-strict-link-unsupported.txt');
-    const un = await w.run(await ctxFor(tree, params(), 2, logs));
+    await answer(tree, 'v2-6.12-strict-lab-link-unsupported.txt');
+    const un = await w.run(await ctxFor(tree, lab(), 1, logs));
     assert.deepEqual(un.measurements, [], 'unsupported is a pass without numbers');
-    assert.match(await read(path.join(tree.root, 'raw/2', rawFiles.status)), /^status=unsupported .*reason=link_api_needs_6\.16/);
+    assert.match(await read(path.join(tree.root, 'raw/1', rawFiles.status)), /^status=unsupported .*reason=link_api_needs_6\.16/);
     assert.ok(logs.some((l) => /note: .*unsupported.*nothing measured/.test(l)));
 
-    await answer(tree, '7.2-strict-bad-divisible.txt');
-    await assert.rejects(w.run(await ctxFor(tree, params(), 3, logs)), /dma_bench refused or failed .*error.*errno -22/);
-    assert.match(await read(path.join(tree.root, 'raw/3', rawFiles.result)), /status=error/, 'a failed repetition keeps its raw result too');
+    // The result of another request (here: the link cell's, still there): refused, whatever it says.
+    await answer(tree, 'v2-7.2-strict-lab-link-scattered-t2.txt');
+    await assert.rejects(w.run(await ctxFor(tree, lab({ api: 'sg' }), 2, logs)), /^Error: dma_bench's result does not answer "api=sg .*": api: wrote sg, module says link$/);
+    assert.match(await read(path.join(tree.root, 'raw/2', rawFiles.status)), /echo_mismatch="api: wrote sg, module says link"/, 'a failed repetition keeps its raw result and why');
+
+    // A write that fails leaves the previous result: even an ok one for the very same request is refused.
+    await fs.rm(path.join(tree.dbg, 'run'));
+    await fs.mkdir(path.join(tree.dbg, 'run'));
+    await assert.rejects(w.run(await ctxFor(tree, lab(), 3, logs)), /^Error: dma_bench failed "api=link .*": .*\(result: ok, no reason given, errno 0\)$/);
+    assert.match(await read(path.join(tree.root, 'raw/3', rawFiles.status)), /write_error=/);
+    await fs.rm(path.join(tree.dbg, 'run'), { recursive: true });
 
     const calls = (await read(tree.calls)).trim().split('\n');
     assert.equal(calls.length, 1, `one insmod for four repetitions: ${calls.join(' | ')}`);
