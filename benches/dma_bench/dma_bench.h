@@ -174,6 +174,7 @@ void db_sum_init(struct db_stats_sum *sum);
 void db_sum_add(struct db_stats_sum *into, const struct db_stats *from);
 u64 db_sum_percentile(const struct db_stats_sum *sum, u32 per_mille);
 u64 db_stats_percentile(const struct db_stats *s, u32 per_mille);
+void db_bucket_range(u32 idx, u64 *low, u64 *width);
 /* mean and population standard deviation in thousandths of a ns */
 u64 db_moments_mean_milli(const struct db_moments *m);
 u64 db_moments_stdev_milli(const struct db_moments *m);

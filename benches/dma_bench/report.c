@@ -11,6 +11,7 @@
  *   timer overhead_ns=P50 mean=.. min=..
  *   worker thread=N cpu=C ranges=.. calls=.. dma_segs_min=.. dma_segs_max=.. batches=.. disturbed=.. irq_hit=.. switched=..
  *   stats thread=N|all cpu=C phase=map|unmap|total|timer count=.. mean=.. stdev=.. min=.. max=.. p50=.. p90=.. p99=.. p99.9=..
+ *   hist thread=all phase=map|unmap|total|timer count=.. buckets=LOW:WIDTH:COUNT,...
  *   end
  *
  * request echoes the request as parsed, defaults filled in (batch=0: chosen
@@ -25,6 +26,9 @@
  * (irq_hit and switched: which; a batch can count in both).
  * stats of map, unmap and total are of per-request means of each batch (a
  * batch of one is one request); timer is of single pairs of clock reads.
+ * hist is the all-threads histogram behind a stats line, its non-empty
+ * buckets only, in rising order: each holds COUNT samples in [LOW, LOW+WIDTH)
+ * ns (the last bucket also holds everything beyond).
  * Times are ns; mean and stdev carry three decimals.
  */
 #include <linux/kernel.h>
@@ -119,6 +123,38 @@ static void db_put_stats(struct db_text *t, const char *thread, int cpu,
 	       db_sum_percentile(s, 990), db_sum_percentile(s, 999));
 }
 
+static void db_put_hist(struct db_text *t, enum db_phase phase, const struct db_stats_sum *s)
+{
+	const char *sep = "";
+	u64 low, width;
+	u32 i;
+
+	db_put(t, "hist thread=all phase=%s count=%llu buckets=", db_phase_names[phase], s->m.count);
+	for (i = 0; i < DB_HIST_BUCKETS; i++) {
+		if (!s->hist[i])
+			continue;
+		db_bucket_range(i, &low, &width);
+		db_put(t, "%s%llu:%llu:%llu", sep, low, width, s->hist[i]);
+		sep = ",";
+	}
+	db_put(t, "\n");
+}
+
+/* Room for the hist lines: at most one entry per bucket or per sample, ~60 bytes each. */
+static size_t db_hist_room(const struct dma_bench_outcome *out)
+{
+	size_t room = 0;
+	u64 samples;
+	u32 i, ph;
+
+	for (ph = 0; ph < DB_NR_PHASES; ph++) {
+		for (i = 0, samples = 0; i < out->nr_threads; i++)
+			samples += out->thread[i].phase[ph].m.count;
+		room += 80 + 60 * (size_t)min_t(u64, samples, DB_HIST_BUCKETS);
+	}
+	return room;
+}
+
 static int db_put_all_stats(struct db_text *t, const struct dma_bench_outcome *out)
 {
 	struct db_stats_sum *sum;
@@ -155,6 +191,7 @@ static int db_put_all_stats(struct db_text *t, const struct dma_bench_outcome *o
 			       sum->m.count ? sum->m.min : 0);
 		}
 		db_put_stats(t, "all", -1, ph, sum);
+		db_put_hist(t, ph, sum);
 	}
 	kvfree(sum);
 	return 0;
@@ -165,7 +202,8 @@ char *db_format_result(const struct dma_bench_request *req, bool have_req,
 		       const char *bdf, const char *domain_type,
 		       const struct dma_bench_outcome *out, size_t *len)
 {
-	struct db_text t = { .size = 2048 + (size_t)(out->nr_threads + 1) * (DB_NR_PHASES + 2) * 320 };
+	struct db_text t = { .size = 2048 + (size_t)(out->nr_threads + 1) * (DB_NR_PHASES + 2) * 320 +
+				     db_hist_room(out) };
 
 	t.buf = kvmalloc(t.size, GFP_KERNEL);
 	if (!t.buf)

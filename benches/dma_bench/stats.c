@@ -50,6 +50,21 @@ static u32 bucket_of(u64 v)
 	return (shift + 1) * DB_HIST_SUB + (u32)((v >> shift) - DB_HIST_SUB);
 }
 
+/* A bucket's lowest value and width in ns: what a reader needs to redraw the histogram. */
+void db_bucket_range(u32 idx, u64 *low, u64 *width)
+{
+	u32 shift;
+
+	if (idx < DB_HIST_SUB) {
+		*low = idx;
+		*width = 1;
+		return;
+	}
+	shift = idx / DB_HIST_SUB - 1;
+	*low = (u64)(DB_HIST_SUB + idx % DB_HIST_SUB) << shift;
+	*width = 1ULL << shift;
+}
+
 /* Middle of a bucket: within 0.4% of every value that falls into it. */
 static u64 bucket_value(u32 idx)
 {
