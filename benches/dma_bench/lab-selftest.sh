@@ -71,8 +71,14 @@ run link-scattered-8k-batch4 0 api=link size=8192 segs=2 dir=from_device threads
 
 # worker FILE KEY: KEY's value in the first worker record of OUTDIR/FILE.txt
 worker() { sed -n "s/^worker thread=0 .*[ ]$2=\([0-9]*\).*/\1/p" "$OUT/$1.txt"; }
+# The paths this kernel has: link is reported unsupported before 6.16 (and measured nowhere).
+apis="sg link phys"
+if grep -q '^result status=unsupported ' "$OUT/link-scattered-64k.txt"; then
+  apis="sg phys"
+  say "link unsupported on $(uname -r): its range checks are skipped"
+fi
 # Every path maps the same ranges: one for a contiguous 64 KiB, sixteen for sixteen scattered pages.
-for api in sg link phys; do
+for api in $apis; do
   for layout in contiguous scattered; do
     run "ranges-$api-$layout" 0 api=$api size=65536 segs=16 dir=from_device threads=1 iters=100 warmup=10 batch=1 layout=$layout
     want=1; [ $layout = scattered ] && want=16
@@ -85,7 +91,7 @@ done
 T=/sys/kernel/tracing
 if [ -e $T/events/iommu/map/enable ]; then
   echo 4096 > $T/buffer_size_kb
-  for api in sg link phys; do
+  for api in $apis; do
     for layout in contiguous scattered; do
       echo 0 > $T/tracing_on; echo > $T/trace; echo 1 > $T/events/iommu/map/enable; echo 1 > $T/tracing_on
       run "ftrace-$api-$layout" 0 api=$api size=65536 segs=16 dir=from_device threads=1 iters=100 warmup=10 batch=1 layout=$layout
@@ -94,6 +100,7 @@ if [ -e $T/events/iommu/map/enable ]; then
       events=$(grep ' map: ' $T/trace | grep -c ' dma_bench/[0-9]*-[0-9]* ')
       say "ftrace $api $layout: $(grep -c ' map: ' $T/trace) iommu:map events in all"
       ranges=$(worker "ftrace-$api-$layout" ranges)
+      ranges=${ranges:-0}
       say "ftrace $api $layout: $events iommu:map events for 110 requests of $ranges range(s)"
       [ "$events" = $((110 * ranges)) ] && ok "ftrace agrees: $api $layout maps $ranges range(s) per request" || bad "ftrace $api $layout: $events events, want $((110 * ranges))"
     done
@@ -216,12 +223,15 @@ if [ -e "$grp/type" ]; then
   if echo identity > "$grp/type"; then
     bind
     run link-identity-fallback 0 api=link size=65536 segs=16 dir=from_device threads=1 iters=500 warmup=50 layout=scattered
-    grep -q '^result status=fallback path=phys function=dma_map_phys ' "$OUT/link-identity-fallback.txt" \
-      && ok "identity domain: link falls back to dma_map_phys and says so" || bad "identity fallback: $(grep '^result' "$OUT/link-identity-fallback.txt")"
+    want='^result status=fallback path=phys function=dma_map_phys '
+    case "$apis" in *link*) ;; *) want='^result status=unsupported ' ;; esac
+    grep -q "$want" "$OUT/link-identity-fallback.txt" \
+      && ok "identity domain: link falls back to the per-range path, or is unsupported, and says so" || bad "identity fallback: $(grep '^result' "$OUT/link-identity-fallback.txt")"
     unbind
     echo "$old" > "$grp/type" && ok "group type back to $old" || bad "could not restore the group type $old"
   else
-    bad "could not switch the group of $spare to identity"
+    # only a group of one device can change type: behind a root port without ACS it has two
+    say "the group of $spare ($(ls "$grp/devices" | tr '\n' ' ')) cannot change type: identity fallback check skipped"
   fi
 else
   say "no iommu group: identity fallback check skipped"
