@@ -10,20 +10,17 @@
 #include <linux/build_bug.h>
 #include <linux/limits.h>
 #include <linux/types.h>
-#include <linux/version.h>
 #include <linux/dma-mapping.h>
 
-/* The link API (dma_iova_try_alloc & co.) was merged for 6.16. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 16, 0)
-#define DMA_BENCH_HAVE_LINK 1
-#else
+/*
+ * The link API (dma_iova_try_alloc & co., 6.16) and dma_map_phys (6.18) are
+ * found in the kernel's headers by the Kbuild, which defines these to 1 when
+ * dma-mapping.h declares them: backports count, the version number does not.
+ */
+#ifndef DMA_BENCH_HAVE_LINK
 #define DMA_BENCH_HAVE_LINK 0
 #endif
-
-/* dma_map_phys/dma_unmap_phys came in 6.18; before that drivers use dma_map_page. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 18, 0)
-#define DMA_BENCH_HAVE_MAP_PHYS 1
-#else
+#ifndef DMA_BENCH_HAVE_MAP_PHYS
 #define DMA_BENCH_HAVE_MAP_PHYS 0
 #endif
 
