@@ -36,11 +36,13 @@
 #define DMA_BENCH_REQ_MAX	512	/* bytes in one request line */
 /*
  * Batches: requests mapped back to back between two clock reads, then
- * unmapped likewise. At most DMA_BENCH_MAX_BATCH, and batch x segs at most
+ * unmapped likewise. In flight: requests mapped before the first of them is
+ * unmapped (a queue depth). Each at most 256, and times segs at most
  * DMA_BENCH_MAX_BATCH_SEGS (every request in flight needs its own sg table
  * or DMA addresses).
  */
 #define DMA_BENCH_MAX_BATCH	256U
+#define DMA_BENCH_MAX_INFLIGHT	256U
 #define DMA_BENCH_MAX_BATCH_SEGS	16384U
 /*
  * batch=0 (auto) sizes batches so one clock read is at most 1/DB_BATCH_TARGET
@@ -55,6 +57,22 @@
 enum dma_bench_api { DB_API_SG, DB_API_LINK, DB_API_PHYS };
 enum dma_bench_layout { DB_LAYOUT_CONTIGUOUS, DB_LAYOUT_SCATTERED };
 
+/*
+ * Defaults of a request's optional keys. The collector's are the same
+ * (collectors/microbench/params.ts; test/unit/microbench-request.test.ts
+ * reads them here), so a request means the same written by hand or planned
+ * by a campaign.
+ */
+#define DMA_BENCH_DEFAULT_DIR		DMA_TO_DEVICE
+#define DMA_BENCH_DEFAULT_LAYOUT	DB_LAYOUT_SCATTERED
+#define DMA_BENCH_DEFAULT_THREADS	1U
+#define DMA_BENCH_DEFAULT_ITERS		1000U
+#define DMA_BENCH_DEFAULT_WARMUP	100U
+#define DMA_BENCH_DEFAULT_IRQS_OFF	false
+#define DMA_BENCH_DEFAULT_BATCH		0U
+#define DMA_BENCH_DEFAULT_INFLIGHT	1U
+#define DMA_BENCH_DEFAULT_SG_BUILD	false
+
 struct dma_bench_request {
 	enum dma_bench_api api;
 	u64 size;
@@ -67,6 +85,8 @@ struct dma_bench_request {
 	enum dma_bench_layout layout;
 	bool irqs_off;		/* local_irq_save around each timed batch; preemption is always off */
 	u32 batch;		/* requests per timed batch; 0: chosen from the timer overhead */
+	u32 inflight;		/* requests mapped before they are unmapped (at least the batch) */
+	bool sg_build;		/* sg: allocate, fill and free the sg table inside map/unmap */
 };
 
 /*
@@ -152,6 +172,7 @@ struct dma_bench_outcome {
 	const char *reason;	/* one token, no spaces */
 	u64 wall_ns;
 	u32 batch;		/* requests per timed batch, the same for every thread */
+	u32 inflight;		/* requests mapped before unmapping: max(inflight, batch) */
 	u32 max_seg;		/* the device's max segment size and segment boundary: */
 	unsigned long seg_boundary;	/* what ranges were merged within */
 	u32 nr_threads;		/* entries in thread[] that hold data */

@@ -4,7 +4,9 @@
 # module, binds a spare device, runs each API on both layouts, checks that every
 # path issues the same ranges and that ftrace's iommu:map events agree, that a
 # refused write leaves the previous result in place (which the collector must
-# refuse as stale), that preemption is off in the timed calls, feeds it bad
+# refuse as stale), that preemption is off in the timed calls, that sg_build
+# and inflight runs answer with the request echoed, that the defaults are the
+# header's and what the headers were found to offer, feeds it bad
 # requests, removes the device and signals a run mid-way, tries rmmod mid-run,
 # binds through the debugfs device file in every address form it takes and
 # refuses, and checks dmesg. Exits 0 when every check passed.
@@ -71,6 +73,56 @@ run link-scattered-8k-batch4 0 api=link size=8192 segs=2 dir=from_device threads
 
 # worker FILE KEY: KEY's value in the first worker record of OUTDIR/FILE.txt
 worker() { sed -n "s/^worker thread=0 .*[ ]$2=\([0-9]*\).*/\1/p" "$OUT/$1.txt"; }
+# field FILE RECORD KEY: KEY's value in the first RECORD line of OUTDIR/FILE.txt
+field() { sed -n "s/^$2 .*[ ]$3=\([^ ]*\).*/\1/p" "$OUT/$1.txt" | head -n 1; }
+# echoed NAME: every key=value of the request written for NAME is in the result's request record
+echoed() {
+  for kv in $(cat "$OUT/$1.request.txt"); do
+    grep -q "^request .*[ ]$kv\( \|\$\)" "$OUT/$1.txt" || { bad "$1: the echo lacks $kv: $(grep '^request' "$OUT/$1.txt")"; return; }
+  done
+  ok "$1: the echo matches the request"
+}
+
+# What the Kbuild found in this kernel's headers, said on the result's first line.
+features="link_api=$(field sg-contig-64k dma_bench link_api) map_phys=$(field sg-contig-64k dma_bench map_phys)"
+say "features: $features on $(uname -r)"
+case "$features" in
+  "link_api=1 map_phys=1"|"link_api=1 map_phys=0"|"link_api=0 map_phys=0"|"link_api=0 map_phys=1") ;;
+  *) bad "the result's first line does not say what the headers offered: $(head -n 1 "$OUT/sg-contig-64k.txt")" ;;
+esac
+phys_fn=$(field phys-scattered-64k result function)
+case "$features" in
+  *map_phys=1) [ "$phys_fn" = dma_map_phys ] && ok "map_phys=1: phys maps with dma_map_phys" || bad "map_phys=1 but phys used $phys_fn" ;;
+  *) [ "$phys_fn" = dma_map_page ] && ok "map_phys=0: phys maps with dma_map_page" || bad "map_phys=0 but phys used $phys_fn" ;;
+esac
+link_status=$(field link-scattered-64k result status)
+case "$features" in
+  link_api=1*) [ "$link_status" = ok ] && ok "link_api=1: link ran" || bad "link_api=1 but link: $(grep '^result' "$OUT/link-scattered-64k.txt")" ;;
+  *) grep -q '^result status=unsupported .*reason=no_link_api_in_kernel_headers ' "$OUT/link-scattered-64k.txt" \
+       && ok "link_api=0: link is unsupported, saying why" || bad "link_api=0 but link: $(grep '^result' "$OUT/link-scattered-64k.txt")" ;;
+esac
+
+# The defaults are the header's (DMA_BENCH_DEFAULT_*): a request naming only api, size and segs.
+run defaults 0 api=sg size=8192 segs=2
+grep -q '^request api=sg size=8192 segs=2 seg_size=4096 dir=to_device threads=1 iters=1000 warmup=100 layout=scattered irqs=on batch=0 inflight=1 sg_build=0$' "$OUT/defaults.txt" \
+  && ok "defaults: $(grep '^request' "$OUT/defaults.txt")" || bad "defaults: $(grep '^request' "$OUT/defaults.txt")"
+
+# The scatterlist built per request (6.12's NVMe) and requests in flight (a queue depth).
+run sg-build-scattered-64k 0 api=sg size=65536 segs=16 dir=from_device threads=2 iters=1000 warmup=100 layout=scattered irqs=on batch=0 inflight=1 sg_build=1
+echoed sg-build-scattered-64k
+run sg-build-inflight16-batch4 0 api=sg size=65536 segs=16 dir=from_device threads=1 iters=640 warmup=64 layout=scattered batch=4 inflight=16 sg_build=1
+echoed sg-build-inflight16-batch4
+[ "$(field sg-build-inflight16-batch4 result inflight)" = 16 ] && [ "$(worker sg-build-inflight16-batch4 batches)" = 160 ] \
+  && ok "inflight=16 batch=4: 16 in flight, 160 samples of 4" || bad "inflight=16 batch=4: $(grep '^result\|^worker' "$OUT/sg-build-inflight16-batch4.txt")"
+for api in $apis; do
+  run "inflight32-$api" 0 api=$api size=65536 segs=16 dir=from_device threads=2 iters=640 warmup=64 layout=scattered batch=1 inflight=32
+  echoed "inflight32-$api"
+  [ "$(field "inflight32-$api" result inflight)" = 32 ] && [ "$(worker "inflight32-$api" batches)" = 640 ] && [ "$(worker "inflight32-$api" ranges)" = 16 ] \
+    && ok "$api inflight=32: 32 in flight, 640 samples, 16 ranges" || bad "$api inflight=32: $(grep '^result\|^worker' "$OUT/inflight32-$api.txt")"
+done
+# batch above inflight: the batch is in flight
+run inflight2-batch8 0 api=phys size=16384 segs=4 dir=from_device threads=1 iters=80 warmup=10 layout=scattered batch=8 inflight=2
+[ "$(field inflight2-batch8 result inflight)" = 8 ] && ok "batch=8 inflight=2: 8 in flight, as the result says" || bad "batch=8 inflight=2: $(grep '^result' "$OUT/inflight2-batch8.txt")"
 # The paths this kernel has: link is reported unsupported before 6.16 (and measured nowhere).
 apis="sg link phys"
 if grep -q '^result status=unsupported ' "$OUT/link-scattered-64k.txt"; then
@@ -105,6 +157,12 @@ if [ -e $T/events/iommu/map/enable ]; then
       [ "$events" = $((110 * ranges)) ] && ok "ftrace agrees: $api $layout maps $ranges range(s) per request" || bad "ftrace $api $layout: $events events, want $((110 * ranges))"
     done
   done
+  # Built per request and 16 in flight: still one mapping per range per request.
+  echo 0 > $T/tracing_on; echo > $T/trace; echo 1 > $T/events/iommu/map/enable; echo 1 > $T/tracing_on
+  run ftrace-sg-build-inflight16 0 api=sg size=65536 segs=16 dir=from_device threads=1 iters=96 warmup=16 batch=1 layout=scattered inflight=16 sg_build=1
+  echo 0 > $T/tracing_on; echo 0 > $T/events/iommu/map/enable
+  events=$(grep ' map: ' $T/trace | grep -c ' dma_bench/[0-9]*-[0-9]* ')
+  [ "$events" = $((112 * 16)) ] && ok "ftrace agrees: sg_build=1 inflight=16 maps 16 ranges per request" || bad "ftrace sg_build inflight: $events events, want $((112 * 16))"
   echo > $T/trace
 else
   say "no iommu:map trace event (no IOMMU translation): ftrace check skipped"
@@ -148,6 +206,15 @@ run bad-iters 1 api=sg size=65536 segs=16 iters=0
 run bad-batch 1 api=sg size=65536 segs=16 batch=300
 run bad-auto-batch-warmup 1 api=sg size=65536 segs=16 warmup=5
 run bad-irqs 1 api=sg size=65536 segs=16 irqs=maybe
+run bad-inflight-0 1 api=sg size=65536 segs=16 inflight=0
+run bad-inflight-257 1 api=sg size=8192 segs=2 inflight=257
+run bad-inflight-segs 1 api=sg size=524288 segs=128 inflight=256
+run bad-sg-build-link 1 api=link size=65536 segs=16 sg_build=1
+run bad-sg-build-2 1 api=sg size=65536 segs=16 sg_build=2
+for b in bad-inflight-0:bad_inflight bad-inflight-257:bad_inflight bad-inflight-segs:bad_inflight bad-sg-build-link:sg_build_needs_api_sg bad-sg-build-2:bad_sg_build; do
+  grep -q "^result status=error .*reason=${b#*:} " "$OUT/${b%%:*}.txt" && ok "${b%%:*}: ${b#*:}" || bad "${b%%:*}: $(grep '^result' "$OUT/${b%%:*}.txt")"
+done
+echoed bad-inflight-257
 run big-scattered 0 api=sg size=67108864 segs=16384 threads=1 iters=3 warmup=0 batch=1 layout=scattered
 run after-bad 0 api=sg size=8192 segs=2 iters=100 warmup=10
 
@@ -224,6 +291,7 @@ if [ -e "$grp/type" ]; then
     bind
     run link-identity-fallback 0 api=link size=65536 segs=16 dir=from_device threads=1 iters=500 warmup=50 layout=scattered
     want='^result status=fallback path=phys function=dma_map_phys '
+    case "$features" in *map_phys=0) want='^result status=fallback path=page function=dma_map_page ' ;; esac
     case "$apis" in *link*) ;; *) want='^result status=unsupported ' ;; esac
     grep -q "$want" "$OUT/link-identity-fallback.txt" \
       && ok "identity domain: link falls back to the per-range path, or is unsupported, and says so" || bad "identity fallback: $(grep '^result' "$OUT/link-identity-fallback.txt")"

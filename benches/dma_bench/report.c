@@ -2,23 +2,27 @@
 /*
  * Formats a run as line-oriented records: each line is a record name then
  * space-separated key=value pairs, values never contain spaces, and the
- * text ends with "end" so a reader can tell a truncated copy. Format v2:
+ * text ends with "end" so a reader can tell a truncated copy. Format v3:
  *
- *   dma_bench version=2 kernel=REL clock=local_clock hist_max_rel_err_pct=0.4
+ *   dma_bench version=3 kernel=REL clock=local_clock hist_max_rel_err_pct=0.4 link_api=0|1 map_phys=0|1
  *   device bdf=BDF iommu_domain=DMA|DMA-FQ|identity|blocked|unmanaged|none
- *   request api=.. size=.. segs=.. seg_size=.. dir=.. threads=.. iters=.. warmup=.. layout=.. irqs=on|off batch=K|0
- *   result status=ok|unsupported|fallback|error path=sg|link|phys|page|none function=.. errno=.. reason=.. wall_ns=.. batch=K max_seg_size=.. seg_boundary=0x..
+ *   request api=.. size=.. segs=.. seg_size=.. dir=.. threads=.. iters=.. warmup=.. layout=.. irqs=on|off batch=K|0 inflight=N sg_build=0|1
+ *   result status=ok|unsupported|fallback|error path=sg|link|phys|page|none function=.. errno=.. reason=.. wall_ns=.. batch=K inflight=D max_seg_size=.. seg_boundary=0x..
  *   timer overhead_ns=P50 mean=.. min=..
  *   worker thread=N cpu=C ranges=.. calls=.. dma_segs_min=.. dma_segs_max=.. batches=.. disturbed=.. irq_hit=.. switched=..
  *   stats thread=N|all cpu=C phase=map|unmap|total|timer count=.. mean=.. stdev=.. min=.. max=.. p50=.. p90=.. p99=.. p99.9=..
  *   hist thread=all phase=map|unmap|total|timer count=.. buckets=LOW:WIDTH:COUNT,...
  *   end
  *
- * request echoes the request as parsed, defaults filled in (batch=0: chosen
- * by the module), also when its values were refused; it is missing when a
- * key could not be read. result: path is what ran (link falls back to the
- * per-segment path when dma_iova_try_alloc refuses), function its mapping
- * call, batch the requests per timed sample. worker, per thread: ranges the
+ * The first line says which APIs the module was built with (link_api: the
+ * dma_iova_* link API, map_phys: dma_map_phys; found in the kernel's
+ * headers). request echoes the request as parsed, defaults filled in
+ * (batch=0: chosen by the module), also when its values were refused; it is
+ * missing when a key could not be read. result: path is what ran (link falls
+ * back to the per-segment path when dma_iova_try_alloc refuses), function its
+ * mapping call, batch the requests per timed sample, inflight the requests
+ * mapped before they were unmapped (the larger of the request's inflight and
+ * the batch; 0 when nothing ran). worker, per thread: ranges the
  * request's physically contiguous ranges after merging, calls the mapping
  * calls per request, dma_segs the DMA segments a request came to (sg: what
  * dma_map_sgtable returned, 0 0 before any), batches the timed samples,
@@ -37,7 +41,7 @@
 #include <linux/utsname.h>
 #include "dma_bench.h"
 
-#define DB_FORMAT_VERSION 2
+#define DB_FORMAT_VERSION 3
 
 struct db_text {
 	char *buf;
@@ -210,19 +214,20 @@ char *db_format_result(const struct dma_bench_request *req, bool have_req,
 		return NULL;
 	t.buf[0] = '\0';
 
-	db_put(&t, "dma_bench version=%d kernel=%s clock=local_clock hist_max_rel_err_pct=0.4\n",
-	       DB_FORMAT_VERSION, init_utsname()->release);
+	db_put(&t, "dma_bench version=%d kernel=%s clock=local_clock hist_max_rel_err_pct=0.4 link_api=%d map_phys=%d\n",
+	       DB_FORMAT_VERSION, init_utsname()->release, DMA_BENCH_HAVE_LINK, DMA_BENCH_HAVE_MAP_PHYS);
 	db_put(&t, "device bdf=%s iommu_domain=%s\n", bdf ? bdf : "none",
 	       domain_type ? domain_type : "none");
 	if (have_req)
-		db_put(&t, "request api=%s size=%llu segs=%u seg_size=%llu dir=%s threads=%u iters=%u warmup=%u layout=%s irqs=%s batch=%u\n",
+		db_put(&t, "request api=%s size=%llu segs=%u seg_size=%llu dir=%s threads=%u iters=%u warmup=%u layout=%s irqs=%s batch=%u inflight=%u sg_build=%d\n",
 		       db_api_name(req->api), req->size, req->segs, req->seg_size,
 		       db_dir_name(req->dir), req->threads, req->iters, req->warmup,
-		       db_layout_name(req->layout), req->irqs_off ? "off" : "on", req->batch);
-	db_put(&t, "result status=%s path=%s function=%s errno=%d reason=%s wall_ns=%llu batch=%u max_seg_size=%u seg_boundary=0x%lx\n",
+		       db_layout_name(req->layout), req->irqs_off ? "off" : "on", req->batch,
+		       req->inflight, req->sg_build);
+	db_put(&t, "result status=%s path=%s function=%s errno=%d reason=%s wall_ns=%llu batch=%u inflight=%u max_seg_size=%u seg_boundary=0x%lx\n",
 	       db_status_name(out->status), db_path_name(out->path), db_path_function(out->path),
 	       out->err, out->reason ? out->reason : "none", out->wall_ns, out->batch,
-	       out->max_seg, out->seg_boundary);
+	       out->inflight, out->max_seg, out->seg_boundary);
 	if (out->nr_threads && db_put_all_stats(&t, out)) {
 		kvfree(t.buf);
 		return NULL;

@@ -18,13 +18,22 @@
  * Timing. Each thread measures its clock (the timer phase), runs the warm-up
  * one request at a time and waits at a start barrier; when every thread is
  * there the runner picks the batch size and releases them together, so they
- * contend from the first timed call. A timed sample is a batch: K requests
- * mapped back to back between two clock reads, then unmapped likewise, with
- * preemption disabled (interrupts too with irqs=off) from before the first
- * read to after the last; the sample is the batch's mean per request. K is 1
- * unless one request takes less than DB_BATCH_TARGET clock reads (batch=0),
- * so a clock read stays below 1% of every sample. A batch during which the CPU
- * took an interrupt or switched task is counted as disturbed.
+ * contend from the first timed call. Requests go in rounds: a round maps
+ * max(inflight, K) requests, then unmaps them in the same order (inflight is a
+ * queue depth: that many mappings exist at once, as on a busy NVMe queue), with
+ * preemption disabled (interrupts too with irqs=off) from before its first
+ * clock read to after its last. Within a round, K requests mapped back to back
+ * between two clock reads are a batch, unmapped likewise; a timed sample is a
+ * batch's mean per request, map and unmap of the same requests. K is 1 unless
+ * one request takes less than DB_BATCH_TARGET clock reads (batch=0), so a
+ * clock read stays below 1% of every sample. A batch during which the CPU took
+ * an interrupt or switched task is counted as disturbed.
+ *
+ * sg_build=1 (sg only) allocates each request's sg table, fills it and frees
+ * it inside the timed map and unmap, as a driver that builds the table per
+ * request pays (6.12's nvme-pci: a table from a mempool, GFP_ATOMIC, filled by
+ * blk_rq_map_sg, freed on completion); by default the tables are built once,
+ * before the run, and only dma_map_sgtable/dma_unmap_sgtable are timed.
  */
 #include <linux/kernel.h>
 #include <linux/cpumask.h>
@@ -63,8 +72,9 @@ struct db_ctx {
 	atomic_t running;	/* workers that have not finished their loop */
 	atomic_t arrived;	/* workers at the start barrier */
 	wait_queue_head_t start_wq;
-	bool go;		/* the barrier is lifted; batch is set */
+	bool go;		/* the barrier is lifted; batch and inflight are set */
 	u32 batch;
+	u32 inflight;		/* requests per timed round: max(req->inflight, batch) */
 	u32 max_seg;		/* dma_get_max_seg_size() */
 	unsigned long seg_boundary;	/* dma_get_seg_boundary() */
 };
@@ -75,6 +85,14 @@ struct db_range {
 	u32 len;
 };
 
+/* One timed batch of a round. */
+struct db_sample {
+	u64 map_ns;
+	u64 unmap_ns;
+	u32 n;			/* requests in the batch */
+	unsigned int hit;	/* DB_HIT_* seen while mapping or unmapping it */
+};
+
 /* One thread's buffer: pages allocated once per request, reused by every iteration. */
 struct db_buf {
 	struct page **blocks;	/* contiguous: 1 block of the whole size; scattered: 1 per segment */
@@ -83,9 +101,10 @@ struct db_buf {
 	struct page **seg_page;	/* first page of each segment, in I/O order */
 	struct db_range *range;	/* the segments merged as the block layer merges them */
 	u32 nr_ranges;
-	u32 slots;		/* requests a batch can hold in flight */
+	u32 slots;		/* requests a round can hold in flight */
 	struct sg_table *sgt;	/* sg: one table per slot, one entry per range */
-	u32 nr_sgt;
+	u32 nr_sgt;		/* tables built before the run (0 with sg_build: built per request) */
+	struct db_sample *sample;	/* one round's batches: slots entries */
 #if DMA_BENCH_HAVE_LINK
 	struct dma_iova_state *state;	/* link: one per slot */
 #endif
@@ -148,12 +167,18 @@ static unsigned int db_snap_diff(const struct db_irq_snap *a, const struct db_ir
 	return hit;
 }
 
-/* Requests one batch can hold: batch=K, or for batch=0 as many as the limits allow. */
-static u32 db_slots(const struct dma_bench_request *req)
+/* The largest batch: batch=K, or for batch=0 as many as the limits allow. */
+static u32 db_batch_cap(const struct dma_bench_request *req)
 {
 	if (req->batch)
 		return req->batch;
 	return clamp(DMA_BENCH_MAX_BATCH_SEGS / req->segs, 1U, DMA_BENCH_MAX_BATCH);
+}
+
+/* Requests one round can hold in flight: max(inflight, the largest batch). */
+static u32 db_slots(const struct dma_bench_request *req)
+{
+	return max(req->inflight, db_batch_cap(req));
 }
 
 /*
@@ -183,6 +208,7 @@ static void db_buf_free(struct db_buf *b)
 	kvfree(b->state);
 #endif
 	kvfree(b->dma);
+	kvfree(b->sample);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -263,13 +289,23 @@ static int db_order_scattered(struct db_buf *b, const struct dma_bench_request *
 	return -EAGAIN;
 }
 
+/* One sg entry per range, as blk_rq_map_sg() fills a request's table. */
+static void db_fill_sg(const struct db_buf *b, struct sg_table *sgt)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sgtable_sg(sgt, sg, i)
+		sg_set_page(sg, pfn_to_page(PHYS_PFN(b->range[i].phys)), b->range[i].len,
+			    offset_in_page(b->range[i].phys));
+}
+
 static int db_buf_alloc(struct db_worker *w, int node)
 {
 	const struct dma_bench_request *req = w->ctx->req;
 	struct db_buf *b = &w->buf;
 	unsigned int i, k, pages_per_seg = req->seg_size >> PAGE_SHIFT;
 	u32 cap = db_ranges_cap(req, w->ctx->max_seg);
-	struct scatterlist *sg;
 
 	if (req->layout == DB_LAYOUT_CONTIGUOUS) {
 		b->nr_blocks = 1;
@@ -283,7 +319,8 @@ static int db_buf_alloc(struct db_worker *w, int node)
 	b->blocks = kvcalloc(b->nr_blocks, sizeof(*b->blocks), DB_GFP);
 	b->seg_page = kvcalloc(req->segs, sizeof(*b->seg_page), DB_GFP);
 	b->range = kvcalloc(cap, sizeof(*b->range), DB_GFP);
-	if (!b->blocks || !b->seg_page || !b->range)
+	b->sample = kvcalloc(b->slots, sizeof(*b->sample), DB_GFP);
+	if (!b->blocks || !b->seg_page || !b->range || !b->sample)
 		goto nomem;
 	for (i = 0; i < b->nr_blocks; i++) {
 		b->blocks[i] = alloc_pages_node(node, DB_GFP, b->order);
@@ -303,13 +340,12 @@ static int db_buf_alloc(struct db_worker *w, int node)
 		b->sgt = kvcalloc(b->slots, sizeof(*b->sgt), DB_GFP);
 		if (!b->sgt)
 			goto nomem;
-		for (k = 0; k < b->slots; k++) {
+		/* sg_build: the timed map builds each table, the timed unmap frees it */
+		for (k = 0; !req->sg_build && k < b->slots; k++) {
 			if (sg_alloc_table(&b->sgt[k], b->nr_ranges, DB_GFP))
 				goto nomem;
 			b->nr_sgt++;
-			for_each_sgtable_sg(&b->sgt[k], sg, i)
-				sg_set_page(sg, pfn_to_page(PHYS_PFN(b->range[i].phys)), b->range[i].len,
-					    offset_in_page(b->range[i].phys));
+			db_fill_sg(b, &b->sgt[k]);
 		}
 	} else {
 		/* phys, and link, which falls back to the per-segment path */
@@ -332,16 +368,33 @@ nomem:
 
 static int db_map_sg(struct db_worker *w, u32 k)
 {
-	int ret = dma_map_sgtable(w->ctx->dev, &w->buf.sgt[k], w->ctx->req->dir, 0);
+	struct sg_table *sgt = &w->buf.sgt[k];
+	bool build = w->ctx->req->sg_build;
+	int ret;
 
-	if (unlikely(ret))
+	/* In the timed region with preemption off: the allocation must not sleep. */
+	if (build) {
+		ret = sg_alloc_table(sgt, w->buf.nr_ranges, GFP_ATOMIC | __GFP_NOWARN);
+		if (unlikely(ret)) {
+			w->reason = "sg_alloc_table_failed";
+			return ret;
+		}
+		db_fill_sg(&w->buf, sgt);
+	}
+	ret = dma_map_sgtable(w->ctx->dev, sgt, w->ctx->req->dir, 0);
+	if (unlikely(ret)) {
 		w->reason = "dma_map_sgtable_failed";
+		if (build)
+			sg_free_table(sgt);
+	}
 	return ret;
 }
 
 static void db_unmap_sg(struct db_worker *w, u32 k)
 {
 	dma_unmap_sgtable(w->ctx->dev, &w->buf.sgt[k], w->ctx->req->dir, 0);
+	if (w->ctx->req->sg_build)
+		sg_free_table(&w->buf.sgt[k]);
 }
 
 static dma_addr_t db_map_one(struct device *dev, phys_addr_t phys, size_t size,
@@ -492,44 +545,59 @@ static void db_note_dma_segs(struct db_worker *w, u32 n)
 }
 
 /*
- * Maps @n requests between two clock reads, then unmaps them between two
- * more, with preemption off (and interrupts, irqs=off) throughout. Returns the
- * batch's times; *hit says whether an interrupt or a task switch hit it.
+ * One round: @n requests (slots 0..n-1) mapped in batches of @batch, each
+ * between two clock reads, then unmapped in the same batches and order, with
+ * preemption off (and interrupts, irqs=off) from the first batch to the last.
+ * The interrupt and switch counts are read around each batch's map and unmap,
+ * outside the clock reads. Fills w->buf.sample[0..*nr-1]; on a failure the
+ * requests mapped so far are unmapped and the error returned.
  */
-static int db_batch(struct db_worker *w, u32 n, u64 *map_ns, u64 *unmap_ns, unsigned int *hit)
+static int db_round(struct db_worker *w, u32 n, u32 batch, u32 *nr)
 {
+	struct db_sample *s = w->buf.sample;
 	struct db_irq_snap before, after;
 	bool irqs_off = w->ctx->req->irqs_off;
 	unsigned long flags = 0;
-	u64 t0, t1, t2, t3;
-	u32 k, j;
+	u32 k = 0, j, b, end;
+	u64 t0, t1;
 	int ret = 0;
 
 	preempt_disable();
 	if (irqs_off)
 		local_irq_save(flags);
-	db_snap(&before);
-	t0 = db_now();
-	for (k = 0; k < n; k++) {
-		ret = db_map(w, k);
-		if (unlikely(ret))
-			break;
+	for (b = 0; k < n; b++) {
+		end = min(k + batch, n);
+		s[b].n = end - k;
+		db_snap(&before);
+		t0 = db_now();
+		for (; k < end; k++) {
+			ret = db_map(w, k);
+			if (unlikely(ret))
+				break;
+		}
+		t1 = db_now();
+		db_snap(&after);
+		if (unlikely(ret)) {
+			for (j = 0; j < k; j++)
+				db_unmap(w, j);
+			goto out;
+		}
+		s[b].map_ns = t1 - t0;
+		s[b].hit = db_snap_diff(&before, &after);
 	}
-	t1 = db_now();
-	if (unlikely(ret)) {
-		for (j = 0; j < k; j++)
-			db_unmap(w, j);
-		goto out;
-	}
+	*nr = b;
 	db_note_dma_segs(w, n);
-	t2 = db_now();
-	for (k = 0; k < n; k++)
-		db_unmap(w, k);
-	t3 = db_now();
-	db_snap(&after);
-	*hit = db_snap_diff(&before, &after);
-	*map_ns = t1 - t0;
-	*unmap_ns = t3 - t2;
+	for (b = 0, k = 0; b < *nr; b++) {
+		end = k + s[b].n;
+		db_snap(&before);
+		t0 = db_now();
+		for (; k < end; k++)
+			db_unmap(w, k);
+		t1 = db_now();
+		db_snap(&after);
+		s[b].unmap_ns = t1 - t0;
+		s[b].hit |= db_snap_diff(&before, &after);
+	}
 out:
 	if (irqs_off)
 		local_irq_restore(flags);
@@ -576,58 +644,73 @@ static u32 db_wanted_batch(struct db_worker *w, u64 fastest)
 	if (w->ctx->req->batch)
 		return w->ctx->req->batch;
 	fastest = max_t(u64, fastest, 1);
-	return clamp_t(u64, DIV64_U64_ROUND_UP(timer * DB_BATCH_TARGET, fastest), 1, w->buf.slots);
+	return clamp_t(u64, DIV64_U64_ROUND_UP(timer * DB_BATCH_TARGET, fastest), 1,
+		       db_batch_cap(w->ctx->req));
 }
 
+/*
+ * Warm-up requests one at a time (batches of one), in rounds of inflight as
+ * the timed loop will run them, so the IOVA caches see the same depth.
+ */
 static void db_warm_up(struct db_worker *w)
 {
-	u64 i, map_ns, unmap_ns, fastest = U64_MAX;
-	unsigned int hit;
+	const struct db_sample *s = w->buf.sample;
+	u64 left = w->ctx->req->warmup, fastest = U64_MAX;
+	u32 n, nr, b;
 	int ret;
 
-	for (i = 0; i < w->ctx->req->warmup; i++) {
+	while (left) {
 		if (db_should_stop(w))
 			break;
-		ret = db_batch(w, 1, &map_ns, &unmap_ns, &hit);
+		n = min_t(u64, left, w->ctx->req->inflight);
+		ret = db_round(w, n, 1, &nr);
 		if (ret) {
 			w->err = ret;
 			return;
 		}
-		fastest = min3(fastest, map_ns, unmap_ns);
+		for (b = 0; b < nr; b++)
+			fastest = min3(fastest, s[b].map_ns, s[b].unmap_ns);
+		left -= n;
 		/* TCG guests and big requests take long: never hog the CPU or stall RCU */
 		cond_resched();
 	}
 	w->want_batch = db_wanted_batch(w, fastest);
 }
 
+/*
+ * Rounds of max(inflight, batch) requests (the last one holds what is left of
+ * iters), each batch a sample of its mean per request.
+ */
 static void db_timed_loop(struct db_worker *w)
 {
-	const u32 batch = w->ctx->batch;
+	const u32 batch = w->ctx->batch, round = w->ctx->inflight;
+	const struct db_sample *s = w->buf.sample;
 	struct db_stats *st = w->res->phase;
 	u64 left = w->ctx->req->iters, map_ns, unmap_ns;
-	unsigned int hit;
-	u32 n;
+	u32 n, nr, b;
 	int ret;
 
 	while (left) {
 		if (db_should_stop(w))
 			break;
-		n = min_t(u64, left, batch);
-		ret = db_batch(w, n, &map_ns, &unmap_ns, &hit);
+		n = min_t(u64, left, round);
+		ret = db_round(w, n, batch, &nr);
 		if (ret) {
 			w->err = ret;
 			break;
 		}
-		/* the batch's mean per request */
-		map_ns = DIV_ROUND_CLOSEST_ULL(map_ns, n);
-		unmap_ns = DIV_ROUND_CLOSEST_ULL(unmap_ns, n);
-		db_stats_add(&st[DB_PHASE_MAP], map_ns);
-		db_stats_add(&st[DB_PHASE_UNMAP], unmap_ns);
-		db_stats_add(&st[DB_PHASE_TOTAL], map_ns + unmap_ns);
-		w->res->batches++;
-		w->res->disturbed += !!hit;
-		w->res->irq_hit += !!(hit & DB_HIT_IRQ);
-		w->res->switched += !!(hit & DB_HIT_SWITCH);
+		for (b = 0; b < nr; b++) {
+			/* the batch's mean per request */
+			map_ns = DIV_ROUND_CLOSEST_ULL(s[b].map_ns, s[b].n);
+			unmap_ns = DIV_ROUND_CLOSEST_ULL(s[b].unmap_ns, s[b].n);
+			db_stats_add(&st[DB_PHASE_MAP], map_ns);
+			db_stats_add(&st[DB_PHASE_UNMAP], unmap_ns);
+			db_stats_add(&st[DB_PHASE_TOTAL], map_ns + unmap_ns);
+			w->res->batches++;
+			w->res->disturbed += !!s[b].hit;
+			w->res->irq_hit += !!(s[b].hit & DB_HIT_IRQ);
+			w->res->switched += !!(s[b].hit & DB_HIT_SWITCH);
+		}
 		left -= n;
 		cond_resched();
 	}
@@ -750,7 +833,8 @@ static void db_choose_path(struct db_ctx *ctx, struct db_worker *w, u32 n,
 /*
  * Pages one thread's buffer takes: each block is rounded up to a power of two
  * pages (get_order), and the page pointers, ranges, and per slot the sg table
- * or DMA addresses come on top.
+ * (built before the run or, sg_build, per request) or DMA addresses and a
+ * batch's sample come on top.
  */
 static u64 db_pages_per_thread(const struct dma_bench_request *req, u32 max_seg)
 {
@@ -758,8 +842,9 @@ static u64 db_pages_per_thread(const struct dma_bench_request *req, u32 max_seg)
 	unsigned int order = get_order(req->layout == DB_LAYOUT_CONTIGUOUS ? req->size : req->seg_size);
 	u64 ranges = db_ranges_cap(req, max_seg);
 	u64 meta = (u64)req->segs * sizeof(struct page *) * 2 + ranges * sizeof(struct db_range) +
-		   (u64)db_slots(req) * ranges *
-		   (req->api == DB_API_SG ? sizeof(struct scatterlist) : sizeof(dma_addr_t));
+		   (u64)db_slots(req) * (ranges *
+		   (req->api == DB_API_SG ? sizeof(struct scatterlist) : sizeof(dma_addr_t)) +
+		   sizeof(struct db_sample));
 
 	return (blocks << order) + DIV_ROUND_UP(meta, PAGE_SIZE);
 }
@@ -799,7 +884,7 @@ int db_run(struct device *dev, const struct dma_bench_request *req,
 
 	if (req->api == DB_API_LINK && !DMA_BENCH_HAVE_LINK) {
 		out->status = DB_STATUS_UNSUPPORTED;
-		out->reason = "link_api_needs_6.16";
+		out->reason = "no_link_api_in_kernel_headers";
 		return 0;
 	}
 
@@ -855,7 +940,9 @@ int db_run(struct device *dev, const struct dma_bench_request *req,
 		if (w[i].err || atomic_read(abort))
 			goto out_stop;	/* reported below */
 	ctx.batch = db_pick_batch(w, started);
+	ctx.inflight = max(req->inflight, ctx.batch);
 	out->batch = ctx.batch;
+	out->inflight = ctx.inflight;
 	t0 = ktime_get_ns();
 	smp_store_release(&ctx.go, true);
 	wake_up_all(&ctx.start_wq);
