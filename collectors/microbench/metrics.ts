@@ -55,6 +55,8 @@ export const MICROBENCH_METRICS = {
   timer_overhead: { unit: 'ns', better: 'none', role: 'informational' },
   /** Requests per timed sample. */
   batch: { unit: 'count', better: 'none', role: 'informational' },
+  /** Requests mapped at once before they were unmapped: max(inflight, batch). */
+  inflight: { unit: 'count', better: 'none', role: 'informational' },
   /** One clock read's cost per request, as a share of the smallest map or unmap sample (max of the two). */
   timer_overhead_pct: { unit: '%', better: 'none', role: 'informational' },
   /** Physically contiguous ranges per request after merging (mean over threads). */
@@ -122,6 +124,7 @@ export function microbenchMeasurements(r: MicrobenchResult): Measurement[] {
   const workers = r.workers.filter((w) => w !== undefined);
   if (workers.length > 0) {
     add('batch', r.batch, MICROBENCH_METRICS.batch);
+    if (r.inflight !== undefined) add('inflight', r.inflight, MICROBENCH_METRICS.inflight);
     add('issued.ranges', mean(workers.map((w) => w.ranges)), MICROBENCH_METRICS['issued.ranges']);
     add('issued.calls', mean(workers.map((w) => w.calls)), MICROBENCH_METRICS['issued.calls']);
     add('issued.dma_segs', mean(workers.map((w) => w.dmaSegsMax)), MICROBENCH_METRICS['issued.dma_segs']);

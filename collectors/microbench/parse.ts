@@ -1,5 +1,5 @@
-// Parser for the dma_bench module's `result` file (format v2, benches/dma_bench/report.c; v1 too,
-// without what v2 added): one
+// Parser for the dma_bench module's `result` file (format v3, benches/dma_bench/report.c; v1 and
+// v2 too, without what later versions added): one
 // record per line, a record name then key=value pairs, closed by `end`. Pure: text in, typed
 // result out; ParseError for anything truncated, foreign or inconsistent. Unknown record names
 // and unknown keys are ignored so a newer module with extra fields still parses.
@@ -20,8 +20,8 @@ import type {
 } from './types.js';
 import { microbenchPhases } from './types.js';
 
-/** v1: before batches, merged ranges and the echo of irqs and batch; v2: today's module. */
-const supportedVersions = [1, 2];
+/** v1: before batches, merged ranges and the echo of irqs and batch; v2: before inflight, sg_build and the APIs found; v3: today's module. */
+const supportedVersions = [1, 2, 3];
 
 type Fields = Map<string, string>;
 interface RecordLine {
@@ -112,6 +112,10 @@ function parseRequest(rec: RecordLine, version: number): MicrobenchEcho {
     echo.irqs = oneOf<MicrobenchIrqs>(rec, 'irqs', ['on', 'off']);
     echo.batch = num(rec, 'batch');
   }
+  if (version >= 3) {
+    echo.inflight = num(rec, 'inflight');
+    echo.sg_build = Number(oneOf(rec, 'sg_build', ['0', '1'])) as 0 | 1;
+  }
   return echo;
 }
 
@@ -172,6 +176,9 @@ export function parseMicrobenchResult(text: string): MicrobenchResult {
     workers: [],
     threads: [],
   };
+  if (version >= 3) {
+    result.kernelApis = { link: oneOf(head, 'link_api', ['0', '1']) === '1', mapPhys: oneOf(head, 'map_phys', ['0', '1']) === '1' };
+  }
 
   for (const rec of recs.slice(1, -1)) {
     switch (rec.name) {
@@ -197,6 +204,7 @@ export function parseMicrobenchResult(text: string): MicrobenchResult {
           result.maxSegSize = num(rec, 'max_seg_size');
           result.segBoundary = str(rec, 'seg_boundary');
         }
+        if (version >= 3) result.inflight = num(rec, 'inflight');
         break;
       }
       case 'timer':
@@ -225,6 +233,9 @@ export function parseMicrobenchResult(text: string): MicrobenchResult {
       if (!result.all?.phases[phase]) throw new ParseError(`dma_bench result with status ${result.status} lacks the all-threads ${phase} stats`);
     }
     if (!(result.batch >= 1)) throw new ParseError(`dma_bench result with status ${result.status} has batch=${result.batch}`);
+    if (result.inflight !== undefined && result.inflight < result.batch) {
+      throw new ParseError(`dma_bench result with status ${result.status} has inflight=${result.inflight} below batch=${result.batch}`);
+    }
   }
   return result;
 }

@@ -1,6 +1,7 @@
 // Types of the dma_bench kernel module's interface (benches/dma_bench): the request line written
-// to debugfs `run` and the result read back from `result` (format v2, see report.c; v1 results,
-// from modules before batches and merged ranges, parse without the fields v2 added).
+// to debugfs `run` and the result read back from `result` (format v3, see report.c; v1 and v2
+// results, from modules before batches and merged ranges or before inflight and sg_build, parse
+// without the fields later versions added).
 
 export type MicrobenchApi = 'sg' | 'link' | 'phys';
 export type MicrobenchDir = 'to_device' | 'from_device' | 'bidirectional';
@@ -22,10 +23,17 @@ export interface MicrobenchRequest {
   irqs?: MicrobenchIrqs;
   /** Requests per timed batch; 0: the module picks it so a clock read stays below 1% of a request. */
   batch?: number;
+  /** Requests mapped before they are unmapped (a queue depth); a batch larger than it is in flight whole. */
+  inflight?: number;
+  /** 1 (api=sg only): the sg table is allocated, filled and freed inside the timed map and unmap, as 6.12's NVMe does per request. */
+  sg_build?: 0 | 1;
 }
 
-/** The module's echo of a request, defaults filled in; irqs and batch are absent from v1 results. */
-export type MicrobenchEcho = Required<Omit<MicrobenchRequest, 'irqs' | 'batch'>> & Pick<MicrobenchRequest, 'irqs' | 'batch'> & { segSize: number };
+/** The request keys a module echoes only from some format version on. */
+type LaterEchoKeys = 'irqs' | 'batch' | 'inflight' | 'sg_build';
+
+/** The module's echo of a request, defaults filled in; irqs and batch are absent from v1 results, inflight and sg_build from v1 and v2. */
+export type MicrobenchEcho = Required<Omit<MicrobenchRequest, LaterEchoKeys>> & Pick<MicrobenchRequest, LaterEchoKeys> & { segSize: number };
 
 /**
  * What one thread's requests issued (v2): the physically contiguous ranges after merging (what
@@ -49,7 +57,8 @@ export interface WorkerStats {
 /**
  * ok: ran the requested API. fallback: api=link but dma_iova_try_alloc refused (no IOMMU,
  * identity domain), so the per-segment dma_map_phys/dma_map_page path drivers fall back to was
- * timed instead. unsupported: this kernel lacks the API (link before 6.16). error: see errno/reason.
+ * timed instead. unsupported: this kernel lacks the API (link where the kernel's headers do not
+ * declare it: before 6.16 unless backported). error: see errno/reason.
  */
 export type MicrobenchStatus = 'ok' | 'unsupported' | 'fallback' | 'error';
 
@@ -93,6 +102,10 @@ export interface MicrobenchResult {
   function?: string;
   /** Requests per timed sample (v2); the map/unmap/total stats are of per-request batch means. 1 in v1. */
   batch: number;
+  /** Requests that were in flight at once: max(the request's inflight, batch); 0 when nothing ran (v3). */
+  inflight?: number;
+  /** What the module was built with, found in the kernel's headers (v3): the link API, dma_map_phys. */
+  kernelApis?: { link: boolean; mapPhys: boolean };
   /** The device's max segment size and segment boundary mask the ranges were merged within (v2). */
   maxSegSize?: number;
   segBoundary?: string;
