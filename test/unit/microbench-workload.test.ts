@@ -102,6 +102,14 @@ test('validates cells: page-sized segments, known apis, a device address or edu'
   assert.match(bad({ device: '00:03.0; reboot' }), /^device: .*PCI address/);
   assert.match(bad({ colour: 'blue' }), /colour/);
   assert.match(w.validateParams({ api: 'sg', size: 65536, segs: 16 }).map((i) => i.path.join('.')).join(','), /device/, 'the device must be named');
+  // A queue depth and the scatterlist built per request (api=sg only), within the module's limits.
+  assert.deepEqual(w.validateParams(params({ api: 'sg', sg_build: 1, inflight: 32 })), []);
+  assert.deepEqual(w.validateParams(params({ api: 'sg', sg_build: true, inflight: '256', segs: 16, size: '256k' })), []);
+  assert.match(bad({ sg_build: 1 }), /^sg_build: sg_build applies to api: sg only .*api is link/);
+  assert.match(bad({ api: 'sg', sg_build: 2 }), /^sg_build: expected 0 or 1/);
+  assert.match(bad({ inflight: 0 }), /^inflight: /);
+  assert.match(bad({ inflight: 257 }), /^inflight: /);
+  assert.match(bad({ inflight: 256, size: '2m', segs: 128 }), /^inflight: inflight 256 × segs 128 exceeds 16384/);
 });
 
 test('edu resolves by vendor and device id; a missing edu says how to get one', async () => {
