@@ -16,7 +16,7 @@
  * previous one ends: no merge is left to chance.
  *
  * Timing. Each thread measures its clock (the timer phase), runs the warm-up
- * one request at a time and waits at a start barrier; when every thread is
+ * one request at a time (in rounds of inflight) and waits at a start barrier; when every thread is
  * there the runner picks the batch size and releases them together, so they
  * contend from the first timed call. Requests go in rounds: a round maps
  * max(inflight, K) requests, then unmaps them in the same order (inflight is a
