@@ -83,7 +83,7 @@ echoed() {
   done
   ok "$1: the echo matches the request"
 }
-# The paths this kernel has: link is reported unsupported before 6.16 (and measured nowhere).
+# The paths this kernel has: link is reported unsupported where the headers lack the link API (and measured nowhere).
 apis="sg link phys"
 if grep -q '^result status=unsupported ' "$OUT/link-scattered-64k.txt"; then
   apis="sg phys"

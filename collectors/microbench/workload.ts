@@ -5,7 +5,7 @@
 // else fails the repetition (a stale result of an earlier request is never recorded). Statuses map
 // to the runner like so: ok → measured; fallback (link refused by dma_iova_try_alloc, e.g. no
 // IOMMU) → measured under `fallback.` metric names with a note, the per-range path having been
-// timed; unsupported (link before 6.16) → a pass with no measurements and a note, not a failure;
+// timed; unsupported (link where the kernel's headers lack the link API) → a pass with no measurements and a note, not a failure;
 // error → a failed repetition.
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';

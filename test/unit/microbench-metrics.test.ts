@@ -97,3 +97,15 @@ test('v2: what each request issued, the batch, the clock share and the disturbed
   assert.equal(link.get('issued.dma_segs'), 1);
   assert.equal(link.get('timer_overhead_pct'), (100 * 80) / 9 / 1770);
 });
+
+test('v3: the requests in flight are an informational metric; a v2 result has none', () => {
+  // inflight=16 asked, batches of 8: 16 in flight. inflight=1 asked, batches of 4 chosen: the batch is in flight.
+  const deep = new Map(microbenchMeasurements(parse('v3-7.2-strict-lab-nvme-link-inflight16.txt')).map((x) => [x.metric, x]));
+  assert.equal(deep.get('inflight')!.value, 16);
+  assert.equal(deep.get('batch')!.value, 8);
+  assert.deepEqual([deep.get('inflight')!.role, deep.get('inflight')!.better, deep.get('inflight')!.unit], ['informational', 'none', 'count']);
+  assert.ok(deep.has('total.p50'));
+  const built = new Map(microbenchMeasurements(parse('v3-6.12-strict-lab-nvme-sg-build-inflight1.txt')).map((x) => [x.metric, x.value]));
+  assert.equal(built.get('inflight'), built.get('batch'), 'inflight=1: the batch was what was in flight');
+  assert.ok(!microbenchMeasurements(parse('v2-7.2-strict-lab-link-scattered-t2.txt')).some((x) => x.metric === 'inflight'));
+});

@@ -191,3 +191,51 @@ test('v2: a worker record missing or not matching the threads is a ParseError', 
   assert.throws(() => parseMicrobenchResult(good.replace(' function=dma_iova_link', '')), /missing function/);
   assert.throws(() => parseMicrobenchResult(good.replace(/ batch=9 /, ' batch=0 ')), /status ok has batch=0/);
 });
+
+test('v3 on 7.2: the echo of inflight and sg_build, the requests in flight, the APIs the headers offered', () => {
+  const link = parseMicrobenchResult(read('v3-7.2-strict-lab-nvme-link-inflight16.txt'));
+  assert.equal(link.formatVersion, 3);
+  assert.deepEqual(link.kernelApis, { link: true, mapPhys: true });
+  assert.deepEqual(link.request, {
+    api: 'link', size: 65536, segs: 16, segSize: 4096, dir: 'from_device', threads: 1, iters: 320, warmup: 32,
+    layout: 'scattered', irqs: 'on', batch: 0, inflight: 16, sg_build: 0,
+  });
+  assert.deepEqual([link.status, link.path, link.function, link.batch, link.inflight], ['ok', 'link', 'dma_iova_link', 8, 16]);
+  // 320 requests in rounds of 16, timed in batches of 8: 40 samples.
+  assert.equal(link.workers[0]!.batches, 40);
+  assert.equal(link.all?.phases.map?.count, 40);
+  const sg = parseMicrobenchResult(read('v3-7.2-strict-lab-nvme-sg-build-inflight16.txt'));
+  assert.deepEqual([sg.request?.api, sg.request?.sg_build, sg.request?.inflight, sg.path, sg.function, sg.inflight], ['sg', 1, 16, 'sg', 'dma_map_sgtable', 16]);
+  assert.deepEqual([sg.workers[0]!.ranges, sg.workers[0]!.calls, sg.workers[0]!.dmaSegsMax], [16, 1, 1]);
+  // batch 4 fixed, 16 in flight: four batches a round, 640 / 4 samples.
+  const b4 = parseMicrobenchResult(read('v3-7.2-strict-selftest-sg-build-inflight16-batch4.txt'));
+  assert.deepEqual([b4.batch, b4.inflight, b4.workers[0]!.batches, b4.request?.batch, b4.request?.inflight], [4, 16, 160, 4, 16]);
+  // A request the module refuses for its values is echoed, sg_build included.
+  const bad = parseMicrobenchResult(read('v3-7.2-strict-selftest-bad-sg-build-link.txt'));
+  assert.deepEqual([bad.status, bad.errno, bad.reason, bad.request?.api, bad.request?.sg_build, bad.inflight], ['error', -22, 'sg_build_needs_api_sg', 'link', 1, 0]);
+});
+
+test('v3 on 6.12: the headers have neither the link API nor dma_map_phys; link is unsupported for that reason, phys maps with dma_map_page', () => {
+  const link = parseMicrobenchResult(read('v3-6.12-strict-lab-nvme-link-unsupported.txt'));
+  assert.deepEqual(link.kernelApis, { link: false, mapPhys: false });
+  assert.deepEqual([link.status, link.path, link.reason, link.inflight, link.request?.inflight], ['unsupported', 'none', 'no_link_api_in_kernel_headers', 0, 16]);
+  const phys = parseMicrobenchResult(read('v3-6.12-strict-selftest-phys-scattered-64k.txt'));
+  assert.deepEqual([phys.path, phys.function, phys.kernelApis?.mapPhys], ['page', 'dma_map_page', false]);
+});
+
+test('v3: the defaults the module fills in are the collector\'s (both from dma_bench.h)', async () => {
+  const { microbenchDefaults } = await import('../../collectors/microbench/params.js');
+  // Written: `api=sg size=8192 segs=2`; everything else is the module's default.
+  const echo = parseMicrobenchResult(read('v3-7.2-strict-selftest-defaults.txt')).request;
+  assert.ok(echo);
+  const { api: _api, size: _size, segs: _segs, segSize: _segSize, ...filled } = echo;
+  assert.deepEqual(filled, microbenchDefaults);
+});
+
+test('v3: an ok result with fewer requests in flight than its batch, or without the APIs line, is a ParseError', () => {
+  const good = read('v3-7.2-strict-lab-nvme-link-inflight16.txt');
+  assert.equal(parseMicrobenchResult(good).inflight, 16);
+  assert.throws(() => parseMicrobenchResult(good.replace(' batch=8 inflight=16 ', ' batch=8 inflight=4 ')), /inflight=4 below batch=8/);
+  assert.throws(() => parseMicrobenchResult(good.replace(' link_api=1 map_phys=1', '')), /missing link_api/);
+  assert.throws(() => parseMicrobenchResult(good.replace(' sg_build=0', ' sg_build=2')), /sg_build=2 is not one of 0, 1/);
+});
