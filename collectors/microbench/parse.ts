@@ -4,6 +4,7 @@
 // result out; ParseError for anything truncated, foreign or inconsistent. Unknown record names
 // and unknown keys are ignored so a newer module with extra fields still parses.
 import { ParseError } from '../../model/parse-error.js';
+import { histogramProblem, type HistogramBucket, type LatencyHistogram } from '../../model/latency-histogram.js';
 import type {
   MicrobenchApi,
   MicrobenchDir,
@@ -115,6 +116,51 @@ function parseRequest(rec: RecordLine, version: number): MicrobenchEcho {
   return echo;
 }
 
+/** A bucket entry `LOW:WIDTH:COUNT`; digits only, so no number can be negative, fractional or NaN. */
+const bucketEntry = /^(\d{1,16}):(\d{1,16}):(\d{1,20})$/;
+
+/**
+ * `hist thread=all phase=P count=N buckets=LOW:WIDTH:COUNT,...` (v2): the phase's all-threads
+ * histogram, non-empty buckets in rising order, each checked, with the relative error the header
+ * states (`hist_max_rel_err_pct`). Another `thread=` is a record a newer module added: ignored.
+ */
+function parseHist(rec: RecordLine, maxRelErrPct: number | undefined, into: MicrobenchResult['histograms']): void {
+  if (str(rec, 'thread') !== 'all') return;
+  const phase = oneOf<MicrobenchPhase>(rec, 'phase', microbenchPhases);
+  if (maxRelErrPct === undefined) throw new ParseError(`dma_bench result line ${rec.lineNo}: a hist record, but the first line states no hist_max_rel_err_pct`);
+  if (into[phase]) throw new ParseError(`dma_bench result line ${rec.lineNo}: a second hist of phase ${phase}`);
+  const text = rec.fields.get('buckets');
+  if (text === undefined) throw new ParseError(`dma_bench result line ${rec.lineNo} (hist): missing buckets`);
+  const buckets: HistogramBucket[] = [];
+  for (const entry of text === '' ? [] : text.split(',')) {
+    const m = bucketEntry.exec(entry);
+    if (!m) throw new ParseError(`dma_bench result line ${rec.lineNo}: hist bucket "${entry.slice(0, 60)}" is not LOW:WIDTH:COUNT`);
+    const [low, width, count] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    if (!Number.isSafeInteger(count)) throw new ParseError(`dma_bench result line ${rec.lineNo}: hist bucket count ${m[3]} is out of range`);
+    buckets.push({ low, width, count });
+  }
+  const h: LatencyHistogram = { unit: 'ns', count: num(rec, 'count'), maxRelErr: maxRelErrPct / 100, buckets };
+  const problem = histogramProblem(h);
+  if (problem) throw new ParseError(`dma_bench result line ${rec.lineNo}: hist of ${phase}: ${problem}`);
+  into[phase] = h;
+}
+
+/** A histogram and the stats line of the same phase describe the same samples: same count, min and max in its buckets. */
+function joinHistogramsToStats(result: MicrobenchResult): void {
+  for (const phase of microbenchPhases) {
+    const h = result.histograms[phase];
+    if (!h) continue;
+    const s = result.all?.phases[phase];
+    if (!s) throw new ParseError(`dma_bench result has a hist of ${phase} without its all-threads stats`);
+    if (s.count !== h.count) throw new ParseError(`dma_bench result: the hist of ${phase} holds ${h.count} samples, its stats count ${s.count}`);
+    if (h.count === 0) continue;
+    const withExtremes = { ...h, min: s.min, max: s.max };
+    const problem = histogramProblem(withExtremes);
+    if (problem) throw new ParseError(`dma_bench result: the hist of ${phase} and its stats disagree: ${problem}`);
+    result.histograms[phase] = withExtremes;
+  }
+}
+
 function parseWorker(rec: RecordLine, workers: WorkerStats[]): void {
   const thread = str(rec, 'thread');
   if (!/^\d+$/.test(thread)) throw new ParseError(`dma_bench result line ${rec.lineNo}: worker thread=${thread}`);
@@ -171,7 +217,9 @@ export function parseMicrobenchResult(text: string): MicrobenchResult {
     batch: 1,
     workers: [],
     threads: [],
+    histograms: {},
   };
+  const maxRelErrPct = head.fields.has('hist_max_rel_err_pct') ? num(head, 'hist_max_rel_err_pct') : undefined;
 
   for (const rec of recs.slice(1, -1)) {
     switch (rec.name) {
@@ -208,6 +256,9 @@ export function parseMicrobenchResult(text: string): MicrobenchResult {
       case 'worker':
         parseWorker(rec, result.workers);
         break;
+      case 'hist':
+        parseHist(rec, maxRelErrPct, result.histograms);
+        break;
       default:
         break; // a record a newer module added
     }
@@ -220,6 +271,7 @@ export function parseMicrobenchResult(text: string): MicrobenchResult {
   if (version >= 2 && result.workers.length !== result.threads.length) {
     throw new ParseError(`dma_bench result has ${result.workers.length} worker records for ${result.threads.length} threads`);
   }
+  joinHistogramsToStats(result);
   if (result.status === 'ok' || result.status === 'fallback') {
     for (const phase of ['map', 'unmap', 'total'] as const) {
       if (!result.all?.phases[phase]) throw new ParseError(`dma_bench result with status ${result.status} lacks the all-threads ${phase} stats`);

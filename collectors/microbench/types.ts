@@ -1,6 +1,7 @@
 // Types of the dma_bench kernel module's interface (benches/dma_bench): the request line written
 // to debugfs `run` and the result read back from `result` (format v2, see report.c; v1 results,
 // from modules before batches and merged ranges, parse without the fields v2 added).
+import type { LatencyHistogram } from '../../model/latency-histogram.js';
 
 export type MicrobenchApi = 'sg' | 'link' | 'phys';
 export type MicrobenchDir = 'to_device' | 'from_device' | 'bidirectional';
@@ -109,4 +110,10 @@ export interface MicrobenchResult {
   threads: ThreadStats[];
   /** All threads merged. */
   all?: ThreadStats;
+  /**
+   * Each phase's all-threads histogram (v2 `hist` records; none in v1 and from v2 modules before
+   * the export), min and max taken from the phase's all-threads stats: the distribution behind
+   * `all`'s percentiles, which model/latency-histogram.ts histogramQuantile recomputes.
+   */
+  histograms: Partial<Record<MicrobenchPhase, LatencyHistogram>>;
 }
