@@ -49,14 +49,17 @@ function str(rec: RecordLine, key: string): string {
 }
 
 /**
- * A number of the record. Times, sizes and counts are never negative; only an errno and the
- * all-threads cpu (-1) are `signed`. Digits too many for a double (Infinity) are a damaged line.
+ * A whole number of the record (the module prints every count, size and time as an integer; only
+ * means and stdevs have decimals: `decimal`). Times, sizes and counts are never negative; only an
+ * errno and the all-threads cpu (-1) are `signed`. Digits too many for a double (Infinity), or for
+ * an exact integer (beyond 2^53), are a damaged line.
  */
-function num(rec: RecordLine, key: string, signed = false): number {
+function num(rec: RecordLine, key: string, signed = false, decimal = false): number {
   const v = str(rec, key);
-  if (!/^-?\d+(\.\d+)?$/.test(v)) throw new ParseError(`dma_bench result line ${rec.lineNo}: ${key}=${v} is not a number`);
+  if (!/^-?\d+(\.\d+)?$/.test(v)) throw new ParseError(`dma_bench result line ${rec.lineNo}: ${key}=${v.slice(0, 40)} is not a number`);
+  if (!decimal && v.includes('.')) throw new ParseError(`dma_bench result line ${rec.lineNo}: ${key}=${v.slice(0, 40)} is not a whole number`);
   const n = Number(v);
-  if (!Number.isFinite(n)) throw new ParseError(`dma_bench result line ${rec.lineNo}: ${key}=${v.slice(0, 40)}… is out of range`);
+  if (!Number.isFinite(n) || (!decimal && !Number.isSafeInteger(n))) throw new ParseError(`dma_bench result line ${rec.lineNo}: ${key}=${v.slice(0, 40)}… is out of range`);
   if (n < 0 && !signed) throw new ParseError(`dma_bench result line ${rec.lineNo}: ${key}=${v} is negative`);
   return n;
 }
@@ -72,8 +75,8 @@ function oneOf<T extends string>(rec: RecordLine, key: string, allowed: readonly
 function phaseStats(rec: RecordLine): PhaseStats {
   const s: PhaseStats = {
     count: num(rec, 'count'),
-    mean: num(rec, 'mean'),
-    stdev: num(rec, 'stdev'),
+    mean: num(rec, 'mean', false, true),
+    stdev: num(rec, 'stdev', false, true),
     min: num(rec, 'min'),
     max: num(rec, 'max'),
     p50: num(rec, 'p50'),
@@ -219,7 +222,7 @@ export function parseMicrobenchResult(text: string): MicrobenchResult {
     threads: [],
     histograms: {},
   };
-  const maxRelErrPct = head.fields.has('hist_max_rel_err_pct') ? num(head, 'hist_max_rel_err_pct') : undefined;
+  const maxRelErrPct = head.fields.has('hist_max_rel_err_pct') ? num(head, 'hist_max_rel_err_pct', false, true) : undefined;
 
   for (const rec of recs.slice(1, -1)) {
     switch (rec.name) {
@@ -272,6 +275,11 @@ export function parseMicrobenchResult(text: string): MicrobenchResult {
     throw new ParseError(`dma_bench result has ${result.workers.length} worker records for ${result.threads.length} threads`);
   }
   joinHistogramsToStats(result);
+  // report.c prints the timer's overhead_ns as the p50 of the all-threads timer stats: two copies of one number.
+  const timerP50 = result.all?.phases.timer?.p50;
+  if (result.timerOverheadNs !== undefined && timerP50 !== undefined && result.timerOverheadNs !== timerP50) {
+    throw new ParseError(`dma_bench result: timer overhead_ns=${result.timerOverheadNs} is not the timer stats' p50=${timerP50}`);
+  }
   if (result.status === 'ok' || result.status === 'fallback') {
     for (const phase of ['map', 'unmap', 'total'] as const) {
       if (!result.all?.phases[phase]) throw new ParseError(`dma_bench result with status ${result.status} lacks the all-threads ${phase} stats`);
