@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fixture } from '../helpers/paths.js';
 import { parseMicrobenchResult } from '../../collectors/microbench/parse.js';
 import { microbenchHistograms } from '../../collectors/microbench/histograms.js';
+import { microbenchMeasurements } from '../../collectors/microbench/metrics.js';
 import { microbenchPhases } from '../../collectors/microbench/types.js';
 import { histogramQuantile } from '../../model/latency-histogram.js';
 import { readHistograms, serializeHistograms } from '../../core/bundle/histograms.js';
@@ -75,8 +76,24 @@ test('the histograms.json the collector wrote in the guest is what the host make
     assert.equal(readFileSync(path.join(dir, json), 'utf8'), serializeHistograms('microbench', microbenchHistograms(r)), json);
     // What reports read back: one per phase, named after its metrics, with the batch of its samples.
     const read = await readHistogramsFile(path.join(dir, json));
-    assert.deepEqual(read.histograms.map((h) => h.metric), ['map', 'unmap', 'total', 'timer']);
+    const prefix = r.status === 'fallback' ? 'fallback.' : '';
+    assert.deepEqual(read.histograms.map((h) => h.metric), ['map', 'unmap', 'total', 'timer'].map((m) => `${prefix}${m}`), json);
     assert.deepEqual(read.histograms.map((h) => h.batch), [r.batch, r.batch, r.batch, 1]);
+  }
+});
+
+test('a link run that fell back (passthrough: identity domain) keeps its histograms under the fallback.* names its metrics have', () => {
+  const fallbacks = measured.filter((f) => /^result status=fallback /m.test(text(f)));
+  assert.ok(fallbacks.length >= 2, `fallback captures: ${fallbacks.length}`);
+  for (const name of fallbacks) {
+    const r = parseMicrobenchResult(text(name));
+    assert.equal(r.device.iommuDomain, 'identity');
+    const metrics = new Set(microbenchMeasurements(r).map((m) => m.metric));
+    for (const h of microbenchHistograms(r)) {
+      assert.match(h.metric, /^fallback\./, name);
+      // Each histogram sits beside the samples it is the distribution of.
+      assert.ok(metrics.has(h.metric.endsWith('timer') ? `${h.metric}_overhead` : `${h.metric}.p50`), `${name}: ${h.metric} has its samples`);
+    }
   }
 });
 
