@@ -16,6 +16,7 @@ import path from 'node:path';
 import { requireHostTool, requireRoot, hostTools } from './host.js';
 import { runGrouped, type GroupedOptions } from './proc.js';
 import { isAlive } from '../core/proc/tree.js';
+import { kernelCompiler } from '../collectors/microbench/build.js';
 
 export type LabKernelId = '7' | '6.12';
 
@@ -289,14 +290,18 @@ class ImageBuilder {
     await this.apt(['clean']);
   }
 
-  /** The compiler command in the headers' CONFIG_CC_VERSION_TEXT, e.g. "x86_64-linux-gnu-gcc-16 (Debian 16.1.0-1) 16.1.0". */
+  /**
+   * The compiler command in the headers' CONFIG_CC_VERSION_TEXT, e.g. "x86_64-linux-gnu-gcc-16
+   * (Debian 16.1.0-1) 16.1.0", read as the collector reads it (kernelCompiler). Debian builds its
+   * kernels with a versioned gcc, which the lab installs and passes as CC=.
+   */
   async kernelCompiler(release: string): Promise<{ cc: string; debianPackage: string }> {
-    const config = await fs.readFile(path.join(this.root, 'usr/src', `linux-headers-${release}`, '.config'), 'utf8');
-    const text = /^CONFIG_CC_VERSION_TEXT="([^"]*)"/m.exec(config)?.[1];
-    const cc = text?.split(/\s/)[0];
-    const major = /gcc-(\d+)$/.exec(cc ?? '')?.[1];
-    if (!cc || !major) throw new Error(`cannot read the compiler from ${release}'s .config: CONFIG_CC_VERSION_TEXT=${text}`);
-    return { cc, debianPackage: `gcc-${major}` };
+    const headers = path.join(this.root, 'usr/src', `linux-headers-${release}`);
+    const compiler = await kernelCompiler(headers);
+    if (compiler?.family !== 'gcc' || !compiler.command || compiler.major === undefined) {
+      throw new Error(`cannot read the gcc that built ${release} from ${headers}/.config: CONFIG_CC_VERSION_TEXT=${compiler?.text}`);
+    }
+    return { cc: compiler.command, debianPackage: `gcc-${compiler.major}` };
   }
 
   async installedVersions(): Promise<Record<string, string>> {

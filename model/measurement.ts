@@ -37,6 +37,14 @@ export interface Measurement {
   role?: MetricRole;
 }
 
+/**
+ * The prefix of every metric a run measured on a path other than the one its cell asked for
+ * (dma_bench's link falling back to per-range dma_map_phys: `fallback.map.p50`). Being part of
+ * the name, it keeps every consumer from putting such a figure beside the real path's; only
+ * `compare --across`, which compares paths on purpose, lines the two up, and says so.
+ */
+export const FALLBACK_METRIC_PREFIX = 'fallback.';
+
 /** Names of statistics that only describe a distribution: never tested (bundles without roles). */
 const DESCRIPTIVE_NAME = /(^|\.)(min|max|stdev|stddev|mean_dev|p99\.9+|p0\.0*1)$/;
 

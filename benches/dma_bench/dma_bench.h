@@ -10,20 +10,17 @@
 #include <linux/build_bug.h>
 #include <linux/limits.h>
 #include <linux/types.h>
-#include <linux/version.h>
 #include <linux/dma-mapping.h>
 
-/* The link API (dma_iova_try_alloc & co.) was merged for 6.16. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 16, 0)
-#define DMA_BENCH_HAVE_LINK 1
-#else
+/*
+ * The link API (dma_iova_try_alloc & co., 6.16) and dma_map_phys (6.18) are
+ * found in the kernel's headers by the Kbuild, which defines these to 1 when
+ * dma-mapping.h declares them: backports count, the version number does not.
+ */
+#ifndef DMA_BENCH_HAVE_LINK
 #define DMA_BENCH_HAVE_LINK 0
 #endif
-
-/* dma_map_phys/dma_unmap_phys came in 6.18; before that drivers use dma_map_page. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 18, 0)
-#define DMA_BENCH_HAVE_MAP_PHYS 1
-#else
+#ifndef DMA_BENCH_HAVE_MAP_PHYS
 #define DMA_BENCH_HAVE_MAP_PHYS 0
 #endif
 
@@ -37,9 +34,44 @@
 #define DMA_BENCH_MAX_THREADS	64U
 #define DMA_BENCH_MAX_ITERS	100000000U
 #define DMA_BENCH_REQ_MAX	512	/* bytes in one request line */
+/*
+ * Batches: requests mapped back to back between two clock reads, then
+ * unmapped likewise. In flight: requests mapped before the first of them is
+ * unmapped (a queue depth). Each at most 256, and times segs at most
+ * DMA_BENCH_MAX_BATCH_SEGS (every request in flight needs its own sg table
+ * or DMA addresses).
+ */
+#define DMA_BENCH_MAX_BATCH	256U
+#define DMA_BENCH_MAX_INFLIGHT	256U
+#define DMA_BENCH_MAX_BATCH_SEGS	16384U
+/*
+ * batch=0 (auto) sizes batches so one clock read is at most 1/DB_BATCH_TARGET
+ * of the fastest warm-up request: 0.5%, half the 1% every timed sample must
+ * keep, because timed samples (more of them, and batched requests) come out
+ * faster than the warm-up's fastest single request.
+ */
+#define DB_BATCH_TARGET		200U
+/* auto batch estimates an operation's cost from the warm-up: it needs this many */
+#define DB_AUTO_BATCH_MIN_WARMUP	10U
 
 enum dma_bench_api { DB_API_SG, DB_API_LINK, DB_API_PHYS };
 enum dma_bench_layout { DB_LAYOUT_CONTIGUOUS, DB_LAYOUT_SCATTERED };
+
+/*
+ * Defaults of a request's optional keys. The collector's are the same
+ * (collectors/microbench/params.ts; test/unit/microbench-request.test.ts
+ * reads them here), so a request means the same written by hand or planned
+ * by a campaign.
+ */
+#define DMA_BENCH_DEFAULT_DIR		DMA_TO_DEVICE
+#define DMA_BENCH_DEFAULT_LAYOUT	DB_LAYOUT_SCATTERED
+#define DMA_BENCH_DEFAULT_THREADS	1U
+#define DMA_BENCH_DEFAULT_ITERS		1000U
+#define DMA_BENCH_DEFAULT_WARMUP	100U
+#define DMA_BENCH_DEFAULT_IRQS_OFF	false
+#define DMA_BENCH_DEFAULT_BATCH		0U
+#define DMA_BENCH_DEFAULT_INFLIGHT	1U
+#define DMA_BENCH_DEFAULT_SG_BUILD	false
 
 struct dma_bench_request {
 	enum dma_bench_api api;
@@ -51,6 +83,10 @@ struct dma_bench_request {
 	u32 iters;
 	u32 warmup;
 	enum dma_bench_layout layout;
+	bool irqs_off;		/* local_irq_save around each timed batch; preemption is always off */
+	u32 batch;		/* requests per timed batch; 0: chosen from the timer overhead */
+	u32 inflight;		/* requests mapped before they are unmapped (at least the batch) */
+	bool sg_build;		/* sg: allocate, fill and free the sg table inside map/unmap */
 };
 
 /*
@@ -111,8 +147,21 @@ enum db_path {
 
 enum db_status { DB_STATUS_OK, DB_STATUS_UNSUPPORTED, DB_STATUS_FALLBACK, DB_STATUS_ERROR };
 
+/*
+ * One thread's run. Its buffer is one request's pages; ranges is what the
+ * block layer would make of them (physically contiguous segments merged), and
+ * every path maps exactly those ranges.
+ */
 struct db_thread_result {
 	int cpu;
+	u32 ranges;		/* physically contiguous ranges of the request */
+	u32 calls;		/* mapping calls per request: dma_iova_link or dma_map_phys/page calls, 1 for sg */
+	u32 dma_segs_min;	/* DMA segments handed out: sg's mapped nents, 1 for link, ranges for phys */
+	u32 dma_segs_max;
+	u64 batches;		/* timed samples: batches of the run's batch size */
+	u64 disturbed;		/* timed batches during which the CPU took an interrupt or switched task */
+	u64 irq_hit;		/* ... took an interrupt */
+	u64 switched;		/* ... switched task (never while preemption is off) */
 	struct db_stats phase[DB_NR_PHASES];
 };
 
@@ -122,12 +171,16 @@ struct dma_bench_outcome {
 	int err;		/* negative errno when status is error */
 	const char *reason;	/* one token, no spaces */
 	u64 wall_ns;
+	u32 batch;		/* requests per timed batch, the same for every thread */
+	u32 inflight;		/* requests mapped before unmapping: max(inflight, batch) */
+	u32 max_seg;		/* the device's max segment size and segment boundary: */
+	unsigned long seg_boundary;	/* what ranges were merged within */
 	u32 nr_threads;		/* entries in thread[] that hold data */
 	struct db_thread_result *thread;	/* kvmalloc'd, nr_threads entries */
 };
 
 /* request.c */
-int db_parse_request(char *line, struct dma_bench_request *req, const char **reason);
+int db_parse_request(char *line, struct dma_bench_request *req, const char **reason, bool *parsed);
 const char *db_api_name(enum dma_bench_api api);
 const char *db_dir_name(enum dma_data_direction dir);
 const char *db_layout_name(enum dma_bench_layout layout);
@@ -138,6 +191,8 @@ void db_stats_add(struct db_stats *s, u64 ns);
 void db_sum_init(struct db_stats_sum *sum);
 void db_sum_add(struct db_stats_sum *into, const struct db_stats *from);
 u64 db_sum_percentile(const struct db_stats_sum *sum, u32 per_mille);
+u64 db_stats_percentile(const struct db_stats *s, u32 per_mille);
+void db_bucket_range(u32 idx, u64 *low, u64 *width);
 /* mean and population standard deviation in thousandths of a ns */
 u64 db_moments_mean_milli(const struct db_moments *m);
 u64 db_moments_stdev_milli(const struct db_moments *m);

@@ -36,9 +36,10 @@
 
 static struct dentry *db_dir;
 
-static DEFINE_MUTEX(db_dev_lock);	/* guards db_pdev, db_old_*mask */
+static DEFINE_MUTEX(db_dev_lock);	/* guards db_pdev, db_old_* */
 static struct pci_dev *db_pdev;
 static u64 db_old_mask, db_old_coherent_mask;
+static unsigned int db_old_max_seg;
 
 static DEFINE_MUTEX(db_run_lock);	/* one run at a time; guards nothing else */
 static atomic_t db_abort = ATOMIC_INIT(0);
@@ -104,6 +105,7 @@ static ssize_t db_run_write(struct file *file, const char __user *ubuf,
 	char bdf[32], *line, *text;
 	struct pci_dev *pdev;
 	size_t len = 0;
+	bool parsed;
 	int ret;
 
 	if (count == 0 || count >= DMA_BENCH_REQ_MAX)
@@ -118,10 +120,11 @@ static ssize_t db_run_write(struct file *file, const char __user *ubuf,
 		return -EBUSY;
 	}
 
-	ret = db_parse_request(line, &req, &reason);
+	ret = db_parse_request(line, &req, &reason, &parsed);
 	kfree(line);
 	if (ret) {
-		db_store_rejection(&req, false, NULL, NULL, ret, reason);
+		/* a request refused for its values is echoed, so the reader knows the reason is its own */
+		db_store_rejection(&req, parsed, NULL, NULL, ret, reason);
 		goto out_unlock;
 	}
 
@@ -356,6 +359,14 @@ static int db_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
 	if (ret)
 		goto out;
+	/*
+	 * And segments as long as NVMe's (nvme-pci sets 0xffffffff): with the PCI
+	 * default of 64 KiB, merged ranges and sg entries would be cut where
+	 * NVMe's are not.
+	 */
+	db_old_max_seg = pdev->dev.dma_parms ? pdev->dev.dma_parms->max_segment_size : 0;
+	if (pdev->dev.dma_parms)
+		dma_set_max_seg_size(&pdev->dev, UINT_MAX);
 	db_pdev = pdev;
 	pci_info(pdev, "bound, iommu domain %s\n", db_domain_type(&pdev->dev));
 out:
@@ -382,6 +393,8 @@ static void db_remove(struct pci_dev *pdev)
 	/* the next driver sees the masks it would have seen without us */
 	dma_set_mask(&pdev->dev, db_old_mask);
 	dma_set_coherent_mask(&pdev->dev, db_old_coherent_mask);
+	if (pdev->dev.dma_parms)
+		pdev->dev.dma_parms->max_segment_size = db_old_max_seg;
 	pci_info(pdev, "unbound\n");
 }
 

@@ -84,6 +84,17 @@ static int parse_one(struct dma_bench_request *req, const char *key,
 		}
 		return 0;
 	}
+	if (!strcmp(key, "irqs")) {
+		if (!strcmp(val, "on"))
+			req->irqs_off = false;
+		else if (!strcmp(val, "off"))
+			req->irqs_off = true;
+		else {
+			*reason = "unknown_irqs";
+			return -EINVAL;
+		}
+		return 0;
+	}
 	if (!strcmp(key, "size")) {
 		if (kstrtou64(val, 0, &req->size)) {
 			*reason = "bad_size";
@@ -91,23 +102,31 @@ static int parse_one(struct dma_bench_request *req, const char *key,
 		}
 		return 0;
 	}
-	if (!strcmp(key, "segs") || !strcmp(key, "threads") ||
-	    !strcmp(key, "iters") || !strcmp(key, "warmup")) {
-		u32 v;
-
-		if (kstrtou32(val, 0, &v)) {
-			*reason = "bad_number";
+	if (!strcmp(key, "sg_build")) {
+		if (!strcmp(val, "0"))
+			req->sg_build = false;
+		else if (!strcmp(val, "1"))
+			req->sg_build = true;
+		else {
+			*reason = "bad_sg_build";
 			return -EINVAL;
 		}
-		if (key[0] == 's')
-			req->segs = v;
-		else if (key[0] == 't')
-			req->threads = v;
-		else if (key[0] == 'i')
-			req->iters = v;
-		else
-			req->warmup = v;
 		return 0;
+	}
+	{
+		static const char *const keys[] = { "segs", "threads", "iters", "warmup", "batch", "inflight" };
+		u32 *const fields[] = { &req->segs, &req->threads, &req->iters, &req->warmup,
+					&req->batch, &req->inflight };
+
+		static_assert(ARRAY_SIZE(keys) == ARRAY_SIZE(fields));
+		i = match_string(keys, ARRAY_SIZE(keys), key);
+		if (i >= 0) {
+			if (kstrtou32(val, 0, fields[i])) {
+				*reason = "bad_number";
+				return -EINVAL;
+			}
+			return 0;
+		}
 	}
 	*reason = "unknown_key";
 	return -EINVAL;
@@ -157,22 +176,51 @@ static int validate(struct dma_bench_request *req, const char **reason)
 		*reason = "bad_iters";
 		return -EINVAL;
 	}
+	if (req->batch > DMA_BENCH_MAX_BATCH ||
+	    (u64)req->batch * req->segs > DMA_BENCH_MAX_BATCH_SEGS) {
+		*reason = "batch_too_large";
+		return -EINVAL;
+	}
+	if (req->inflight == 0 || req->inflight > DMA_BENCH_MAX_INFLIGHT ||
+	    (u64)req->inflight * req->segs > DMA_BENCH_MAX_BATCH_SEGS) {
+		*reason = "bad_inflight";
+		return -EINVAL;
+	}
+	/* only sg has a table to build; link and phys map the ranges themselves */
+	if (req->sg_build && req->api != DB_API_SG) {
+		*reason = "sg_build_needs_api_sg";
+		return -EINVAL;
+	}
+	/* the automatic batch size is taken from warm-up iterations */
+	static_assert(DB_AUTO_BATCH_MIN_WARMUP == 10, "the reason below names it");
+	if (!req->batch && req->warmup < DB_AUTO_BATCH_MIN_WARMUP) {
+		*reason = "auto_batch_needs_warmup_10";
+		return -EINVAL;
+	}
 	return 0;
 }
 
-/* @line is modified in place. */
-int db_parse_request(char *line, struct dma_bench_request *req, const char **reason)
+/*
+ * @line is modified in place. *@parsed says whether every key was read (the
+ * request can be echoed) even when the values are then refused.
+ */
+int db_parse_request(char *line, struct dma_bench_request *req, const char **reason, bool *parsed)
 {
 	bool have_api = false;
 	char *tok, *eq;
 	int ret;
 
+	*parsed = false;
 	memset(req, 0, sizeof(*req));
-	req->dir = DMA_BIDIRECTIONAL;
-	req->threads = 1;
-	req->iters = 1000;
-	req->warmup = 100;
-	req->layout = DB_LAYOUT_CONTIGUOUS;
+	req->dir = DMA_BENCH_DEFAULT_DIR;
+	req->threads = DMA_BENCH_DEFAULT_THREADS;
+	req->iters = DMA_BENCH_DEFAULT_ITERS;
+	req->warmup = DMA_BENCH_DEFAULT_WARMUP;
+	req->layout = DMA_BENCH_DEFAULT_LAYOUT;
+	req->irqs_off = DMA_BENCH_DEFAULT_IRQS_OFF;
+	req->batch = DMA_BENCH_DEFAULT_BATCH;
+	req->inflight = DMA_BENCH_DEFAULT_INFLIGHT;
+	req->sg_build = DMA_BENCH_DEFAULT_SG_BUILD;
 
 	line = strim(line);
 	while ((tok = strsep(&line, " \t")) != NULL) {
@@ -192,5 +240,6 @@ int db_parse_request(char *line, struct dma_bench_request *req, const char **rea
 		*reason = "missing_api";
 		return -EINVAL;
 	}
+	*parsed = true;
 	return validate(req, reason);
 }

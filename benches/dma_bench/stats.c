@@ -50,6 +50,21 @@ static u32 bucket_of(u64 v)
 	return (shift + 1) * DB_HIST_SUB + (u32)((v >> shift) - DB_HIST_SUB);
 }
 
+/* A bucket's lowest value and width in ns: what a reader needs to redraw the histogram. */
+void db_bucket_range(u32 idx, u64 *low, u64 *width)
+{
+	u32 shift;
+
+	if (idx < DB_HIST_SUB) {
+		*low = idx;
+		*width = 1;
+		return;
+	}
+	shift = idx / DB_HIST_SUB - 1;
+	*low = (u64)(DB_HIST_SUB + idx % DB_HIST_SUB) << shift;
+	*width = 1ULL << shift;
+}
+
 /* Middle of a bucket: within 0.4% of every value that falls into it. */
 static u64 bucket_value(u32 idx)
 {
@@ -91,23 +106,34 @@ void db_sum_add(struct db_stats_sum *into, const struct db_stats *from)
 		into->hist[i] += from->hist[i];
 }
 
+/* nearest-rank: the smallest value with at least p of the samples at or below it */
+#define DB_PERCENTILE(s, per_mille)						\
+({										\
+	u64 __rank, __seen = 0, __v = (s)->m.max;				\
+	u32 __i;								\
+										\
+	__rank = div_u64((s)->m.count * (per_mille) + 999, 1000);		\
+	if (!__rank)								\
+		__rank = 1;							\
+	for (__i = 0; __i < DB_HIST_BUCKETS; __i++) {				\
+		__seen += (s)->hist[__i];					\
+		if (__seen >= __rank) {						\
+			__v = clamp(bucket_value(__i), (s)->m.min, (s)->m.max);	\
+			break;							\
+		}								\
+	}									\
+	(s)->m.count ? __v : 0;							\
+})
+
 u64 db_sum_percentile(const struct db_stats_sum *sum, u32 per_mille)
 {
-	u64 rank, seen = 0;
-	u32 i;
+	return DB_PERCENTILE(sum, per_mille);
+}
 
-	if (!sum->m.count)
-		return 0;
-	/* nearest-rank: the smallest value with at least p of the samples at or below it */
-	rank = div_u64(sum->m.count * per_mille + 999, 1000);
-	if (!rank)
-		rank = 1;
-	for (i = 0; i < DB_HIST_BUCKETS; i++) {
-		seen += sum->hist[i];
-		if (seen >= rank)
-			return clamp(bucket_value(i), sum->m.min, sum->m.max);
-	}
-	return sum->m.max;
+/* One thread's percentile, for decisions taken before the report (the batch size). */
+u64 db_stats_percentile(const struct db_stats *s, u32 per_mille)
+{
+	return DB_PERCENTILE(s, per_mille);
 }
 
 static u128 div128(u128 n, u128 d)

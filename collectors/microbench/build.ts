@@ -6,12 +6,14 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { MissingToolError } from '../../core/proc/tool-check.js';
+import { parseCompilerText, parseConfigCcVersionText, type CompilerText } from '../../core/system/module-build.js';
+import { majorOf } from '../../core/system/version-parsers.js';
 import { moduleSourceFiles } from './module-cache.js';
 
 export interface BuildModuleOptions {
   /** A kernel build tree: /lib/modules/REL/build or /usr/src/linux-headers-REL. */
   headersDir: string;
-  /** Compiler command; default: the one named by the headers' CONFIG_CC_VERSION_TEXT. */
+  /** A gcc command (CC=); default: the compiler the headers' CONFIG_CC_VERSION_TEXT names. */
   cc?: string;
   /** benches/dma_bench */
   srcDir: string;
@@ -21,7 +23,10 @@ export interface BuildModuleOptions {
 
 export interface BuildModuleResult {
   koPath: string;
+  /** The compiler command (gcc's as the kernel's build called it, clang or clang-N). */
   cc: string;
+  /** What make was told: CC=<gcc>, or LLVM=1 / LLVM=-N for a clang kernel. */
+  makeArgs: string[];
   /** Compiler warnings (compilerWarnings); the module is expected to build without any. */
   warnings: string[];
   output: string;
@@ -79,16 +84,74 @@ export function compilerPackageFor(cc: string): string {
   return m ? `${m[1]}-${m[2]}` : base.includes('clang') ? 'clang' : 'gcc';
 }
 
-/** The compiler command the kernel was built with, from CONFIG_CC_VERSION_TEXT in the headers' .config. */
-export async function kernelCompiler(headersDir: string): Promise<string | undefined> {
+/**
+ * The compiler the kernel was built with, from CONFIG_CC_VERSION_TEXT in the headers' .config:
+ * the first line of `$(CC) --version` when the kernel was built (`x86_64-linux-gnu-gcc-16 (Debian
+ * 16.2.0-4) 16.2.0`, `Debian clang version 19.1.7 (3+b1)`). Undefined without one.
+ */
+export async function kernelCompiler(headersDir: string): Promise<CompilerText | undefined> {
   let config: string;
   try {
     config = await fs.readFile(path.join(headersDir, '.config'), 'utf8');
   } catch {
     return undefined;
   }
-  const m = /^CONFIG_CC_VERSION_TEXT="([^"\s]+)/m.exec(config);
-  return m?.[1];
+  const text = parseConfigCcVersionText(config);
+  return text === undefined ? undefined : parseCompilerText(text);
+}
+
+/** How kbuild is told to use a compiler, and the Debian packages that provide it. */
+export interface KbuildCompiler {
+  command: string;
+  makeArgs: string[];
+  packages: string[];
+}
+
+/**
+ * gcc: CC= the command the kernel's build called (its banner's first word: gcc-14,
+ * x86_64-linux-gnu-gcc-16). clang: the kernel builds with the whole LLVM toolchain (clang, ld.lld,
+ * llvm-ar, ...), selected by LLVM=1, or LLVM=-N for versioned commands (clang-N, ld.lld-N: Debian's
+ * clang-N packages without the unversioned ones). `versionedClang` says to use the latter.
+ */
+export function kbuildCompiler(compiler: CompilerText, versionedClang = false): KbuildCompiler {
+  if (compiler.family === 'gcc' && compiler.command) {
+    const pkg = compiler.major !== undefined ? `gcc-${compiler.major}` : compilerPackageFor(compiler.command);
+    return { command: compiler.command, makeArgs: [`CC=${compiler.command}`], packages: [pkg] };
+  }
+  if (compiler.family === 'clang' && compiler.major !== undefined) {
+    const n = compiler.major;
+    const packages = [`clang-${n}`, `lld-${n}`, `llvm-${n}`];
+    return versionedClang ? { command: `clang-${n}`, makeArgs: [`LLVM=-${n}`], packages } : { command: 'clang', makeArgs: ['LLVM=1'], packages };
+  }
+  throw new ModuleBuildError(`cannot tell which compiler built the kernel from CONFIG_CC_VERSION_TEXT="${compiler.text}"; pass cc`);
+}
+
+/** The major version `command --version` reports, undefined when it cannot run (ENOENT and the like). */
+async function versionMajor(command: string): Promise<number | undefined> {
+  const r = await execa(command, ['--version'], { reject: false, timeout: 10_000 });
+  if (r.failed) return undefined;
+  const c = parseCompilerText(String(r.stdout).split('\n')[0] ?? '');
+  return c.version === undefined ? undefined : majorOf(c.version);
+}
+
+/**
+ * The toolchain for this kernel's compiler: for clang the unversioned `clang` when it is the
+ * kernel's major version, else Debian's `clang-N` when installed; MissingToolError naming the
+ * packages when neither runs.
+ */
+async function resolveKbuildCompiler(compiler: CompilerText): Promise<KbuildCompiler> {
+  if (compiler.family === 'clang') {
+    const plain = kbuildCompiler(compiler);
+    if ((await versionMajor('clang')) === compiler.major) return plain;
+    const versioned = kbuildCompiler(compiler, true);
+    if ((await versionMajor(versioned.command)) === compiler.major) return versioned;
+    throw new MissingToolError(
+      `the kernel's compiler, clang ${compiler.major} (LLVM=1 builds), was not found as clang or ${versioned.command}: install it (Debian: apt-get install ${plain.packages.join(' ')})`,
+    );
+  }
+  const k = kbuildCompiler(compiler);
+  await assertRunnable(k.command, k.packages.join(' '), 'the kernel\'s compiler');
+  return k;
 }
 
 async function assertRunnable(command: string, debianPackage: string, what: string): Promise<void> {
@@ -115,15 +178,21 @@ export async function buildModule(opts: BuildModuleOptions): Promise<BuildModule
       `kernel headers not found at ${headersDir}: install them (Debian: apt-get install ${headersPackageFor(headersDir)})`,
     );
   }
-  const cc = opts.cc ?? (await kernelCompiler(headersDir));
-  if (!cc) {
-    throw new ModuleBuildError(`cannot tell which compiler built the kernel: no CONFIG_CC_VERSION_TEXT in ${headersDir}/.config; pass cc`);
-  }
   await assertRunnable('make', 'make', 'build tool');
-  await assertRunnable(cc, compilerPackageFor(cc), 'the kernel\'s compiler');
+  let toolchain: KbuildCompiler;
+  if (opts.cc) {
+    toolchain = { command: opts.cc, makeArgs: [`CC=${opts.cc}`], packages: [compilerPackageFor(opts.cc)] };
+    await assertRunnable(opts.cc, compilerPackageFor(opts.cc), 'the kernel\'s compiler');
+  } else {
+    const compiler = await kernelCompiler(headersDir);
+    if (!compiler) {
+      throw new ModuleBuildError(`cannot tell which compiler built the kernel: no CONFIG_CC_VERSION_TEXT in ${headersDir}/.config; pass cc`);
+    }
+    toolchain = await resolveKbuildCompiler(compiler);
+  }
   await copySources(path.resolve(opts.srcDir), outDir);
 
-  const r = await execa('make', ['-C', headersDir, `M=${outDir}`, `CC=${cc}`, 'modules'], {
+  const r = await execa('make', ['-C', headersDir, `M=${outDir}`, ...toolchain.makeArgs, 'modules'], {
     all: true,
     reject: false,
     cancelSignal: opts.signal,
@@ -134,5 +203,5 @@ export async function buildModule(opts: BuildModuleOptions): Promise<BuildModule
   if (r.failed) throw new ModuleBuildError(kbuildFailureMessage(output, headersDir, `exit ${r.exitCode ?? r.signal}`));
   const koPath = path.join(outDir, 'dma_bench.ko');
   if (!existsSync(koPath)) throw new ModuleBuildError(`make succeeded but ${koPath} is missing:\n${output}`);
-  return { koPath, cc, warnings: compilerWarnings(output), output };
+  return { koPath, cc: toolchain.command, makeArgs: toolchain.makeArgs, warnings: compilerWarnings(output), output };
 }

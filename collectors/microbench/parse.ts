@@ -1,4 +1,5 @@
-// Parser for the dma_bench module's `result` file (format v1, benches/dma_bench/report.c): one
+// Parser for the dma_bench module's `result` file (format v3, benches/dma_bench/report.c; v1 and
+// v2 too, without what later versions added): one
 // record per line, a record name then key=value pairs, closed by `end`. Pure: text in, typed
 // result out; ParseError for anything truncated, foreign or inconsistent. Unknown record names
 // and unknown keys are ignored so a newer module with extra fields still parses.
@@ -6,6 +7,8 @@ import { ParseError } from '../../model/parse-error.js';
 import type {
   MicrobenchApi,
   MicrobenchDir,
+  MicrobenchEcho,
+  MicrobenchIrqs,
   MicrobenchLayout,
   MicrobenchPath,
   MicrobenchPhase,
@@ -13,10 +16,12 @@ import type {
   MicrobenchStatus,
   PhaseStats,
   ThreadStats,
+  WorkerStats,
 } from './types.js';
 import { microbenchPhases } from './types.js';
 
-const supportedVersion = 1;
+/** v1: before batches, merged ranges and the echo of irqs and batch; v2: before inflight, sg_build and the APIs found; v3: today's module. */
+const supportedVersions = [1, 2, 3];
 
 type Fields = Map<string, string>;
 interface RecordLine {
@@ -91,8 +96,8 @@ function records(text: string): RecordLine[] {
   return out;
 }
 
-function parseRequest(rec: RecordLine): NonNullable<MicrobenchResult['request']> {
-  return {
+function parseRequest(rec: RecordLine, version: number): MicrobenchEcho {
+  const echo: MicrobenchEcho = {
     api: oneOf<MicrobenchApi>(rec, 'api', ['sg', 'link', 'phys']),
     size: num(rec, 'size'),
     segs: num(rec, 'segs'),
@@ -102,6 +107,31 @@ function parseRequest(rec: RecordLine): NonNullable<MicrobenchResult['request']>
     iters: num(rec, 'iters'),
     warmup: num(rec, 'warmup'),
     layout: oneOf<MicrobenchLayout>(rec, 'layout', ['contiguous', 'scattered']),
+  };
+  if (version >= 2) {
+    echo.irqs = oneOf<MicrobenchIrqs>(rec, 'irqs', ['on', 'off']);
+    echo.batch = num(rec, 'batch');
+  }
+  if (version >= 3) {
+    echo.inflight = num(rec, 'inflight');
+    echo.sg_build = Number(oneOf(rec, 'sg_build', ['0', '1'])) as 0 | 1;
+  }
+  return echo;
+}
+
+function parseWorker(rec: RecordLine, workers: WorkerStats[]): void {
+  const thread = str(rec, 'thread');
+  if (!/^\d+$/.test(thread)) throw new ParseError(`dma_bench result line ${rec.lineNo}: worker thread=${thread}`);
+  workers[Number(thread)] = {
+    cpu: num(rec, 'cpu', true),
+    ranges: num(rec, 'ranges'),
+    calls: num(rec, 'calls'),
+    dmaSegsMin: num(rec, 'dma_segs_min'),
+    dmaSegsMax: num(rec, 'dma_segs_max'),
+    batches: num(rec, 'batches'),
+    disturbed: num(rec, 'disturbed'),
+    irqHit: num(rec, 'irq_hit'),
+    switched: num(rec, 'switched'),
   };
 }
 
@@ -127,7 +157,9 @@ export function parseMicrobenchResult(text: string): MicrobenchResult {
   if (!head || head.name !== 'dma_bench') throw new ParseError('not a dma_bench result: the first line is not a "dma_bench" record');
   if (recs[recs.length - 1]?.name !== 'end') throw new ParseError('dma_bench result is truncated: no "end" line');
   const version = num(head, 'version');
-  if (version !== supportedVersion) throw new ParseError(`dma_bench result format version ${version} is not supported (expected ${supportedVersion})`);
+  if (!supportedVersions.includes(version)) {
+    throw new ParseError(`dma_bench result format version ${version} is not supported (expected ${supportedVersions.join(' or ')})`);
+  }
 
   let resultRec: RecordLine | undefined;
   const result: MicrobenchResult = {
@@ -140,8 +172,13 @@ export function parseMicrobenchResult(text: string): MicrobenchResult {
     errno: 0,
     reason: null,
     wallNs: 0,
+    batch: 1,
+    workers: [],
     threads: [],
   };
+  if (version >= 3) {
+    result.kernelApis = { link: oneOf(head, 'link_api', ['0', '1']) === '1', mapPhys: oneOf(head, 'map_phys', ['0', '1']) === '1' };
+  }
 
   for (const rec of recs.slice(1, -1)) {
     switch (rec.name) {
@@ -151,7 +188,7 @@ export function parseMicrobenchResult(text: string): MicrobenchResult {
         break;
       }
       case 'request':
-        result.request = parseRequest(rec);
+        result.request = parseRequest(rec, version);
         break;
       case 'result': {
         resultRec = rec;
@@ -161,6 +198,13 @@ export function parseMicrobenchResult(text: string): MicrobenchResult {
         const reason = str(rec, 'reason');
         result.reason = reason === 'none' ? null : reason;
         result.wallNs = num(rec, 'wall_ns');
+        if (version >= 2) {
+          result.function = str(rec, 'function');
+          result.batch = num(rec, 'batch');
+          result.maxSegSize = num(rec, 'max_seg_size');
+          result.segBoundary = str(rec, 'seg_boundary');
+        }
+        if (version >= 3) result.inflight = num(rec, 'inflight');
         break;
       }
       case 'timer':
@@ -169,16 +213,28 @@ export function parseMicrobenchResult(text: string): MicrobenchResult {
       case 'stats':
         addStats(result, rec);
         break;
+      case 'worker':
+        parseWorker(rec, result.workers);
+        break;
       default:
         break; // a record a newer module added
     }
   }
 
   if (!resultRec) throw new ParseError('dma_bench result has no "result" line');
-  if (result.threads.some((t) => t === undefined)) throw new ParseError('dma_bench result skips a thread number');
+  // Array.from visits the holes a sparse array has (some() skips them).
+  if (Array.from(result.threads).some((t) => t === undefined)) throw new ParseError('dma_bench result skips a thread number');
+  if (Array.from(result.workers).some((w) => w === undefined)) throw new ParseError('dma_bench result skips a worker number');
+  if (version >= 2 && result.workers.length !== result.threads.length) {
+    throw new ParseError(`dma_bench result has ${result.workers.length} worker records for ${result.threads.length} threads`);
+  }
   if (result.status === 'ok' || result.status === 'fallback') {
     for (const phase of ['map', 'unmap', 'total'] as const) {
       if (!result.all?.phases[phase]) throw new ParseError(`dma_bench result with status ${result.status} lacks the all-threads ${phase} stats`);
+    }
+    if (!(result.batch >= 1)) throw new ParseError(`dma_bench result with status ${result.status} has batch=${result.batch}`);
+    if (result.inflight !== undefined && result.inflight < result.batch) {
+      throw new ParseError(`dma_bench result with status ${result.status} has inflight=${result.inflight} below batch=${result.batch}`);
     }
   }
   return result;

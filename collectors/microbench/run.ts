@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { parseMicrobenchResult } from './parse.js';
-import { formatMicrobenchRequest } from './request.js';
+import { formatMicrobenchRequest, requestMismatches } from './request.js';
 import type { MicrobenchRequest, MicrobenchResult } from './types.js';
 import { isPciAddress } from '../../model/pci-address.js';
 
@@ -27,8 +27,22 @@ export interface MicrobenchRun {
   /** The text read from `result`, as the module wrote it. */
   raw: string;
   result: MicrobenchResult;
-  /** The write's error (the module rejected the request or the run failed); result says why. */
+  /** The write's error (the module rejected the request or the run failed); result says why if it answers this request. */
   writeError?: string;
+  /**
+   * How the module's echo differs from `request` (request.ts requestMismatches): non-empty when
+   * `result` answers some other request, such as the previous one after a write that failed
+   * before the module stored anything. Such a result is never a measurement of this request.
+   */
+  mismatches: string[];
+}
+
+/** Why a run's result must not be taken as this request's outcome; undefined when it may. */
+export function microbenchRunProblem(run: MicrobenchRun): string | undefined {
+  const wrote = run.writeError ? ` (the write failed: ${run.writeError})` : '';
+  if (run.mismatches.length > 0) return `dma_bench's result does not answer "${run.line}"${wrote}: ${run.mismatches.join('; ')}`;
+  if (run.writeError) return `dma_bench failed "${run.line}": ${run.writeError} (result: ${run.result.status}, ${run.result.reason ?? 'no reason given'}, errno ${run.result.errno})`;
+  return undefined;
 }
 
 
@@ -50,7 +64,8 @@ async function runOne(req: MicrobenchRequest, dir: string, signal?: AbortSignal)
     cancelSignal: signal,
   });
   const raw = await fs.readFile(path.join(dir, 'result'), 'utf8');
-  const run: MicrobenchRun = { request: req, line, raw, result: parseMicrobenchResult(raw) };
+  const result = parseMicrobenchResult(raw);
+  const run: MicrobenchRun = { request: req, line, raw, result, mismatches: requestMismatches(req, result.request) };
   if (w.failed) run.writeError = w.stderr.trim() || w.shortMessage;
   return run;
 }

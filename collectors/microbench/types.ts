@@ -1,9 +1,12 @@
 // Types of the dma_bench kernel module's interface (benches/dma_bench): the request line written
-// to debugfs `run` and the result read back from `result` (format v1, see report.c).
+// to debugfs `run` and the result read back from `result` (format v3, see report.c; v1 and v2
+// results, from modules before batches and merged ranges or before inflight and sg_build, parse
+// without the fields later versions added).
 
 export type MicrobenchApi = 'sg' | 'link' | 'phys';
 export type MicrobenchDir = 'to_device' | 'from_device' | 'bidirectional';
 export type MicrobenchLayout = 'contiguous' | 'scattered';
+export type MicrobenchIrqs = 'on' | 'off';
 
 export interface MicrobenchRequest {
   api: MicrobenchApi;
@@ -16,16 +19,50 @@ export interface MicrobenchRequest {
   iters?: number;
   warmup?: number;
   layout?: MicrobenchLayout;
+  /** off: interrupts disabled around each timed batch too (preemption always is). */
+  irqs?: MicrobenchIrqs;
+  /** Requests per timed batch; 0: the module picks it so a clock read stays below 1% of a request. */
+  batch?: number;
+  /** Requests mapped before they are unmapped (a queue depth); a batch larger than it is in flight whole. */
+  inflight?: number;
+  /** 1 (api=sg only): the sg table is allocated, filled and freed inside the timed map and unmap, as 6.12's NVMe does per request. */
+  sg_build?: 0 | 1;
+}
+
+/** The request keys a module echoes only from some format version on. */
+type LaterEchoKeys = 'irqs' | 'batch' | 'inflight' | 'sg_build';
+
+/** The module's echo of a request, defaults filled in; irqs and batch are absent from v1 results, inflight and sg_build from v1 and v2. */
+export type MicrobenchEcho = Required<Omit<MicrobenchRequest, LaterEchoKeys>> & Pick<MicrobenchRequest, LaterEchoKeys> & { segSize: number };
+
+/**
+ * What one thread's requests issued (v2): the physically contiguous ranges after merging (what
+ * link and phys map one call each, and what iommu_map_sg maps for sg), the mapping calls per
+ * request, the DMA segments a request came to (sg: dma_map_sgtable's merged nents), the timed
+ * batches and how many of them an interrupt or a task switch disturbed.
+ */
+export interface WorkerStats {
+  cpu: number;
+  ranges: number;
+  calls: number;
+  dmaSegsMin: number;
+  dmaSegsMax: number;
+  batches: number;
+  disturbed: number;
+  /** Of the disturbed batches, those the CPU took an interrupt in, and those it switched task in (preemption off: none). */
+  irqHit: number;
+  switched: number;
 }
 
 /**
  * ok: ran the requested API. fallback: api=link but dma_iova_try_alloc refused (no IOMMU,
  * identity domain), so the per-segment dma_map_phys/dma_map_page path drivers fall back to was
- * timed instead. unsupported: this kernel lacks the API (link before 6.16). error: see errno/reason.
+ * timed instead. unsupported: this kernel lacks the API (link where the kernel's headers do not
+ * declare it: before 6.16 unless backported). error: see errno/reason.
  */
 export type MicrobenchStatus = 'ok' | 'unsupported' | 'fallback' | 'error';
 
-/** What actually ran: `page` is per-segment dma_map_page on kernels without dma_map_phys. */
+/** What actually ran: `page` is per-range dma_map_page on kernels without dma_map_phys. */
 export type MicrobenchPath = 'sg' | 'link' | 'phys' | 'page' | 'none';
 
 /** map and unmap are timed separately; total is their sum per iteration; timer is the empty timed loop. */
@@ -58,9 +95,22 @@ export interface MicrobenchResult {
   clock: string;
   device: { bdf: string | null; iommuDomain: string };
   /** The module's echo of the request, with defaults filled in; absent when the line did not parse. */
-  request?: Required<MicrobenchRequest> & { segSize: number };
+  request?: MicrobenchEcho;
   status: MicrobenchStatus;
   path: MicrobenchPath;
+  /** The mapping call of that path (dma_map_sgtable, dma_iova_link, dma_map_phys, dma_map_page); absent in v1. */
+  function?: string;
+  /** Requests per timed sample (v2); the map/unmap/total stats are of per-request batch means. 1 in v1. */
+  batch: number;
+  /** Requests that were in flight at once: max(the request's inflight, batch); 0 when nothing ran (v3). */
+  inflight?: number;
+  /** What the module was built with, found in the kernel's headers (v3): the link API, dma_map_phys. */
+  kernelApis?: { link: boolean; mapPhys: boolean };
+  /** The device's max segment size and segment boundary mask the ranges were merged within (v2). */
+  maxSegSize?: number;
+  segBoundary?: string;
+  /** Per thread, indexed by thread number (v2; empty in v1 and when nothing ran). */
+  workers: WorkerStats[];
   /** Negative errno when status is error, else 0. */
   errno: number;
   /** One token saying why (size_not_divisible, dma_iova_try_alloc_false, ...); null for none. */

@@ -1,9 +1,12 @@
 // Adapts the dma_bench module to the runner's WorkloadCollector interface. One run builds (or
 // finds) the module once, loads it and binds the device once, then every repetition is one
-// request written to debugfs; teardown() unbinds and unloads. Statuses map to the runner like so:
-// ok → measured; fallback (link refused by dma_iova_try_alloc, e.g. no IOMMU) → measured with a
-// note, the per-segment path having been timed; unsupported (link before 6.16) → a pass with no
-// measurements and a note, not a failure; error → a failed repetition.
+// request written to debugfs; teardown() unbinds and unloads. A result is taken only when it
+// answers the request written (its echo matches field by field) and the write succeeded; anything
+// else fails the repetition (a stale result of an earlier request is never recorded). Statuses map
+// to the runner like so: ok → measured; fallback (link refused by dma_iova_try_alloc, e.g. no
+// IOMMU) → measured under `fallback.` metric names with a note, the per-range path having been
+// timed; unsupported (link where the kernel's headers lack the link API) → a pass with no measurements and a note, not a failure;
+// error → a failed repetition.
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -20,7 +23,7 @@ import { boundDriver, resolvePciDevice } from './device.js';
 import { microbenchMeasurements } from './metrics.js';
 import { defaultModuleCacheDir, findCachedModule, moduleFileName, moduleSourceHash } from './module-cache.js';
 import { microbenchParamsSchema, requestFromParams, type MicrobenchParams } from './params.js';
-import { openMicrobenchSession, type MicrobenchRun, type MicrobenchSession } from './run.js';
+import { microbenchRunProblem, openMicrobenchSession, type MicrobenchRun, type MicrobenchSession } from './run.js';
 
 /** Everything that touches the machine, injectable so tests can use a stand-in sysfs. */
 export interface MicrobenchEnvironment {
@@ -121,13 +124,14 @@ async function saveRaw(rawDir: string, run: MicrobenchRun): Promise<void> {
   await fs.writeFile(path.join(rawDir, rawFiles.request), run.line + '\n');
   await fs.writeFile(path.join(rawDir, rawFiles.result), run.raw);
   const r = run.result;
-  const status = [`status=${r.status}`, `path=${r.path}`, `reason=${r.reason ?? 'none'}`, `errno=${r.errno}`, `iommu_domain=${r.device.iommuDomain}`];
+  const status = [`status=${r.status}`, `path=${r.path}`, `function=${r.function ?? 'unknown'}`, `reason=${r.reason ?? 'none'}`, `errno=${r.errno}`, `iommu_domain=${r.device.iommuDomain}`, `batch=${r.batch}`];
   if (run.writeError) status.push(`write_error=${JSON.stringify(run.writeError)}`);
+  if (run.mismatches.length > 0) status.push(`echo_mismatch=${JSON.stringify(run.mismatches.join('; '))}`);
   await fs.writeFile(path.join(rawDir, rawFiles.status), status.join(' ') + '\n');
 }
 
 function requestOutcome(run: MicrobenchRun): string {
-  return `${run.line}: ${run.result.status} (path ${run.result.path}, ${run.result.reason ?? 'no reason given'}, IOMMU domain ${run.result.device.iommuDomain})`;
+  return `${run.line}: ${run.result.status} (path ${run.result.path}${run.result.function ? ` via ${run.result.function}` : ''}, ${run.result.reason ?? 'no reason given'}, IOMMU domain ${run.result.device.iommuDomain})`;
 }
 
 export function createMicrobenchWorkload(env: MicrobenchEnvironment = defaultMicrobenchEnvironment): WorkloadCollector {
@@ -198,12 +202,14 @@ export function createMicrobenchWorkload(env: MicrobenchEnvironment = defaultMic
       // The I/Os a profiler saw: every thread maps and unmaps warmup + iters times while it is
       // attached (only the iters are timed), so per-I/O call counts divide by both (review M7).
       const ios = (p.warmup + p.iters) * p.threads;
+      // A stale or foreign result, or a write that failed: never this request's measurements.
+      const problem = microbenchRunProblem(run);
+      if (problem) throw new Error(problem);
       switch (r.status) {
         case 'ok':
-          if (run.writeError) throw new Error(`dma_bench said ok but the write failed: ${run.writeError}`);
           return { measurements: microbenchMeasurements(r), toolMs, ios };
         case 'fallback':
-          ctx.log(`microbench: note: ${requestOutcome(run)}: the per-segment fallback was timed`);
+          ctx.log(`microbench: note: ${requestOutcome(run)}: the per-range fallback was timed, recorded as fallback.* metrics`);
           return { measurements: microbenchMeasurements(r), toolMs, ios };
         case 'unsupported':
           ctx.log(`microbench: note: ${requestOutcome(run)}: nothing measured`);

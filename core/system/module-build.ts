@@ -98,11 +98,11 @@ async function findCompilerNamed(root: string, command: string, compiler: Compil
     return undefined;
   }
   const found = await findExecutable(command);
-  if (found === undefined || compiler.family !== 'gcc') return found;
-  // The kernel said gcc 15 but a bare `gcc` here could be another major: check it.
+  if (found === undefined || compiler.family === 'unknown') return found;
+  // The kernel said gcc 15 (or clang 19) but a bare `gcc` (`clang`) here could be another major: check it.
   const run = await runTool(found, ['--version'], 2000);
-  const version = parseGccVersion(run.stdout);
-  return version !== undefined && majorOf(version) === compiler.major ? found : undefined;
+  const here = parseCompilerText(run.stdout.split('\n')[0] ?? '');
+  return here.family === compiler.family && here.major === compiler.major ? found : undefined;
 }
 
 /** The kernel's compiler by the name it was called (gcc-12), then by its versioned Debian name. */

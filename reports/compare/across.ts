@@ -4,9 +4,12 @@
 // comparison of, say, api=link against api=sg is free of everything that differs between kernels
 // and boots. Any matrix parameter works (api, bs, segs, threads, dir). Rows are matched on the
 // workload and the cell's other parameters; the statistics are compare's own (compare.ts).
+// Comparing paths is the point here, so a cell whose run took another path than it asked for
+// (`fallback.map.p50`: link fell back to per-range mapping) is matched under the plain name, with
+// a note on the row; everywhere else the prefix keeps the two apart.
 import type { LoadedBundle } from '../../model/bundle.js';
 import { cellKey } from '../../core/campaign/matrix.js';
-import type { Sample } from '../../model/measurement.js';
+import { FALLBACK_METRIC_PREFIX, type Sample } from '../../model/measurement.js';
 import { measurementCaveats } from './caveats.js';
 import { compareSides, groupSamples, resolveOptions, sideInfo, type Side } from './compare.js';
 import type { Comparison, ComparisonOptions } from './types.js';
@@ -30,6 +33,11 @@ export function parseAcross(text: string): { param: string; value: string } {
 export function cellKeyWithout(workload: string, params: Readonly<Record<string, unknown>>, param: string, tool: string): string {
   const rest = Object.fromEntries(Object.entries(params).filter(([k]) => k !== param));
   return cellKey(workload, rest, tool);
+}
+
+/** The metric's name without the fallback mark (model/measurement.ts FALLBACK_METRIC_PREFIX). */
+function withoutFallbackMark(s: Sample): string {
+  return s.metric.startsWith(FALLBACK_METRIC_PREFIX) ? s.metric.slice(FALLBACK_METRIC_PREFIX.length) : s.metric;
 }
 
 export function compareAcross(bundle: LoadedBundle, across: { param: string; value: string }, opts: Partial<ComparisonOptions> = {}): Comparison {
@@ -58,7 +66,7 @@ export function compareAcross(bundle: LoadedBundle, across: { param: string; val
 
   const side = (v: string): Side => {
     const select = (s: Sample): boolean => s.pass === options.pass && byCell.get(s.cell)?.value === v;
-    const { groups, selected } = groupSamples(bundle.samples, select, (s) => byCell.get(s.cell)!.reduced);
+    const { groups, selected } = groupSamples(bundle.samples, select, (s) => byCell.get(s.cell)!.reduced, withoutFallbackMark);
     return { info: sideInfo(bundle, `${param}=${v}`, selected, `${param}=${v}, pass ${options.pass}`), groups };
   };
   return compareSides([side(value), ...others.map(side)], options, cellOrder, [], measurementCaveats([bundle]));

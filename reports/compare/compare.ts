@@ -62,6 +62,8 @@ export interface KeyedGroup extends MetricIdentity {
   missing: number;
   /** Units of samples in this group that could not be converted to `unit` (their values are left out). */
   foreignUnits: string[];
+  /** The samples' own metric names where `metricOf` renamed them (compare --across: `fallback.map.p50` under `map.p50`). */
+  sourceMetrics?: string[];
 }
 
 /** One side of a comparison: its header facts and its groups by key. */
@@ -92,6 +94,7 @@ export function groupSamples(
   samples: readonly Sample[],
   select: (s: Sample) => boolean,
   cellOf: (s: Sample) => string = (s) => s.cell,
+  metricOf: (s: Sample) => string = (s) => s.metric,
 ): { groups: Map<string, KeyedGroup>; selected: Selected } {
   const groups = new Map<string, KeyedGroup>();
   const nested = new Map<string, Map<string, Map<string, KeyedGroup>>>();
@@ -106,12 +109,13 @@ export function groupSamples(
     if (!byCell) nested.set(s.workload, (byCell = new Map()));
     let byMetric = byCell.get(cell);
     if (!byMetric) byCell.set(cell, (byMetric = new Map()));
-    let group = byMetric.get(s.metric);
+    const metric = metricOf(s);
+    let group = byMetric.get(metric);
     if (!group) {
       group = {
         workload: s.workload,
         cell,
-        metric: s.metric,
+        metric,
         unit: s.unit,
         better: s.better,
         role: metricRole(s),
@@ -121,11 +125,12 @@ export function groupSamples(
         missing: 0,
         foreignUnits: [],
       };
-      byMetric.set(s.metric, group);
+      byMetric.set(metric, group);
       groups.set(rowKey(group), group);
     } else {
       group.role = weakerRole(group.role, metricRole(s));
     }
+    if (metric !== s.metric && !(group.sourceMetrics ??= []).includes(s.metric)) group.sourceMetrics.push(s.metric);
     if (s.value === null || !Number.isFinite(s.value)) {
       group.missing++;
       continue;
@@ -371,6 +376,7 @@ export function compareSides(
     if (!candidateSides.some((s) => s.groups.has(key))) continue;
     const baseStats = groupStats(base);
     const notes: string[] = [];
+    if (base.sourceMetrics) notes.push(`base values are ${base.sourceMetrics.join(', ')}: another path than its cell asked for ran`);
     if (base.foreignUnits.length > 0) notes.push(`base values in '${base.unit}' and ${base.foreignUnits.map((u) => `'${u}'`).join(', ')}: no known conversion`);
     const seed = deriveSeed(options.seed, key);
     // The weakest role any side gives the metric: a row is tested only when every side vouches for it.
@@ -389,6 +395,7 @@ export function compareSides(
       }
       if (cand.better !== base.better) notes.push(`direction differs: base '${base.better}', ${label} '${cand.better}' (base used)`);
       if (cand.role !== base.role) notes.push(`role differs: base '${base.role}', ${label} '${cand.role}' (the weaker, '${role}', used)`);
+      if (cand.sourceMetrics) notes.push(`${label}'s values are ${cand.sourceMetrics.join(', ')}: another path than its cell asked for ran`);
       return compareGroups({ ...base, role }, baseStats, cand, i + 1, options, seed);
     });
     if (runningPctMetricOf(base.metric) !== undefined) {

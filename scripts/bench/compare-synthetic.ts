@@ -62,7 +62,9 @@ function result(params: Record<string, unknown>): MicrobenchResult {
     errno: 0,
     reason: null,
     wallNs: 1e8,
+    batch: 1,
     timerOverheadNs: 25,
+    workers: [],
     threads: [],
     all: { cpu: -1, phases: { map: phase(map), unmap: phase(unmap), total: phase(map + unmap) } },
   };

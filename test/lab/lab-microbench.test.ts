@@ -2,7 +2,9 @@
 // guest runs dist/). Four boots in all:
 // - `dmabench lab run configs/lab-microbench.yaml --kernels 6.12,7 --iommu strict`: on 7.x sg,
 //   link and phys produce numbers; on 6.12 link is reported unsupported (no numbers, no failed
-//   repetition) while sg and phys produce numbers; the comparison prints.
+//   repetition) while sg and phys produce numbers; every path issued the same ranges (16
+//   scattered, 1 contiguous), the clock's share of every sample is below 1%, the disturbed-sample
+//   counts are there and no sample saw a task switch (preemption off); the comparison prints.
 // - `dmabench lab boot --kernel 7 --iommu lazy|passthrough`, each running the same campaign, a
 //   campaign the module must refuse (more threads than CPUs), then saving dmesg: every api
 //   produces numbers (link falls back to per-segment dma_map_phys under passthrough), the bad
@@ -12,7 +14,9 @@
 // warning, W=1 included), refused with one line against the same headers with the generic
 // driver_override helper taken out, and benches/dma_bench/lab-selftest.sh passing in a guest
 // of each kernel (binding through the device file in every address form, bad requests, signals,
-// removal and rmmod mid-run).
+// removal and rmmod mid-run, sg_build and inflight answered with their echo, the APIs the Kbuild
+// found in the headers: link and dma_map_phys on 7.x, neither on 6.12), followed in the same boot
+// by a campaign of sg_build and inflight cells through the collector (its echo check included).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
@@ -39,9 +43,37 @@ async function samplesOf(bundle: string): Promise<Sample[]> {
   return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Sample);
 }
 
-/** `total.mean` of every timed repetition of the cells with this api. */
-function totalMeans(samples: Sample[], api: string): number[] {
-  return samples.filter((s) => s.pass === 'timed' && s.metric === 'total.mean' && s.cell.includes(`:api=${api},`)).map((s) => s.value as number);
+/** `total.mean` (or another metric) of every timed repetition of the cells with this api. */
+function totalMeans(samples: Sample[], api: string, metric = 'total.mean'): number[] {
+  return samples.filter((s) => s.pass === 'timed' && s.metric === metric && s.cell.includes(`:api=${api},`)).map((s) => s.value as number);
+}
+
+/** Per cell of the bundle: what its timed repetitions say of the ranges, the clock's share and the disturbed samples. */
+function issuedTable(samples: Sample[]): Map<string, Record<string, number[]>> {
+  const wanted = ['issued.ranges', 'issued.calls', 'issued.dma_segs', 'batch', 'timer_overhead_pct', 'disturbed', 'disturbed_pct', 'disturbed.by_switch'];
+  const table = new Map<string, Record<string, number[]>>();
+  for (const s of samples) {
+    if (s.pass !== 'timed' || !wanted.includes(s.metric)) continue;
+    const row = table.get(s.cell) ?? {};
+    (row[s.metric] ??= []).push(s.value as number);
+    table.set(s.cell, row);
+  }
+  return table;
+}
+
+/** Checks and prints the table: every path issued 16 ranges scattered and 1 contiguous, clock below 1%, no task switch. */
+function checkIssued(label: string, samples: Sample[], cells: number): void {
+  const table = issuedTable(samples);
+  assert.equal(table.size, cells, `${label}: cells with issued figures`);
+  for (const [cell, row] of table) {
+    const ranges = cell.includes('layout=contiguous') ? 1 : 16;
+    process.stderr.write(`# ${label} ${cell}: ${Object.entries(row).map(([k, v]) => `${k}=${v.map((x) => +x.toFixed(3)).join('/')}`).join(' ')}\n`);
+    assert.deepEqual(new Set(row['issued.ranges']), new Set([ranges]), `${label} ${cell}: ranges`);
+    assert.equal(row['timer_overhead_pct']!.length, reps, `${label} ${cell}`);
+    for (const pct of row['timer_overhead_pct']!) assert.ok(pct < 1, `${label} ${cell}: the clock is ${pct}% of a sample`);
+    assert.equal(row['disturbed']!.length, reps);
+    assert.deepEqual(new Set(row['disturbed.by_switch']), new Set([0]), `${label} ${cell}: no task switch inside a timed batch`);
+  }
 }
 
 /** The `status` file of every timed repetition of the cells with this api. */
@@ -150,7 +182,40 @@ test('against the real headers without the generic driver_override helper, the b
   }
 });
 
-test('benches/dma_bench/lab-selftest.sh passes in a guest of each lab kernel (strict IOMMU)', { timeout: 20 * 60_000 }, async () => {
+/**
+ * sg_build and inflight through the collector: 6.12's NVMe path (sg, the table built per request)
+ * and 7.x's (link), at one and sixteen requests in flight, reads (from_device).
+ */
+const nvmeCampaign = `name: nvme-like
+repetitions: 2
+warmup: 0
+workloads:
+  - name: sg-64k
+    tool: microbench
+    matrix:
+      api: sg
+      sg_build: [0, 1]
+      size: 64k
+      segs: 16
+      dir: from_device
+      inflight: [1, 16]
+      iters: 320
+      warmup: 32
+      device: edu
+  - name: link-64k
+    tool: microbench
+    matrix:
+      api: link
+      size: 64k
+      segs: 16
+      dir: from_device
+      inflight: [1, 16]
+      iters: 320
+      warmup: 32
+      device: edu
+`;
+
+test('benches/dma_bench/lab-selftest.sh passes in a guest of each lab kernel (strict IOMMU), and sg_build and inflight cells run through the collector', { timeout: 25 * 60_000 }, async () => {
   const image = await ensureLabImage({ log: labLog });
   await prebuildDmabenchModules(image, moduleSrc, labLog);
   const hash = await moduleSourceHash(moduleSrc);
@@ -160,18 +225,68 @@ test('benches/dma_bench/lab-selftest.sh passes in a guest of each lab kernel (st
     await fs.rm(hostDir, { recursive: true, force: true });
     await fs.mkdir(hostDir, { recursive: true });
     try {
+      await fs.writeFile(path.join(hostDir, 'nvme.yaml'), nvmeCampaign);
       const ko = cachedModulePath(defaultModuleCacheDir, kernel.release, hash);
       const started = Date.now();
       const r = await runCli([
-        'lab', 'boot', '--kernel', kernel.id, '--iommu', 'strict', '--timeout', '900',
+        'lab', 'boot', '--kernel', kernel.id, '--iommu', 'strict', '--timeout', '1200',
         '--console-log', path.join(outDir, `selftest-${kernel.id}.console.log`),
-        '--', 'sh', '-c', 'sh /opt/dmabench/benches/dma_bench/lab-selftest.sh "$1" "$2/out" >"$2/selftest.log" 2>&1', 'sh', ko, guestDir,
+        '--', 'sh', '-c',
+        'sh /opt/dmabench/benches/dma_bench/lab-selftest.sh "$1" "$2/out" >"$2/selftest.log" 2>&1; ' +
+          'dmabench run "$2/nvme.yaml" --out "$2/nvme" >"$2/nvme.log" 2>&1; echo "nvme=$?" >"$2/exits"',
+        'sh', ko, guestDir,
       ]);
       const log = await fs.readFile(path.join(hostDir, 'selftest.log'), 'utf8').catch(() => '(no selftest.log)');
       process.stderr.write(`# lab-selftest.sh on ${kernel.release}: exit ${r.exitCode}, ${((Date.now() - started) / 1000).toFixed(0)} s\n${log.replace(/^/gm, '#   ')}\n`);
-      assert.equal(r.exitCode, 0, `lab-selftest.sh failed on ${kernel.release}:\n${log}\n${String(r.stderr).slice(-2000)}`);
+      // Keep what the guest wrote (results for the parser's fixtures) when asked to.
+      if (process.env.DMABENCH_KEEP_SELFTEST) await execa('cp', ['-a', hostDir, path.join(process.env.DMABENCH_KEEP_SELFTEST, `selftest-${kernel.id}`)]);
+      assert.equal(r.exitCode, 0, `lab boot failed on ${kernel.release}:\n${log}\n${String(r.stderr).slice(-2000)}`);
       assert.match(log, /^selftest: done, 0 failure\(s\)$/m);
       assert.doesNotMatch(log, /FAIL/);
+      // The APIs the Kbuild found in the headers: as the version numbers would say, for these two.
+      const features = kernel.id === '7' ? 'link_api=1 map_phys=1' : 'link_api=0 map_phys=0';
+      assert.match(log, new RegExp(`^selftest: features: ${features} on ${kernel.release.replace(/[.+]/g, '\\$&')}$`, 'm'));
+      for (const line of [
+        /^selftest: ok: defaults: request api=sg size=8192 segs=2 seg_size=4096 dir=to_device threads=1 iters=1000 warmup=100 layout=scattered irqs=on batch=0 inflight=1 sg_build=0$/m,
+        /^selftest: ok: sg-build-scattered-64k: the echo matches the request$/m,
+        /^selftest: ok: sg-build-inflight16-batch4: the echo matches the request$/m,
+        /^selftest: ok: inflight=16 batch=4: 16 in flight, 160 samples of 4$/m,
+        /^selftest: ok: inflight32-sg: the echo matches the request$/m,
+        /^selftest: ok: phys inflight=32: 32 in flight, 640 samples, 16 ranges$/m,
+        /^selftest: ok: ftrace agrees: sg_build=1 inflight=16 maps 16 ranges per request$/m,
+        /^selftest: ok: bad-sg-build-link: sg_build_needs_api_sg$/m,
+        /^selftest: ok: bad-inflight-segs: bad_inflight$/m,
+      ]) assert.match(log, line);
+      if (kernel.id === '7') assert.match(log, /^selftest: ok: link inflight=32: 32 in flight, 640 samples, 16 ranges$/m);
+      else assert.match(log, /^selftest: ok: link_api=0: link is unsupported, saying why$/m);
+
+      // The collector's side: every cell's echo matched (else the repetition fails), numbers for sg
+      // with and without the table built per request, link on 7.x only, the in-flight count recorded.
+      const nvmeLog = await fs.readFile(path.join(hostDir, 'nvme.log'), 'utf8').catch(() => '(no nvme.log)');
+      process.stderr.write(`# nvme-like campaign on ${kernel.release}:\n${nvmeLog.split('\n').slice(-12).join('\n').replace(/^/gm, '#   ')}\n`);
+      assert.match(await fs.readFile(path.join(hostDir, 'exits'), 'utf8'), /^nvme=0$/m, nvmeLog);
+      const nvme = path.join(hostDir, 'nvme');
+      assert.deepEqual((await manifest(nvme)).errors, []);
+      const samples = (await samplesOf(nvme)).filter((s) => s.pass === 'timed');
+      for (const build of [0, 1]) {
+        for (const inflight of [1, 16]) {
+          const cell = (s: Sample): boolean => {
+            const p = new Map(s.cell.slice(s.cell.indexOf(':') + 1).split(',').map((kv) => kv.split('=') as [string, string]));
+            return p.get('api') === 'sg' && p.get('sg_build') === String(build) && p.get('inflight') === String(inflight);
+          };
+          const means = samples.filter((s) => cell(s) && s.metric === 'total.mean').map((s) => s.value as number);
+          assert.equal(means.length, 2, `sg sg_build=${build} inflight=${inflight}`);
+          assert.ok(means.every((v) => v > 0));
+          const inFlight = samples.filter((s) => cell(s) && s.metric === 'inflight').map((s) => s.value as number);
+          assert.equal(inFlight.length, 2);
+          assert.ok(inFlight.every((v) => v >= inflight), `in flight ${inFlight.join(', ')} for inflight=${inflight}`);
+        }
+      }
+      assert.equal(totalMeans(samples, 'link').length, kernel.id === '7' ? 4 : 0, 'link: numbers on 7.x only');
+      for (const st of await statuses(nvme, 'sg')) assert.match(st, /^status=ok path=sg function=dma_map_sgtable /);
+      for (const st of await statuses(nvme, 'link')) {
+        assert.match(st, kernel.id === '7' ? /^status=ok path=link / : /^status=unsupported path=none function=none reason=no_link_api_in_kernel_headers /);
+      }
       // The checks of the bind path are there and passed (a check that never ran cannot pass).
       for (const line of [
         /^selftest: ok: device file unbind cleared driver_override$/m,
@@ -224,23 +339,27 @@ test('strict IOMMU: 7.x times sg, link and phys; 6.12 reports link unsupported; 
   const b7 = path.join(out, bundles.find((d) => d.startsWith('7.'))!);
 
   const s7 = await samplesOf(b7);
+  const functions = { sg: 'dma_map_sgtable', link: 'dma_iova_link', phys: 'dma_map_phys' } as const;
   for (const api of apis) {
     const means = totalMeans(s7, api);
-    assert.equal(means.length, 2 * reps, `7.x ${api}: 2 cells × ${reps} timed repetitions`);
+    assert.equal(means.length, 4 * reps, `7.x ${api}: 4 cells (threads × layout) × ${reps} timed repetitions`);
     assert.ok(means.every((v) => v > 0), `7.x ${api}: ${means.join(', ')}`);
-    for (const st of await statuses(b7, api)) assert.match(st, new RegExp(`^status=ok path=${api} .*iommu_domain=DMA$`));
+    for (const st of await statuses(b7, api)) assert.match(st, new RegExp(`^status=ok path=${api} function=${functions[api]} .*iommu_domain=DMA batch=\\d+$`));
   }
   assert.deepEqual((await manifest(b7)).errors, []);
+  checkIssued('7.x', s7, 12);
 
   const s612 = await samplesOf(b612);
   assert.deepEqual(totalMeans(s612, 'link'), [], '6.12 has no link numbers');
   const linkStatus = await statuses(b612, 'link');
-  assert.equal(linkStatus.length, 2 * reps);
-  for (const st of linkStatus) assert.match(st, /^status=unsupported path=none reason=link_api_needs_6\.16/);
+  assert.equal(linkStatus.length, 4 * reps);
+  for (const st of linkStatus) assert.match(st, /^status=unsupported path=none function=none reason=no_link_api_in_kernel_headers /);
   for (const api of ['sg', 'phys']) {
-    assert.equal(totalMeans(s612, api).length, 2 * reps, `6.12 ${api}`);
+    assert.equal(totalMeans(s612, api).length, 4 * reps, `6.12 ${api}`);
     assert.ok(totalMeans(s612, api).every((v) => v > 0));
   }
+  for (const st of await statuses(b612, 'phys')) assert.match(st, /^status=ok path=page function=dma_map_page /);
+  checkIssued('6.12', s612, 8);
   const m612 = await manifest(b612);
   assert.equal(m612.status, 'complete', 'unsupported does not count as a failed repetition');
   assert.deepEqual(m612.errors, []);
@@ -303,12 +422,15 @@ for (const mode of ['lazy', 'passthrough'] as const) {
       const samples = await samplesOf(run);
       const domain = mode === 'lazy' ? 'DMA-FQ' : 'identity';
       for (const api of apis) {
-        const means = totalMeans(samples, api);
-        assert.equal(means.length, 2 * reps, `${mode} ${api}`);
+        const fellBack = mode === 'passthrough' && api === 'link';
+        // A fallback is recorded under fallback.* names only: never beside a real link result.
+        const means = totalMeans(samples, api, fellBack ? 'fallback.total.mean' : 'total.mean');
+        assert.equal(means.length, 4 * reps, `${mode} ${api}`);
         assert.ok(means.every((v) => v > 0));
-        const expected = mode === 'passthrough' && api === 'link'
-          ? /^status=fallback path=phys reason=dma_iova_try_alloc_false .*iommu_domain=identity$/
-          : new RegExp(`^status=ok path=${api} .*iommu_domain=${domain}$`);
+        if (fellBack) assert.deepEqual(totalMeans(samples, api), [], 'no link-named figure from a fallback');
+        const expected = fellBack
+          ? /^status=fallback path=phys function=dma_map_phys reason=dma_iova_try_alloc_false .*iommu_domain=identity batch=\d+$/
+          : new RegExp(`^status=ok path=${api} .*iommu_domain=${domain} batch=\\d+$`);
         for (const st of await statuses(run, api)) assert.match(st, expected);
       }
       assert.deepEqual((await manifest(run)).errors, []);
@@ -317,7 +439,8 @@ for (const mode of ['lazy', 'passthrough'] as const) {
       assert.match(exits, /^bad=1$/m);
       const bad = await manifest(path.join(hostDir, 'bad'));
       assert.equal(bad.errors.length, 1);
-      assert.match(bad.errors[0]!.message, /dma_bench refused or failed .*threads=64.*bad_threads/);
+      // The module echoes the refused request, so the reason is known to be its own.
+      assert.match(bad.errors[0]!.message, /dma_bench failed "api=sg .*threads=64 .*": .*\(result: error, bad_threads, errno -22\)/);
       assert.equal(totalMeans(await samplesOf(path.join(hostDir, 'bad')), 'sg').length, 1, 'the threads=1 cell after it worked');
 
       const dmesg = await fs.readFile(path.join(hostDir, 'dmesg.txt'), 'utf8');

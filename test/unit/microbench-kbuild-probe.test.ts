@@ -114,3 +114,47 @@ test('real kbuild output of the refusal (7.2 headers without the helper, make 4.
   assert.equal(kbuildRefusal(output), refusal);
   assert.equal(kbuildFailureMessage(output, '/usr/src/dmabench-capture-arch', 'exit 2'), `dma_bench cannot be built against /usr/src/dmabench-capture-arch: ${refusal}`);
 });
+
+// The API probes: the link API and dma_map_phys are found in dma-mapping.h, not by version number.
+const dmaMappingH = async (release: string): Promise<string> =>
+  fs.readFile(path.join(repoRoot, 'test', 'fixtures', 'dma_bench', 'kbuild-probe', release, 'include', 'linux', 'dma-mapping.h'), 'utf8');
+
+/** The -D flags the Kbuild adds for this dma-mapping.h (make prints ccflags-y). */
+async function apiFlags(root: string, dmaMapping: string): Promise<string[]> {
+  const inc = path.join(root, 'src', 'include', 'linux');
+  await fs.mkdir(inc, { recursive: true });
+  await fs.writeFile(path.join(inc, 'device.h'), deviceH);
+  await fs.writeFile(path.join(inc, 'pci.h'), pciH);
+  await fs.writeFile(path.join(inc, 'dma-mapping.h'), dmaMapping);
+  const harness = path.join(root, 'flags.mk');
+  await fs.writeFile(harness, `include ${kbuild}\n.PHONY: flags\nflags: ; @echo $(ccflags-y)\n`);
+  const r = await execa('make', ['-s', '-f', harness, `srctree=${path.join(root, 'src')}`, 'flags'], { all: true, reject: false, env: { LC_ALL: 'C' } });
+  assert.equal(r.exitCode, 0, r.all);
+  return (r.all ?? '').split(/\s+/).filter(Boolean);
+}
+
+/** The header with the lines declaring `name` (inline stubs included) taken out. */
+function withoutDeclaration(text: string, name: string): string {
+  const out = text.replace(new RegExp(`^.*\\b${name}\\(.*$`, 'gm'), '');
+  assert.notEqual(out, text, `${name} was declared`);
+  return out;
+}
+
+test('API probes on the real dma-mapping.h: 7.2 has the link API and dma_map_phys, 6.12 neither', async () => {
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'dmabench-kbuild-probe-'));
+  try {
+    const h72 = await dmaMappingH('7.2.13+deb14');
+    const h612 = await dmaMappingH('6.12.117+deb13');
+    assert.deepEqual(await apiFlags(root, h72), ['-DDMA_BENCH_HAVE_LINK=1', '-DDMA_BENCH_HAVE_MAP_PHYS=1']);
+    assert.deepEqual(await apiFlags(root, h612), []);
+    // 6.16/6.17: the link API without dma_map_phys; a backport missing one link function: no link path.
+    assert.deepEqual(await apiFlags(root, withoutDeclaration(h72, 'dma_map_phys')), ['-DDMA_BENCH_HAVE_LINK=1']);
+    assert.deepEqual(await apiFlags(root, withoutDeclaration(h72, 'dma_iova_sync')), ['-DDMA_BENCH_HAVE_MAP_PHYS=1']);
+    // A mention in a comment is not a declaration.
+    assert.deepEqual(await apiFlags(root, `${h612}\n/* dma_iova_try_alloc() and dma_map_phys() came later */\n`), []);
+    // An empty one: nothing declared, nothing defined.
+    assert.deepEqual(await apiFlags(root, ''), []);
+  } finally {
+    await fs.rm(root, { recursive: true, force: true });
+  }
+});

@@ -117,7 +117,7 @@ test('truncated, foreign or inconsistent text is a ParseError', () => {
   assert.throws(() => parseMicrobenchResult(lines.slice(0, 6).join('\n')), ParseError, 'cut mid-way');
   assert.throws(() => parseMicrobenchResult(''), ParseError);
   assert.throws(() => parseMicrobenchResult('{"jobs": []}\n'), ParseError);
-  assert.throws(() => parseMicrobenchResult(good.replace('version=1', 'version=2')), /version 2/);
+  assert.throws(() => parseMicrobenchResult(good.replace('version=1', 'version=4')), /version 4 is not supported/);
   assert.throws(() => parseMicrobenchResult(good.replace('status=ok', 'status=great')), ParseError);
   assert.throws(() => parseMicrobenchResult(good.replace(/ p50=\d+/, ' p50=x')), /not a number/);
   // a result that claims ok but lost its merged stats lines
@@ -134,4 +134,108 @@ test('tolerates CRLF line ends and unknown records from a newer module', () => {
   assert.equal(crlf.status, 'ok');
   const extra = parseMicrobenchResult(good.replace('\nend', '\nnuma node=0\nend'));
   assert.deepEqual(extra.all, parseMicrobenchResult(good).all);
+});
+
+test('v2 on 7.2: the echo with irqs and batch, the path and its function, batch, what each thread issued', () => {
+  const r = parseMicrobenchResult(read('v2-7.2-strict-lab-link-scattered-t2.txt'));
+  assert.equal(r.formatVersion, 2);
+  assert.equal(r.status, 'ok');
+  assert.equal(r.path, 'link');
+  assert.equal(r.function, 'dma_iova_link');
+  assert.deepEqual(r.request, {
+    api: 'link', size: 65536, segs: 16, segSize: 4096, dir: 'to_device', threads: 2, iters: 500, warmup: 50, layout: 'scattered', irqs: 'on', batch: 0,
+  });
+  // batch=0 asked the module to choose: it timed batches of 9 requests, so 500 requests are 56 samples.
+  assert.equal(r.batch, 9);
+  assert.equal(r.maxSegSize, 4294967295, 'NVMe\'s max segment size while the module holds the device');
+  assert.equal(r.segBoundary, '0xffffffff');
+  assert.equal(r.workers.length, 2);
+  for (const [i, w] of r.workers.entries()) {
+    assert.equal(w.cpu, r.threads[i]!.cpu);
+    // 16 scattered pages: 16 ranges, one dma_iova_link each, one IOVA range handed out.
+    assert.deepEqual([w.ranges, w.calls, w.dmaSegsMin, w.dmaSegsMax], [16, 16, 1, 1]);
+    assert.equal(w.batches, Math.ceil(500 / 9));
+    assert.equal(w.batches, r.threads[i]!.phases.map!.count, 'a sample per batch');
+    assert.ok(w.disturbed <= w.batches && w.irqHit <= w.disturbed && w.switched === 0);
+  }
+  assert.deepEqual(r.workers.map((w) => w.disturbed), [4, 2]);
+});
+
+test('v2: every path maps the merged ranges: sg contiguous is one range, phys scattered sixteen; 6.12 maps with dma_map_page', () => {
+  const sg = parseMicrobenchResult(read('v2-7.2-strict-lab-sg-contiguous-t1.txt'));
+  assert.equal(sg.function, 'dma_map_sgtable');
+  assert.deepEqual(sg.workers.map((w) => [w.ranges, w.calls, w.dmaSegsMax]), [[1, 1, 1]]);
+  const phys = parseMicrobenchResult(read('v2-7.2-strict-lab-phys-scattered-t1.txt'));
+  assert.equal(phys.function, 'dma_map_phys');
+  assert.deepEqual(phys.workers.map((w) => [w.ranges, w.calls, w.dmaSegsMax]), [[16, 16, 16]]);
+  const page = parseMicrobenchResult(read('v2-6.12-strict-lab-phys-scattered-t1.txt'));
+  assert.equal(page.path, 'page');
+  assert.equal(page.function, 'dma_map_page');
+  assert.deepEqual(page.workers.map((w) => [w.ranges, w.calls]), [[16, 16]]);
+  const link = parseMicrobenchResult(read('v2-6.12-strict-lab-link-unsupported.txt'));
+  assert.equal(link.status, 'unsupported');
+  assert.equal(link.function, 'none');
+  assert.equal(link.batch, 0);
+  assert.deepEqual(link.workers, []);
+  assert.equal(link.request?.batch, 0);
+});
+
+test('v2: a worker record missing or not matching the threads is a ParseError', () => {
+  const good = read('v2-7.2-strict-lab-link-scattered-t2.txt');
+  const lines = good.split('\n');
+  assert.throws(() => parseMicrobenchResult(lines.filter((l) => !l.startsWith('worker thread=1 ')).join('\n')), /1 worker records for 2 threads/);
+  assert.throws(() => parseMicrobenchResult(lines.filter((l) => !l.startsWith('worker thread=0 ')).join('\n')), /skips a worker/);
+  // (a hole in the thread numbers was not caught before: Array.prototype.some skips holes)
+  assert.throws(() => parseMicrobenchResult(lines.filter((l) => !l.startsWith('stats thread=0 ')).join('\n')), /skips a thread number/);
+  assert.throws(() => parseMicrobenchResult(good.replace(' irqs=on ', ' irqs=sometimes ')), /irqs=sometimes/);
+  assert.throws(() => parseMicrobenchResult(good.replace(' function=dma_iova_link', '')), /missing function/);
+  assert.throws(() => parseMicrobenchResult(good.replace(/ batch=9 /, ' batch=0 ')), /status ok has batch=0/);
+});
+
+test('v3 on 7.2: the echo of inflight and sg_build, the requests in flight, the APIs the headers offered', () => {
+  const link = parseMicrobenchResult(read('v3-7.2-strict-lab-nvme-link-inflight16.txt'));
+  assert.equal(link.formatVersion, 3);
+  assert.deepEqual(link.kernelApis, { link: true, mapPhys: true });
+  assert.deepEqual(link.request, {
+    api: 'link', size: 65536, segs: 16, segSize: 4096, dir: 'from_device', threads: 1, iters: 320, warmup: 32,
+    layout: 'scattered', irqs: 'on', batch: 0, inflight: 16, sg_build: 0,
+  });
+  assert.deepEqual([link.status, link.path, link.function, link.batch, link.inflight], ['ok', 'link', 'dma_iova_link', 8, 16]);
+  // 320 requests in rounds of 16, timed in batches of 8: 40 samples.
+  assert.equal(link.workers[0]!.batches, 40);
+  assert.equal(link.all?.phases.map?.count, 40);
+  const sg = parseMicrobenchResult(read('v3-7.2-strict-lab-nvme-sg-build-inflight16.txt'));
+  assert.deepEqual([sg.request?.api, sg.request?.sg_build, sg.request?.inflight, sg.path, sg.function, sg.inflight], ['sg', 1, 16, 'sg', 'dma_map_sgtable', 16]);
+  assert.deepEqual([sg.workers[0]!.ranges, sg.workers[0]!.calls, sg.workers[0]!.dmaSegsMax], [16, 1, 1]);
+  // batch 4 fixed, 16 in flight: four batches a round, 640 / 4 samples.
+  const b4 = parseMicrobenchResult(read('v3-7.2-strict-selftest-sg-build-inflight16-batch4.txt'));
+  assert.deepEqual([b4.batch, b4.inflight, b4.workers[0]!.batches, b4.request?.batch, b4.request?.inflight], [4, 16, 160, 4, 16]);
+  // A request the module refuses for its values is echoed, sg_build included.
+  const bad = parseMicrobenchResult(read('v3-7.2-strict-selftest-bad-sg-build-link.txt'));
+  assert.deepEqual([bad.status, bad.errno, bad.reason, bad.request?.api, bad.request?.sg_build, bad.inflight], ['error', -22, 'sg_build_needs_api_sg', 'link', 1, 0]);
+});
+
+test('v3 on 6.12: the headers have neither the link API nor dma_map_phys; link is unsupported for that reason, phys maps with dma_map_page', () => {
+  const link = parseMicrobenchResult(read('v3-6.12-strict-lab-nvme-link-unsupported.txt'));
+  assert.deepEqual(link.kernelApis, { link: false, mapPhys: false });
+  assert.deepEqual([link.status, link.path, link.reason, link.inflight, link.request?.inflight], ['unsupported', 'none', 'no_link_api_in_kernel_headers', 0, 16]);
+  const phys = parseMicrobenchResult(read('v3-6.12-strict-selftest-phys-scattered-64k.txt'));
+  assert.deepEqual([phys.path, phys.function, phys.kernelApis?.mapPhys], ['page', 'dma_map_page', false]);
+});
+
+test('v3: the defaults the module fills in are the collector\'s (both from dma_bench.h)', async () => {
+  const { microbenchDefaults } = await import('../../collectors/microbench/params.js');
+  // Written: `api=sg size=8192 segs=2`; everything else is the module's default.
+  const echo = parseMicrobenchResult(read('v3-7.2-strict-selftest-defaults.txt')).request;
+  assert.ok(echo);
+  const { api: _api, size: _size, segs: _segs, segSize: _segSize, ...filled } = echo;
+  assert.deepEqual(filled, microbenchDefaults);
+});
+
+test('v3: an ok result with fewer requests in flight than its batch, or without the APIs line, is a ParseError', () => {
+  const good = read('v3-7.2-strict-lab-nvme-link-inflight16.txt');
+  assert.equal(parseMicrobenchResult(good).inflight, 16);
+  assert.throws(() => parseMicrobenchResult(good.replace(' batch=8 inflight=16 ', ' batch=8 inflight=4 ')), /inflight=4 below batch=8/);
+  assert.throws(() => parseMicrobenchResult(good.replace(' link_api=1 map_phys=1', '')), /missing link_api/);
+  assert.throws(() => parseMicrobenchResult(good.replace(' sg_build=0', ' sg_build=2')), /sg_build=2 is not one of 0, 1/);
 });

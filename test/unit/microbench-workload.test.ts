@@ -102,6 +102,14 @@ test('validates cells: page-sized segments, known apis, a device address or edu'
   assert.match(bad({ device: '00:03.0; reboot' }), /^device: .*PCI address/);
   assert.match(bad({ colour: 'blue' }), /colour/);
   assert.match(w.validateParams({ api: 'sg', size: 65536, segs: 16 }).map((i) => i.path.join('.')).join(','), /device/, 'the device must be named');
+  // A queue depth and the scatterlist built per request (api=sg only), within the module's limits.
+  assert.deepEqual(w.validateParams(params({ api: 'sg', sg_build: 1, inflight: 32 })), []);
+  assert.deepEqual(w.validateParams(params({ api: 'sg', sg_build: true, inflight: '256', segs: 16, size: '256k' })), []);
+  assert.match(bad({ sg_build: 1 }), /^sg_build: sg_build applies to api: sg only .*api is link/);
+  assert.match(bad({ api: 'sg', sg_build: 2 }), /^sg_build: expected 0 or 1/);
+  assert.match(bad({ inflight: 0 }), /^inflight: /);
+  assert.match(bad({ inflight: 257 }), /^inflight: /);
+  assert.match(bad({ inflight: 256, size: '2m', segs: 128 }), /^inflight: inflight 256 × segs 128 exceeds 16384/);
 });
 
 test('edu resolves by vendor and device id; a missing edu says how to get one', async () => {
@@ -141,42 +149,59 @@ test('preflight without a prebuilt module names the headers and compiler package
   }
 });
 
-test('loads and binds once for many repetitions; ok, fallback, unsupported and error reach the runner; teardown gives back', async () => {
+test('loads and binds once for many repetitions; ok and unsupported reach the runner, stale or foreign results fail; teardown gives back', async () => {
   const tree = await fakeTree();
   const logs: string[] = [];
+  // The cells of the lab test's nvme-like campaign whose results were captured (test/fixtures/dma_bench/README.md).
+  const lab = (over: CellParams = {}): CellParams => params({ dir: 'from_device', threads: 1, iters: 320, warmup: 32, inflight: 16, ...over });
   try {
     const w = createMicrobenchWorkload(tree.env);
     await w.preflight(workload(), [params()], preflightCtx(tree));
 
-    await answer(tree, '7.2-strict-link-scattered-64k.txt');
-    const ok = await w.run(await ctxFor(tree, params(), 0, logs));
-    const mean = ok.measurements.find((m) => m.metric === 'total.mean');
-    assert.equal(mean?.value, 27898.609);
-    assert.equal(mean?.unit, 'ns');
-    // Profilers are attached through warm-up and timed iterations alike: (200 + 2000) × 2 threads.
-    assert.equal(ok.ios, (200 + 2000) * 2);
-    assert.equal(await read(path.join(tree.dbg, 'run')), 'api=link size=65536 segs=16 dir=to_device threads=2 iters=2000 warmup=200 layout=scattered\n');
-    assert.equal(await read(path.join(tree.root, 'raw/0', rawFiles.result)), await read(fixture('dma_bench', '7.2-strict-link-scattered-64k.txt')), 'raw result kept verbatim');
-    assert.match(await read(path.join(tree.root, 'raw/0', rawFiles.status)), /^status=ok path=link .*iommu_domain=DMA/);
+    await answer(tree, 'v3-7.2-strict-lab-nvme-link-inflight16.txt');
+    const ok = await w.run(await ctxFor(tree, lab(), 0, logs));
+    const byName = new Map(ok.measurements.map((m) => [m.metric, m]));
+    assert.equal(byName.get('total.mean')?.value, 13433.825);
+    assert.equal(byName.get('total.mean')?.unit, 'ns');
+    assert.equal(byName.get('issued.ranges')?.value, 16);
+    assert.equal(byName.get('batch')?.value, 8);
+    assert.equal(byName.get('inflight')?.value, 16);
+    assert.equal(byName.get('disturbed')?.value, 4);
+    assert.equal(byName.get('disturbed.by_switch')?.value, 0);
+    assert.ok(byName.get('timer_overhead_pct')!.value! < 1);
+    // Profilers are attached through warm-up and timed iterations alike: (32 + 320) × 1 thread.
+    assert.equal(ok.ios, 32 + 320);
+    assert.equal(await read(path.join(tree.dbg, 'run')), 'api=link size=65536 segs=16 dir=from_device threads=1 iters=320 warmup=32 layout=scattered irqs=on batch=0 inflight=16 sg_build=0\n');
+    assert.equal(await read(path.join(tree.root, 'raw/0', rawFiles.result)), await read(fixture('dma_bench', 'v3-7.2-strict-lab-nvme-link-inflight16.txt')), 'raw result kept verbatim');
+    assert.match(await read(path.join(tree.root, 'raw/0', rawFiles.status)), /^status=ok path=link function=dma_iova_link .*iommu_domain=DMA batch=8$/m);
 
-    await answer(tree, '7.2-iommu-off-link-fallback.txt');
-    const fb = await w.run(await ctxFor(tree, params(), 1, logs));
-    assert.ok(fb.measurements.length > 0, 'fallback is measured');
-    assert.match(await read(path.join(tree.root, 'raw/1', rawFiles.status)), /^status=fallback path=phys reason=dma_iova_try_alloc_false/);
-    assert.ok(logs.some((l) => /note: .*fallback.*per-segment fallback was timed/.test(l)), logs.join('\n'));
-
-    await answer(tree, '6.12-strict-link-unsupported.txt');
-    const un = await w.run(await ctxFor(tree, params(), 2, logs));
+    await answer(tree, 'v3-6.12-strict-lab-nvme-link-unsupported.txt');
+    const un = await w.run(await ctxFor(tree, lab(), 1, logs));
     assert.deepEqual(un.measurements, [], 'unsupported is a pass without numbers');
-    assert.match(await read(path.join(tree.root, 'raw/2', rawFiles.status)), /^status=unsupported .*reason=link_api_needs_6\.16/);
+    assert.match(await read(path.join(tree.root, 'raw/1', rawFiles.status)), /^status=unsupported .*reason=no_link_api_in_kernel_headers /);
     assert.ok(logs.some((l) => /note: .*unsupported.*nothing measured/.test(l)));
 
-    await answer(tree, '7.2-strict-bad-divisible.txt');
-    await assert.rejects(w.run(await ctxFor(tree, params(), 3, logs)), /dma_bench refused or failed .*error.*errno -22/);
-    assert.match(await read(path.join(tree.root, 'raw/3', rawFiles.result)), /status=error/, 'a failed repetition keeps its raw result too');
+    // A module older than inflight and sg_build (result v2) does not answer a request that sets them.
+    await answer(tree, 'v2-7.2-strict-lab-link-scattered-t2.txt');
+    await assert.rejects(
+      w.run(await ctxFor(tree, params({ dir: 'to_device', iters: 500, warmup: 50 }), 4, logs)),
+      /^Error: dma_bench's result does not answer "api=link .* inflight=1 sg_build=0": inflight: wrote 1, module says \(nothing\); sg_build: wrote 0, module says \(nothing\)$/,
+    );
+
+    // The result of another request (here: the link cell's, still there): refused, whatever it says.
+    await answer(tree, 'v3-7.2-strict-lab-nvme-link-inflight16.txt');
+    await assert.rejects(w.run(await ctxFor(tree, lab({ api: 'sg' }), 2, logs)), /^Error: dma_bench's result does not answer "api=sg .*": api: wrote sg, module says link$/);
+    assert.match(await read(path.join(tree.root, 'raw/2', rawFiles.status)), /echo_mismatch="api: wrote sg, module says link"/, 'a failed repetition keeps its raw result and why');
+
+    // A write that fails leaves the previous result: even an ok one for the very same request is refused.
+    await fs.rm(path.join(tree.dbg, 'run'));
+    await fs.mkdir(path.join(tree.dbg, 'run'));
+    await assert.rejects(w.run(await ctxFor(tree, lab(), 3, logs)), /^Error: dma_bench failed "api=link .*": .*\(result: ok, no reason given, errno 0\)$/);
+    assert.match(await read(path.join(tree.root, 'raw/3', rawFiles.status)), /write_error=/);
+    await fs.rm(path.join(tree.dbg, 'run'), { recursive: true });
 
     const calls = (await read(tree.calls)).trim().split('\n');
-    assert.equal(calls.length, 1, `one insmod for four repetitions: ${calls.join(' | ')}`);
+    assert.equal(calls.length, 1, `one insmod for five repetitions: ${calls.join(' | ')}`);
     assert.match(calls[0]!, /^insmod .*dma_bench\.ko$/);
     assert.equal(await read(path.join(tree.sys, 'bus/pci/drivers/dma_bench/bind')), bdf);
 

@@ -155,3 +155,24 @@ test('CLI: compare BUNDLE --across and --vs-pass; wrong combinations are bad inp
     }
   });
 });
+
+/** The bundle's link cells as a run where link fell back to per-range mapping names them (collectors/microbench/metrics.ts). */
+function withLinkFallback(b: LoadedBundle): LoadedBundle {
+  return { ...b, samples: b.samples.map((s) => (s.cell.includes(':api=link,') ? { ...s, metric: `fallback.${s.metric}` } : s)) };
+}
+
+test('a fallback is never compared with a real link result across bundles; --across lines it up with a note', () => {
+  const strict = bundleOf(SPECS);
+  const passthrough = { ...withLinkFallback(bundleOf(SPECS)), dir: '/bundles/7.2-pt' };
+  const c = compareBundles([strict, passthrough]);
+  const linkRows = c.rows.filter((r) => r.cell.includes(':api=link,'));
+  assert.deepEqual(linkRows, [], 'no row pits link against its fallback');
+  assert.ok(c.unmatched.some((u) => u.cell.includes(':api=link,') && u.metric === 'fallback.total.p50' && u.presentIn.join() === '1'));
+  assert.ok(c.unmatched.some((u) => u.cell.includes(':api=link,') && u.metric === 'total.p50' && u.presentIn.join() === '0'));
+
+  const across = compareAcross(passthrough, { param: 'api', value: 'sg' });
+  const row = across.rows.find((r) => r.metric === 'total.p50' && r.cell === 'map-64k:segs=16,size=64k,threads=1')!;
+  assert.ok(row.candidates[0], 'the link cell (its fallback) is compared with sg on purpose');
+  assert.ok(row.notes.includes("api=link's values are fallback.total.p50: another path than its cell asked for ran"), row.notes.join(' | '));
+  assert.ok(!row.notes.some((n) => n.startsWith('api=phys')), 'phys ran what it asked for');
+});
