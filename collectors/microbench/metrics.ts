@@ -97,9 +97,14 @@ export function pathAnswersApi(api: MicrobenchApi, path: MicrobenchPath): boolea
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+/** `fallback.` when the path that ran is not the one the request's api asked for, else nothing: the prefix of every name of the run. */
+export function microbenchMetricPrefix(r: MicrobenchResult): string {
+  return r.status === 'fallback' || (r.request && !pathAnswersApi(r.request.api, r.path)) ? FALLBACK_PREFIX : '';
+}
+
 export function microbenchMeasurements(r: MicrobenchResult): Measurement[] {
   if (!microbenchMeasured(r) || !r.all) return [];
-  const prefix = r.status === 'fallback' || (r.request && !pathAnswersApi(r.request.api, r.path)) ? FALLBACK_PREFIX : '';
+  const prefix = microbenchMetricPrefix(r);
   const out: Measurement[] = [];
   const add = (name: string, value: number | null, spec: MetricSpec, resolved?: boolean): void => {
     out.push(measure(`${prefix}${name}`, value, spec, resolved === undefined ? {} : { resolved }));

@@ -4,6 +4,7 @@
 // result out; ParseError for anything truncated, foreign or inconsistent. Unknown record names
 // and unknown keys are ignored so a newer module with extra fields still parses.
 import { ParseError } from '../../model/parse-error.js';
+import { histogramProblem, type HistogramBucket, type LatencyHistogram } from '../../model/latency-histogram.js';
 import type {
   MicrobenchApi,
   MicrobenchDir,
@@ -48,14 +49,17 @@ function str(rec: RecordLine, key: string): string {
 }
 
 /**
- * A number of the record. Times, sizes and counts are never negative; only an errno and the
- * all-threads cpu (-1) are `signed`. Digits too many for a double (Infinity) are a damaged line.
+ * A whole number of the record (the module prints every count, size and time as an integer; only
+ * means and stdevs have decimals: `decimal`). Times, sizes and counts are never negative; only an
+ * errno and the all-threads cpu (-1) are `signed`. Digits too many for a double (Infinity), or for
+ * an exact integer (beyond 2^53), are a damaged line.
  */
-function num(rec: RecordLine, key: string, signed = false): number {
+function num(rec: RecordLine, key: string, signed = false, decimal = false): number {
   const v = str(rec, key);
-  if (!/^-?\d+(\.\d+)?$/.test(v)) throw new ParseError(`dma_bench result line ${rec.lineNo}: ${key}=${v} is not a number`);
+  if (!/^-?\d+(\.\d+)?$/.test(v)) throw new ParseError(`dma_bench result line ${rec.lineNo}: ${key}=${v.slice(0, 40)} is not a number`);
+  if (!decimal && v.includes('.')) throw new ParseError(`dma_bench result line ${rec.lineNo}: ${key}=${v.slice(0, 40)} is not a whole number`);
   const n = Number(v);
-  if (!Number.isFinite(n)) throw new ParseError(`dma_bench result line ${rec.lineNo}: ${key}=${v.slice(0, 40)}… is out of range`);
+  if (!Number.isFinite(n) || (!decimal && !Number.isSafeInteger(n))) throw new ParseError(`dma_bench result line ${rec.lineNo}: ${key}=${v.slice(0, 40)}… is out of range`);
   if (n < 0 && !signed) throw new ParseError(`dma_bench result line ${rec.lineNo}: ${key}=${v} is negative`);
   return n;
 }
@@ -71,8 +75,8 @@ function oneOf<T extends string>(rec: RecordLine, key: string, allowed: readonly
 function phaseStats(rec: RecordLine): PhaseStats {
   const s: PhaseStats = {
     count: num(rec, 'count'),
-    mean: num(rec, 'mean'),
-    stdev: num(rec, 'stdev'),
+    mean: num(rec, 'mean', false, true),
+    stdev: num(rec, 'stdev', false, true),
     min: num(rec, 'min'),
     max: num(rec, 'max'),
     p50: num(rec, 'p50'),
@@ -117,6 +121,51 @@ function parseRequest(rec: RecordLine, version: number): MicrobenchEcho {
     echo.sg_build = Number(oneOf(rec, 'sg_build', ['0', '1'])) as 0 | 1;
   }
   return echo;
+}
+
+/** A bucket entry `LOW:WIDTH:COUNT`; digits only, so no number can be negative, fractional or NaN. */
+const bucketEntry = /^(\d{1,16}):(\d{1,16}):(\d{1,20})$/;
+
+/**
+ * `hist thread=all phase=P count=N buckets=LOW:WIDTH:COUNT,...` (v2): the phase's all-threads
+ * histogram, non-empty buckets in rising order, each checked, with the relative error the header
+ * states (`hist_max_rel_err_pct`). Another `thread=` is a record a newer module added: ignored.
+ */
+function parseHist(rec: RecordLine, maxRelErrPct: number | undefined, into: MicrobenchResult['histograms']): void {
+  if (str(rec, 'thread') !== 'all') return;
+  const phase = oneOf<MicrobenchPhase>(rec, 'phase', microbenchPhases);
+  if (maxRelErrPct === undefined) throw new ParseError(`dma_bench result line ${rec.lineNo}: a hist record, but the first line states no hist_max_rel_err_pct`);
+  if (into[phase]) throw new ParseError(`dma_bench result line ${rec.lineNo}: a second hist of phase ${phase}`);
+  const text = rec.fields.get('buckets');
+  if (text === undefined) throw new ParseError(`dma_bench result line ${rec.lineNo} (hist): missing buckets`);
+  const buckets: HistogramBucket[] = [];
+  for (const entry of text === '' ? [] : text.split(',')) {
+    const m = bucketEntry.exec(entry);
+    if (!m) throw new ParseError(`dma_bench result line ${rec.lineNo}: hist bucket "${entry.slice(0, 60)}" is not LOW:WIDTH:COUNT`);
+    const [low, width, count] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    if (!Number.isSafeInteger(count)) throw new ParseError(`dma_bench result line ${rec.lineNo}: hist bucket count ${m[3]} is out of range`);
+    buckets.push({ low, width, count });
+  }
+  const h: LatencyHistogram = { unit: 'ns', count: num(rec, 'count'), maxRelErr: maxRelErrPct / 100, buckets };
+  const problem = histogramProblem(h);
+  if (problem) throw new ParseError(`dma_bench result line ${rec.lineNo}: hist of ${phase}: ${problem}`);
+  into[phase] = h;
+}
+
+/** A histogram and the stats line of the same phase describe the same samples: same count, min and max in its buckets. */
+function joinHistogramsToStats(result: MicrobenchResult): void {
+  for (const phase of microbenchPhases) {
+    const h = result.histograms[phase];
+    if (!h) continue;
+    const s = result.all?.phases[phase];
+    if (!s) throw new ParseError(`dma_bench result has a hist of ${phase} without its all-threads stats`);
+    if (s.count !== h.count) throw new ParseError(`dma_bench result: the hist of ${phase} holds ${h.count} samples, its stats count ${s.count}`);
+    if (h.count === 0) continue;
+    const withExtremes = { ...h, min: s.min, max: s.max };
+    const problem = histogramProblem(withExtremes);
+    if (problem) throw new ParseError(`dma_bench result: the hist of ${phase} and its stats disagree: ${problem}`);
+    result.histograms[phase] = withExtremes;
+  }
 }
 
 function parseWorker(rec: RecordLine, workers: WorkerStats[]): void {
@@ -175,10 +224,12 @@ export function parseMicrobenchResult(text: string): MicrobenchResult {
     batch: 1,
     workers: [],
     threads: [],
+    histograms: {},
   };
   if (version >= 3) {
     result.kernelApis = { link: oneOf(head, 'link_api', ['0', '1']) === '1', mapPhys: oneOf(head, 'map_phys', ['0', '1']) === '1' };
   }
+  const maxRelErrPct = head.fields.has('hist_max_rel_err_pct') ? num(head, 'hist_max_rel_err_pct', false, true) : undefined;
 
   for (const rec of recs.slice(1, -1)) {
     switch (rec.name) {
@@ -216,6 +267,9 @@ export function parseMicrobenchResult(text: string): MicrobenchResult {
       case 'worker':
         parseWorker(rec, result.workers);
         break;
+      case 'hist':
+        parseHist(rec, maxRelErrPct, result.histograms);
+        break;
       default:
         break; // a record a newer module added
     }
@@ -227,6 +281,12 @@ export function parseMicrobenchResult(text: string): MicrobenchResult {
   if (Array.from(result.workers).some((w) => w === undefined)) throw new ParseError('dma_bench result skips a worker number');
   if (version >= 2 && result.workers.length !== result.threads.length) {
     throw new ParseError(`dma_bench result has ${result.workers.length} worker records for ${result.threads.length} threads`);
+  }
+  joinHistogramsToStats(result);
+  // report.c prints the timer's overhead_ns as the p50 of the all-threads timer stats: two copies of one number.
+  const timerP50 = result.all?.phases.timer?.p50;
+  if (result.timerOverheadNs !== undefined && timerP50 !== undefined && result.timerOverheadNs !== timerP50) {
+    throw new ParseError(`dma_bench result: timer overhead_ns=${result.timerOverheadNs} is not the timer stats' p50=${timerP50}`);
   }
   if (result.status === 'ok' || result.status === 'fallback') {
     for (const phase of ['map', 'unmap', 'total'] as const) {

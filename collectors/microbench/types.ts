@@ -2,6 +2,7 @@
 // to debugfs `run` and the result read back from `result` (format v3, see report.c; v1 and v2
 // results, from modules before batches and merged ranges or before inflight and sg_build, parse
 // without the fields later versions added).
+import type { LatencyHistogram } from '../../model/latency-histogram.js';
 
 export type MicrobenchApi = 'sg' | 'link' | 'phys';
 export type MicrobenchDir = 'to_device' | 'from_device' | 'bidirectional';
@@ -122,4 +123,10 @@ export interface MicrobenchResult {
   threads: ThreadStats[];
   /** All threads merged. */
   all?: ThreadStats;
+  /**
+   * Each phase's all-threads histogram (v2 `hist` records; none in v1 and from v2 modules before
+   * the export), min and max taken from the phase's all-threads stats: the distribution behind
+   * `all`'s percentiles, which model/latency-histogram.ts histogramQuantile recomputes.
+   */
+  histograms: Partial<Record<MicrobenchPhase, LatencyHistogram>>;
 }

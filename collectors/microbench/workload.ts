@@ -16,11 +16,14 @@ import type { Workload } from '../../model/campaign.js';
 import type { CellParams } from '../../model/cell.js';
 import type { BenchTarget } from '../../model/dma-setup.js';
 import { packageRoot } from '../../core/version.js';
+import { HISTOGRAMS_FILE } from '../../core/bundle/layout.js';
+import { serializeHistograms } from '../../core/bundle/histograms.js';
 import { probeModuleBuild } from '../../core/system/module-build.js';
 import { MissingToolError } from '../../core/proc/tool-check.js';
 import { buildModule } from './build.js';
 import { boundDriver, resolvePciDevice } from './device.js';
 import { microbenchMeasurements } from './metrics.js';
+import { microbenchHistograms } from './histograms.js';
 import { defaultModuleCacheDir, findCachedModule, moduleFileName, moduleSourceHash } from './module-cache.js';
 import { microbenchParamsSchema, requestFromParams, type MicrobenchParams } from './params.js';
 import { microbenchRunProblem, openMicrobenchSession, type MicrobenchRun, type MicrobenchSession } from './run.js';
@@ -48,7 +51,7 @@ export const defaultMicrobenchEnvironment: MicrobenchEnvironment = {
   isRoot: () => typeof process.getuid !== 'function' || process.getuid() === 0,
 };
 
-/** Files written next to each repetition's raw output. */
+/** Files written next to each repetition's raw output (and HISTOGRAMS_FILE when the run measured). */
 export const rawFiles = { result: 'result.txt', request: 'request.txt', status: 'status' } as const;
 
 function parse(params: CellParams): MicrobenchParams {
@@ -123,6 +126,10 @@ class SessionKeeper {
 async function saveRaw(rawDir: string, run: MicrobenchRun): Promise<void> {
   await fs.writeFile(path.join(rawDir, rawFiles.request), run.line + '\n');
   await fs.writeFile(path.join(rawDir, rawFiles.result), run.raw);
+  // The distributions in the bundle's own form, for reports (which never parse result.txt); only
+  // of a result that answers this request: a stale one's would sit beside no sample of it.
+  const histograms = microbenchRunProblem(run) ? [] : microbenchHistograms(run.result);
+  if (histograms.length > 0) await fs.writeFile(path.join(rawDir, HISTOGRAMS_FILE), serializeHistograms('microbench', histograms));
   const r = run.result;
   const status = [`status=${r.status}`, `path=${r.path}`, `function=${r.function ?? 'unknown'}`, `reason=${r.reason ?? 'none'}`, `errno=${r.errno}`, `iommu_domain=${r.device.iommuDomain}`, `batch=${r.batch}`];
   if (run.writeError) status.push(`write_error=${JSON.stringify(run.writeError)}`);

@@ -7,6 +7,8 @@ export const SAMPLES_FILE = 'samples.jsonl';
 export const CAMPAIGN_COPY_FILE = 'campaign.yaml';
 /** A perf-record pass's stacks in FlameGraph's folded format (core/text/folded-stacks.ts): written by the collector, drawn by reports. */
 export const STACKS_FOLDED_FILE = 'stacks.folded';
+/** A repetition's latency histograms (model/latency-histogram.ts RepetitionHistograms, core/bundle/histograms.ts): written by the collector, read by reports. */
+export const HISTOGRAMS_FILE = 'histograms.json';
 
 export function manifestPath(bundleDir: string): string {
   return path.join(bundleDir, MANIFEST_FILE);

@@ -66,6 +66,7 @@ function result(params: Record<string, unknown>): MicrobenchResult {
     timerOverheadNs: 25,
     workers: [],
     threads: [],
+    histograms: {},
     all: { cpu: -1, phases: { map: phase(map), unmap: phase(unmap), total: phase(map + unmap) } },
   };
 }

@@ -128,6 +128,18 @@ test('truncated, foreign or inconsistent text is a ParseError', () => {
   assert.throws(() => parseMicrobenchResult(swapped), /not ordered/);
 });
 
+test('counts and times are whole numbers, and the timer overhead is its stats line\'s p50 (cases the fuzzer found)', () => {
+  const good = read('hist/7.2-phys-64k-16seg-contiguous-t2-auto-irqson.txt');
+  // A thread that issued half a DMA segment would make issued.dma_segs a fraction of a count.
+  assert.throws(() => parseMicrobenchResult(good.replace(/ dma_segs_max=\d+ /, ' dma_segs_max=0.0 ')), /dma_segs_max=0\.0 is not a whole number/);
+  assert.throws(() => parseMicrobenchResult(good.replace(/ count=(\d+) /, ' count=$1.5 ')), /is not a whole number/);
+  assert.throws(() => parseMicrobenchResult(good.replace(/^timer overhead_ns=\d+/m, 'timer overhead_ns=18446744073709551615')), /overhead_ns=18446744073709551615… is out of range/);
+  const p50 = /phase=timer count=\d+ .* p50=(\d+)/.exec(good)![1]!;
+  assert.throws(() => parseMicrobenchResult(good.replace(/^timer overhead_ns=\d+/m, `timer overhead_ns=${Number(p50) + 1}`)), /timer overhead_ns=\d+ is not the timer stats' p50=\d+/);
+  // Means and stdevs keep their decimals.
+  assert.equal(parseMicrobenchResult(good).all?.phases.map?.mean, Number(/thread=all cpu=-1 phase=map count=\d+ mean=([\d.]+)/.exec(good)![1]));
+});
+
 test('tolerates CRLF line ends and unknown records from a newer module', () => {
   const good = read('7.2-strict-sg-contig-64k.txt');
   const crlf = parseMicrobenchResult(good.replace(/\n/g, '\r\n'));

@@ -12,6 +12,8 @@ import { createMicrobenchWorkload, rawFiles, type MicrobenchEnvironment } from '
 import { resolvePciDevice } from '../../collectors/microbench/device.js';
 import { cachedModulePath, moduleSourceHash } from '../../collectors/microbench/module-cache.js';
 import type { PreflightContext, RunContext } from '../../model/workload-collector.js';
+import { readHistograms } from '../../core/bundle/histograms.js';
+import { HISTOGRAMS_FILE } from '../../core/bundle/layout.js';
 import type { Workload } from '../../model/campaign.js';
 import type { CellParams } from '../../model/cell.js';
 
@@ -211,6 +213,35 @@ test('loads and binds once for many repetitions; ok and unsupported reach the ru
     assert.deepEqual((await read(tree.calls)).trim().split('\n').slice(1), ['rmmod dma_bench']);
     await w.teardown!(); // nothing left to undo: no second rmmod
     assert.equal((await read(tree.calls)).trim().split('\n').length, 2);
+  } finally {
+    await fs.rm(tree.root, { recursive: true, force: true });
+  }
+});
+
+test('a repetition that measured keeps its histograms as histograms.json; a stale or unsupported result leaves none', async () => {
+  const tree = await fakeTree();
+  const logs: string[] = [];
+  // The request behind the capture (test/fixtures/dma_bench/hist/README.md).
+  const cell = params({ dir: 'to_device', iters: 2000, warmup: 100 });
+  const capture = 'hist/7.2-link-64k-16seg-scattered-t2-auto-irqson';
+  try {
+    const w = createMicrobenchWorkload(tree.env);
+    await w.preflight(workload(), [cell], preflightCtx(tree));
+    await answer(tree, `${capture}.txt`);
+    await w.run(await ctxFor(tree, cell, 0, logs));
+    const kept = await readHistograms(path.join(tree.root, 'raw/0'));
+    assert.deepEqual(kept?.histograms.map((h) => h.metric), ['map', 'unmap', 'total', 'timer']);
+    // Byte for byte what the collector wrote in the guest for the same result.
+    assert.equal(await read(path.join(tree.root, 'raw/0', HISTOGRAMS_FILE)), await read(fixture('dma_bench', `${capture}.histograms.json`)));
+
+    // The same result for another request: refused, and no distribution left beside it.
+    await assert.rejects(w.run(await ctxFor(tree, { ...cell, api: 'sg' }, 1, logs)), /does not answer/);
+    assert.equal(await readHistograms(path.join(tree.root, 'raw/1')), undefined);
+
+    await answer(tree, 'hist/6.12-link-64k-16seg-scattered-t2-auto-irqson.txt');
+    await w.run(await ctxFor(tree, cell, 2, logs));
+    assert.equal(await readHistograms(path.join(tree.root, 'raw/2')), undefined, 'unsupported: nothing measured, no histograms');
+    await w.teardown!();
   } finally {
     await fs.rm(tree.root, { recursive: true, force: true });
   }
