@@ -25,6 +25,18 @@ export interface DmaFunction {
    * call, a primary figure; the functions it calls are parts of it, their durations descriptive.
    */
   root?: boolean;
+  /**
+   * Where one request's mapping enters the DMA API: every mapped request calls exactly one of
+   * these once (the scatterlist call, the link API's IOVA allocation, or the single-range
+   * mapping), so their calls add up to the requests mapped (`dma.map_entries`,
+   * collectors/ftrace/map-entries.ts). Seen in the lab (ARCHITECTURE.md, "What the lab showed"):
+   * NVMe reads on 6.12 enter through dma_map_sgtable or, when the buffer is one physical range,
+   * dma_map_page_attrs (nvme_setup_prp_simple → dma_map_bvec); on 7.x through
+   * dma_iova_try_alloc (blk_rq_dma_map_iter_start) or dma_map_page_attrs
+   * (nvme_pci_setup_data_simple → dma_map_bvec, which on 6.18+ goes on to dma_map_phys: that one
+   * is not an entry, or a single-range read would count twice).
+   */
+  mapEntry?: boolean;
 }
 
 export const dmaFunctionTable: readonly DmaFunction[] = [
@@ -38,7 +50,7 @@ export const dmaFunctionTable: readonly DmaFunction[] = [
   { name: 'blk_rq_dma_map_iter_start', path: 'block-iter', since: '6.17', root: true },
   { name: 'blk_rq_dma_map_iter_next', path: 'block-iter', since: '6.17', root: true },
   // two-step API and the per-segment fallback
-  { name: 'dma_iova_try_alloc', path: 'link', since: '6.16', root: true },
+  { name: 'dma_iova_try_alloc', path: 'link', since: '6.16', root: true, mapEntry: true },
   { name: 'dma_iova_link', path: 'link', since: '6.16', root: true },
   { name: 'dma_iova_sync', path: 'link', since: '6.16', root: true },
   { name: 'dma_iova_destroy', path: 'link', since: '6.16', root: true },
@@ -46,9 +58,14 @@ export const dmaFunctionTable: readonly DmaFunction[] = [
   { name: 'dma_iova_free', path: 'link', since: '6.16', root: true },
   { name: 'dma_map_phys', path: 'phys', since: '6.18', root: true },
   { name: 'dma_unmap_phys', path: 'phys', since: '6.18', root: true },
+  // the single-range mapping (dma_map_page / dma_map_bvec are macros around it): NVMe's path for a
+  // request whose buffer is one physical range, on every kernel; a wrapper of dma_map_phys on 6.18+
+  { name: 'dma_map_page_attrs', path: 'phys', root: true, mapEntry: true },
+  { name: 'dma_unmap_page_attrs', path: 'phys', root: true },
   // classic scatterlist API
-  { name: 'dma_map_sgtable', path: 'sg', root: true },
-  { name: 'dma_map_sg_attrs', path: 'sg', root: true },
+  { name: 'dma_map_sgtable', path: 'sg', root: true, mapEntry: true },
+  // dma_map_sg: another driver's scatterlist entry (both call __dma_map_sg_attrs, never each other)
+  { name: 'dma_map_sg_attrs', path: 'sg', root: true, mapEntry: true },
   { name: '__dma_map_sg_attrs', path: 'sg' },
   { name: 'dma_unmap_sg_attrs', path: 'sg', root: true },
   // dma-iommu and the IOMMU core underneath both paths
@@ -69,6 +86,9 @@ export const dmaFunctionTable: readonly DmaFunction[] = [
 
 /** The names, in table order: what the ftrace profiler filters on by default. */
 export const dmaFunctions: readonly string[] = dmaFunctionTable.map((f) => f.name);
+
+/** The functions where a request's mapping enters the DMA API (`mapEntry`), in table order. */
+export const mapEntryFunctions: readonly string[] = dmaFunctionTable.filter((f) => f.mapEntry === true).map((f) => f.name);
 
 /** The iommu tracepoints (include/trace/events/iommu.h) that show every IOMMU page-table change. */
 export const iommuEvents = ['iommu:map', 'iommu:unmap'] as const;

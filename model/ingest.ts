@@ -24,7 +24,8 @@ export interface IngestParser {
   ingest(file: string): Promise<IngestResult>;
   /**
    * Profilers with call stacks: the file as FlameGraph folded stacks (`comm;root;…;leaf weight`
-   * lines, sorted), as the bytes to print.
+   * lines, sorted), as the bytes to print. A chunk's memory may be reused for a later one: the
+   * reader is done with a chunk when it asks for the next.
    */
   folded?(file: string, opts: FoldedOutputOptions): AsyncIterable<Uint8Array>;
 }

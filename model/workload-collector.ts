@@ -20,6 +20,21 @@ export interface RunContext {
   /** Aborted on SIGINT/SIGTERM or timeout: collectors must kill their children. */
   signal: AbortSignal;
   log: (line: string) => void;
+  /**
+   * Given on a profile pass to a collector that marks its I/O phase (WorkloadCollector
+   * `marksIoPhase`): it calls start() right before the workload's first I/O and end() right after
+   * its last, so the profiler's window holds the I/O and not the tool's start-up, exit or parsing.
+   */
+  ioPhase?: IoPhase;
+}
+
+/**
+ * The profiler's switch, handed to the collector. start() resolves once the profiler collects
+ * (the I/O must not begin before); both are idempotent, and end() before start() does nothing.
+ */
+export interface IoPhase {
+  start(): Promise<void>;
+  end(): Promise<void>;
 }
 
 export interface PreflightContext {
@@ -34,7 +49,12 @@ export interface CollectorOutput {
   measurements: Measurement[];
   /** Wall time of the tool itself, so the runner can report its own overhead. */
   toolMs?: number;
-  /** I/Os (requests, messages) the workload completed, for per-I/O profiler figures. */
+  /**
+   * I/Os (requests, messages) the workload counted, for per-I/O profiler figures where the
+   * profiler cannot count them itself. Counted over the same window as the profiler's: a
+   * collector that marks its I/O phase counts what it did inside it (fio's ramp_time I/Os are
+   * inside and fio does not count them: ftrace counts its own, collectors/ftrace/profiler.ts).
+   */
   ios?: number;
 }
 
@@ -53,6 +73,12 @@ export interface PrepareContext extends PreflightContext {
 
 export interface WorkloadCollector {
   tool: Workload['tool'];
+  /**
+   * run() marks its I/O phase through RunContext.ioPhase on profile passes. Otherwise the runner
+   * switches the profiler on before run() and off after it (the window then holds the tool's
+   * start-up and exit, and the profiler says so: ProfilerStopInput `window`).
+   */
+  marksIoPhase?: boolean;
   /** Problems with one cell's parameters (paths relative to the workload's matrix). */
   validateParams(params: CellParams): ZodIssue[];
   /**

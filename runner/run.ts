@@ -27,6 +27,7 @@ import type { BenchTarget } from '../model/dma-setup.js';
 import { dmabenchVersion } from '../core/version.js';
 import { isLastShare, passSequence, workLeft, type ScheduleOptions, type Share } from './schedule.js';
 import { AdaptiveCells } from './adaptive-cells.js';
+import { IoPhaseWindow } from './io-phase.js';
 
 /** The campaign's profiler spec for a `profile:<kind>` pass. */
 function profilerSpecFor(workload: Workload, pass: string): ProfilerSpec | undefined {
@@ -232,10 +233,18 @@ async function runPass(
   const log = (line: string): void => ctx.progress.log(line);
   const spec = pass.startsWith('profile:') ? profilerSpecFor(cell.workload, pass) : undefined;
   // The profiler ends by itself after the pass's timeout even if dmabench is killed meanwhile.
-  const active = spec ? await profilerFor(spec.kind).start({ options: spec.options, rawDir, signal, log, deadlineSec: timeoutSec }) : undefined;
+  const target = cell.workload.target;
+  const ioTarget = target === undefined ? undefined : (target.path ?? ctx.scratch);
+  const active = spec ? await profilerFor(spec.kind).start({ options: spec.options, rawDir, signal, log, deadlineSec: timeoutSec, ioTarget }) : undefined;
+  const collector = collectorFor(cell.workload.tool);
+  // The profiler is on for the workload's I/O only (review M7): a collector that marks its I/O
+  // phase switches it (runner/io-phase.ts); for one that cannot, the runner switches it around run().
+  const marks = collector.marksIoPhase === true;
+  const phase = active ? new IoPhaseWindow(active, marks ? 'io' : 'workload') : undefined;
   let output: CollectorOutput;
   try {
-    output = await collectorFor(cell.workload.tool).run({
+    if (phase && !marks) await phase.start();
+    output = await collector.run({
       workload: cell.workload,
       params: cell.params,
       cell: cell.key,
@@ -245,12 +254,19 @@ async function runPass(
       scratchDir: ctx.scratch,
       signal,
       log,
+      ...(phase && marks ? { ioPhase: phase } : {}),
     });
+    await phase?.end();
   } catch (err) {
+    await phase?.end().catch(() => undefined);
     await active?.stop({ workloadOk: false });
     throw err;
   }
-  const profiled = active ? await active.stop({ ios: output.ios, workloadOk: true }) : [];
+  let profiled: Measurement[] = [];
+  if (active && phase) {
+    if (!phase.opened) log(`${spec?.kind ?? 'profiler'}: ${cell.workload.tool} did no I/O in this pass: no profile`);
+    profiled = await active.stop({ ios: output.ios, workloadOk: phase.opened, ...(phase.opened ? { window: phase.window } : {}) });
+  }
   const stamp = (tool: string) => (m: Measurement): Sample => ({ ...m, workload: cell.workload.name, cell: cell.key, rep, pass, tool });
   return {
     samples: [...output.measurements.map(stamp(cell.workload.tool)), ...profiled.map(stamp(spec?.kind ?? cell.workload.tool))],

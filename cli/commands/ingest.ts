@@ -34,20 +34,20 @@ export function registerIngest(program: Command): void {
     });
 }
 
-/** Writes the chunks to stdout, waiting for a pipe's reader (flamegraph.pl) to keep up. */
+/**
+ * Writes the chunks to stdout, each written before the next is asked for: the parser may reuse a
+ * chunk's memory (model/ingest.ts), and a pipe's reader (flamegraph.pl) sets the pace.
+ */
 async function writeAll(chunks: AsyncIterable<Uint8Array>): Promise<void> {
   for await (const chunk of chunks) {
-    if (!process.stdout.write(chunk)) {
-      await new Promise<void>((resolve) => {
-        // An early close of the pipe (`| head`) ends the wait too (main.ts ignores its EPIPE).
-        const done = (): void => {
-          process.stdout.off('drain', done);
-          process.stdout.off('error', done);
-          resolve();
-        };
-        process.stdout.on('drain', done);
-        process.stdout.on('error', done);
-      });
-    }
+    await new Promise<void>((resolve) => {
+      // An early close of the pipe (`| head`) ends the wait too (main.ts ignores its EPIPE).
+      const done = (): void => {
+        process.stdout.off('error', done);
+        resolve();
+      };
+      process.stdout.on('error', done);
+      process.stdout.write(chunk, done);
+    });
   }
 }

@@ -12,6 +12,8 @@ import { parseFioOutput, type FioResult } from './parse.js';
 import { firstLine } from '../../core/text/lines.js';
 import { busyWindowCaveats, busyWindowRecord, clockTicksPerSecond } from '../../core/cpu/busy-window.js';
 import { FioCpuWatch, POLL_MS, type FioCpuWindow } from './cpu-window.js';
+import { FioIoPhaseHook } from './io-phase-hook.js';
+import type { IoPhase } from '../../model/workload-collector.js';
 
 export const FIO_OUTPUT_FILE = 'fio-output.json';
 export const FIO_STDERR_FILE = 'fio-stderr.txt';
@@ -21,6 +23,8 @@ export const FIO_ARGS_FILE = 'fio-args.json';
 export const FIO_TARGET_FILE = 'fio-target.json';
 /** /proc/stat around fio's run and the busy time taken from it (the source of `cpu.per_io`). */
 export const FIO_CPU_FILE = 'cpu-time.json';
+/** When fio's jobs said their I/O started and ended (profile passes: io-phase-hook.ts). */
+export const FIO_IO_PHASE_FILE = 'fio-io-phase.json';
 
 /** fio ran but failed (non-zero exit). `result` is set when it still wrote a parsable report. */
 export class FioRunError extends Error {
@@ -50,6 +54,8 @@ export interface FioRunContext {
   log?: (line: string) => void;
   /** Grace period between SIGTERM and SIGKILL on abort (ms). */
   killGraceMs?: number;
+  /** A profile pass's switch: fio's jobs flip it right before their first I/O and after their last (io-phase-hook.ts). */
+  ioPhase?: IoPhase;
 }
 
 /**
@@ -68,11 +74,17 @@ export async function runFio(
   let run: ChildOutcome;
   let toolMs: number;
   let window: FioCpuWindow | undefined;
-  const outputFile = path.join(ctx.rawDir, FIO_OUTPUT_FILE);
+  // Absolute: with an I/O phase hook fio runs in the hook's directory.
+  const outputFile = path.resolve(ctx.rawDir, FIO_OUTPUT_FILE);
+  let hook: FioIoPhaseHook | undefined;
   try {
     for (const note of cleared.notes) ctx.log?.(note);
     await writeFile(path.join(ctx.rawDir, FIO_TARGET_FILE), JSON.stringify(cleared.record, null, 2) + '\n');
     const args = buildFioArgs(params, cleared.fio, { outputFile, jobName: ctx.jobName });
+    if (ctx.ioPhase) {
+      hook = await FioIoPhaseHook.create(ctx.ioPhase, { jobName: ctx.jobName, jobs: params.numjobs, log: ctx.log });
+      args.push(...hook.fioArgs());
+    }
     await writeFile(path.join(ctx.rawDir, FIO_ARGS_FILE), JSON.stringify(['fio', ...args], null, 2) + '\n');
 
     const ticks = await clockTicksPerSecond();
@@ -81,7 +93,7 @@ export async function runFio(
     const cpu = FioCpuWatch.begin(ctx.log);
     try {
       const started = performance.now();
-      run = await runKillable(args, ctx.signal, ctx.killGraceMs ?? 5000, cleared.inheritFd, (pid) => cpu?.watch(pid));
+      run = await runKillable(args, ctx.signal, ctx.killGraceMs ?? 5000, cleared.inheritFd, (pid) => cpu?.watch(pid), hook?.dir);
       // fio's own wall time, so the runner can report its overhead beyond it.
       toolMs = performance.now() - started;
       window = cpu?.end(ticks, ctx.log);
@@ -90,6 +102,14 @@ export async function runFio(
     }
   } finally {
     await cleared.release();
+    // fio has exited (or was killed): its I/O is over whatever its jobs said.
+    await ctx.ioPhase?.end();
+    if (hook) {
+      await hook.close();
+      const t0 = hook.events[0]?.atMs ?? 0;
+      const events = hook.events.map((e) => ({ what: e.what, pid: e.pid, ms: Math.round((e.atMs - t0) * 1000) / 1000 }));
+      await writeFile(path.join(ctx.rawDir, FIO_IO_PHASE_FILE), JSON.stringify({ what: "fio's jobs' exec_prerun / exec_postrun (collectors/fio/io-phase-hook.ts), ms after the first", events }, null, 2) + '\n');
+    }
   }
   await writeFile(path.join(ctx.rawDir, FIO_STDERR_FILE), run.stderr);
   if (run.stdout.trim() !== '') await writeFile(path.join(ctx.rawDir, FIO_STDOUT_FILE), run.stdout);
@@ -108,6 +128,7 @@ export async function runFio(
     throw new FioRunError(`fio failed (${why}); raw output in ${ctx.rawDir}`, run.exitCode, result);
   }
   if (!result) throw parseProblem;
+  if (hook?.failure) throw new FioRunError(`fio ran without its I/O: ${hook.failure}; raw output in ${ctx.rawDir}`, run.exitCode, result);
   const measurements = fioMeasurements(result, { busy: window?.busy, rampSeconds: params.ramp_time });
   if (window) await recordCpuWindow(ctx, window, measurements, params.ramp_time ?? 0);
   return { result, measurements, toolMs };
@@ -135,10 +156,10 @@ async function recordCpuWindow(ctx: FioRunContext, window: FioCpuWindow, measure
  * process group (setsid), so startChild signals the whole tree found under /proc, SIGTERM first
  * (fio stops its jobs cleanly), then SIGKILL after the grace period.
  */
-async function runKillable(args: string[], signal: AbortSignal, graceMs: number, targetFd: number | undefined, onStart: (pid: number | undefined) => void): Promise<ChildOutcome> {
+async function runKillable(args: string[], signal: AbortSignal, graceMs: number, targetFd: number | undefined, onStart: (pid: number | undefined) => void, cwd?: string): Promise<ChildOutcome> {
   // The target's descriptor becomes fio's fd 3 (device-safety.ts INHERITED_TARGET_PATH).
   const inheritFds = targetFd === undefined ? undefined : [targetFd];
-  const child = startChild('fio', args, { signal, graceMs, debianPackage: 'fio', inheritFds });
+  const child = startChild('fio', args, { signal, graceMs, debianPackage: 'fio', inheritFds, ...(cwd !== undefined ? { cwd } : {}) });
   onStart(child.pid);
   const outcome = await child.done;
   signal.throwIfAborted();

@@ -66,6 +66,8 @@ const baselines = new Map<string, TargetBaseline>();
 
 export const fioWorkload: WorkloadCollector = {
   tool: 'fio',
+  // fio's jobs mark their I/O through exec_prerun / exec_postrun (io-phase-hook.ts).
+  marksIoPhase: true,
 
   validateParams(params: CellParams) {
     const result = fioParamsSchema.safeParse(params);
@@ -111,6 +113,7 @@ export const fioWorkload: WorkloadCollector = {
       scratchDir: ctx.scratchDir,
       baseline: baselines.get(ctx.workload.name),
       log: ctx.log,
+      ...(ctx.ioPhase ? { ioPhase: ctx.ioPhase } : {}),
     });
     return { measurements, toolMs, ios: fioTotalIos(result.jobs) };
   },

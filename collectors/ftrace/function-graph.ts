@@ -4,8 +4,16 @@
 //   ` 1) + 12.345 us   |  } /* nvme_queue_rq [nvme] */`      (funcgraph-tail)
 // optionally with an absolute time column first (funcgraph-abstime) and a `task-pid |` column
 // after the CPU (funcgraph-proc). Durations sit on leaf lines (`func();`) and on closing braces;
-// a closing brace belongs to the innermost open call of the same CPU, so a stack is kept per CPU.
+// a closing brace belongs to the innermost open call of the same CPU, so a stack is kept per CPU;
+// with funcgraph-tail the comment names the call it closes, and that name wins (review m8: after
+// lost events or a task resumed elsewhere the top of the stack may be another call).
 // Overhead markers (+ ! # * @ $) only flag long durations and are skipped.
+//
+// Two kinds of duration (review M10). A call within which no other traced function ran carries
+// the tracer's entry and exit cost once, its own: its duration is `durations`. A call within
+// which traced functions ran carries their entry and exit costs too, as many as there were, and
+// the two DMA paths run different numbers of traced children: its duration is `nestedDurations`,
+// kept apart so that it is never compared as if it were the call's own cost.
 import { ParseError } from '../../model/parse-error.js';
 import { eachLine, type LineSource } from '../../core/text/lines.js';
 import { DurationHistogram, type DurationSummary } from './histogram.js';
@@ -15,12 +23,25 @@ export interface FunctionGraphStats extends DurationSummary {
   name: string;
   /** Calls seen: entries (leaf or opened) plus closings whose entry was before the trace began. */
   calls: number;
+  /** Durations of calls within which traced functions ran (or whose entry the trace does not hold). */
+  nested: DurationSummary;
+}
+
+export interface GraphFunction {
+  calls: number;
+  /** Calls within which no other traced function ran: the call's own cost plus one entry/exit of the tracer. */
+  durations: DurationHistogram;
+  /** Calls within which traced functions ran, or whose entry came before the trace began. */
+  nestedDurations: DurationHistogram;
 }
 
 export interface FunctionGraphResult {
   health: TraceHealth;
-  functions: Map<string, { calls: number; durations: DurationHistogram }>;
-  /** Opened calls that never closed (trace ended, or events lost on that CPU). */
+  functions: Map<string, GraphFunction>;
+  /**
+   * Opened calls that never closed: the trace ended, events were lost on that CPU, or a closing
+   * brace named (funcgraph-tail) a call further down the stack than the top.
+   */
   unclosed: number;
   /** Closing braces with nothing open on their CPU and no name in a tail comment. */
   unmatchedExits: number;
@@ -34,6 +55,8 @@ export interface FunctionGraphResult {
 
 interface OpenCall {
   name: string;
+  /** A traced function ran within this call (its duration then holds that function's tracing cost). */
+  hasChild: boolean;
 }
 
 export class FunctionGraphAccumulator {
@@ -142,8 +165,11 @@ export class FunctionGraphAccumulator {
     const name = line.slice(i, end);
     let last = line.length - 1;
     while (last > end && line.charCodeAt(last) === 32) last--;
+    const stack = this.stack(cpu);
+    const parent = stack[stack.length - 1];
+    if (parent) parent.hasChild = true;
     if (line.charCodeAt(last) === 123 /* { */) {
-      this.stack(cpu).push({ name });
+      stack.push({ name, hasChild: false });
       return;
     }
     // Leaf `func();`, possibly followed by a return value comment.
@@ -163,20 +189,36 @@ export class FunctionGraphAccumulator {
   }
 
   private exit(cpu: number, durationNs: number | undefined, body: string): void {
-    const open = this.stack(cpu).pop();
-    let name = open?.name;
-    if (name === undefined) {
-      // funcgraph-tail names the function: `} /* vfs_read */` or `} /* vfs_read = 0x0 */`.
-      const m = /^\}\s*\/\*\s*([^\s=*]+)/.exec(body);
-      if (!m || m[1] === undefined) {
-        this.result.unmatchedExits++;
-        return;
+    const stack = this.stack(cpu);
+    // funcgraph-tail names the function: `} /* vfs_read */` or `} /* vfs_read = 0x0 */`.
+    const m = /^\}\s*\/\*\s*([^\s=*]+)/.exec(body);
+    const tail = m?.[1] !== undefined ? functionName(m[1]) : undefined;
+    let open: OpenCall | undefined;
+    if (tail === undefined) {
+      open = stack.pop();
+    } else {
+      // The tail's name wins over the top of the stack: unwind to the call it names; the calls
+      // above it never closed (lost events, a migration), so they count as unclosed.
+      let at = stack.length - 1;
+      while (at >= 0 && stack[at]?.name !== tail) at--;
+      if (at >= 0) {
+        const skipped = stack.splice(at + 1);
+        for (const call of skipped) this.fn(call.name).calls++;
+        this.result.unclosed += skipped.length;
+        open = stack.pop();
       }
-      name = functionName(m[1]);
+    }
+    const name = open?.name ?? tail;
+    if (name === undefined) {
+      this.result.unmatchedExits++;
+      return;
     }
     const entry = this.fn(name);
     entry.calls++;
-    if (durationNs !== undefined) entry.durations.record(durationNs);
+    if (durationNs === undefined) return;
+    // A closing whose entry the trace does not hold: what ran within it is unknown.
+    if (open === undefined || open.hasChild) entry.nestedDurations.record(durationNs);
+    else entry.durations.record(durationNs);
   }
 
   /** Events were lost on this CPU: its open calls can no longer be matched with their closings. */
@@ -197,10 +239,10 @@ export class FunctionGraphAccumulator {
     return s;
   }
 
-  private fn(name: string): { calls: number; durations: DurationHistogram } {
+  private fn(name: string): GraphFunction {
     let f = this.result.functions.get(name);
     if (!f) {
-      f = { calls: 0, durations: new DurationHistogram() };
+      f = { calls: 0, durations: new DurationHistogram(), nestedDurations: new DurationHistogram() };
       this.result.functions.set(name, f);
     }
     return f;
@@ -217,8 +259,8 @@ export async function parseFunctionGraph(source: LineSource): Promise<FunctionGr
 /** Per-function table: calls, total and mean ns, percentiles of the recorded durations. */
 export function functionGraphStats(result: FunctionGraphResult): FunctionGraphStats[] {
   const out: FunctionGraphStats[] = [];
-  for (const [name, f] of result.functions) out.push({ name, ...f.durations.summary(), calls: f.calls });
-  return out.sort((a, b) => b.totalNs - a.totalNs || a.name.localeCompare(b.name));
+  for (const [name, f] of result.functions) out.push({ name, ...f.durations.summary(), calls: f.calls, nested: f.nestedDurations.summary() });
+  return out.sort((a, b) => b.totalNs + b.nested.totalNs - (a.totalNs + a.nested.totalNs) || a.name.localeCompare(b.name));
 }
 
 /** `nvme_queue_rq [nvme]` → `nvme_queue_rq`; `func.cold` stays as is. */

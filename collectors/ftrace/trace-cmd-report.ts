@@ -6,6 +6,7 @@ import { eachLine, type LineSource } from '../../core/text/lines.js';
 import { bump, FunctionTraceAccumulator, type FunctionTraceResult } from './function-trace.js';
 import { FunctionGraphAccumulator, parseDurationNs, type FunctionGraphResult } from './function-graph.js';
 import { IommuEventAccumulator, type IommuEventsResult } from './iommu-events.js';
+import { RequestEventAccumulator, type DiskRequests } from './request-events.js';
 import { newTraceHealth, parseTraceRecord, trackHealth, type TraceHealth } from './trace-line.js';
 import type { TraceSummary } from './trace-summary.js';
 
@@ -16,6 +17,8 @@ export interface TraceCmdReportResult {
   functions: FunctionTraceResult;
   graph: FunctionGraphResult;
   iommu: IommuEventsResult;
+  /** Disk (`major:minor`) → block requests issued (request-events.ts). */
+  requests: Map<string, DiskRequests>;
   records: number;
   /** Lines that were neither a record, a header nor a marker. */
   unparsed: number;
@@ -28,6 +31,7 @@ export class TraceCmdReportAccumulator {
   private readonly fn = new FunctionTraceAccumulator();
   private readonly graph = new FunctionGraphAccumulator();
   private readonly iommu = new IommuEventAccumulator();
+  private readonly requests = new RequestEventAccumulator();
   private readonly health = newTraceHealth();
   private readonly events = new Map<string, number>();
   private records = 0;
@@ -70,6 +74,9 @@ export class TraceCmdReportAccumulator {
       case 'unmap':
         this.iommu.push(`${event}:${rest.replace(/^\s+/, ' ')}`);
         break;
+      case 'block_rq_issue':
+        this.requests.push(`${event}: ${rest.trim()}`);
+        break;
       default:
         break;
     }
@@ -82,6 +89,7 @@ export class TraceCmdReportAccumulator {
       functions: this.fn.result,
       graph: this.graph.finish(),
       iommu: this.iommu.result,
+      requests: this.requests.disks,
       records: this.records,
       unparsed: this.unparsed,
     };
@@ -102,6 +110,7 @@ export async function parseTraceCmdReport(source: LineSource): Promise<TraceCmdR
 export function traceCmdSummary(r: TraceCmdReportResult): TraceSummary {
   const graphCalls = new Map([...r.graph.functions].map(([name, f]) => [name, f.calls]));
   const durations = new Map([...r.graph.functions].filter(([, f]) => f.durations.count > 0).map(([name, f]) => [name, f.durations.summary()]));
+  const nestedTimed = new Map([...r.graph.functions].filter(([, f]) => f.nestedDurations.count > 0).map(([name, f]) => [name, f.nestedDurations.count]));
   const calls = new Map([...r.functions.calls, ...graphCalls]);
   const events = new Map([...r.events].filter(([e]) => !['function', 'funcgraph_entry', 'funcgraph_exit'].includes(e)));
   return {
@@ -109,8 +118,10 @@ export function traceCmdSummary(r: TraceCmdReportResult): TraceSummary {
     health: r.health,
     calls,
     durations,
+    nestedTimed,
     events,
     iommu: r.iommu,
+    requests: r.requests,
     unparsed: r.unparsed,
   };
 }

@@ -11,6 +11,8 @@ import { IommuEventAccumulator, type IommuEventsResult } from './iommu-events.js
 import type { DurationSummary } from './histogram.js';
 import type { TraceHealth } from './trace-line.js';
 import { callCountMeasurements } from './calls-per-io.js';
+import { RequestEventAccumulator, type DiskRequests } from './request-events.js';
+import { mapEntryMeasurements } from './map-entries.js';
 import { measure, quantileResolved } from '../metric-spec.js';
 import { durationIsPrimary, FTRACE_METRICS } from './metrics.js';
 
@@ -21,11 +23,18 @@ export interface TraceSummary {
   health: TraceHealth;
   /** Function → calls. */
   calls: Map<string, number>;
-  /** Function → durations (function_graph only, functions with at least one duration). */
+  /**
+   * Function → durations of its calls within which no other traced function ran (function_graph
+   * only, functions with at least one such call; collectors/ftrace/function-graph.ts says why).
+   */
   durations: Map<string, DurationSummary>;
+  /** Function → calls whose durations are left out because traced functions ran within them. */
+  nestedTimed: Map<string, number>;
   /** Tracepoint event name → records (function and nop traces). */
   events: Map<string, number>;
   iommu: IommuEventsResult;
+  /** Disk (`major:minor`) → block requests issued (block:block_rq_issue records, request-events.ts). */
+  requests: Map<string, DiskRequests>;
   /** Lines not understood (a high number means a format this parser does not know). */
   unparsed: number;
 }
@@ -39,29 +48,34 @@ export function tracerOfHeader(head: string): TraceTextKind | undefined {
 
 export async function summarizeTrace(source: LineSource, tracer: TraceTextKind): Promise<TraceSummary> {
   const iommu = new IommuEventAccumulator();
+  const requests = new RequestEventAccumulator();
   if (tracer === 'function_graph') {
     const graph = new FunctionGraphAccumulator();
     await eachLine(source, (line) => {
       graph.push(line);
       iommu.push(line);
+      requests.push(line);
     });
     const result = graph.finish();
     const calls = new Map<string, number>();
     const durations = new Map<string, DurationSummary>();
+    const nestedTimed = new Map<string, number>();
     for (const [name, f] of result.functions) {
       calls.set(name, f.calls);
       if (f.durations.count > 0) durations.set(name, f.durations.summary());
+      if (f.nestedDurations.count > 0) nestedTimed.set(name, f.nestedDurations.count);
     }
-    return { tracer, health: result.health, calls, durations, events: new Map(), iommu: iommu.result, unparsed: result.unparsed };
+    return { tracer, health: result.health, calls, durations, nestedTimed, events: new Map(), iommu: iommu.result, requests: requests.disks, unparsed: result.unparsed };
   }
   const fn = new FunctionTraceAccumulator();
   await eachLine(source, (line) => {
     fn.push(line);
     iommu.push(line);
+    requests.push(line);
   });
   // A `# tracer: nop` header (events only) is read by the function accumulator too: say which it was.
   const named = fn.result.health.tracer === 'nop' ? 'nop' : tracer;
-  return { tracer: named, health: fn.result.health, calls: fn.result.calls, durations: new Map(), events: fn.result.events, iommu: iommu.result, unparsed: fn.result.unparsed };
+  return { tracer: named, health: fn.result.health, calls: fn.result.calls, durations: new Map(), nestedTimed: new Map(), events: fn.result.events, iommu: iommu.result, requests: requests.disks, unparsed: fn.result.unparsed };
 }
 
 /**
@@ -73,8 +87,13 @@ export function lostEvents(h: TraceHealth): number {
 }
 
 export interface TraceMeasurementOptions {
-  /** I/Os the workload completed while tracing: adds `.calls_per_io` and iommu per-I/O figures. */
+  /**
+   * The I/Os of the trace's window (ftrace.ios: the target's block requests in the trace, or the
+   * workload's count): adds `.calls_per_io` and iommu per-I/O figures.
+   */
   ios?: number;
+  /** Tracepoints (by event name) the pass added to count I/Os: not reported as `events.*`. */
+  ioEvents?: string[];
   /** Functions that were traced: those never called get `.calls` 0 (absent ones get nothing). */
   traced?: string[];
   /** Whether iommu:map/unmap were enabled (their totals are reported even when 0). */
@@ -91,6 +110,7 @@ export function traceMeasurements(s: TraceSummary, opts: TraceMeasurementOptions
   for (const name of opts.traced ?? []) if (!counts.has(name)) counts.set(name, 0);
   const ios = opts.ios !== undefined && opts.ios > 0 ? opts.ios : undefined;
   const out = callCountMeasurements(counts, ios);
+  out.push(...mapEntryMeasurements(s.calls, ios, opts.traced));
   for (const name of opts.absent ?? []) {
     out.push(measure(`${name}.calls`, null, FTRACE_METRICS.calls));
     if (ios !== undefined) out.push(measure(`${name}.calls_per_io`, null, FTRACE_METRICS.calls_per_io));
@@ -118,7 +138,7 @@ export function traceMeasurements(s: TraceSummary, opts: TraceMeasurementOptions
   }
   // Other tracepoints (the iommu ones are above): `events.<name>.count`, syscall exits as `<name>.exit`.
   for (const [event, count] of [...s.events].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    if (event === 'map' || event === 'unmap') continue;
+    if (event === 'map' || event === 'unmap' || opts.ioEvents?.includes(event)) continue;
     const name = `events.${event.endsWith('->') ? `${event.slice(0, -2)}.exit` : event}`;
     out.push(measure(`${name}.count`, count, FTRACE_METRICS['events.count']));
     if (ios !== undefined) out.push(measure(`${name}.per_io`, count / ios, FTRACE_METRICS['events.per_io']));
@@ -131,10 +151,11 @@ export function traceMeasurements(s: TraceSummary, opts: TraceMeasurementOptions
 
 /** Plain-object view for JSON output (`dmabench ingest --json`): calls and mean duration per function. */
 export function traceSummaryJson(s: TraceSummary): Record<string, unknown> {
-  const functions: Record<string, { calls: number; meanNs?: number }> = {};
+  const functions: Record<string, { calls: number; meanNs?: number; nestedCalls?: number }> = {};
   for (const [name, calls] of [...s.calls].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const d = s.durations.get(name);
-    functions[name] = d ? { calls, meanNs: d.meanNs } : { calls };
+    const nested = s.nestedTimed.get(name);
+    functions[name] = { calls, ...(d ? { meanNs: d.meanNs } : {}), ...(nested ? { nestedCalls: nested } : {}) };
   }
   return {
     tracer: s.tracer,

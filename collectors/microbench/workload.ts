@@ -145,6 +145,8 @@ export function createMicrobenchWorkload(env: MicrobenchEnvironment = defaultMic
   const keeper = new SessionKeeper(env);
   return {
     tool: 'microbench',
+    // The window is the request's write: the module load, the device bind and reading the result stay outside.
+    marksIoPhase: true,
 
     validateParams(params: CellParams) {
       const result = microbenchParamsSchema.safeParse(params);
@@ -202,7 +204,16 @@ export function createMicrobenchWorkload(env: MicrobenchEnvironment = defaultMic
       const p = parse(ctx.params);
       const session = await keeper.sessionFor(p.device, ctx);
       const t0 = performance.now();
-      const run = await session.run(requestFromParams(p), ctx.signal);
+      // The profiler's window (review M7): the write of the request, in which every thread maps
+      // and unmaps warmup + iters times (counted in ios below) after measuring the timer (no
+      // mapping: it adds to perf's counts, not to call counts).
+      await ctx.ioPhase?.start();
+      let run: MicrobenchRun;
+      try {
+        run = await session.run(requestFromParams(p), ctx.signal);
+      } finally {
+        await ctx.ioPhase?.end();
+      }
       const toolMs = performance.now() - t0;
       await saveRaw(ctx.rawDir, run);
       const r = run.result;

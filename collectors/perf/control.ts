@@ -1,8 +1,10 @@
 // A system-wide `perf stat` / `perf record` running in the background around a workload.
-// perf starts with its events disabled (`-D -1`) and is driven through `--control fd:3,4`:
-// "enable" is sent just before the workload and "disable" just after, and each waits for perf's
-// "ack". So the counts cover the workload window, not perf's own start-up (seconds under TCG), and
-// the profiler knows perf is really counting before the workload starts, without a sleep.
+// perf starts with its events disabled (`-D -1`) and is driven through `--control fd:3,4`: a
+// "disable" (a no-op) is sent at start-up and its "ack" says perf has set up every CPU's events;
+// "enable" is sent when the workload's I/O starts and "disable" when it ends (model/profiler.ts
+// on/off, review M7), and each waits for perf's "ack". So the counts cover the I/O window, not
+// perf's own start-up (seconds under TCG), and the profiler knows perf is really counting before
+// the I/O starts, without a sleep.
 // perf runs `sleep DEADLINE` as its workload (system-wide counting with -a does not depend on it):
 // it ends by itself at the deadline even if dmabench is killed and can no longer stop it, so an
 // orphaned `perf record -a` cannot fill the disk. To stop it, the sleep gets SIGINT: perf then
@@ -25,7 +27,11 @@ export interface PerfExit {
 
 export interface BackgroundPerf {
   pid: number | undefined;
-  /** Disables the events, then ends perf's workload (SIGINT to the sleep); resolves when perf has exited. */
+  /** Enables the events; resolves on perf's ack. */
+  enable(): Promise<void>;
+  /** Disables the events; resolves on perf's ack. A no-op unless enabled. */
+  disable(): Promise<void>;
+  /** Disables the events (if enabled), then ends perf's workload (SIGINT to the sleep); resolves when perf has exited. */
   stop(): Promise<PerfExit>;
   /** Kills perf and anything it started (abort path). */
   kill(): void;
@@ -35,7 +41,7 @@ export interface StartPerfOptions {
   signal: AbortSignal;
   /** perf ends by itself after this many seconds, whatever happens to dmabench. */
   deadlineSec: number;
-  /** How long perf may take to acknowledge "enable" (it sets up every CPU's events first). */
+  /** How long perf may take to acknowledge its first command (it sets up every CPU's events first). */
   readyTimeoutMs?: number;
   /** How long perf may take to exit after SIGINT (perf record writes its buffers). */
   exitTimeoutMs?: number;
@@ -56,7 +62,7 @@ export function controlledPerfArgs(subcommand: 'stat' | 'record', args: string[]
   return [subcommand, '-D', '-1', '--control', 'fd:3,4', ...args, '--', 'sleep', String(Math.max(1, Math.ceil(deadlineSec)))];
 }
 
-/** Runs perf (controlledPerfArgs) and enables its events. */
+/** Runs perf (controlledPerfArgs) and waits until it is ready, its events still disabled. */
 export async function startControlledPerf(subcommand: 'stat' | 'record', args: string[], opts: StartPerfOptions): Promise<BackgroundPerf> {
   opts.signal.throwIfAborted();
   const child = execa('perf', controlledPerfArgs(subcommand, args, opts.deadlineSec), {
@@ -119,8 +125,8 @@ export async function startControlledPerf(subcommand: 'stat' | 'record', args: s
   };
 
   try {
-    await command('enable', opts.readyTimeoutMs ?? 60_000);
-    opts.onWindow?.('open');
+    // Events are disabled already (-D -1): this "disable" only waits for perf to be ready.
+    await command('disable', opts.readyTimeoutMs ?? 60_000);
   } catch (err) {
     kill();
     await exit;
@@ -131,14 +137,30 @@ export async function startControlledPerf(subcommand: 'stat' | 'record', args: s
     throw err;
   }
 
+  let enabled = false;
   return {
     pid: child.pid,
     kill,
+    async enable(): Promise<void> {
+      if (enabled) return;
+      await command('enable', 30_000);
+      enabled = true;
+      opts.onWindow?.('open');
+    },
+    async disable(): Promise<void> {
+      if (!enabled || exited) return;
+      enabled = false;
+      opts.onWindow?.('close');
+      await command('disable', 30_000);
+    },
     async stop(): Promise<PerfExit> {
       stopping = !exited;
       try {
-        if (!exited) opts.onWindow?.('close');
-        if (!exited) await command('disable', 30_000);
+        if (!exited && enabled) {
+          enabled = false;
+          opts.onWindow?.('close');
+          await command('disable', 30_000);
+        }
       } catch {
         // perf will still write what it has when its workload ends.
       }

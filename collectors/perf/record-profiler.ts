@@ -98,6 +98,8 @@ export const perfRecordProfiler: Profiler = {
     const started = Date.now();
     const perf = await startControlledPerf('record', perfRecordArgs(opts, dataFile), { signal: ctx.signal, deadlineSec });
     return {
+      on: () => perf.enable(),
+      off: () => perf.disable(),
       async stop({ workloadOk }): Promise<Measurement[]> {
         const exit = await perf.stop();
         await writeFile(path.join(ctx.rawDir, PERF_RECORD_STDERR_FILE), exit.stderr);

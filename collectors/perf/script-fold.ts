@@ -22,6 +22,7 @@
 import { Readable } from 'node:stream';
 import type { LineSource } from '../../core/text/lines.js';
 import { periodValue, type WideSum } from './period-sum.js';
+import { FRAME_LINE_HASHED, FrameLineCache } from './frame-line-cache.js';
 import { StackTrie, copyString } from './stack-trie.js';
 
 export interface FoldResult {
@@ -70,12 +71,10 @@ function isLowerHex(c: number): boolean {
 
 /** Symbols remembered with their frame ids; the cache is cleared when full, so memory stays bounded. */
 const SYMBOL_CACHE_MAX = 1 << 16;
-const LINE_SLOTS = 1 << 16;
-const TEXT_PIECE = 64 * 1024;
 
 /**
  * Incremental folder: feed bytes with pushBytes() (any chunking), end with end(). Memory grows
- * with distinct stacks only (plus a bounded cache of frame lines already read).
+ * with distinct stacks only (plus bounded caches of frame lines and symbols already read).
  */
 export class PerfScriptFolder {
   private readonly trie = new StackTrie();
@@ -88,16 +87,27 @@ export class PerfScriptFolder {
   /** The script condenses Java names when the process name starts with `java`. */
   private java = false;
   private period: number | WideSum = 1;
-  /** The open sample's frame ids, leaf first (the script unshifts each line's frames onto its stack). */
-  private readonly frames: number[] = [];
+  /** The period's digits as the last header printed them (headers mostly repeat it). */
+  private periodText: string | undefined;
+  /** Process names as headers print them (before `_` replaces blanks) → trie ids. */
+  private readonly pnameIds = new Map<string, number>();
+  /** The ids of process names starting with `java`. */
+  private readonly javaPnames = new Set<number>();
+  /**
+   * The frame ids of the samples read but not yet added to the trie, then of the open sample;
+   * each sample's leaf first (the script unshifts each line's frames onto its stack).
+   */
+  private frames = new Int32Array(1 << 16);
   private nFrames = 0;
+  /** Samples read but not yet added: process name, weight, and where their frames end. */
+  private readonly pending = new PendingSamples();
   /** `symbol (dso)` of a frame line → its frame ids (leaf first); Java processes have their own. */
   private readonly symbolCache = new Map<string, number[]>();
   private readonly javaCache = new Map<string, number[]>();
-  /** Whole frame lines of processes not named java*, read before (see frameIds), and their ids. */
-  private readonly slotText: string[] = new Array<string>(LINE_SLOTS).fill('');
-  private readonly slotIds: number[][] = new Array<number[]>(LINE_SLOTS).fill([]);
-  private carry = '';
+  /** Whole frame lines of processes not named java*, read before, with their frame ids. */
+  private readonly lineCache = new FrameLineCache();
+  /** The start of a line not ended in the bytes pushed so far (copies: the reader may reuse its buffer). */
+  private carry: Buffer[] = [];
   private readonly byPeriod: boolean;
 
   constructor(private readonly opts: FoldOptions = {}) {
@@ -106,42 +116,112 @@ export class PerfScriptFolder {
 
   /** A chunk of input bytes, of any size; lines may span chunks. */
   pushBytes(chunk: Buffer): void {
-    // As text in pieces of at most 64 KiB: V8 allocates a longer string in its large-object
-    // space, and converting 93 MB then cost ten times as much (100 ms instead of 10).
-    for (let off = 0; off < chunk.length; off += TEXT_PIECE) this.pushText(chunk.toString('latin1', off, Math.min(off + TEXT_PIECE, chunk.length)));
-  }
-
-  private pushText(s: string): void {
     let start = 0;
     if (this.carry.length > 0) {
-      // The line begun in the previous chunk: joined on its own (searching a joined chunk, a
-      // cons string, cost more than the whole fold).
-      const nl = s.indexOf('\n');
+      // The line begun in an earlier chunk: joined on its own.
+      const nl = chunk.indexOf(10);
       if (nl < 0) {
-        this.carry += s;
+        this.carry.push(Buffer.from(chunk));
         return;
       }
-      const first = this.carry + s.slice(0, nl);
-      this.carry = '';
-      this.line(first, 0, first.length);
+      const joined = Buffer.concat([...this.carry, chunk.subarray(0, nl + 1)]);
+      this.carry = [];
+      this.read(joined, 0, joined.length);
       start = nl + 1;
     }
-    for (;;) {
-      const nl = s.indexOf('\n', start);
-      if (nl < 0) break;
-      this.line(s, start, nl);
-      start = nl + 1;
-    }
-    if (start < s.length) this.carry = copyString(s.slice(start));
+    const rest = this.read(chunk, start, chunk.length);
+    if (rest < chunk.length) this.carry.push(Buffer.from(chunk.subarray(rest)));
+    this.addPending();
   }
 
   /** The input ended: a last line without `\n` is read (the script reads it too). */
   end(): void {
     if (this.carry.length > 0) {
-      const s = this.carry;
-      this.carry = '';
-      this.line(s, 0, s.length);
+      const last = Buffer.concat(this.carry);
+      this.carry = [];
+      this.textLine(last.toString('latin1'));
     }
+    this.addPending();
+  }
+
+  /**
+   * Reads the lines of bytes[start, end) that a `\n` ends; returns where the first line not ended
+   * starts. Blank lines and frame lines met before go through knownLines; any other line is cut
+   * out as Latin-1 text (one character per byte) and read by textLine.
+   */
+  private read(bytes: Buffer, start: number, end: number): number {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    let a = start;
+    for (;;) {
+      a = this.knownLines(bytes, view, a, end);
+      if (a >= end) return a;
+      const b = bytes.indexOf(10, a);
+      if (b < 0 || b >= end) return a;
+      const c = bytes[a] ?? 0;
+      const ids = this.textLine(bytes.toString('latin1', a, b));
+      if (ids !== undefined && isWs(c) && !this.java && b + 1 - a >= FRAME_LINE_HASHED) this.lineCache.remember(bytes, view, a, b, ids);
+      a = b + 1;
+    }
+  }
+
+  /**
+   * From `a` on, the blank lines and the frame lines found in the line cache; returns where the
+   * first other line starts (or end). The loop that nearly every line goes through, kept apart
+   * from the rarer work (parsing, the trie) so that V8 optimizes it early and never has to
+   * throw its code away when that work takes a path it had not taken before.
+   */
+  private knownLines(bytes: Buffer, view: DataView, a: number, end: number): number {
+    const cache = this.lineCache;
+    while (a < end) {
+      const c = bytes[a] ?? 0;
+      if (c === 10) {
+        this.endSample();
+        a++;
+        continue;
+      }
+      if (!isWs(c) || this.java || a + FRAME_LINE_HASHED > end) return a;
+      const w = cache.find(bytes, view, a, end);
+      if (w < 0) return a;
+      if (this.pname >= 0) this.pushIds(cache.words, w + 1, w + 1 + (cache.words[w] ?? 0));
+      a += cache.foundLength + 1;
+    }
+    return a;
+  }
+
+  /** Appends ids[from, to) to the open sample's frames. */
+  private pushIds(ids: Int32Array | readonly number[], from: number, to: number): void {
+    if (this.nFrames + (to - from) > this.frames.length) {
+      const bigger = new Int32Array(2 * (this.nFrames + (to - from)));
+      bigger.set(this.frames.subarray(0, this.nFrames));
+      this.frames = bigger;
+    }
+    const frames = this.frames;
+    let n = this.nFrames;
+    for (let k = from; k < to; k++) frames[n++] = ids[k] ?? 0;
+    this.nFrames = n;
+  }
+
+  /** End of a sample (the script's remember_stack): its stack is added with the chunk's others. */
+  private endSample(): void {
+    if (this.pname < 0) return;
+    this.pending.push(this.pname, this.byPeriod ? this.period : 1, this.nFrames);
+    this.samples++;
+    this.pname = -1;
+  }
+
+  /** Adds the samples read to the trie, in the order read (sums past 2^53 depend on it). */
+  private addPending(): void {
+    const p = this.pending;
+    let from = 0;
+    for (let k = 0; k < p.count; k++) {
+      const to = p.frameEnds[k] ?? 0;
+      this.trie.add(p.pnames[k] ?? 0, this.frames, from, to, p.weights[k] ?? 1);
+      from = to;
+    }
+    // The open sample's frames move to the front.
+    this.frames.copyWithin(0, from, this.nFrames);
+    this.nFrames -= from;
+    p.clear();
   }
 
   /** The stacks with their names decoded from UTF-8 (what the rest of dmabench handles). */
@@ -155,56 +235,36 @@ export class PerfScriptFolder {
 
   /**
    * The folded text exactly as stackcollapse-perf.pl prints it (`stack weight` lines in byte
-   * order), as byte chunks of about `chunkBytes`.
+   * order), as byte chunks of about `chunkBytes`. With `reuse`, a chunk's memory is written again
+   * once the next chunk has been asked for (two buffers in all: 23 MB of fresh chunks cost 6000
+   * page faults, and grew the process by the chunks the garbage collector had not yet freed). Under glibc's mmap threshold (128 KiB) by
+   * default: memory freed with the chunks already written is reused, where fresh 1 MiB chunks
+   * each cost 256 page faults (a tenth of the time spent printing 23 MB).
    */
-  *foldedChunks(chunkBytes = 1 << 20): Generator<Buffer> {
-    let out = '';
-    for (const line of this.trie.sortedLines()) {
-      out += line;
-      if (out.length >= chunkBytes) {
-        yield Buffer.from(out, 'latin1');
-        out = '';
-      }
-    }
-    if (out.length > 0) yield Buffer.from(out, 'latin1');
+  *foldedChunks(chunkBytes = 64 * 1024, reuse = false): Generator<Buffer> {
+    yield* this.trie.sortedChunks(chunkBytes, reuse);
   }
 
-  private line(s: string, a: number, b: number): void {
-    if (a === b) {
-      this.flush();
-      return;
+  /** One line (without its `\n`); returns its frame ids when it is a frame line. */
+  private textLine(s: string): number[] | undefined {
+    if (s.length === 0) {
+      this.endSample();
+      return undefined;
     }
-    const c = s.charCodeAt(a);
-    if (c === HASH) return;
-    if (!isWs(c) && this.header(s, a, b)) return;
-    const ids = this.frameIds(s, a, b);
+    const c = s.charCodeAt(0);
+    if (c === HASH) return undefined;
+    if (!isWs(c) && this.header(s, 0, s.length)) return undefined;
+    const ids = this.parseFrameIds(s, 0, s.length);
     if (ids === undefined) {
       this.unrecognized++;
-      return;
+      return undefined;
     }
-    if (this.pname < 0) return; // a sample of another event, or none open
-    for (const id of ids) this.frames[this.nFrames++] = id;
-  }
-
-  /** The frame ids of a frame line (leaf first), undefined when it is not a frame line. */
-  private frameIds(s: string, a: number, b: number): number[] | undefined {
-    // Most lines were read before, letter for letter: a slot chosen by the line's length and the
-    // end of its address column (perf prints `\t%16x`), checked against the whole line.
-    let h = b - a;
-    for (let k = a + 9, end = Math.min(a + 17, b); k < end; k++) h = Math.imul(h ^ s.charCodeAt(k), 0x01000193);
-    const slot = (h >>> 0) & (LINE_SLOTS - 1);
-    const line = s.slice(a, b);
-    if (!this.java && this.slotText[slot] === line) return this.slotIds[slot];
-    const ids = this.parseFrameIds(s, a, b);
-    if (ids !== undefined && !this.java) {
-      this.slotText[slot] = copyString(line);
-      this.slotIds[slot] = ids;
-    }
+    if (this.pname >= 0) this.pushIds(ids, 0, ids.length);
     return ids;
   }
 
   /**
-   * A line not met lately. The usual one, `<blanks><address> <symbol> (<dso>)` with the symbol
+   * A frame line not met lately (or of a java process), or undefined when it is not one. The usual one, `<blanks><address> <symbol> (<dso>)` with the symbol
    * starting after the address's blanks, is looked up by its text from the symbol on (addresses
    * differ where symbols do not); any other goes through frameNames, which has the whole rule.
    */
@@ -234,17 +294,10 @@ export class PerfScriptFolder {
     return names === undefined ? undefined : this.internNames(names);
   }
 
-  private internNames(names: string[]): number[] {
-    return names.map((n) => this.trie.intern(n));
-  }
-
-  /** End of a sample: remember its stack (the script's remember_stack). */
-  private flush(): void {
-    if (this.pname < 0) return;
-    this.trie.add(this.pname, this.frames, this.nFrames - 1, this.byPeriod ? this.period : 1);
-    this.samples++;
-    this.pname = -1;
-    this.nFrames = 0;
+  private internNames(names: readonly string[]): number[] {
+    const ids: number[] = [];
+    for (const name of names) ids.push(this.trie.intern(name));
+    return ids;
   }
 
   /** Returns false when the line is not a header (see headerFields). */
@@ -274,11 +327,39 @@ export class PerfScriptFolder {
         return;
       }
     }
-    this.period = period === undefined || period === '' || period === '0' ? 1 : periodValue(period);
-    let pname = this.opts.tid ? `${comm}-${pid}/${tid}` : this.opts.pid ? `${comm}-${pid}` : comm;
-    if (pname.includes(' ')) pname = pname.replace(/ /g, '_');
-    this.pname = this.trie.intern(pname);
-    this.java = pname.startsWith('java');
+    if (period !== this.periodText) {
+      this.periodText = period;
+      this.period = period === undefined || period === '' || period === '0' ? 1 : periodValue(period);
+    }
+    const raw = this.opts.tid ? `${comm}-${pid}/${tid}` : this.opts.pid ? `${comm}-${pid}` : comm;
+    let id = this.pnameIds.get(raw);
+    if (id === undefined) {
+      const pname = raw.replace(/ /g, '_');
+      id = this.trie.intern(pname);
+      this.pnameIds.set(copyString(raw), id);
+      if (pname.startsWith('java')) this.javaPnames.add(id);
+    }
+    this.pname = id;
+    this.java = this.javaPnames.has(id);
+  }
+}
+
+/** Samples read but not yet added to the trie (PerfScriptFolder.addPending). */
+class PendingSamples {
+  pnames: number[] = [];
+  weights: (number | WideSum)[] = [];
+  frameEnds: number[] = [];
+  count = 0;
+
+  push(pname: number, weight: number | WideSum, frameEnd: number): void {
+    this.pnames[this.count] = pname;
+    this.weights[this.count] = weight;
+    this.frameEnds[this.count] = frameEnd;
+    this.count++;
+  }
+
+  clear(): void {
+    this.count = 0;
   }
 }
 
@@ -363,15 +444,12 @@ function stripOffset(f: string): string {
   return f;
 }
 
+/** `;` `(` quotes, and the `->` of inlined frames: what the rules below act on. */
+const NOT_PLAIN = /[;("']|->/;
+
 /** A name that none of the rules changes: the usual case, checked in one pass. */
 function isPlain(f: string): boolean {
-  if (f.length === 0 || f === '[unknown]') return false;
-  for (let i = 0; i < f.length; i++) {
-    const c = f.charCodeAt(i);
-    // ; ( " ' and the `->` of inlined frames
-    if (c === 59 || c === LPAREN || c === 34 || c === 39 || (c === 45 && f.charCodeAt(i + 1) === 62)) return false;
-  }
-  return true;
+  return f.length > 0 && f !== '[unknown]' && !NOT_PLAIN.test(f);
 }
 
 /** The script's $tidy_generic: `;` → `:`, cut at the first `(` (not Go, not anonymous namespace), no quotes. */

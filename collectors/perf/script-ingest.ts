@@ -40,7 +40,7 @@ export const perfScriptIngest: IngestParser = {
     const folder = new PerfScriptFolder({ weight: opts.sampleCounts ? 'samples' : 'period' });
     await eachChunk(file, FOLD_CHUNK_BYTES, (chunk) => folder.pushBytes(chunk));
     folder.end();
-    yield* folder.foldedChunks();
+    yield* folder.foldedChunks(undefined, true);
   },
 };
 

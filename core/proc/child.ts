@@ -28,6 +28,8 @@ export interface ChildOptions {
   onStdout?: (textSoFar: string) => void;
   /** Open descriptors of ours the child gets as its fds 3, 4, ... (a target it must not reopen by name). */
   inheritFds?: number[];
+  /** The child's working directory (default: ours). */
+  cwd?: string;
 }
 
 export interface RunningChild {
@@ -45,7 +47,7 @@ export function startChild(file: string, args: string[], opts: ChildOptions): Ru
   // execa passes a number at index 3+ to spawn() as a descriptor to inherit; its types only
   // admit that for 0-2, hence the cast.
   const stdio = ['ignore', 'pipe', 'pipe', ...(opts.inheritFds ?? [])] as unknown as Options['stdio'];
-  const child = execa(file, args, { stdio, reject: false, buffer: false, env: { LC_ALL: 'C' } });
+  const child = execa(file, args, { stdio, reject: false, buffer: false, env: { LC_ALL: 'C' }, ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}) });
   let stdout = '';
   let stderr = '';
   child.stdout?.setEncoding('utf8');

@@ -106,6 +106,7 @@ function tracefsChecks(s: FullSystemState): DoctorCheck[] {
         summary: t.mounted ? `tracefs listed at ${t.mountPoints.join(', ')} but unreadable` : 'tracefs not mounted',
         advice: 'mount -t tracefs nodev /sys/kernel/tracing (as root)',
       },
+      { id: 'ftrace-instances', ok: false, summary: 'ftrace instances unknown: tracefs unavailable' },
       { id: 'ftrace-function', ok: false, summary: 'function tracer unknown: tracefs unavailable' },
       { id: 'ftrace-function-graph', ok: false, summary: 'function_graph tracer unknown: tracefs unavailable' },
       { id: 'ftrace-dma-functions', ok: false, summary: 'DMA functions unknown: tracefs unavailable' },
@@ -114,6 +115,14 @@ function tracefsChecks(s: FullSystemState): DoctorCheck[] {
   const missing = t.dmaFunctionsMissing;
   return [
     { id: 'tracefs', ok: true, summary: `tracefs at ${t.path} (tracers: ${t.tracers.join(' ')})` },
+    t.instances
+      ? { id: 'ftrace-instances', ok: true, summary: 'ftrace instances available (the profiler traces in one of its own)' }
+      : {
+          id: 'ftrace-instances',
+          ok: false,
+          summary: 'no ftrace instances: the ftrace profiler refuses (it never takes over the global trace buffer)',
+          advice: 'a kernel with ftrace instances (every kernel dmabench supports has them), tracefs mounted',
+        },
     t.functionTracer
       ? { id: 'ftrace-function', ok: true, summary: 'function tracer available (call counts per I/O)' }
       : {

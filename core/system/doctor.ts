@@ -40,7 +40,7 @@ export const CAPABILITY_RULES: readonly CapabilityRule[] = [
   {
     id: 'ftrace',
     title: 'ftrace call counts',
-    needs: ['tracefs', 'ftrace-function', 'root'],
+    needs: ['tracefs', 'ftrace-instances', 'ftrace-function', 'root'],
     helps: ['ftrace-function-graph', 'ftrace-dma-functions', 'iommu-events'],
   },
   { id: 'perf', title: 'perf profiling', needs: ['tool-perf'], helps: ['root', 'noise-hypervisor'] },

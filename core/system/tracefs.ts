@@ -17,6 +17,12 @@ export interface TracefsInfo {
   tracers: string[];
   functionTracer: boolean;
   functionGraphTracer: boolean;
+  /**
+   * Whether tracefs has an instances directory: the ftrace profiler traces only in an instance of
+   * its own (which tracers an instance offers is known only once one is made: the profiler's
+   * preflight makes one and says).
+   */
+  instances: boolean;
   /** The iommu map/unmap tracepoints (events/iommu/map). */
   iommuEvents: boolean;
   /** Whether available_filter_functions could be read, and why not. */
@@ -57,6 +63,7 @@ export async function probeTracefs(root: string): Promise<TracefsInfo> {
     tracers: [],
     functionTracer: false,
     functionGraphTracer: false,
+    instances: false,
     iommuEvents: false,
     filterFunctionsReadable: false,
     dmaFunctionsAvailable: [],
@@ -73,6 +80,7 @@ export async function probeTracefs(root: string): Promise<TracefsInfo> {
   if (info.path === undefined) return info;
   info.functionTracer = info.tracers.includes('function');
   info.functionGraphTracer = info.tracers.includes('function_graph');
+  info.instances = existsSync(path.join(root, info.path, 'instances'));
   info.iommuEvents = (await readTrimmed(root, `${info.path}/events/iommu/map/format`)) !== undefined;
   const functions = await readText(root, `${info.path}/available_filter_functions`);
   if (functions === undefined) {

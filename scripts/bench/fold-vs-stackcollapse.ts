@@ -1,7 +1,12 @@
 // `dmabench ingest FILE --tool perf-script --folded` against FlameGraph's stackcollapse-perf.pl on
 // the same perf script text: whole processes, as a user runs them, from the built CLI (`npm run
 // build` first). The input is the real capture test/fixtures/perf/script-system.txt repeated
-// (whole copies) until it reaches each size, or a perf script file of your own (--input).
+// (whole copies) until it reaches each size, or a perf script file of your own (--input): the
+// figure that counts is on a real system-wide capture (README, "Performance of dmabench itself"),
+// whose many distinct stacks and lines a repeated small capture does not have:
+//   perf record -a -g -F 999 -o /tmp/perf.data -- sleep 30
+//   perf script -i /tmp/perf.data > /tmp/script.txt
+//   node --import tsx scripts/bench/fold-vs-stackcollapse.ts PATH/TO/stackcollapse-perf.pl --input /tmp/script.txt
 //
 // For each input: `--pairs` pairs of runs, the two programs alternating which runs first; the
 // outputs of the first pair must be identical byte for byte. Prints the median wall time of each,

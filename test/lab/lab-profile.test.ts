@@ -2,10 +2,13 @@
 // inside a 6.12 and a 7.x guest (strict IOMMU) with perf stat and ftrace profile passes, and the
 // two bundles must show the two mapping paths: dma_iova_try_alloc / link / sync through the block
 // layer iterator on 7.x, dma_map_sgtable → iommu_dma_map_sg and no dma_iova_* at all on 6.12.
+// The windows (review M7): profilers are on for fio's I/O only, per-I/O figures divide by the
+// requests the trace saw, and so per read the DMA API's mapping entry points add up to exactly
+// 1.00 on both kernels, whichever path each read took.
 // Needs root, QEMU and the lab image (dmabench lab image); boots two guests (a few minutes).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,6 +18,8 @@ import { runCli } from '../helpers/cli.js';
 import { readBundle } from '../../core/bundle/read.js';
 import type { LoadedBundle } from '../../model/bundle.js';
 import { comparabilityWarnings } from '../../reports/compare/comparability.js';
+import { rawRepDir } from '../../core/bundle/layout.js';
+import { cellDirName } from '../../core/campaign/matrix.js';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -44,6 +49,11 @@ function value(b: LoadedBundle, cellPrefix: string, pass: string, metric: string
 
 const CELL = 'nvme-randread-64k:';
 const GRAPH_CELL = 'nvme-randread-64k-graph:';
+const SMALL_CELL = 'nvme-randread-64k-small:';
+const SMALL_GRAPH_CELL = 'nvme-randread-64k-small-graph:';
+const CELL_4K = 'nvme-randread-4k-small:';
+/** Entry points of a read's mapping per kernel (model/dma-functions.ts mapEntry, as the lab showed them). */
+const ENTRIES = { '6.12': ['dma_map_sgtable', 'dma_map_page_attrs'], '7.x': ['dma_iova_try_alloc', 'dma_map_page_attrs'] } as const;
 
 test('lab: per-I/O DMA call counts on 7.x (dma_iova_*) and 6.12 (dma_map_sgtable)', { skip: !isRoot && 'needs root', timeout: 40 * 60_000 }, async () => {
   // The guest runs dist/: build it (other files of the tree may have type errors mid-edit; tsc
@@ -103,17 +113,59 @@ test('lab: per-I/O DMA call counts on 7.x (dma_iova_*) and 6.12 (dma_map_sgtable
 
   // 6.12: every I/O is mapped by the classic API: a multi-segment one through dma_map_sgtable →
   // iommu_dma_map_sg, a physically contiguous one (one segment) through dma_map_bvec →
-  // iommu_dma_map_page. Which of the two depends on the buffer's physical layout, so the
-  // deterministic facts are: the two paths add up to one mapping per I/O, and every
-  // dma_map_sgtable goes to iommu_dma_map_sg.
+  // dma_map_page_attrs → iommu_dma_map_page. Which of the two depends on the buffer's physical
+  // layout; every dma_map_sgtable goes to iommu_dma_map_sg.
   const v612 = (m: string): number => value(k612, CELL, P, m) ?? NaN;
-  const classic = v612('dma_map_sgtable.calls_per_io') + v612('iommu_dma_map_page.calls_per_io');
-  assert.ok(Math.abs(classic - 1) < 0.05, `6.12: dma_map_sgtable + iommu_dma_map_page per I/O = ${classic}`);
   assert.equal(v612('iommu_dma_map_sg.calls'), v612('dma_map_sgtable.calls'), '6.12: each dma_map_sgtable maps through iommu_dma_map_sg');
+  assert.equal(v612('iommu_dma_map_page.calls'), v612('dma_map_page_attrs.calls'), '6.12: each single-range mapping goes to iommu_dma_map_page');
   // 6.12 has no dma_iova_*: those metrics are recorded as absent (null), never as 0 calls.
   const iova612 = k612.samples.filter((s) => s.metric.startsWith('dma_iova_'));
   assert.ok(iova612.some((s) => s.metric === 'dma_iova_try_alloc.calls_per_io'), '6.12 records dma_iova_try_alloc as absent');
   assert.deepEqual(iova612.filter((s) => s.value !== null).map((s) => s.metric), [], '6.12 has no dma_iova_* values at all');
+
+  // The windows (review M7): per read, the mapping entry points add up to exactly 1.00 on both
+  // kernels, in every ftrace pass (function tracer, function_graph, the small run kept as a
+  // fixture), because the profiler is on for fio's I/O only and the I/O count is the trace's own.
+  const shown: string[] = [];
+  for (const [name, b] of [['6.12', k612], ['7.x', k7]] as const) {
+    for (const cell of [CELL, GRAPH_CELL, SMALL_CELL, SMALL_GRAPH_CELL, CELL_4K]) {
+      const v = (m: string): number => value(b, cell, P, m) ?? NaN;
+      const entries = v('dma.map_entries.calls_per_io');
+      const parts = ENTRIES[name].map((f) => `${f} ${v(`${f}.calls_per_io`).toFixed(4)}`).join(' + ');
+      shown.push(`${name} ${cell} dma.map_entries.calls_per_io = ${entries.toFixed(2)} (${parts}; ftrace.ios ${v('ftrace.ios')}, fio counted ${v('ftrace.workload_ios')})`);
+      assert.equal(entries.toFixed(2), '1.00', `${name} ${cell}: entry points per read ${entries} (${parts})`);
+      // The sum is exactly these functions' calls on this kernel: no other entry point was taken.
+      const sum = ENTRIES[name].reduce((n, f) => n + (value(b, cell, P, `${f}.calls`) ?? 0), 0);
+      assert.equal(sum, v('dma.map_entries.calls'), `${name} ${cell}: entries are ${ENTRIES[name].join(' + ')}`);
+      assert.ok(v('ftrace.ios') > 0 && v('ftrace.workload_ios') > 0, `${name} ${cell}: both I/O counts recorded`);
+    }
+    // fio's jobs marked their I/O phase in every profile pass.
+    for (const cell of b.manifest.cells.filter((c) => c.tool === 'fio')) {
+      for (const pass of ['profile:ftrace', 'profile:perf-stat'] as const) {
+        const dir = rawRepDir(b.dir, cell.rawDir ?? cellDirName(cell.cell), pass, 0);
+        if (!existsSync(dir)) continue;
+        const phase = JSON.parse(await readFile(path.join(dir, 'fio-io-phase.json'), 'utf8')) as { events: { what: string }[] };
+        assert.deepEqual(phase.events.map((e) => e.what), ['start', 'end'], `${name} ${cell.cell} ${pass}`);
+      }
+    }
+  }
+  process.stdout.write(`# mapping entry points per read:\n${shown.map((l) => `#   ${l}`).join('\n')}\n`);
+  // 4 KiB reads are one physical range each: every one enters through dma_map_page_attrs, on 7.x
+  // too (nvme's simple path, not the iterator), and 7.x's dma_map_phys runs inside it, once per
+  // read, which is why it is not an entry point of its own.
+  for (const [name, b] of [['6.12', k612], ['7.x', k7]] as const) {
+    assert.equal(value(b, CELL_4K, P, 'dma_map_page_attrs.calls_per_io'), 1, `${name}: 4 KiB reads map through dma_map_page_attrs`);
+    assert.equal(value(b, CELL_4K, P, 'ftrace.ios'), 128, `${name}: 128 reads of 4 KiB`);
+  }
+  assert.equal(value(k7, CELL_4K, P, 'dma_map_phys.calls'), value(k7, CELL_4K, P, 'dma_map_page_attrs.calls'), '7.x: dma_map_phys under dma_map_page_attrs');
+  assert.equal(value(k7, CELL_4K, P, 'dma_iova_try_alloc.calls'), 0, '7.x: 4 KiB reads never reach the iterator');
+  // The small run's trace counts exactly fio's 128 reads (io_size 8 MiB / 64 KiB, no ramp, nothing left in flight).
+  for (const b of [k612, k7]) {
+    for (const cell of [SMALL_CELL, SMALL_GRAPH_CELL]) {
+      assert.equal(value(b, cell, P, 'ftrace.ios'), 128, `${b.dir} ${cell}: 128 reads in the small run's trace`);
+      assert.equal(value(b, cell, P, 'ftrace.workload_ios'), 128, `${b.dir} ${cell}: fio counted them too`);
+    }
+  }
 
   // Both: the IOMMU maps the whole 64 KiB of every read, nothing was lost, and the graph pass timed the mappers.
   for (const [name, b] of [['7.x', k7], ['6.12', k612]] as const) {
@@ -121,6 +173,9 @@ test('lab: per-I/O DMA call counts on 7.x (dma_iova_*) and 6.12 (dma_map_sgtable
     assert.ok(Math.abs(bytes / 65536 - 1) < 0.05, `${name}: iommu map bytes per I/O ${bytes}`);
     assert.equal(value(b, CELL, P, 'ftrace.lost_events'), 0, `${name}: lost events`);
     assert.equal(value(b, GRAPH_CELL, P, 'ftrace.lost_events'), 0, `${name}: lost events (graph)`);
+    // perf stat's I/O count: the NVMe's data requests it counted in its own window.
+    const perfIos = value(b, CELL, 'profile:perf-stat', 'perf.ios') ?? 0;
+    assert.ok(perfIos > 0 && (value(b, CELL, 'profile:perf-stat', 'perf.workload_ios') ?? 0) > 0, `${name}: perf.ios ${perfIos}`);
     const taskClock = value(b, CELL, 'profile:perf-stat', 'perf.task-clock');
     assert.ok(taskClock !== undefined && taskClock !== null && taskClock > 0, `${name}: perf stat task-clock`);
     // Kernel-mode cycles are perf stat's default (issue 12 item 11); TCG has no PMU.
@@ -129,11 +184,15 @@ test('lab: per-I/O DMA call counts on 7.x (dma_iova_*) and 6.12 (dma_map_sgtable
     const cpuPerIo = value(b, CELL, 'profile:perf-stat', 'perf.cpu.per_io');
     assert.ok(cpuPerIo !== undefined && cpuPerIo !== null && cpuPerIo > 0, `${name}: perf.cpu.per_io ${cpuPerIo}`);
   }
+  // The graph pass traces the mapping calls only and times those within which no traced call ran
+  // (review M10): on 7.x the link API's calls under blk_rq_dma_map_iter_start, which itself has no
+  // duration; on 6.12 dma_map_sgtable (a scattered buffer) or, for a physically contiguous one,
+  // nvme's own map and unmap, under which nothing traced runs then.
   assert.ok((value(k7, GRAPH_CELL, P, 'dma_iova_link.duration.mean') ?? 0) > 0);
-  // 6.12 maps each I/O either through iommu_dma_map_sg (scattered buffer) or iommu_dma_map_page
-  // (physically contiguous): which ones ran depends on the buffer, that one of them was timed does not.
-  const mapper612 = Math.max(value(k612, GRAPH_CELL, P, 'iommu_dma_map_sg.duration.mean') ?? 0, value(k612, GRAPH_CELL, P, 'iommu_dma_map_page.duration.mean') ?? 0);
-  assert.ok(mapper612 > 0, '6.12: the graph pass timed iommu_dma_map_sg or iommu_dma_map_page');
+  assert.equal(value(k7, GRAPH_CELL, P, 'blk_rq_dma_map_iter_start.duration.mean'), undefined, '7.x: a parent of traced calls is not timed');
+  const timed612 = ['dma_map_sgtable', 'dma_unmap_sg_attrs', 'nvme_map_data', 'nvme_unmap_data'].map((f) => value(k612, GRAPH_CELL, P, `${f}.duration.mean`) ?? 0);
+  assert.ok(Math.max(...timed612) > 0, '6.12: the graph pass timed a mapping call');
+  assert.equal(value(k612, GRAPH_CELL, P, 'iommu_dma_map_sg.duration.mean'), undefined, '6.12: the IOMMU functions under a mapping call are not traced in the graph pass');
 
   // compare lines the two kernels' call counts up side by side: the text for the reader, the
   // JSON (the same Comparison) for the assertions, since the text table's columns may change.

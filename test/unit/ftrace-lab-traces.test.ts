@@ -50,9 +50,13 @@ for (const k of KERNELS) {
       assert.equal(r.unclosed + r.unmatchedExits, 0, 'this capture starts and ends between calls');
       const stats = functionGraphStats(r);
       assert.deepEqual(new Map(stats.map((s) => [s.name, s.calls])), expectedCalls);
-      const attributed = stats.reduce((s, f) => s + f.totalNs, 0);
+      // Every duration is attributed: to a call's own time when no traced call ran within it, to
+      // its nested time otherwise.
+      const attributed = stats.reduce((s, f) => s + f.totalNs + f.nested.totalNs, 0);
       assert.equal(attributed, allDurations.reduce((s, d) => s + usToNs(d), 0));
-      assert.equal(stats.reduce((s, f) => s + f.count, 0), allDurations.length);
+      assert.equal(stats.reduce((s, f) => s + f.count + f.nested.count, 0), allDurations.length);
+      // Timed as its own: exactly the leaf lines (every call closed by a brace here ran traced calls).
+      assert.equal(stats.reduce((s, f) => s + f.count, 0), lines.filter((l) => LEAF.test(l) && DURATION.test(l)).length);
     });
   }
 
@@ -67,7 +71,53 @@ for (const k of KERNELS) {
       expected.set(name, (expected.get(name) ?? 0) + usToNs(d));
     }
     const r = await parseFunctionGraph(text);
-    assert.deepEqual(new Map(functionGraphStats(r).map((s) => [s.name, s.totalNs])), expected);
+    assert.deepEqual(new Map(functionGraphStats(r).map((s) => [s.name, s.totalNs + s.nested.totalNs])), expected);
+  });
+
+  test(`${k} function_graph: a call within which traced calls ran has no duration of its own (review M10)`, async () => {
+    const text = read(k, 'fgraph-proc-tail-abstime.txt');
+    const lines = text.split('\n');
+    // The closing lines of calls that opened a brace: each ran traced calls within it.
+    const closings = countBy(lines.map((l) => /\} \/\* ([\w.]+)/.exec(l)?.[1]).filter((x): x is string => x !== undefined));
+    assert.ok(closings.size > 0);
+    const stats = new Map(functionGraphStats(await parseFunctionGraph(text)).map((s) => [s.name, s]));
+    for (const [name, n] of closings) {
+      const s = stats.get(name);
+      assert.ok(s, name);
+      assert.equal(s.nested.count, n, `${name}: every closing is a nested duration`);
+      const leaves = lines.filter((l) => LEAF.exec(l)?.[1] === name && DURATION.test(l)).length;
+      assert.equal(s.count, leaves, `${name}: its own durations are its leaf lines only`);
+    }
+    // The parent's nested duration holds its children's: never smaller than their sum.
+    const outer = [...closings.keys()][0]!;
+    assert.ok(stats.get(outer)!.nested.minNs > 0);
+  });
+
+  test(`${k} funcgraph-tail: a closing brace goes to the call its tail names, not to the top of the stack (review m8)`, async () => {
+    // The real capture with one line taken out: the first closing of a call nested inside another
+    // (what a lost event or a task resumed on another CPU leaves). The outer call's closing then
+    // arrives with the inner call still on top of the stack.
+    const lines = read(k, 'fgraph-proc-tail-abstime.txt').split('\n');
+    const depth = (l: string): number => /\|(\s*)\} \/\*/.exec(l)?.[1]?.length ?? -1;
+    const innerAt = lines.findIndex((l) => depth(l) > 3);
+    assert.ok(innerAt > 0, 'a nested closing in the capture');
+    const inner = /\} \/\* ([\w.]+)/.exec(lines[innerAt]!)![1]!;
+    const outerAt = lines.findIndex((l, i) => i > innerAt && depth(l) >= 0 && depth(l) < depth(lines[innerAt]!));
+    const outer = /\} \/\* ([\w.]+)/.exec(lines[outerAt]!)![1]!;
+    assert.notEqual(inner, outer);
+    const damaged = [...lines.slice(0, innerAt), ...lines.slice(innerAt + 1)].join('\n');
+    const whole = new Map(functionGraphStats(await parseFunctionGraph(lines.join('\n'))).map((s) => [s.name, s]));
+    const r = await parseFunctionGraph(damaged);
+    const cut = new Map(functionGraphStats(r).map((s) => [s.name, s]));
+    // The outer call keeps all its closings and durations; the inner one keeps its call (counted
+    // as unclosed) and loses only the duration that was on the removed line.
+    assert.equal(r.unclosed, 1);
+    assert.equal(r.unmatchedExits, 0);
+    assert.equal(cut.get(outer)!.calls, whole.get(outer)!.calls);
+    assert.equal(cut.get(outer)!.nested.count, whole.get(outer)!.nested.count);
+    assert.equal(cut.get(outer)!.nested.totalNs, whole.get(outer)!.nested.totalNs);
+    assert.equal(cut.get(inner)!.calls, whole.get(inner)!.calls);
+    assert.equal(cut.get(inner)!.nested.count, whole.get(inner)!.nested.count - 1);
   });
 
   test(`${k} function_graph: percentiles within 1 % of the exact ones for the busiest leaf`, async () => {
@@ -170,9 +220,9 @@ for (const k of KERNELS) {
     assert.equal(r.iommu.unmap.count, eventNames.get('unmap'));
     const { bytes } = fioReadIos(k, 'fio-trace-cmd-fgraph-iommu.json');
     assert.equal(r.iommu.map.bytes, bytes);
-    // Exits carry the durations of nested calls: every one is attributed.
+    // Exits carry the durations of nested calls: every one is attributed, as the call's own or as nested.
     const exitsAndTimedLeaves = lines.filter((l) => /funcgraph_(exit|entry):\s+[+!#*@$]?\s*\d+\.\d+ us/.test(l)).length;
-    assert.equal(functionGraphStats(r.graph).reduce((s, f) => s + f.count, 0), exitsAndTimedLeaves);
+    assert.equal(functionGraphStats(r.graph).reduce((s, f) => s + f.count + f.nested.count, 0), exitsAndTimedLeaves);
   });
 }
 

@@ -96,7 +96,7 @@ test('every metric a real capture yields carries a role, and none with better "n
   }
   // Every role occurs, and the primary figures of each tool are among them.
   const primary = new Set(all.filter((x) => x.m.role === 'primary').map((x) => x.m.metric));
-  for (const name of ['read.iops', 'read.bw', 'read.clat.p50', 'map.p50', 'unmap.p99', 'size=65536.bw_avg', 'size=65536.msg_rate', 'blk_rq_dma_map_iter_start.duration.p50', 'nvme_unmap_data.duration.p50']) {
+  for (const name of ['read.iops', 'read.bw', 'read.clat.p50', 'map.p50', 'unmap.p99', 'size=65536.bw_avg', 'size=65536.msg_rate', 'dma_iova_try_alloc.duration.p50', 'dma_iova_sync.duration.p50']) {
     assert.ok(primary.has(name), `${name} primary somewhere`);
   }
   const informational = new Set(all.filter((x) => x.m.role === 'informational').map((x) => x.m.metric));

@@ -63,6 +63,21 @@ for (const name of CAPTURES) {
   });
 }
 
+test('fold: chunks with reuse are the same bytes, read each before the next, from two buffers in all', async () => {
+  const want = reference('script-system.folded');
+  const folder = new PerfScriptFolder();
+  await feed(folder, fs.readFileSync(fixture('perf', 'script-system.txt')));
+  const copies: Buffer[] = [];
+  const buffers = new Set<ArrayBufferLike>();
+  for (const chunk of folder.foldedChunks(5000, true)) { // over 4 KiB: not from Buffer's shared pool
+    copies.push(Buffer.from(chunk));
+    buffers.add(chunk.buffer);
+  }
+  assert.ok(copies.length > 10, `${copies.length} chunks`);
+  assert.deepEqual(Buffer.concat(copies), want);
+  assert.ok(buffers.size <= 3, `${buffers.size} buffers`); // two, and the empty one the writer starts with at most
+});
+
 test('fold --pid and --tid: stackcollapse-perf.pl --pid / --tid on a capture with pid/tid headers', async () => {
   const bytes = fs.readFileSync(fixture('perf', 'script-pid-tid.txt'));
   assert.deepEqual(await foldedBytes(bytes, { pid: true }), reference('script-pid-tid.pid.folded'));

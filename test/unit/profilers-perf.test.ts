@@ -69,6 +69,7 @@ test('perf-stat around dd: counts from perf-stat.csv, null for unsupported, per-
   try {
     const controller = new AbortController();
     const active = await perfStatProfiler.start({ options: {}, rawDir: dir, signal: controller.signal, log: () => undefined });
+    await active.on();
     const ios = await ddWorkload(dir);
     const ms = await active.stop({ ios, workloadOk: true });
     assert.deepEqual(perfChildren(), [], 'perf has exited');
@@ -113,7 +114,10 @@ test('perf-stat around direct-I/O dd: perf.cpu.per_io is the busy time of perf\'
     // Our own readings, outside the profiler's: its window lies within them.
     const outerBefore = readCpuTimes();
     const active = await perfStatProfiler.start({ options: {}, rawDir: dir, signal: new AbortController().signal, log: (l) => logs.push(l) });
+    // The runner switches the profiler on and off around the workload's I/O (runner/io-phase.ts).
+    await active.on();
     await execa('dd', [`if=${file}`, 'of=/dev/null', 'bs=64k', 'iflag=direct', 'status=none']);
+    await active.off();
     const ms = await active.stop({ ios: READS, workloadOk: true });
     const outer = busyWindow(outerBefore, readCpuTimes(), ticks).busy;
 
@@ -152,6 +156,7 @@ test('perf-stat counts only the enabled window, not perf start-up', { skip }, as
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dmabench-perfstat-'));
   try {
     const active = await perfStatProfiler.start({ options: { events: 'task-clock' }, rawDir: dir, signal: new AbortController().signal, log: () => undefined });
+    await active.on();
     const t0 = performance.now();
     const ms = await active.stop({ workloadOk: true });
     const windowMs = performance.now() - t0;
@@ -170,6 +175,7 @@ test('perf-stat abort kills perf', { skip }, async () => {
   try {
     const controller = new AbortController();
     const active = await perfStatProfiler.start({ options: { events: ['task-clock'] }, rawDir: dir, signal: controller.signal, log: () => undefined });
+    await active.on();
     assert.equal(perfChildren().length, 1);
     controller.abort(new Error('test abort'));
     const ms = await active.stop({ workloadOk: false });
@@ -184,6 +190,7 @@ test('perf-record around a busy dd: samples, folded stacks and a flame graph', {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dmabench-perfrec-'));
   try {
     const active = await perfRecordProfiler.start({ options: { frequency: 499 }, rawDir: dir, signal: new AbortController().signal, log: () => undefined });
+    await active.on();
     await execa('dd', ['if=/dev/zero', 'of=/dev/null', 'bs=64k', 'count=40000', 'status=none']);
     const ms = await active.stop({ workloadOk: true });
     assert.deepEqual(perfChildren(), []);
@@ -211,6 +218,7 @@ for (const [kind, profiler] of [['perf-record', perfRecordProfiler], ['perf-stat
     const dir = await mkdtemp(path.join(os.tmpdir(), 'dmabench-perfdeadline-'));
     try {
       const active = await profiler.start({ options: {}, rawDir: dir, signal: new AbortController().signal, log: () => undefined, deadlineSec: 2 });
+      await active.on();
       assert.equal(perfChildren().length, 1, 'perf runs');
       const t0 = Date.now();
       // Nobody stops it (as when dmabench is killed): perf must end by itself.
@@ -228,6 +236,7 @@ test('perf script folding past its deadline is killed and says so', { skip }, as
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dmabench-perfscript-'));
   try {
     const active = await perfRecordProfiler.start({ options: { frequency: 499 }, rawDir: dir, signal: new AbortController().signal, log: () => undefined });
+    await active.on();
     await execa('dd', ['if=/dev/zero', 'of=/dev/null', 'bs=64k', 'count=20000', 'status=none']);
     await active.stop({ workloadOk: true });
     const dataFile = path.join(dir, PERF_DATA_FILE);
@@ -238,6 +247,37 @@ test('perf script folding past its deadline is killed and says so', { skip }, as
     await assert.rejects(foldPerfData(dataFile, new AbortController().signal, 20), /perf script -i .* did not finish within its 0\.02 s deadline and was killed/);
     assert.deepEqual(perfChildren(), [], 'no perf script left');
   } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('perf-stat with a block target counts its data requests in the same window: per-I/O figures divide by them, the workload\'s count is kept beside', { skip }, async () => {
+  // A loop device of our own, 16 direct 64 KiB reads inside the window and 8 outside it (before
+  // on() and after off()): perf.ios must be 16 whatever the workload says it did.
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'dmabench-perfstat-io-'));
+  const image = path.join(dir, 'img');
+  fs.writeFileSync(image, Buffer.alloc(16 << 20));
+  const loop = (await execa('losetup', ['--find', '--show', image])).stdout.trim();
+  const read = (count: number, skipBlocks: number) => execa('dd', [`if=${loop}`, 'of=/dev/null', 'bs=64k', `count=${count}`, `skip=${skipBlocks}`, 'iflag=direct', 'status=none']);
+  try {
+    const log: string[] = [];
+    const active = await perfStatProfiler.start({ options: { events: ['page-faults'] }, rawDir: dir, signal: new AbortController().signal, log: (l) => log.push(l), ioTarget: loop });
+    await read(4, 0);
+    await active.on();
+    await read(16, 8);
+    await active.off();
+    await read(4, 100);
+    const ms = await active.stop({ ios: 999, workloadOk: true });
+    const byName = new Map(ms.map((m) => [m.metric, m.value]));
+    assert.equal(byName.get('perf.ios'), 16, JSON.stringify(Object.fromEntries(byName)));
+    assert.equal(byName.get('perf.workload_ios'), 999);
+    assert.equal(byName.get('perf.page-faults_per_io'), byName.get('perf.page-faults')! / 16);
+    assert.ok(!byName.has('perf.block:block_rq_issue'), 'the counting event is perf.ios, not a counter of its own');
+    assert.ok(log.some((l) => /16 requests to loop\d+ in the window, 999 I\/Os counted by the workload/.test(l)), log.join('\n'));
+    const csv = await readFile(path.join(dir, PERF_STAT_FILE), 'utf8');
+    assert.match(csv, /block:block_rq_issue/, 'perf counted the tracepoint (perf-stat.csv)');
+  } finally {
+    await execa('losetup', ['--detach', loop], { reject: false });
     await rm(dir, { recursive: true, force: true });
   }
 });

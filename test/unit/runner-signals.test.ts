@@ -17,7 +17,8 @@ import { repoRoot } from '../helpers/paths.js';
 import { readBundle } from '../../core/bundle/read.js';
 import { processStartTime, processTree } from '../../core/proc/tree.js';
 import { locateOrMountTracefs } from '../../core/system/tracefs.js';
-import { assertSameTracefs, tracefsSnapshot } from '../helpers/tracefs.js';
+import { assertSameTracefs, dmabenchInstances, globalTracefsSnapshot } from '../helpers/tracefs.js';
+import { readTracefsFile } from '../../collectors/ftrace/tracefs.js';
 
 const isRoot = process.getuid?.() === 0;
 const hasPerf = (await execa('perf', ['version'], { reject: false })).exitCode === 0;
@@ -144,8 +145,13 @@ test('a terminal hang-up (the pty goes away, as when ssh closes) leaves an incom
   }
 });
 
-/** tracefs files an events pass changes, as they read now. */
-const TRACEFS_FILES = ['tracing_on', 'current_tracer', 'set_event', 'buffer_size_kb'];
+/** The dmabench instance tracing `event` now, if any. */
+function instanceTracing(root: string, event: string): string | undefined {
+  return dmabenchInstances(root).find((n) => {
+    const dir = path.join(root, 'instances', n);
+    return readTracefsFile(dir, 'set_event')?.includes(event) === true && readTracefsFile(dir, 'tracing_on')?.trim() === '1';
+  });
+}
 
 test('a second SIGINT kills every child at once, and tracefs, the bundle and the exit code are still seen to', { skip: !isRoot && 'needs root (tracefs)' }, async () => {
   const root = await locateOrMountTracefs();
@@ -156,12 +162,9 @@ test('a second SIGINT kills every child at once, and tracefs, the bundle and the
     const event = 'syscalls:sys_enter_preadv2';
     await writeFile(file, campaign({ runtime: 4, reps: 1, extra: `    profilers:\n      - kind: ftrace\n        options: { tracer: events, iommuEvents: false, events: [${event}] }\n` }));
     const out = path.join(dir, 'bundle');
-    const before = tracefsSnapshot(root, TRACEFS_FILES);
+    const before = globalTracefsSnapshot(root);
     const child = startCli(['run', file, '--out', out]);
-    await until('the ftrace pass to trace', 90_000, () => {
-      const now = tracefsSnapshot(root, TRACEFS_FILES);
-      return now.set_event!.includes(event.split(':')[1]!) && now.tracing_on!.trim() === '1' ? true : undefined;
-    });
+    await until('the ftrace pass to trace', 90_000, () => (instanceTracing(root, event) !== undefined ? true : undefined));
     await sleep(300);
     // The second SIGINT goes the moment the first is acknowledged: dmabench is then winding down
     // (fio stopping, tracefs to restore, the bundle to finish), which is when a user hits Ctrl-C again.
@@ -183,7 +186,8 @@ test('a second SIGINT kills every child at once, and tracefs, the bundle and the
     assert.match(stderr, /SIGINT again: killing every child process now \(SIGKILL\)/);
     assert.equal(bundle.manifest.interruptedBy, 'SIGINT');
     assert.ok(Object.values(bundle.manifest.done).flat().length >= 1, 'the timed repetitions before are kept');
-    assertSameTracefs(tracefsSnapshot(root, TRACEFS_FILES), before, 'tracefs as found');
+    assertSameTracefs(globalTracefsSnapshot(root), before, 'the global instance as found');
+    assert.deepEqual(dmabenchInstances(root), [], 'the pass instance is removed');
     assert.equal(await processesMentioning(path.join(out, 'scratch')), '', 'no fio left');
   } finally {
     await rm(dir, { recursive: true, force: true });

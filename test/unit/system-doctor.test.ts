@@ -17,6 +17,7 @@ const EXPECTED_CHECKS = [
   'tool-bpftrace',
   'tool-gcc',
   'tracefs',
+  'ftrace-instances',
   'ftrace-function',
   'ftrace-function-graph',
   'ftrace-dma-functions',

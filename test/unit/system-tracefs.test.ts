@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -21,6 +21,7 @@ test('tracefs detection agrees with the mount table', async () => {
     assert.deepEqual(info.tracers, tracers);
     assert.equal(info.functionTracer, tracers.includes('function'));
     assert.equal(info.functionGraphTracer, tracers.includes('function_graph'));
+    assert.equal(info.instances, existsSync(path.join(info.path, 'instances')));
   }
 });
 
