@@ -24,7 +24,7 @@ export const FALLBACK_PREFIX = FALLBACK_METRIC_PREFIX;
 /**
  * Every statistic of a phase, with its role (lower is better for all: they are times).
  * A phase's sample is one timed batch's mean per request (format v2, benches/dma_bench/report.c):
- * a batch is one request unless a request takes less than 200 clock reads, and then it is the few
+ * a batch is one request unless a request takes less than 400 clock reads, and then it is the few
  * requests that take at least that (`batch`), so a clock read is under 1% of every sample. The
  * distribution, and every statistic below, is then of per-batch means: its tails are narrower than
  * single requests' would be.

@@ -70,7 +70,7 @@ export const microbenchParamsSchema = z
     /** on: interrupts stay enabled around the timed calls (preemption is always disabled); off: disabled too. */
     irqs: z.enum(['on', 'off']).default(microbenchDefaults.irqs),
     /**
-     * Requests per timed sample. auto: one, unless a request takes less than 200 clock reads, then
+     * Requests per timed sample. auto: one, unless a request takes less than 400 clock reads, then
      * the fewest that take at least that (the module decides from the warm-up). A number fixes it.
      */
     batch: z.preprocess((v) => (v === 'auto' ? 0 : digits(v)), z.number().int().min(0).max(maxBatch)).default(microbenchDefaults.batch),
