@@ -74,7 +74,7 @@ run sg-scattered-4k-irqs-off 0 api=sg size=4096 segs=1 dir=from_device threads=2
 run link-scattered-8k-batch4 0 api=link size=8192 segs=2 dir=from_device threads=1 iters=2000 warmup=0 layout=scattered batch=4
 
 # worker FILE KEY: KEY's value in the first worker record of OUTDIR/FILE.txt
-worker() { sed -n "s/^worker thread=0 .*[ ]$2=\([0-9]*\).*/\1/p" "$OUT/$1.txt"; }
+worker() { sed -n "/^worker thread=0 /{s/.* $2=\([0-9]*\).*/\1/p;q}" "$OUT/$1.txt"; }
 # field FILE RECORD KEY: KEY's value in the first RECORD line of OUTDIR/FILE.txt
 field() { sed -n "/^$2 /{s/.* $3=\([^ ]*\).*/\1/p;q}" "$OUT/$1.txt"; }
 # echoed NAME: every key=value of the request written for NAME is in the result's request record
