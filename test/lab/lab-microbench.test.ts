@@ -315,7 +315,8 @@ test('benches/dma_bench/lab-selftest.sh passes in a guest of each lab kernel (st
       const timed = samples.filter((s) => s.workload === 'phys-timed' && s.metric === 'requests').map((s) => s.value as number);
       assert.equal(timed.length, 2, 'phys-timed: a request count per repetition');
       assert.ok(timed.every((v) => v > 0), `phys-timed requests ${timed.join(', ')}`);
-      const cpuFiles = (await fs.readdir(path.join(nvme, 'raw'), { recursive: true })).filter((f) => f.endsWith('cpus.json'));
+      // Every repetition that measured keeps its threads' CPUs; phys-timed's say where cpus: put them.
+      const cpuFiles = (await fs.readdir(path.join(nvme, 'raw'), { recursive: true })).filter((f) => f.startsWith('phys-timed') && f.endsWith('cpus.json'));
       assert.equal(cpuFiles.length, 2, `cpus.json of phys-timed: ${cpuFiles.join(', ')}`);
       for (const f of cpuFiles) {
         const cpus = JSON.parse(await fs.readFile(path.join(nvme, 'raw', f), 'utf8')) as Array<Record<string, unknown>>;
