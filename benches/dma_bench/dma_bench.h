@@ -10,6 +10,7 @@
 #include <linux/build_bug.h>
 #include <linux/limits.h>
 #include <linux/types.h>
+#include <linux/cpumask.h>
 #include <linux/dma-mapping.h>
 
 /*
@@ -34,6 +35,12 @@
 #define DMA_BENCH_MAX_THREADS	64U
 #define DMA_BENCH_MAX_ITERS	100000000U
 #define DMA_BENCH_REQ_MAX	512	/* bytes in one request line */
+/*
+ * duration_ms=N (instead of iters): each thread runs timed rounds until N ms
+ * have passed since it left the start barrier, checked between rounds, or
+ * until DMA_BENCH_MAX_ITERS requests, whichever comes first.
+ */
+#define DMA_BENCH_MAX_DURATION_MS	600000U
 /*
  * Batches: requests mapped back to back between two clock reads, then
  * unmapped likewise. In flight: requests mapped before the first of them is
@@ -73,6 +80,9 @@ enum dma_bench_layout { DB_LAYOUT_CONTIGUOUS, DB_LAYOUT_SCATTERED };
 #define DMA_BENCH_DEFAULT_BATCH		0U
 #define DMA_BENCH_DEFAULT_INFLIGHT	1U
 #define DMA_BENCH_DEFAULT_SG_BUILD	false
+/* 0: iters requests per thread; N: for N ms (the request may name iters or duration_ms, not both) */
+#define DMA_BENCH_DEFAULT_DURATION_MS	0U
+/* cpus: every online CPU (thread i on the i-th of them) */
 
 struct dma_bench_request {
 	enum dma_bench_api api;
@@ -88,6 +98,8 @@ struct dma_bench_request {
 	u32 batch;		/* requests per timed batch; 0: chosen from the timer overhead */
 	u32 inflight;		/* requests mapped before they are unmapped (at least the batch) */
 	bool sg_build;		/* sg: allocate, fill and free the sg table inside map/unmap */
+	u32 duration_ms;	/* 0: iters requests per thread; else run for this long (iters is 0) */
+	struct cpumask cpus;	/* thread i runs on the i-th CPU of it; default: the online CPUs */
 };
 
 /*
@@ -155,6 +167,13 @@ enum db_status { DB_STATUS_OK, DB_STATUS_UNSUPPORTED, DB_STATUS_FALLBACK, DB_STA
  */
 struct db_thread_result {
 	int cpu;
+	/* the CPU's place, read when the thread was bound, as sysfs topology/ shows it */
+	int core_id;		/* topology/core_id */
+	int package_id;		/* topology/physical_package_id */
+	int node;		/* its NUMA node */
+	struct cpumask siblings;	/* topology/thread_siblings_list: its SMT siblings, itself included */
+	u64 requests;		/* timed requests mapped and unmapped (iters, or what duration_ms allowed) */
+	u64 timed_ns;		/* from leaving the start barrier to the end of the last timed round */
 	u32 ranges;		/* physically contiguous ranges of the request */
 	u32 calls;		/* mapping calls per request: dma_iova_link or dma_map_phys/page calls, 1 for sg */
 	u32 dma_segs_min;	/* DMA segments handed out: sg's mapped nents, 1 for link, ranges for phys */

@@ -9,7 +9,9 @@
 # header's and what the headers were found to offer, feeds it bad
 # requests, removes the device and signals a run mid-way, tries rmmod mid-run,
 # binds through the debugfs device file in every address form it takes and
-# refuses, and checks dmesg. Exits 0 when every check passed.
+# refuses, runs threads on the CPUs asked for (the topology recorded is
+# sysfs's, an offline CPU refused) and a fixed-duration run that stops in time
+# and counts its requests, and checks dmesg. Exits 0 when every check passed.
 # Every result file the module produced is copied to OUTDIR with the request
 # that produced it, for the parser's fixtures.
 #
@@ -72,7 +74,7 @@ run sg-scattered-4k-irqs-off 0 api=sg size=4096 segs=1 dir=from_device threads=2
 run link-scattered-8k-batch4 0 api=link size=8192 segs=2 dir=from_device threads=1 iters=2000 warmup=0 layout=scattered batch=4
 
 # worker FILE KEY: KEY's value in the first worker record of OUTDIR/FILE.txt
-worker() { sed -n "s/^worker thread=0 .*[ ]$2=\([0-9]*\).*/\1/p" "$OUT/$1.txt"; }
+worker() { sed -n "/^worker thread=0 /{s/.* $2=\([0-9]*\).*/\1/p;q}" "$OUT/$1.txt"; }
 # field FILE RECORD KEY: KEY's value in the first RECORD line of OUTDIR/FILE.txt
 field() { sed -n "/^$2 /{s/.* $3=\([^ ]*\).*/\1/p;q}" "$OUT/$1.txt"; }
 # echoed NAME: every key=value of the request written for NAME is in the result's request record
@@ -120,8 +122,72 @@ esac
 
 # The defaults are the header's (DMA_BENCH_DEFAULT_*): a request naming only api, size and segs.
 run defaults 0 api=sg size=8192 segs=2
-grep -q '^request api=sg size=8192 segs=2 seg_size=4096 dir=to_device threads=1 iters=1000 warmup=100 layout=scattered irqs=on batch=0 inflight=1 sg_build=0$' "$OUT/defaults.txt" \
+online=$(cat /sys/devices/system/cpu/online)
+grep -q "^request api=sg size=8192 segs=2 seg_size=4096 dir=to_device threads=1 iters=1000 warmup=100 layout=scattered irqs=on batch=0 inflight=1 sg_build=0 duration_ms=0 cpus=$online\$" "$OUT/defaults.txt" \
   && ok "defaults: $(grep '^request' "$OUT/defaults.txt")" || bad "defaults: $(grep '^request' "$OUT/defaults.txt")"
+
+# cpus: the threads run on the CPUs asked for, and each worker's topology is the CPU's own in sysfs.
+# topology FILE: every worker's cpu, core_id, package_id, siblings and node against sysfs
+topology() {
+  grep '^worker ' "$OUT/$1.txt" | while read -r line; do
+    cpu=$(echo "$line" | sed 's/.* cpu=\([0-9]*\) .*/\1/')
+    t=/sys/devices/system/cpu/cpu$cpu/topology
+    node=$(ls -d /sys/devices/system/cpu/cpu$cpu/node* 2>/dev/null | sed -n '1s/.*node//p'); node=${node:-0}
+    want="core_id=$(cat $t/core_id) package_id=$(cat $t/physical_package_id) siblings=$(cat $t/thread_siblings_list) node=$node"
+    case "$line" in *" $want") echo "ok cpu$cpu $want" ;; *) echo "FAIL cpu$cpu: want $want in: $line" ;; esac
+  done
+}
+ncpu=$(echo "$online" | awk -F'[-,]' '{print $NF + 1}')
+if [ "$ncpu" -ge 2 ]; then
+  last=$((ncpu - 1))
+  run cpus-last 0 api=phys size=65536 segs=16 threads=1 iters=500 warmup=50 batch=1 cpus=$last
+  echoed cpus-last
+  [ "$(worker cpus-last cpu)" = "$last" ] && ok "cpus=$last: thread 0 ran on CPU $last" || bad "cpus=$last: $(grep '^worker' "$OUT/cpus-last.txt")"
+  run cpus-pair 0 api=phys size=65536 segs=16 threads=2 iters=500 warmup=50 batch=1 cpus=$last,0
+  got=$(sed -n 's/^worker thread=\([0-9]*\) cpu=\([0-9]*\) .*/\1:\2/p' "$OUT/cpus-pair.txt" | tr '\n' ' ')
+  [ "$got" = "0:0 1:$last " ] && ok "cpus=$last,0: thread 0 on CPU 0, thread 1 on CPU $last (the list's order is the CPUs')" || bad "cpus=$last,0: threads on $got"
+  grep -q "^request .* cpus=0,$last\$\|^request .* cpus=0-$last\$" "$OUT/cpus-pair.txt" && ok "cpus=$last,0 echoed in the kernel's form: $(field cpus-pair request cpus)" || bad "cpus echo: $(grep '^request' "$OUT/cpus-pair.txt")"
+  topo=$(topology cpus-pair; topology cpus-last)
+  echo "$topo" | grep -q FAIL && bad "topology: $topo" || ok "topology as sysfs says: $(echo "$topo" | tr '\n' ';')"
+  run bad-threads-exceed-cpus 1 api=phys size=65536 segs=16 threads=2 iters=10 warmup=10 cpus=$last
+  grep -q 'reason=threads_exceed_cpus ' "$OUT/bad-threads-exceed-cpus.txt" && ok "bad-threads-exceed-cpus: threads_exceed_cpus" || bad "bad-threads-exceed-cpus: $(grep '^result' "$OUT/bad-threads-exceed-cpus.txt")"
+  echoed bad-threads-exceed-cpus
+  # an offline CPU is refused: take the last one down for the request, then back up
+  if [ -w /sys/devices/system/cpu/cpu$last/online ] && echo 0 > /sys/devices/system/cpu/cpu$last/online; then
+    run bad-cpu-offline 1 api=phys size=65536 segs=16 threads=1 iters=10 warmup=10 cpus=$last
+    echo 1 > /sys/devices/system/cpu/cpu$last/online
+    grep -q 'reason=cpu_not_online ' "$OUT/bad-cpu-offline.txt" && ok "bad-cpu-offline: cpu_not_online" || bad "bad-cpu-offline: $(grep '^result' "$OUT/bad-cpu-offline.txt")"
+    [ "$(cat /sys/devices/system/cpu/online)" = "$online" ] && ok "CPU $last back online" || bad "online CPUs now $(cat /sys/devices/system/cpu/online), were $online"
+  else
+    say "CPU $last cannot go offline: cpu_not_online check skipped"
+  fi
+else
+  say "one CPU: cpus checks skipped"
+fi
+run bad-cpus-syntax 1 api=phys size=65536 segs=16 cpus=x
+grep -q 'reason=bad_cpus ' "$OUT/bad-cpus-syntax.txt" && ok "bad-cpus-syntax: bad_cpus" || bad "bad-cpus-syntax: $(grep '^result' "$OUT/bad-cpus-syntax.txt")"
+
+# duration_ms: each thread runs timed rounds until the time is up (read between rounds), and says how many requests it ran.
+run bad-iters-duration 1 api=phys size=65536 segs=16 iters=10 duration_ms=100
+grep -q 'reason=iters_and_duration_ms_exclusive ' "$OUT/bad-iters-duration.txt" && ok "bad-iters-duration: iters_and_duration_ms_exclusive" || bad "bad-iters-duration: $(grep '^result' "$OUT/bad-iters-duration.txt")"
+dthreads=1; [ "$ncpu" -ge 2 ] && dthreads=2
+t0=$(date +%s%N)
+run duration-300ms 0 api=phys size=65536 segs=16 threads=$dthreads warmup=50 batch=1 inflight=4 duration_ms=300
+t1=$(date +%s%N)
+echoed duration-300ms
+say "duration-300ms: the write took $(( (t1 - t0) / 1000000 )) ms; $(grep '^result\|^worker' "$OUT/duration-300ms.txt" | tr '\n' ';')"
+grep -q '^request .* iters=0 .* duration_ms=300 ' "$OUT/duration-300ms.txt" && ok "duration-300ms: echoed iters=0 duration_ms=300" || bad "duration echo: $(grep '^request' "$OUT/duration-300ms.txt")"
+# each thread: timed for at least 300 ms and at most 300 ms plus one round (100 ms of slack for a
+# round of 4 requests, even under TCG); requests counted, one sample each (batch=1)
+dur_ok=$(grep '^worker ' "$OUT/duration-300ms.txt" | awk '{
+  for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+  t = v["timed_ns"] + 0; r = v["requests"] + 0; if (t < 300000000 || t > 400000000 || r < 1 || r != v["batches"] + 0) bad++; n++
+} END { print (n > 0 && !bad) ? "yes" : "no" }')
+total=$(grep '^worker ' "$OUT/duration-300ms.txt" | sed 's/.* requests=\([0-9]*\) .*/\1/' | awk '{s += $1} END {print s}')
+count=$(sed -n 's/^stats thread=all cpu=-1 phase=map count=\([0-9]*\) .*/\1/p' "$OUT/duration-300ms.txt")
+[ "$dur_ok" = yes ] && [ "$total" = "$count" ] \
+  && ok "duration_ms=300: every thread timed 300-400 ms and counted its requests ($total in all, the map samples' count)" \
+  || bad "duration_ms=300: timed or counted wrong ($total requests, $count samples): $(grep '^worker' "$OUT/duration-300ms.txt" | tr '\n' ';')"
 
 # The scatterlist built per request (6.12's NVMe) and requests in flight (a queue depth).
 run sg-build-scattered-64k 0 api=sg size=65536 segs=16 dir=from_device threads=2 iters=1000 warmup=100 layout=scattered irqs=on batch=0 inflight=1 sg_build=1

@@ -41,7 +41,9 @@ static struct pci_dev *db_pdev;
 static u64 db_old_mask, db_old_coherent_mask;
 static unsigned int db_old_max_seg;
 
-static DEFINE_MUTEX(db_run_lock);	/* one run at a time; guards nothing else */
+static DEFINE_MUTEX(db_run_lock);	/* one run at a time; guards db_req */
+/* The request of the run: static, not on the stack, for its cpumask (1 KiB at NR_CPUS=8192). */
+static struct dma_bench_request db_req;
 static atomic_t db_abort = ATOMIC_INIT(0);
 static DECLARE_WAIT_QUEUE_HEAD(db_wq);
 
@@ -99,7 +101,7 @@ static void db_store_rejection(const struct dma_bench_request *req, bool have_re
 static ssize_t db_run_write(struct file *file, const char __user *ubuf,
 			    size_t count, loff_t *ppos)
 {
-	struct dma_bench_request req;
+	struct dma_bench_request *req = &db_req;
 	struct dma_bench_outcome out;
 	const char *reason = "none", *domain;
 	char bdf[32], *line, *text;
@@ -120,11 +122,11 @@ static ssize_t db_run_write(struct file *file, const char __user *ubuf,
 		return -EBUSY;
 	}
 
-	ret = db_parse_request(line, &req, &reason, &parsed);
+	ret = db_parse_request(line, req, &reason, &parsed);
 	kfree(line);
 	if (ret) {
 		/* a request refused for its values is echoed, so the reader knows the reason is its own */
-		db_store_rejection(&req, parsed, NULL, NULL, ret, reason);
+		db_store_rejection(req, parsed, NULL, NULL, ret, reason);
 		goto out_unlock;
 	}
 
@@ -139,14 +141,14 @@ static ssize_t db_run_write(struct file *file, const char __user *ubuf,
 	mutex_unlock(&db_dev_lock);
 	if (!pdev) {
 		ret = -ENODEV;
-		db_store_rejection(&req, true, NULL, NULL, ret, "no_device_bound");
+		db_store_rejection(req, true, NULL, NULL, ret, "no_device_bound");
 		goto out_unlock;
 	}
 
-	ret = db_run(&pdev->dev, &req, &db_abort, &db_wq, &out);
+	ret = db_run(&pdev->dev, req, &db_abort, &db_wq, &out);
 	put_device(&pdev->dev);
 
-	text = db_format_result(&req, true, bdf, domain, &out, &len);
+	text = db_format_result(req, true, bdf, domain, &out, &len);
 	kvfree(out.thread);
 	db_store_result(text, len);
 	if (!text && !ret)

@@ -2,14 +2,14 @@
 /*
  * Formats a run as line-oriented records: each line is a record name then
  * space-separated key=value pairs, values never contain spaces, and the
- * text ends with "end" so a reader can tell a truncated copy. Format v3:
+ * text ends with "end" so a reader can tell a truncated copy. Format v4:
  *
  *   dma_bench version=3 kernel=REL clock=local_clock hist_max_rel_err_pct=0.4 link_api=0|1 map_phys=0|1
  *   device bdf=BDF iommu_domain=DMA|DMA-FQ|identity|blocked|unmanaged|none
- *   request api=.. size=.. segs=.. seg_size=.. dir=.. threads=.. iters=.. warmup=.. layout=.. irqs=on|off batch=K|0 inflight=N sg_build=0|1
+ *   request api=.. size=.. segs=.. seg_size=.. dir=.. threads=.. iters=.. warmup=.. layout=.. irqs=on|off batch=K|0 inflight=N sg_build=0|1 duration_ms=MS cpus=LIST
  *   result status=ok|unsupported|fallback|error path=sg|link|phys|page|none function=.. errno=.. reason=.. wall_ns=.. batch=K inflight=D max_seg_size=.. seg_boundary=0x..
  *   timer overhead_ns=P50 mean=.. min=..
- *   worker thread=N cpu=C ranges=.. calls=.. dma_segs_min=.. dma_segs_max=.. batches=.. disturbed=.. irq_hit=.. switched=..
+ *   worker thread=N cpu=C ranges=.. calls=.. dma_segs_min=.. dma_segs_max=.. batches=.. disturbed=.. irq_hit=.. switched=.. requests=.. timed_ns=.. core_id=.. package_id=.. siblings=LIST node=..
  *   stats thread=N|all cpu=C phase=map|unmap|total|timer count=.. mean=.. stdev=.. min=.. max=.. p50=.. p90=.. p99=.. p99.9=..
  *   hist thread=all phase=map|unmap|total|timer count=.. buckets=LOW:WIDTH:COUNT,...
  *   end
@@ -22,12 +22,20 @@
  * back to the per-segment path when dma_iova_try_alloc refuses), function its
  * mapping call, batch the requests per timed sample, inflight the requests
  * mapped before they were unmapped (the larger of the request's inflight and
- * the batch; 0 when nothing ran). worker, per thread: ranges the
+ * the batch; 0 when nothing ran). duration_ms is 0 for a run of iters
+ * requests per thread; a timed run echoes iters=0. cpus is the CPU list the
+ * threads were placed on (thread i on its i-th CPU), printed as sysfs prints
+ * CPU lists (0-3,8). worker, per thread: ranges the
  * request's physically contiguous ranges after merging, calls the mapping
  * calls per request, dma_segs the DMA segments a request came to (sg: what
  * dma_map_sgtable returned, 0 0 before any), batches the timed samples,
  * disturbed those during which the CPU took an interrupt or switched task
- * (irq_hit and switched: which; a batch can count in both).
+ * (irq_hit and switched: which; a batch can count in both), requests the
+ * timed requests it mapped and unmapped, timed_ns the time from leaving the
+ * start barrier to the end of its last timed round, and where its CPU sits:
+ * core_id, package_id and siblings (its SMT siblings, itself included) as
+ * /sys/devices/system/cpu/cpuC/topology names them, node its NUMA node.
+ * Format v4 added duration_ms, cpus and the worker's fields from requests on.
  * stats of map, unmap and total are of per-request means of each batch (a
  * batch of one is one request); timer is of single pairs of clock reads.
  * hist is the all-threads histogram behind a stats line, its non-empty
@@ -41,7 +49,7 @@
 #include <linux/utsname.h>
 #include "dma_bench.h"
 
-#define DB_FORMAT_VERSION 3
+#define DB_FORMAT_VERSION 4
 
 struct db_text {
 	char *buf;
@@ -109,9 +117,10 @@ static void db_put_worker(struct db_text *t, u32 i, const struct db_thread_resul
 {
 	bool seen = r->dma_segs_min <= r->dma_segs_max;
 
-	db_put(t, "worker thread=%u cpu=%d ranges=%u calls=%u dma_segs_min=%u dma_segs_max=%u batches=%llu disturbed=%llu irq_hit=%llu switched=%llu\n",
+	db_put(t, "worker thread=%u cpu=%d ranges=%u calls=%u dma_segs_min=%u dma_segs_max=%u batches=%llu disturbed=%llu irq_hit=%llu switched=%llu requests=%llu timed_ns=%llu core_id=%d package_id=%d siblings=%*pbl node=%d\n",
 	       i, r->cpu, r->ranges, r->calls, seen ? r->dma_segs_min : 0, seen ? r->dma_segs_max : 0,
-	       r->batches, r->disturbed, r->irq_hit, r->switched);
+	       r->batches, r->disturbed, r->irq_hit, r->switched, r->requests, r->timed_ns,
+	       r->core_id, r->package_id, cpumask_pr_args(&r->siblings), r->node);
 }
 
 static void db_put_stats(struct db_text *t, const char *thread, int cpu,
@@ -142,6 +151,23 @@ static void db_put_hist(struct db_text *t, enum db_phase phase, const struct db_
 		sep = ",";
 	}
 	db_put(t, "\n");
+}
+
+/* Room for a CPU list: at most "NNNN," per CPU in it. */
+static size_t db_cpulist_room(const struct cpumask *m)
+{
+	return 8 + 6 * (size_t)cpumask_weight(m);
+}
+
+/* Room for the CPU lists of the request and of each worker's siblings. */
+static size_t db_cpus_room(const struct dma_bench_request *req, const struct dma_bench_outcome *out)
+{
+	size_t room = db_cpulist_room(&req->cpus);
+	u32 i;
+
+	for (i = 0; i < out->nr_threads; i++)
+		room += db_cpulist_room(&out->thread[i].siblings);
+	return room;
 }
 
 /* Room for the hist lines: at most one entry per bucket or per sample, ~60 bytes each. */
@@ -207,7 +233,7 @@ char *db_format_result(const struct dma_bench_request *req, bool have_req,
 		       const struct dma_bench_outcome *out, size_t *len)
 {
 	struct db_text t = { .size = 2048 + (size_t)(out->nr_threads + 1) * (DB_NR_PHASES + 2) * 320 +
-				     db_hist_room(out) };
+				     db_hist_room(out) + db_cpus_room(req, out) };
 
 	t.buf = kvmalloc(t.size, GFP_KERNEL);
 	if (!t.buf)
@@ -219,11 +245,11 @@ char *db_format_result(const struct dma_bench_request *req, bool have_req,
 	db_put(&t, "device bdf=%s iommu_domain=%s\n", bdf ? bdf : "none",
 	       domain_type ? domain_type : "none");
 	if (have_req)
-		db_put(&t, "request api=%s size=%llu segs=%u seg_size=%llu dir=%s threads=%u iters=%u warmup=%u layout=%s irqs=%s batch=%u inflight=%u sg_build=%d\n",
+		db_put(&t, "request api=%s size=%llu segs=%u seg_size=%llu dir=%s threads=%u iters=%u warmup=%u layout=%s irqs=%s batch=%u inflight=%u sg_build=%d duration_ms=%u cpus=%*pbl\n",
 		       db_api_name(req->api), req->size, req->segs, req->seg_size,
 		       db_dir_name(req->dir), req->threads, req->iters, req->warmup,
 		       db_layout_name(req->layout), req->irqs_off ? "off" : "on", req->batch,
-		       req->inflight, req->sg_build);
+		       req->inflight, req->sg_build, req->duration_ms, cpumask_pr_args(&req->cpus));
 	db_put(&t, "result status=%s path=%s function=%s errno=%d reason=%s wall_ns=%llu batch=%u inflight=%u max_seg_size=%u seg_boundary=0x%lx\n",
 	       db_status_name(out->status), db_path_name(out->path), db_path_function(out->path),
 	       out->err, out->reason ? out->reason : "none", out->wall_ns, out->batch,

@@ -53,8 +53,16 @@ static int parse_dir(const char *v, enum dma_data_direction *dir)
 	return 0;
 }
 
+/* Which of the keys that constrain each other a request named. */
+struct db_seen {
+	bool api;
+	bool iters;
+	bool duration;
+	bool cpus;
+};
+
 static int parse_one(struct dma_bench_request *req, const char *key,
-		     const char *val, const char **reason, bool *have_api)
+		     const char *val, const char **reason, struct db_seen *seen)
 {
 	int i;
 
@@ -65,7 +73,7 @@ static int parse_one(struct dma_bench_request *req, const char *key,
 			return -EINVAL;
 		}
 		req->api = i;
-		*have_api = true;
+		seen->api = true;
 		return 0;
 	}
 	if (!strcmp(key, "layout")) {
@@ -102,6 +110,15 @@ static int parse_one(struct dma_bench_request *req, const char *key,
 		}
 		return 0;
 	}
+	if (!strcmp(key, "cpus")) {
+		/* a CPU list as sysfs prints one: 0,2 or 0-3 or 0-1,4 */
+		if (cpulist_parse(val, &req->cpus) || cpumask_empty(&req->cpus)) {
+			*reason = "bad_cpus";
+			return -EINVAL;
+		}
+		seen->cpus = true;
+		return 0;
+	}
 	if (!strcmp(key, "sg_build")) {
 		if (!strcmp(val, "0"))
 			req->sg_build = false;
@@ -114,9 +131,10 @@ static int parse_one(struct dma_bench_request *req, const char *key,
 		return 0;
 	}
 	{
-		static const char *const keys[] = { "segs", "threads", "iters", "warmup", "batch", "inflight" };
+		static const char *const keys[] = { "segs", "threads", "iters", "warmup", "batch", "inflight",
+						    "duration_ms" };
 		u32 *const fields[] = { &req->segs, &req->threads, &req->iters, &req->warmup,
-					&req->batch, &req->inflight };
+					&req->batch, &req->inflight, &req->duration_ms };
 
 		static_assert(ARRAY_SIZE(keys) == ARRAY_SIZE(fields));
 		i = match_string(keys, ARRAY_SIZE(keys), key);
@@ -125,6 +143,8 @@ static int parse_one(struct dma_bench_request *req, const char *key,
 				*reason = "bad_number";
 				return -EINVAL;
 			}
+			seen->iters |= fields[i] == &req->iters;
+			seen->duration |= fields[i] == &req->duration_ms;
 			return 0;
 		}
 	}
@@ -132,7 +152,7 @@ static int parse_one(struct dma_bench_request *req, const char *key,
 	return -EINVAL;
 }
 
-static int validate(struct dma_bench_request *req, const char **reason)
+static int validate(struct dma_bench_request *req, const struct db_seen *seen, const char **reason)
 {
 	if (req->size == 0) {
 		*reason = "size_zero";
@@ -171,7 +191,25 @@ static int validate(struct dma_bench_request *req, const char **reason)
 		*reason = "bad_threads";
 		return -EINVAL;
 	}
-	if (req->iters == 0 || req->iters > DMA_BENCH_MAX_ITERS ||
+	/* the CPUs asked for: each online now (db_run checks again when it binds), one per thread */
+	if (!cpumask_subset(&req->cpus, cpu_online_mask)) {
+		*reason = "cpu_not_online";
+		return -EINVAL;
+	}
+	if (req->threads > cpumask_weight(&req->cpus)) {
+		*reason = "threads_exceed_cpus";
+		return -EINVAL;
+	}
+	/* a run is either so many requests or so long: never both */
+	if (seen->iters && seen->duration) {
+		*reason = "iters_and_duration_ms_exclusive";
+		return -EINVAL;
+	}
+	if (seen->duration && (req->duration_ms == 0 || req->duration_ms > DMA_BENCH_MAX_DURATION_MS)) {
+		*reason = "bad_duration_ms";
+		return -EINVAL;
+	}
+	if ((!seen->duration && (req->iters == 0 || req->iters > DMA_BENCH_MAX_ITERS)) ||
 	    req->warmup > DMA_BENCH_MAX_ITERS) {
 		*reason = "bad_iters";
 		return -EINVAL;
@@ -206,7 +244,7 @@ static int validate(struct dma_bench_request *req, const char **reason)
  */
 int db_parse_request(char *line, struct dma_bench_request *req, const char **reason, bool *parsed)
 {
-	bool have_api = false;
+	struct db_seen seen = {};
 	char *tok, *eq;
 	int ret;
 
@@ -221,6 +259,8 @@ int db_parse_request(char *line, struct dma_bench_request *req, const char **rea
 	req->batch = DMA_BENCH_DEFAULT_BATCH;
 	req->inflight = DMA_BENCH_DEFAULT_INFLIGHT;
 	req->sg_build = DMA_BENCH_DEFAULT_SG_BUILD;
+	req->duration_ms = DMA_BENCH_DEFAULT_DURATION_MS;
+	cpumask_copy(&req->cpus, cpu_online_mask);
 
 	line = strim(line);
 	while ((tok = strsep(&line, " \t")) != NULL) {
@@ -232,14 +272,17 @@ int db_parse_request(char *line, struct dma_bench_request *req, const char **rea
 			return -EINVAL;
 		}
 		*eq = '\0';
-		ret = parse_one(req, tok, eq + 1, reason, &have_api);
+		ret = parse_one(req, tok, eq + 1, reason, &seen);
 		if (ret)
 			return ret;
 	}
-	if (!have_api) {
+	if (!seen.api) {
 		*reason = "missing_api";
 		return -EINVAL;
 	}
+	/* a timed run has no iteration count: the echo says iters=0 */
+	if (seen.duration && !seen.iters)
+		req->iters = 0;
 	*parsed = true;
-	return validate(req, reason);
+	return validate(req, &seen, reason);
 }

@@ -15,6 +15,10 @@
  * one block per segment and orders them so that no segment starts where the
  * previous one ends: no merge is left to chance.
  *
+ * Threads. Thread i runs on the i-th CPU of the request's cpus (every online
+ * CPU unless it names some), its pages on that CPU's node; the result records
+ * each CPU's core, package, SMT siblings and node.
+ *
  * Timing. Each thread measures its clock (the timer phase), runs the warm-up
  * one request at a time (in rounds of inflight) and waits at a start barrier; when every thread is
  * there the runner picks the batch size and releases them together, so they
@@ -27,7 +31,9 @@
  * batch's mean per request, map and unmap of the same requests. K is 1 unless
  * one request takes less than DB_BATCH_TARGET clock reads (batch=0), so a
  * clock read stays below 1% of every sample. A batch during which the CPU took
- * an interrupt or switched task is counted as disturbed.
+ * an interrupt or switched task is counted as disturbed. A run is iters
+ * requests per thread, or (duration_ms) rounds until that time has passed,
+ * read between rounds with preemption on; each thread counts its requests.
  *
  * sg_build=1 (sg only) allocates each request's sg table, fills it and frees
  * it inside the timed map and unmap, as a driver that builds the table per
@@ -50,6 +56,7 @@
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
+#include <linux/topology.h>
 #include <linux/wait.h>
 #include "dma_bench.h"
 
@@ -678,20 +685,29 @@ static void db_warm_up(struct db_worker *w)
 }
 
 /*
- * Rounds of max(inflight, batch) requests (the last one holds what is left of
- * iters), each batch a sample of its mean per request.
+ * Rounds of max(inflight, batch) requests, each batch a sample of its mean per
+ * request: iters requests (the last round holds what is left), or with
+ * duration_ms rounds until that long has passed since the thread left the
+ * start barrier. The clock is read between rounds, where preemption is on and
+ * outside every timed read, so a timed run overruns by at most one round; it
+ * also stops at DMA_BENCH_MAX_ITERS requests, which keeps every histogram
+ * bucket within its u32.
  */
 static void db_timed_loop(struct db_worker *w)
 {
 	const u32 batch = w->ctx->batch, round = w->ctx->inflight;
 	const struct db_sample *s = w->buf.sample;
+	const u64 duration_ns = (u64)w->ctx->req->duration_ms * NSEC_PER_MSEC;
 	struct db_stats *st = w->res->phase;
-	u64 left = w->ctx->req->iters, map_ns, unmap_ns;
+	u64 left = duration_ns ? DMA_BENCH_MAX_ITERS : w->ctx->req->iters, map_ns, unmap_ns;
+	u64 start = ktime_get_ns();
 	u32 n, nr, b;
 	int ret;
 
 	while (left) {
 		if (db_should_stop(w))
+			break;
+		if (duration_ns && ktime_get_ns() - start >= duration_ns)
 			break;
 		n = min_t(u64, left, round);
 		ret = db_round(w, n, batch, &nr);
@@ -712,8 +728,10 @@ static void db_timed_loop(struct db_worker *w)
 			w->res->switched += !!(s[b].hit & DB_HIT_SWITCH);
 		}
 		left -= n;
+		w->res->requests += n;
 		cond_resched();
 	}
+	w->res->timed_ns = ktime_get_ns() - start;
 }
 
 static int db_worker_fn(void *data)
@@ -748,15 +766,28 @@ static int db_worker_fn(void *data)
 	return 0;
 }
 
-/* Thread i runs on the i-th online CPU. */
-static int db_nth_online_cpu(u32 n)
+/* Thread i runs on the i-th CPU of the request's cpus (the online CPUs unless it names some). */
+static int db_nth_cpu(const struct cpumask *cpus, u32 n)
 {
 	int cpu;
 
-	for_each_online_cpu(cpu)
+	for_each_cpu(cpu, cpus)
 		if (n-- == 0)
-			return cpu;
+			return cpu_online(cpu) ? cpu : -1;
 	return -1;
+}
+
+/*
+ * Where the CPU sits, from the same kernel data sysfs shows under
+ * /sys/devices/system/cpu/cpuN/topology (core_id, physical_package_id,
+ * thread_siblings_list) and the cpuN/nodeM link, read as the thread is bound.
+ */
+static void db_note_topology(struct db_thread_result *r, int cpu)
+{
+	r->core_id = topology_core_id(cpu);
+	r->package_id = topology_physical_package_id(cpu);
+	r->node = cpu_to_node(cpu);
+	cpumask_copy(&r->siblings, topology_sibling_cpumask(cpu));
 }
 
 static void db_fail(struct dma_bench_outcome *out, int err, const char *reason)
@@ -774,13 +805,14 @@ static int db_prepare_workers(struct db_ctx *ctx, struct db_worker *w, u32 n,
 
 	for (i = 0; i < n; i++) {
 		w[i].ctx = ctx;
-		w[i].cpu = db_nth_online_cpu(i);
+		w[i].cpu = db_nth_cpu(&ctx->req->cpus, i);
 		if (w[i].cpu < 0) {
 			db_fail(out, -EINVAL, "cpu_went_offline");
 			return -EINVAL;
 		}
 		w[i].res = &out->thread[i];
 		w[i].res->cpu = w[i].cpu;
+		db_note_topology(w[i].res, w[i].cpu);
 		for (ph = 0; ph < DB_NR_PHASES; ph++)
 			db_stats_init(&w[i].res->phase[ph]);
 		ret = db_buf_alloc(&w[i], cpu_to_node(w[i].cpu));

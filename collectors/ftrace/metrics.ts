@@ -46,8 +46,9 @@ export const FTRACE_METRICS = {
    * data requests the block layer issued to the target's disk within the pass's window
    * (block:block_rq_issue records with bytes > 0, collectors/ftrace/request-events.ts): fio's
    * I/Os, unless the block layer split or merged them. Without one, the I/Os the workload counted
-   * (dma_bench: (warmup + iters) × threads). `ftrace.workload_ios`: the workload's own count,
-   * kept as a cross-check (fio does not count ramp_time's reads nor those in flight at its end).
+   * (dma_bench: the requests its threads mapped, warm-up included: (warmup + iters) × threads, or
+   * the count a duration_ms run reports). `ftrace.workload_ios`: the workload's own count, kept as
+   * a cross-check (fio does not count ramp_time's reads nor those in flight at its end).
    */
   ios: { unit: 'count', better: 'none', role: 'descriptive' },
   workload_ios: { unit: 'count', better: 'none', role: 'descriptive' },

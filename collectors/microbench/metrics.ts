@@ -1,6 +1,6 @@
 // Turns a parsed dma_bench result into Measurements: per phase (map, unmap, total) the
 // all-threads statistics in ns, the mean per segment, plus the timer overhead, what each request
-// issued and how many samples an interrupt disturbed. A run that did not measure (unsupported,
+// issued, how many samples an interrupt disturbed and (v4) how many requests were timed. A run that did not measure (unsupported,
 // error) yields none: the caller reports its status instead of a zero that would look like a result.
 //
 // The cell says which path was asked for (api=sg|link|phys), so the names are the same for every
@@ -71,6 +71,8 @@ export const MICROBENCH_METRICS = {
   /** Of them, those the CPU took an interrupt in, and those it switched task in (none while preemption is off). */
   'disturbed.by_irq': { unit: 'count', better: 'none', role: 'informational' },
   'disturbed.by_switch': { unit: 'count', better: 'none', role: 'informational' },
+  /** Timed requests, all threads (v4): iters × threads, or what a duration_ms run fitted in. */
+  requests: { unit: 'count', better: 'none', role: 'informational' },
 } as const satisfies Record<string, MetricSpec>;
 
 /** Statistic (metric name part) → the field of PhaseStats and the quantile it is, if one. */
@@ -139,6 +141,7 @@ export function microbenchMeasurements(r: MicrobenchResult): Measurement[] {
     if (batches > 0) add('disturbed_pct', (100 * disturbed) / batches, MICROBENCH_METRICS.disturbed_pct);
     add('disturbed.by_irq', workers.reduce((a, w) => a + w.irqHit, 0), MICROBENCH_METRICS['disturbed.by_irq']);
     add('disturbed.by_switch', workers.reduce((a, w) => a + w.switched, 0), MICROBENCH_METRICS['disturbed.by_switch']);
+    if (workers.every((w) => w.requests !== undefined)) add('requests', workers.reduce((a, w) => a + (w.requests ?? 0), 0), MICROBENCH_METRICS.requests);
   }
   return out;
 }

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { MicrobenchRequest } from './types.js';
 import { isPciAddress } from '../../model/pci-address.js';
+import { formatCpuList, parseCpuList } from './cpus.js';
 
 /** The smallest page size: segments must be whole pages (x86 and most arm64 kernels). */
 export const minPageSize = 4096;
@@ -23,6 +24,8 @@ export const maxBatch = 256;
 export const maxBatchSegs = 16384;
 /** Requests in flight (DMA_BENCH_MAX_INFLIGHT), and inflight × segs at most maxBatchSegs. */
 export const maxInflight = 256;
+/** A timed run's length (DMA_BENCH_MAX_DURATION_MS), for duration_ms instead of iters. */
+export const maxDurationMs = 600_000;
 /** The module sizes batches from the warm-up (batch: auto) only with at least this many warm-up iterations. */
 export const autoBatchMinWarmup = 10;
 
@@ -37,6 +40,12 @@ export const microbenchDefaults = {
   inflight: 1,
   sg_build: 0,
 } as const;
+/**
+ * Keys with no value by default: without cpus the threads run on the first online CPUs, without
+ * duration_ms each runs iters requests (DMA_BENCH_DEFAULT_DURATION_MS is 0: none). iters is filled
+ * in only for a cell that names no duration_ms, so naming both is an error, not a default beaten.
+ */
+export const microbenchOptionalKeys = ['cpus', 'duration_ms'] as const;
 
 export const eduKeyword = 'edu';
 
@@ -65,7 +74,26 @@ export const microbenchParamsSchema = z
     /** from_device is what NVMe reads map; to_device writes. */
     dir: z.enum(['to_device', 'from_device', 'bidirectional']).default(microbenchDefaults.dir),
     threads: count(1, maxThreads).default(microbenchDefaults.threads),
-    iters: count(1, maxIters).default(microbenchDefaults.iters),
+    /** Requests timed per thread; the default only when the cell names no duration_ms. */
+    iters: count(1, maxIters).optional(),
+    /** Instead of iters: each thread runs timed rounds until this many ms have passed. */
+    duration_ms: count(1, maxDurationMs).optional(),
+    /**
+     * The CPUs the threads run on, thread i on the i-th: a CPU list as sysfs writes one (`0,2`,
+     * `0-3`, `0-1,4`) or one CPU number. A YAML list under `matrix` is an axis (one cell per
+     * item), so a set of CPUs is one string. Kept in the kernel's form (`0,1,2` becomes `0-2`),
+     * which the module's echo is compared with. Each must be online where the run happens
+     * (checked before anything runs) and there must be at least `threads` of them.
+     */
+    cpus: z
+      .preprocess(
+        (v) => {
+          const list = typeof v === 'number' ? (Number.isInteger(v) && v >= 0 ? [v] : undefined) : typeof v === 'string' ? parseCpuList(v) : undefined;
+          return list === undefined ? v : formatCpuList(list);
+        },
+        z.string().refine((v) => parseCpuList(v) !== undefined, 'expected a CPU list like 0,2 or 0-3 or 0-1,4 (or one CPU number)'),
+      )
+      .optional(),
     warmup: count(0, maxIters).default(microbenchDefaults.warmup),
     /** on: interrupts stay enabled around the timed calls (preemption is always disabled); off: disabled too. */
     irqs: z.enum(['on', 'off']).default(microbenchDefaults.irqs),
@@ -94,6 +122,19 @@ export const microbenchParamsSchema = z
   })
   .strict()
   .superRefine((p, ctx) => {
+    if (p.iters !== undefined && p.duration_ms !== undefined) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['duration_ms'],
+        message: `a run is iters requests or duration_ms milliseconds per thread, not both (iters ${p.iters}, duration_ms ${p.duration_ms})`,
+      });
+    }
+    if (p.cpus !== undefined) {
+      const n = parseCpuList(p.cpus)?.length ?? 0;
+      if (p.threads > n) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['threads'], message: `threads ${p.threads} exceed the ${n} CPU${n === 1 ? '' : 's'} of cpus ${p.cpus}: one thread per CPU` });
+      }
+    }
     if (p.batch === 0 && p.warmup < autoBatchMinWarmup) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
@@ -121,7 +162,9 @@ export const microbenchParamsSchema = z
         message: `size ${p.size} in ${p.segs} segments: each segment must be a whole number of ${minPageSize}-byte pages (segs ≤ size/${minPageSize}, dividing it)`,
       });
     }
-  });
+  })
+  // iters' default, for a cell that names neither iters nor duration_ms.
+  .transform((p) => (p.iters === undefined && p.duration_ms === undefined ? { ...p, iters: microbenchDefaults.iters } : p));
 
 export type MicrobenchParams = z.infer<typeof microbenchParamsSchema>;
 
@@ -139,5 +182,12 @@ export function requestFromParams(p: MicrobenchParams): MicrobenchRequest {
     batch: p.batch,
     inflight: p.inflight,
     sg_build: p.sg_build,
+    duration_ms: p.duration_ms,
+    cpus: p.cpus,
   };
+}
+
+/** The CPUs a cell's threads run on, when it names them. */
+export function requestedCpus(p: MicrobenchParams): number[] | undefined {
+  return p.cpus === undefined ? undefined : parseCpuList(p.cpus);
 }

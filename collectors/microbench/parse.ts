@@ -1,5 +1,5 @@
-// Parser for the dma_bench module's `result` file (format v3, benches/dma_bench/report.c; v1 and
-// v2 too, without what later versions added): one
+// Parser for the dma_bench module's `result` file (format v4, benches/dma_bench/report.c; v1 to
+// v3 too, without what later versions added): one
 // record per line, a record name then key=value pairs, closed by `end`. Pure: text in, typed
 // result out; ParseError for anything truncated, foreign or inconsistent. Unknown record names
 // and unknown keys are ignored so a newer module with extra fields still parses.
@@ -21,8 +21,21 @@ import type {
 } from './types.js';
 import { microbenchPhases } from './types.js';
 
-/** v1: before batches, merged ranges and the echo of irqs and batch; v2: before inflight, sg_build and the APIs found; v3: today's module. */
-const supportedVersions = [1, 2, 3];
+/**
+ * v1: before batches, merged ranges and the echo of irqs and batch; v2: before inflight, sg_build
+ * and the APIs found; v3: before cpus, duration_ms, each worker's request count and CPU topology;
+ * v4: today's module.
+ */
+const supportedVersions = [1, 2, 3, 4];
+
+/** A CPU list as the kernel prints one (%*pbl): 0-3,8. */
+const cpuList = /^\d+(-\d+)?(,\d+(-\d+)?)*$/;
+
+function cpus(rec: RecordLine, key: string): string {
+  const v = str(rec, key);
+  if (!cpuList.test(v)) throw new ParseError(`dma_bench result line ${rec.lineNo}: ${key}=${v.slice(0, 40)} is not a CPU list`);
+  return v;
+}
 
 type Fields = Map<string, string>;
 interface RecordLine {
@@ -120,6 +133,10 @@ function parseRequest(rec: RecordLine, version: number): MicrobenchEcho {
     echo.inflight = num(rec, 'inflight');
     echo.sg_build = Number(oneOf(rec, 'sg_build', ['0', '1'])) as 0 | 1;
   }
+  if (version >= 4) {
+    echo.duration_ms = num(rec, 'duration_ms');
+    echo.cpus = cpus(rec, 'cpus');
+  }
   return echo;
 }
 
@@ -168,10 +185,10 @@ function joinHistogramsToStats(result: MicrobenchResult): void {
   }
 }
 
-function parseWorker(rec: RecordLine, workers: WorkerStats[]): void {
+function parseWorker(rec: RecordLine, workers: WorkerStats[], version: number): void {
   const thread = str(rec, 'thread');
   if (!/^\d+$/.test(thread)) throw new ParseError(`dma_bench result line ${rec.lineNo}: worker thread=${thread}`);
-  workers[Number(thread)] = {
+  const w: WorkerStats = {
     cpu: num(rec, 'cpu', true),
     ranges: num(rec, 'ranges'),
     calls: num(rec, 'calls'),
@@ -182,6 +199,15 @@ function parseWorker(rec: RecordLine, workers: WorkerStats[]): void {
     irqHit: num(rec, 'irq_hit'),
     switched: num(rec, 'switched'),
   };
+  if (version >= 4) {
+    w.requests = num(rec, 'requests');
+    w.timedNs = num(rec, 'timed_ns');
+    // core and package ids are -1 where the architecture does not know them
+    w.topology = { coreId: num(rec, 'core_id', true), packageId: num(rec, 'package_id', true), siblings: cpus(rec, 'siblings'), node: num(rec, 'node', true) };
+    // the batches are the requests in samples of batch (the last of a round can be smaller)
+    if (w.requests < w.batches) throw new ParseError(`dma_bench result line ${rec.lineNo}: worker ${thread} timed ${w.requests} requests in ${w.batches} batches`);
+  }
+  workers[Number(thread)] = w;
 }
 
 function addStats(result: MicrobenchResult, rec: RecordLine): void {
@@ -265,7 +291,7 @@ export function parseMicrobenchResult(text: string): MicrobenchResult {
         addStats(result, rec);
         break;
       case 'worker':
-        parseWorker(rec, result.workers);
+        parseWorker(rec, result.workers, version);
         break;
       case 'hist':
         parseHist(rec, maxRelErrPct, result.histograms);

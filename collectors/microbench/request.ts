@@ -9,11 +9,12 @@ function assertCount(name: string, v: number | undefined): void {
 }
 
 /** The keys a request line can carry, in the order they are written. */
-const requestKeys = ['api', 'size', 'segs', 'dir', 'threads', 'iters', 'warmup', 'layout', 'irqs', 'batch', 'inflight', 'sg_build'] as const;
+const requestKeys = ['api', 'size', 'segs', 'dir', 'threads', 'iters', 'warmup', 'layout', 'irqs', 'batch', 'inflight', 'sg_build', 'duration_ms', 'cpus'] as const;
 
 /** `api=link size=65536 segs=16 dir=to_device ...`, keys in a fixed order, omitted keys left to the module's defaults. */
 export function formatMicrobenchRequest(r: MicrobenchRequest): string {
-  for (const key of ['size', 'segs', 'threads', 'iters', 'warmup', 'batch', 'inflight', 'sg_build'] as const) assertCount(key, r[key]);
+  for (const key of ['size', 'segs', 'threads', 'iters', 'warmup', 'batch', 'inflight', 'sg_build', 'duration_ms'] as const) assertCount(key, r[key]);
+  if (r.iters !== undefined && r.duration_ms !== undefined) throw new RangeError('microbench request: iters and duration_ms are exclusive');
   const parts: string[] = [];
   for (const key of requestKeys) if (r[key] !== undefined) parts.push(`${key}=${r[key]}`);
   for (const p of parts) if (/\s/.test(p)) throw new RangeError(`microbench request: "${p}" contains white space`);

@@ -1,7 +1,7 @@
 // Types of the dma_bench kernel module's interface (benches/dma_bench): the request line written
-// to debugfs `run` and the result read back from `result` (format v3, see report.c; v1 and v2
-// results, from modules before batches and merged ranges or before inflight and sg_build, parse
-// without the fields later versions added).
+// to debugfs `run` and the result read back from `result` (format v4, see report.c; v1 to v3
+// results, from modules before batches and merged ranges, before inflight and sg_build, or before
+// cpus and duration_ms, parse without the fields later versions added).
 import type { LatencyHistogram } from '../../model/latency-histogram.js';
 
 export type MicrobenchApi = 'sg' | 'link' | 'phys';
@@ -28,12 +28,20 @@ export interface MicrobenchRequest {
   inflight?: number;
   /** 1 (api=sg only): the sg table is allocated, filled and freed inside the timed map and unmap, as 6.12's NVMe does per request. */
   sg_build?: 0 | 1;
+  /** Instead of iters: each thread runs timed rounds for this many ms (the echo then says iters=0). */
+  duration_ms?: number;
+  /** The CPUs the threads run on, thread i on the i-th, in the kernel's list form (0-3,8). */
+  cpus?: string;
 }
 
 /** The request keys a module echoes only from some format version on. */
-type LaterEchoKeys = 'irqs' | 'batch' | 'inflight' | 'sg_build';
+type LaterEchoKeys = 'irqs' | 'batch' | 'inflight' | 'sg_build' | 'duration_ms' | 'cpus';
 
-/** The module's echo of a request, defaults filled in; irqs and batch are absent from v1 results, inflight and sg_build from v1 and v2. */
+/**
+ * The module's echo of a request, defaults filled in; irqs and batch are absent from v1 results,
+ * inflight and sg_build from v1 and v2, duration_ms and cpus (v4: 0 for a run of iters, and the
+ * online CPUs when the request named none) from v1 to v3.
+ */
 export type MicrobenchEcho = Required<Omit<MicrobenchRequest, LaterEchoKeys>> & Pick<MicrobenchRequest, LaterEchoKeys> & { segSize: number };
 
 /**
@@ -53,6 +61,21 @@ export interface WorkerStats {
   /** Of the disturbed batches, those the CPU took an interrupt in, and those it switched task in (preemption off: none). */
   irqHit: number;
   switched: number;
+  /** v4: the timed requests this thread mapped and unmapped (iters, or what duration_ms allowed). */
+  requests?: number;
+  /** v4: from leaving the start barrier to the end of its last timed round, ns. */
+  timedNs?: number;
+  /** v4: where its CPU sits, as /sys/devices/system/cpu/cpuC/topology says (read by the module as it bound the thread). */
+  topology?: CpuTopology;
+}
+
+/** A CPU's place: core_id, physical_package_id, thread_siblings_list (itself included) and NUMA node. */
+export interface CpuTopology {
+  coreId: number;
+  packageId: number;
+  /** Its SMT siblings as a CPU list (0,4 or 0-1), itself included. */
+  siblings: string;
+  node: number;
 }
 
 /**

@@ -25,7 +25,9 @@ import { boundDriver, resolvePciDevice } from './device.js';
 import { microbenchMeasurements } from './metrics.js';
 import { microbenchHistograms } from './histograms.js';
 import { defaultModuleCacheDir, findCachedModule, moduleFileName, moduleSourceHash } from './module-cache.js';
-import { microbenchParamsSchema, requestFromParams, type MicrobenchParams } from './params.js';
+import { maxBatch, microbenchDefaults, microbenchParamsSchema, requestedCpus, requestFromParams, type MicrobenchParams } from './params.js';
+import type { MicrobenchResult } from './types.js';
+import { formatCpuList, parseCpuList } from './cpus.js';
 import { microbenchRunProblem, openMicrobenchSession, type MicrobenchRun, type MicrobenchSession } from './run.js';
 
 /** Everything that touches the machine, injectable so tests can use a stand-in sysfs. */
@@ -52,7 +54,39 @@ export const defaultMicrobenchEnvironment: MicrobenchEnvironment = {
 };
 
 /** Files written next to each repetition's raw output (and HISTOGRAMS_FILE when the run measured). */
-export const rawFiles = { result: 'result.txt', request: 'request.txt', status: 'status' } as const;
+export const rawFiles = { result: 'result.txt', request: 'request.txt', status: 'status', cpus: 'cpus.json' } as const;
+
+/** One thread's CPU and where it sits, as cpus.json keeps it (from the module's worker records, v4). */
+export interface ThreadCpu {
+  thread: number;
+  cpu: number;
+  coreId: number;
+  packageId: number;
+  siblings: string;
+  node: number;
+}
+
+/** Each thread's CPU and its topology; empty for a result before v4 or one that ran nothing. */
+export function threadCpus(r: MicrobenchResult): ThreadCpu[] {
+  const out: ThreadCpu[] = [];
+  r.workers.forEach((w, thread) => {
+    if (w.topology) out.push({ thread, cpu: w.cpu, ...w.topology });
+  });
+  return out;
+}
+
+/** Threads whose CPUs are SMT siblings of one core, as `threads 0 and 1 (CPUs 0 and 4)`; they share the core's pipeline. */
+export function siblingThreads(cpus: readonly ThreadCpu[]): string[] {
+  const notes: string[] = [];
+  for (let i = 0; i < cpus.length; i++) {
+    for (let j = i + 1; j < cpus.length; j++) {
+      const a = cpus[i]!;
+      const b = cpus[j]!;
+      if (a.cpu !== b.cpu && (parseCpuList(a.siblings) ?? []).includes(b.cpu)) notes.push(`threads ${a.thread} and ${b.thread} (CPUs ${a.cpu} and ${b.cpu})`);
+    }
+  }
+  return notes;
+}
 
 function parse(params: CellParams): MicrobenchParams {
   return microbenchParamsSchema.parse(params);
@@ -123,6 +157,15 @@ class SessionKeeper {
   }
 }
 
+/** Requests every thread mapped while a profiler watched: warm-up and timed, over all threads. */
+export function microbenchIos(p: MicrobenchParams, r: MicrobenchResult): number {
+  const timed = r.workers.map((w) => w.requests);
+  if (timed.length === p.threads && timed.every((n) => n !== undefined)) {
+    return p.warmup * p.threads + timed.reduce((a: number, n) => a + (n ?? 0), 0);
+  }
+  return (p.warmup + (p.iters ?? microbenchDefaults.iters)) * p.threads;
+}
+
 async function saveRaw(rawDir: string, run: MicrobenchRun): Promise<void> {
   await fs.writeFile(path.join(rawDir, rawFiles.request), run.line + '\n');
   await fs.writeFile(path.join(rawDir, rawFiles.result), run.raw);
@@ -131,6 +174,8 @@ async function saveRaw(rawDir: string, run: MicrobenchRun): Promise<void> {
   const histograms = microbenchRunProblem(run) ? [] : microbenchHistograms(run.result);
   if (histograms.length > 0) await fs.writeFile(path.join(rawDir, HISTOGRAMS_FILE), serializeHistograms('microbench', histograms));
   const r = run.result;
+  const cpus = microbenchRunProblem(run) ? [] : threadCpus(r);
+  if (cpus.length > 0) await fs.writeFile(path.join(rawDir, rawFiles.cpus), JSON.stringify(cpus, null, 2) + '\n');
   const status = [`status=${r.status}`, `path=${r.path}`, `function=${r.function ?? 'unknown'}`, `reason=${r.reason ?? 'none'}`, `errno=${r.errno}`, `iommu_domain=${r.device.iommuDomain}`, `batch=${r.batch}`];
   if (run.writeError) status.push(`write_error=${JSON.stringify(run.writeError)}`);
   if (run.mismatches.length > 0) status.push(`echo_mismatch=${JSON.stringify(run.mismatches.join('; '))}`);
@@ -156,14 +201,30 @@ export function createMicrobenchWorkload(env: MicrobenchEnvironment = defaultMic
     estimateSeconds(_workload: Workload, params: CellParams): number {
       const p = parse(params);
       // A loose upper bound for a loaded box (µs per iteration grows with the segments); the
-      // module's own start-up and the write/read round trip add about half a second. Whole
-      // seconds: the runner turns the estimate into an integer timeout in ms.
-      return Math.ceil(0.5 + ((p.iters + p.warmup) * (5 + 2 * p.segs)) / 1e6);
+      // module's own start-up and the write/read round trip add about half a second. A timed run
+      // takes its duration, and at most one round more (a round of the largest batch, bounded
+      // like the warm-up). Whole seconds: the runner turns the estimate into an integer timeout in ms.
+      const perRequestUs = 5 + 2 * p.segs;
+      if (p.duration_ms !== undefined) {
+        return Math.ceil(0.5 + p.duration_ms / 1e3 + ((p.warmup + Math.max(p.inflight, maxBatch)) * perRequestUs) / 1e6);
+      }
+      return Math.ceil(0.5 + ((p.iters ?? microbenchDefaults.iters) + p.warmup) * perRequestUs / 1e6);
     },
 
     async preflight(workload: Workload, cells: CellParams[]): Promise<void> {
       keeper.reset();
       if (!env.isRoot()) throw new Error('microbench loads a kernel module and borrows a PCI device: run dmabench as root');
+      // The CPUs cells ask for, before anything is built or loaded: a campaign for another box says so first.
+      const asked = [...new Set(cells.flatMap((c) => requestedCpus(parse(c)) ?? []))];
+      if (asked.length > 0) {
+        const onlineFile = path.join(env.sysfsRoot, 'devices/system/cpu/online');
+        const online = parseCpuList(await fs.readFile(onlineFile, 'utf8'));
+        if (!online) throw new Error(`cannot read the online CPUs from ${onlineFile}`);
+        const offline = asked.filter((c) => !online.includes(c));
+        if (offline.length > 0) {
+          throw new Error(`microbench cells ask for CPU${offline.length === 1 ? '' : 's'} ${formatCpuList(offline)} of workload ${workload.name}, not online here (online: ${formatCpuList(online)})`);
+        }
+      }
       const release = env.release();
       const probe = await probeModuleBuild(env.probeRoot, release, await fs.readFile(path.join(env.probeRoot, 'proc/version'), 'utf8').catch(() => ''));
       if (!probe.moduleLoading) {
@@ -217,12 +278,16 @@ export function createMicrobenchWorkload(env: MicrobenchEnvironment = defaultMic
       const toolMs = performance.now() - t0;
       await saveRaw(ctx.rawDir, run);
       const r = run.result;
-      // The I/Os a profiler saw: every thread maps and unmaps warmup + iters times while it is
-      // attached (only the iters are timed), so per-I/O call counts divide by both (review M7).
-      const ios = (p.warmup + p.iters) * p.threads;
+      // The I/Os a profiler saw: every thread maps and unmaps warmup + its timed requests while
+      // it is attached (only the latter are timed), so per-I/O call counts divide by both (review
+      // M7). A v4 module counts each thread's timed requests (a timed run's count is known only
+      // from it); before, they were iters.
+      const ios = microbenchIos(p, run.result);
       // A stale or foreign result, or a write that failed: never this request's measurements.
       const problem = microbenchRunProblem(run);
       if (problem) throw new Error(problem);
+      const shared = siblingThreads(threadCpus(r));
+      if (shared.length > 0) ctx.log(`microbench: note: SMT siblings share a core: ${shared.join('; ')}`);
       switch (r.status) {
         case 'ok':
           return { measurements: microbenchMeasurements(r), toolMs, ios };

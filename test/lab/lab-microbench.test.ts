@@ -213,6 +213,19 @@ workloads:
       iters: 320
       warmup: 32
       device: edu
+  - name: phys-timed
+    tool: microbench
+    matrix:
+      api: phys
+      size: 64k
+      segs: 16
+      dir: from_device
+      threads: 2
+      cpus: "1,0"
+      duration_ms: 200
+      inflight: 4
+      warmup: 32
+      device: edu
 `;
 
 test('benches/dma_bench/lab-selftest.sh passes in a guest of each lab kernel (strict IOMMU), and sg_build and inflight cells run through the collector', { timeout: 25 * 60_000 }, async () => {
@@ -247,7 +260,21 @@ test('benches/dma_bench/lab-selftest.sh passes in a guest of each lab kernel (st
       const features = kernel.id === '7' ? 'link_api=1 map_phys=1' : 'link_api=0 map_phys=0';
       assert.match(log, new RegExp(`^selftest: features: ${features} on ${kernel.release.replace(/[.+]/g, '\\$&')}$`, 'm'));
       for (const line of [
-        /^selftest: ok: defaults: request api=sg size=8192 segs=2 seg_size=4096 dir=to_device threads=1 iters=1000 warmup=100 layout=scattered irqs=on batch=0 inflight=1 sg_build=0$/m,
+        /^selftest: ok: defaults: request api=sg size=8192 segs=2 seg_size=4096 dir=to_device threads=1 iters=1000 warmup=100 layout=scattered irqs=on batch=0 inflight=1 sg_build=0 duration_ms=0 cpus=0-1$/m,
+        // cpus (the guest has 2 CPUs): the threads ran where asked, the topology is sysfs's, refusals say why
+        /^selftest: ok: cpus=1: thread 0 ran on CPU 1$/m,
+        /^selftest: ok: cpus=1,0: thread 0 on CPU 0, thread 1 on CPU 1 \(the list's order is the CPUs'\)$/m,
+        /^selftest: ok: cpus=1,0 echoed in the kernel's form: 0-1$/m,
+        /^selftest: ok: topology as sysfs says: ok cpu0 core_id=\d+ package_id=\d+ siblings=[\d,-]+ node=\d+;ok cpu1 core_id=\d+ package_id=\d+ siblings=[\d,-]+ node=\d+;ok cpu1 /m,
+        /^selftest: ok: bad-threads-exceed-cpus: threads_exceed_cpus$/m,
+        /^selftest: ok: bad-cpu-offline: cpu_not_online$/m,
+        /^selftest: ok: CPU 1 back online$/m,
+        /^selftest: ok: bad-cpus-syntax: bad_cpus$/m,
+        // duration_ms: stops within its time (at most one round over) and reports its count
+        /^selftest: ok: bad-iters-duration: iters_and_duration_ms_exclusive$/m,
+        /^selftest: ok: duration-300ms: the echo matches the request$/m,
+        /^selftest: ok: duration-300ms: echoed iters=0 duration_ms=300$/m,
+        /^selftest: ok: duration_ms=300: every thread timed 300-400 ms and counted its requests \(\d+ in all, the map samples' count\)$/m,
         /^selftest: ok: sg-build-scattered-64k: the echo matches the request$/m,
         /^selftest: ok: sg-build-inflight16-batch4: the echo matches the request$/m,
         /^selftest: ok: inflight=16 batch=4: 16 in flight, 160 samples of 4$/m,
@@ -283,6 +310,19 @@ test('benches/dma_bench/lab-selftest.sh passes in a guest of each lab kernel (st
         }
       }
       assert.equal(totalMeans(samples, 'link').length, kernel.id === '7' ? 4 : 0, 'link: numbers on 7.x only');
+      // cpus and duration_ms through the collector: the echo matched (the run passed), each
+      // repetition counted its requests, and cpus.json says where each thread ran, as sysfs does.
+      const timed = samples.filter((s) => s.workload === 'phys-timed' && s.metric === 'requests').map((s) => s.value as number);
+      assert.equal(timed.length, 2, 'phys-timed: a request count per repetition');
+      assert.ok(timed.every((v) => v > 0), `phys-timed requests ${timed.join(', ')}`);
+      // Every repetition that measured keeps its threads' CPUs; phys-timed's say where cpus: put them.
+      const cpuFiles = (await fs.readdir(path.join(nvme, 'raw'), { recursive: true })).filter((f) => f.startsWith('phys-timed') && f.endsWith('cpus.json'));
+      assert.equal(cpuFiles.length, 2, `cpus.json of phys-timed: ${cpuFiles.join(', ')}`);
+      for (const f of cpuFiles) {
+        const cpus = JSON.parse(await fs.readFile(path.join(nvme, 'raw', f), 'utf8')) as Array<Record<string, unknown>>;
+        assert.deepEqual(cpus.map((c) => [c.thread, c.cpu]), [[0, 0], [1, 1]], f);
+        for (const c of cpus) assert.ok(typeof c.coreId === 'number' && typeof c.siblings === 'string' && typeof c.node === 'number', JSON.stringify(c));
+      }
       for (const st of await statuses(nvme, 'sg')) assert.match(st, /^status=ok path=sg function=dma_map_sgtable /);
       for (const st of await statuses(nvme, 'link')) {
         assert.match(st, kernel.id === '7' ? /^status=ok path=link / : /^status=unsupported path=none function=none reason=no_link_api_in_kernel_headers /);

@@ -117,7 +117,7 @@ test('truncated, foreign or inconsistent text is a ParseError', () => {
   assert.throws(() => parseMicrobenchResult(lines.slice(0, 6).join('\n')), ParseError, 'cut mid-way');
   assert.throws(() => parseMicrobenchResult(''), ParseError);
   assert.throws(() => parseMicrobenchResult('{"jobs": []}\n'), ParseError);
-  assert.throws(() => parseMicrobenchResult(good.replace('version=1', 'version=4')), /version 4 is not supported/);
+  assert.throws(() => parseMicrobenchResult(good.replace('version=1', 'version=5')), /version 5 is not supported/);
   assert.throws(() => parseMicrobenchResult(good.replace('status=ok', 'status=great')), ParseError);
   assert.throws(() => parseMicrobenchResult(good.replace(/ p50=\d+/, ' p50=x')), /not a number/);
   // a result that claims ok but lost its merged stats lines

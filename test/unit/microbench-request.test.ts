@@ -53,7 +53,7 @@ const define = (name: string): number => {
 };
 
 test("the collector's limits are the module's (benches/dma_bench/dma_bench.h), so a campaign never plans what the module refuses", async () => {
-  const { maxSize, maxSegs, maxThreads, maxIters, maxBatch, maxBatchSegs, maxInflight, autoBatchMinWarmup } = await import('../../collectors/microbench/params.js');
+  const { maxSize, maxSegs, maxThreads, maxIters, maxBatch, maxBatchSegs, maxInflight, autoBatchMinWarmup, maxDurationMs } = await import('../../collectors/microbench/params.js');
   assert.equal(maxSize, define('DMA_BENCH_MAX_SIZE'));
   assert.equal(maxSegs, define('DMA_BENCH_MAX_SEGS'));
   assert.equal(maxThreads, define('DMA_BENCH_MAX_THREADS'));
@@ -62,6 +62,7 @@ test("the collector's limits are the module's (benches/dma_bench/dma_bench.h), s
   assert.equal(maxBatchSegs, define('DMA_BENCH_MAX_BATCH_SEGS'));
   assert.equal(maxInflight, define('DMA_BENCH_MAX_INFLIGHT'));
   assert.equal(autoBatchMinWarmup, define('DB_AUTO_BATCH_MIN_WARMUP'));
+  assert.equal(maxDurationMs, define('DMA_BENCH_MAX_DURATION_MS'));
 });
 
 test("the collector's defaults are the module's (DMA_BENCH_DEFAULT_* in dma_bench.h), and request.c uses them", async () => {
@@ -87,9 +88,16 @@ test("the collector's defaults are the module's (DMA_BENCH_DEFAULT_* in dma_benc
   const parsed = microbenchParamsSchema.parse({ api: 'sg', size: '64k', segs: 16, device: 'edu' });
   const { api: _api, size: _size, segs: _segs, device: _device, ...filled } = parsed;
   assert.deepEqual(filled, fromHeader);
+  // Keys with no default: a cell without duration_ms runs iters (the module's default duration is
+  // 0, none), and one without cpus runs on the online CPUs (request.c copies the online mask).
+  const { microbenchOptionalKeys } = await import('../../collectors/microbench/params.js');
+  assert.deepEqual([...microbenchOptionalKeys].sort(), ['cpus', 'duration_ms']);
+  for (const key of microbenchOptionalKeys) assert.equal(key in parsed ? parsed[key as keyof typeof parsed] : undefined, undefined, key);
+  assert.equal(define('DMA_BENCH_DEFAULT_DURATION_MS'), 0);
   // And the module's parser starts from them: every optional key is set from its macro.
   const requestC = readFileSync(new URL('../../benches/dma_bench/request.c', import.meta.url), 'utf8');
-  for (const [field, name] of [['dir', 'DIR'], ['threads', 'THREADS'], ['iters', 'ITERS'], ['warmup', 'WARMUP'], ['layout', 'LAYOUT'], ['irqs_off', 'IRQS_OFF'], ['batch', 'BATCH'], ['inflight', 'INFLIGHT'], ['sg_build', 'SG_BUILD']]) {
+  for (const [field, name] of [['dir', 'DIR'], ['threads', 'THREADS'], ['iters', 'ITERS'], ['warmup', 'WARMUP'], ['layout', 'LAYOUT'], ['irqs_off', 'IRQS_OFF'], ['batch', 'BATCH'], ['inflight', 'INFLIGHT'], ['sg_build', 'SG_BUILD'], ['duration_ms', 'DURATION_MS']]) {
     assert.match(requestC, new RegExp(`^\\treq->${field} = DMA_BENCH_DEFAULT_${name};$`, 'm'), `request.c sets ${field} from DMA_BENCH_DEFAULT_${name}`);
   }
+  assert.match(requestC, /^\tcpumask_copy\(&req->cpus, cpu_online_mask\);$/m, 'request.c starts cpus from the online CPUs');
 });
