@@ -214,21 +214,27 @@ async function killAndResume(file: string, out: string, kills: number, minKills 
   for (let k = 0; k < kills; k++) {
     const args = k === 0 ? ['run', file, '--out', out] : ['run', file, '--out', out, '--resume'];
     const child = execa(cli[0]!, [...cli.slice(1), ...args], { reject: false, cwd: repoRoot });
-    // Half the kill points count from the start of the process (loading, preflight), half from its
-    // first progress line (fio, recording): on a loaded machine starting up alone can take longer
-    // than the longest delay, and the kills would never land between repetitions.
+    // Half the kill points land while the process starts (loading, preflight): a random delay from
+    // its start, cut short by its first progress line. The other half land in its passes: a random
+    // delay after its 1st to 4th progress line. Counting passes rather than time keeps what one
+    // run gets through bounded on a fast machine (time-only kill points let a fast machine finish
+    // the campaign before the kills were spent) and still reaches the passes on a loaded one.
     const fromPasses = random() < 0.5;
+    const passesWanted = fromPasses ? 1 + Math.floor(random() * 4) : 1;
+    let passesSeen = 0;
     const passesStarted = new Promise<boolean>((resolve) => {
       child.stderr?.on('data', (chunk: Buffer) => {
-        if (/^\[\d+\//m.test(chunk.toString())) resolve(true);
+        passesSeen += chunk.toString().match(/^\[\d+\//gm)?.length ?? 0;
+        if (passesSeen >= passesWanted) resolve(true);
       });
       void child.then(() => resolve(false));
     });
     // The first run is killed once its bundle exists (before that there is nothing to resume).
     if (k === 0) await waitForFile(path.join(out, 'manifest.json'), 30_000);
+    const delayMs = fromPasses ? Math.round(random() * 500) : Math.round(100 + random() * 2900);
     if (fromPasses) await passesStarted;
-    const delayMs = Math.round(100 + random() * 2900);
-    const exited = await Promise.race([sleep(delayMs).then(() => false), child.then(() => true)]);
+    const killAt = fromPasses ? sleep(delayMs) : Promise.race([sleep(delayMs), passesStarted]);
+    const exited = await Promise.race([killAt.then(() => false), child.then(() => true)]);
     if (!exited) child.kill('SIGKILL');
     const r = await child;
     if (exited && k >= minKills) {
@@ -239,7 +245,7 @@ async function killAndResume(file: string, out: string, kills: number, minKills 
     assert.ok(!exited, `run ${k} ended by itself (exit ${r.exitCode}) before its kill at ${delayMs} ms: the campaign is too short for the kill points`);
     assert.equal(r.signal, 'SIGKILL');
     const check = await checkBundle(out);
-    landed.push(`${delayMs} ms ${fromPasses ? 'after its first pass began' : 'after its start'}: ${check.done} done, ${check.undoneSamples} samples of unfinished repetitions${check.tornTail ? ', torn last line' : ''}`);
+    landed.push(`${fromPasses ? `${delayMs} ms after its progress line ${passesWanted}` : `${delayMs} ms after its start or at its first progress line`}: ${check.done} done, ${check.undoneSamples} samples of unfinished repetitions${check.tornTail ? ', torn last line' : ''}`);
     assert.deepEqual(check.violations, [], `after kill ${k} at ${delayMs} ms`);
     assert.notEqual(check.status, 'complete');
     await waitForNoFio(path.join(out, 'scratch'));
@@ -294,7 +300,13 @@ test('SIGKILL at seeded random points of a run with adaptive repetitions, then -
     // Two workloads: one whose target any run meets (its cells stop at min, mostly, and leave the
     // rounds early), one whose target none meets (its cells go on to max, mostly).
     const loose = campaign(['4k', '8k'], '{ min: 3, max: 12, target_cov: 99% }', 1);
-    const strict = campaign(['16k', '32k'], '{ min: 3, max: 12, target_cov: 0.001% }', 1).split('workloads:\n')[1]!.replace('- name: rr', '- name: strict');
+    // The strict cells read the whole 4 MiB file: fio's IOPS come from a runtime in whole
+    // milliseconds, and runs of a few milliseconds tie (CoV 0), which stops a cell as stable at
+    // min and leaves the campaign too short for the kill points.
+    const strict = campaign(['4k', '8k'], '{ min: 3, max: 20, target_cov: 0.001% }', 1)
+      .split('workloads:\n')[1]!
+      .replace('- name: rr', '- name: strict')
+      .replace('size: 1m', 'size: 4m');
     await writeFile(file, loose + strict);
     const out = path.join(dir, 'bundle');
     await killAndResume(file, out, 10, 6);
