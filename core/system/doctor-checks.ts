@@ -250,7 +250,11 @@ function labCheck(s: FullSystemState): DoctorCheck {
   };
 }
 
-function noiseChecks(s: FullSystemState): DoctorCheck[] {
+/**
+ * Noise sources from the CPU facts and the noise probe alone: also run on a bundle's recorded
+ * state (reports/summary/warnings.ts), so a report warns of what doctor warned of on that box.
+ */
+export function noiseChecks(s: Pick<FullSystemState, 'cpu' | 'noise'>): DoctorCheck[] {
   const c = s.cpu;
   const n = s.noise;
   const checks: DoctorCheck[] = [];
