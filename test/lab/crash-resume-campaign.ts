@@ -4,7 +4,7 @@
 /**
  * 3 cells × 12 repetitions of size-bound fio on a scratch file of the bundle. A repetition takes
  * about 3 s in a TCG guest on 7.2 (more on a loaded host), and a run 15 to 20 s to start, so three
- * runs crashed within 40 s of their start or 30 s of their first repetition cannot finish it.
+ * runs crashed within 40 s of their start, or 10 s after their second new repetition, cannot finish it.
  */
 export const crashCampaign = `name: crash-resume
 repetitions: 12

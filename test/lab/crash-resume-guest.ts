@@ -8,11 +8,12 @@
 //                            mount it (the journal is replayed), check the bundle as the crash left
 //                            it, start `dmabench run --resume`, crash DELAY_MS after ANCHOR: `start`
 //                            (the process started: start-up and the rewrite of samples.jsonl are
-//                            in reach) or `reopened` (it has rewritten the manifest: repetitions)
+//                            in reach) or `progress` (its manifest marks two more repetitions done
+//                            than the boot found: repetitions in reach, whatever the host's load)
 //   finish SERIAL            mount, check, `dmabench run --resume` to the end, check again
 //
 // Each boot prints one line, CRASH-RESUME {json}, before it crashes or exits, for the host to judge.
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,8 +30,8 @@ export interface CrashResumeReport {
   beforeCrash?: BundleCheck;
   /** Milliseconds from the anchor to the crash. */
   delayMs?: number;
-  /** What the delay counts from: the bundle's creation, the resumed run's start or its reopening the bundle. */
-  anchor?: 'created' | 'start' | 'reopened';
+  /** What the delay counts from: the bundle's creation, the resumed run's start or its second newly done repetition. */
+  anchor?: 'created' | 'start' | 'progress';
   /** The run ended before the crash was due: the campaign is too short for the delay. */
   ranOut?: boolean;
   /** finish: `dmabench run --resume` exit code and the bundle afterwards. */
@@ -87,6 +88,16 @@ async function until(run: ReturnType<typeof startRun>, cond: () => boolean, what
   }
 }
 
+/** Repetitions the manifest marks done now (through the page cache); 0 while it is being replaced. */
+function doneInManifest(): number {
+  try {
+    const manifest = JSON.parse(readFileSync(`${bundle}/manifest.json`, 'utf8')) as { done?: Record<string, number[]> };
+    return Object.values(manifest.done ?? {}).reduce((n, reps) => n + reps.length, 0);
+  } catch {
+    return 0;
+  }
+}
+
 async function crashAfter(run: ReturnType<typeof startRun>, delayMs: number, r: CrashResumeReport): Promise<never> {
   const ended = await Promise.race([sleep(delayMs).then(() => false), run.then(() => true)]);
   r.delayMs = delayMs;
@@ -101,8 +112,8 @@ async function main(): Promise<void> {
   const delayMs = Number(delay);
   const r: CrashResumeReport = { mode };
   try {
-    const usage = (mode === 'start' && delayMs >= 0) || (mode === 'resume' && delayMs >= 0 && (anchor === 'start' || anchor === 'reopened')) || mode === 'finish';
-    if (!usage || !serial) throw new Error('usage: crash-resume-guest start SERIAL DELAY_MS | resume SERIAL DELAY_MS start|reopened | finish SERIAL');
+    const usage = (mode === 'start' && delayMs >= 0) || (mode === 'resume' && delayMs >= 0 && (anchor === 'start' || anchor === 'progress')) || mode === 'finish';
+    if (!usage || !serial) throw new Error('usage: crash-resume-guest start SERIAL DELAY_MS | resume SERIAL DELAY_MS start|progress | finish SERIAL');
     const dev = await diskBySerial(serial);
     if (mode === 'start') await execa('mkfs.ext4', ['-q', '-F', dev]);
     await mkdir(mountPoint, { recursive: true });
@@ -119,10 +130,11 @@ async function main(): Promise<void> {
       await crashAfter(run, delayMs, r);
     }
     if (mode === 'resume') {
-      const t0 = Date.now();
       const run = startRun(true);
-      if (anchor === 'reopened') await until(run, () => statSync(`${bundle}/manifest.json`).mtimeMs > t0, 'the resumed run rewrote the manifest');
-      r.anchor = anchor === 'reopened' ? 'reopened' : 'start';
+      // Two, not one: the last repetition marked done may be lost with a rename the crash undoes.
+      const wanted = (r.found?.done ?? 0) + 2;
+      if (anchor === 'progress') await until(run, () => doneInManifest() >= wanted, `the resumed run marked ${wanted} repetitions done`);
+      r.anchor = anchor === 'progress' ? 'progress' : 'start';
       await crashAfter(run, delayMs, r);
     }
     const done = await startRun(true);
