@@ -38,9 +38,10 @@ export function chartBundles(bundles: readonly LoadedBundle[]): ChartBundle[] {
   });
 }
 
-/** The IOMMU mode(s) of the bundles a chart draws, for its title: `IOMMU strict` or `IOMMU strict (6.12), lazy (7.2)`. */
+/** The IOMMU mode(s) of the bundles a chart draws, for its title: `IOMMU strict` or `IOMMU strict (6.12, 7.2); lazy (7.2 lazy)`. */
 export function iommuTitle(bundles: readonly ChartBundle[]): string {
-  const modes = [...new Set(bundles.map((b) => b.iommu))];
-  if (modes.length <= 1) return `IOMMU ${modes[0] ?? 'unknown'}`;
-  return `IOMMU ${bundles.map((b) => `${b.iommu} (${b.name})`).join('; ')}`;
+  const modes = new Map<string, string[]>();
+  for (const b of bundles) modes.set(b.iommu, [...(modes.get(b.iommu) ?? []), b.name]);
+  if (modes.size <= 1) return `IOMMU ${[...modes.keys()][0] ?? 'unknown'}`;
+  return `IOMMU ${[...modes].map(([mode, names]) => `${mode} (${names.join(', ')})`).join('; ')}`;
 }
