@@ -5,15 +5,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
 import os from 'node:os';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { readBundle } from '../../core/bundle/read.js';
 import { buildCharts, type ChartSpec } from '../../reports/charts/index.js';
 import { PALETTE } from '../../reports/charts/bundles.js';
 import { PNG_HEIGHT, PNG_WIDTH, writePngCharts } from '../../reports/png/index.js';
 import { microbenchBundle } from '../helpers/microbench-bundles.js';
-import { fixture } from '../helpers/paths.js';
+import { fixture, repoRoot } from '../helpers/paths.js';
 
+const execFileAsync = promisify(execFile);
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /** What the test uses of node-canvas, loaded as the renderer loads its packages (by a name the compiler does not resolve). */
@@ -104,4 +107,24 @@ test('writePngCharts refuses an id that is not [a-z0-9-]+ before writing anythin
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('without chartjs-node-canvas installed, writePngCharts fails saying what to install', async () => {
+  // A child whose module resolution reports the package missing, as on a box where canvas did not build.
+  const script = `
+    import { writePngCharts } from ${JSON.stringify(path.join(repoRoot, 'reports/png/index.ts'))};
+    try {
+      await writePngCharts([], ${JSON.stringify(path.join(os.tmpdir(), 'dmabench-png-never'))});
+      console.log('no error');
+    } catch (err) {
+      console.log(err.name + ': ' + err.message);
+    }`;
+  const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', '--import', path.join(repoRoot, 'test/helpers/hide-package.mjs'), '--input-type=module', '--eval', script], {
+    cwd: repoRoot,
+    env: { ...process.env, DMABENCH_HIDE_PACKAGES: 'chartjs-node-canvas' },
+  });
+  assert.match(stdout, /^PngUnavailableError: PNG charts need the optional npm packages chartjs-node-canvas and canvas/);
+  assert.match(stdout, /libcairo2-dev libpango1\.0-dev/);
+  assert.match(stdout, /scripts\/setup-host\.sh/);
+  assert.match(stdout, /Cannot find package 'chartjs-node-canvas'/);
 });
