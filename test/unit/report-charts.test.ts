@@ -9,7 +9,11 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LoadedBundle } from '../../model/bundle.js';
 import type { Sample } from '../../model/measurement.js';
-import { readBundle } from '../../core/bundle/read.js';
+import { readBundle, readManifest } from '../../core/bundle/read.js';
+import { busyBetween, parseProcStat } from '../../core/cpu/proc-stat.js';
+import { cellKey } from '../../core/campaign/matrix.js';
+import { parseFioOutput } from '../../collectors/fio/parse.js';
+import { fioMeasurements } from '../../collectors/fio/metrics.js';
 import { buildCharts, type ChartSpec } from '../../reports/charts/index.js';
 import { chartBundles, PALETTE } from '../../reports/charts/bundles.js';
 import { histDir, microbenchBundle } from '../helpers/microbench-bundles.js';
@@ -164,6 +168,33 @@ test('fio: IOPS, bandwidth and CPU per I/O per block size with min-max whiskers,
     seriesOf(drift, label).points.map((p) => [p.x, p.y]),
     old.samples.filter((s) => s.pass === 'timed' && s.metric === 'read.iops' && s.cell.includes('bs=4k,')).map((s) => [s.rep, s.value]),
   );
+});
+
+/**
+ * A fio bundle of today's format, with the box's busy time per I/O: no bundle fixture has one. Its
+ * one repetition is the real capture test/fixtures/proc-stat/devvm-6.18.44/fio-iouring-randread
+ * (fio's JSON and /proc/stat around it, README there) put through the fio collector's own
+ * parser and metrics with that window, as the collector does; the manifest is old-main-fio's
+ * (the same development VM, kernel and fio), its cells replaced by the captured command's.
+ */
+async function busyTimeFioBundle(): Promise<LoadedBundle> {
+  const read = (name: string): Promise<string> => readFile(fixture('proc-stat', 'devvm-6.18.44', 'fio-iouring-randread', name), 'utf8');
+  const busy = busyBetween(parseProcStat(await read('before.txt')), parseProcStat(await read('after.txt')), Number(await read('wall-us.txt')) / 1000, Number(await read('getconf-clk-tck.txt')));
+  const manifest = await readManifest(fixture('bundles', 'old-main-fio'));
+  const params = { rw: 'randread', bs: '4k', ioengine: 'io_uring', iodepth: 8, runtime: 3 };
+  const cell = cellKey('rr', params, 'fio');
+  manifest.cells = [{ workload: 'rr', cell, tool: 'fio', params }];
+  manifest.done = {};
+  const samples = fioMeasurements(parseFioOutput(await read('command-output.txt')), { busy }).map((m): Sample => ({ ...m, workload: 'rr', cell, rep: 0, pass: 'timed', tool: 'fio' }));
+  return { dir: 'proc-stat capture', manifest, samples };
+}
+
+test("fio CPU per I/O: the box's busy time where the bundle has it, fio's usr+sys beside it", async () => {
+  const b = await busyTimeFioBundle();
+  const charts = buildCharts([b]);
+  const value = (m: string): number => b.samples.find((s) => s.metric === m)!.value!;
+  assert.equal(yAt(one(charts, 'CPU time per I/O (busy time of the box while fio ran)'), b.manifest.label, '4k'), value('cpu.per_io'));
+  assert.equal(yAt(one(charts, "CPU time per I/O (fio's own usr+sys)"), b.manifest.label, '4k'), value('cpu.usr_per_io') + value('cpu.sys_per_io'));
 });
 
 test('profilers on 6.12 against 7.2: calls per I/O side by side, a function a kernel lacks absent (null), never 0', async () => {
