@@ -4,8 +4,8 @@
 //   function a kernel lacks (no sample, or a null one: not traceable there) is y: null, drawn
 //   absent, never 0; a 0 is a function the kernel has and did not call in the window.
 // - function_graph durations (`<fn>.duration.p50|p99|mean`) as bars, in µs;
-// - perf stat per-I/O counters (`perf.<event>_per_io`, `perf.cpu.per_io`), log scale (their
-//   magnitudes span cycles to migrations).
+// - perf stat per-I/O counters (`perf.<event>_per_io` but task-clock's, `perf.cpu.per_io`), log
+//   scale (their magnitudes span cycles to migrations).
 // Functions are ordered as model/dma-functions.ts lists them (the two paths side by side), those
 // it does not know (added by a campaign) after them by name.
 import { dmaFunctions } from '../../model/dma-functions.js';
@@ -117,7 +117,9 @@ function durationCharts(c: ProfileCell, bundles: readonly ChartBundle[]): ChartS
 }
 
 function perfStatChart(c: ProfileCell, bundles: readonly ChartBundle[]): ChartSpec | undefined {
-  const events = namesWith(c, /^perf\.(.+)_per_io$/, () => true, false).sort();
+  // task-clock per I/O under `perf stat -a` is wall × CPUs / I/Os (every CPU's clock runs through
+  // idle: ARCHITECTURE.md, "Metrics"), not CPU time: older bundles have it, it is not drawn.
+  const events = namesWith(c, /^perf\.(.+)_per_io$/, (n) => n !== 'task-clock', false).sort();
   const names = [...events, ...([...c.samples.values()].some((l) => l.some((s) => s.metric === 'perf.cpu.per_io')) ? ['cpu time (us)'] : [])];
   if (names.length === 0) return undefined;
   const metricOf = (n: string): string => (n === 'cpu time (us)' ? 'perf.cpu.per_io' : `perf.${n}_per_io`);

@@ -239,6 +239,9 @@ test('profilers on 6.12 against 7.2: calls per I/O side by side, a function a ke
   // Under TCG the hardware counters were not supported (null in both bundles): not drawn.
   assert.equal(perfValue(b72, 'perf.cycles_per_io'), null);
   assert.ok(!seriesOf(perf, l72).points.some((p) => p.x === 'cycles'));
+  // task-clock per I/O under perf stat -a is wall x CPUs / I/Os, not CPU time: recorded, not drawn.
+  assert.ok(perfValue(b72, 'perf.task-clock_per_io')! > 0);
+  assert.ok(!seriesOf(perf, l72).points.some((p) => p.x === 'task-clock'));
 });
 
 test('ib_write_bw: bandwidth and message rate against the message size, log x', async () => {
