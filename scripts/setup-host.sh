@@ -9,7 +9,11 @@ cd "$(dirname "$0")/.."
 # and e2fsprogs make the loop devices of the device-safety tests; openssh-client reaches a remote
 # ib_write_bw server, and the tests run openssh-server's sshd on loopback (the service is not used);
 # strace shows the order of a run's fsyncs and renames (test/unit/bundle-durability.test.ts).
-packages=(fio util-linux mount fdisk e2fsprogs procps kmod linux-perf trace-cmd perftest openssh-client openssh-server strace)
+# The compiler, python3, pkg-config and cairo/pango development packages let npm build `canvas`
+# from source (no prebuilt binary can be fetched), the optional dependency of PNG charts
+# (reports/png/, through chartjs-node-canvas): without them npm leaves it out and only PNG output fails.
+packages=(fio util-linux mount fdisk e2fsprogs procps kmod linux-perf trace-cmd perftest openssh-client openssh-server strace
+  build-essential python3 pkg-config libcairo2-dev libpango1.0-dev libjpeg-dev libgif-dev librsvg2-dev)
 if [[ "${1:-}" == "--lab" ]]; then
   packages+=(qemu-system-x86 qemu-system-common debootstrap)
 fi

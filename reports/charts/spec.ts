@@ -6,6 +6,11 @@
 export interface ChartSeries {
   label: string;
   color: string;
+  /**
+   * Line dash pattern (canvas setLineDash: dash and gap lengths in px); absent or [] is solid. Tells
+   * apart series of one bundle, which share its colour (the DMA paths of a microbenchmark chart).
+   */
+  dash?: number[];
   /** x (a number, or a category label) and y; whiskers are the interval when known. */
   points: ChartPoint[];
 }
