@@ -16,7 +16,8 @@ td small { color: #555; }
 #comparison th[aria-sort="ascending"] button.sort::after { content: " \\25B4"; }
 #comparison th[aria-sort="descending"] button.sort::after { content: " \\25BE"; }
 #comparison td { font-size: 13px; }
-#comparison td:nth-child(-n+4) { word-break: break-all; max-width: 22rem; }
+#comparison td.cell { overflow-wrap: anywhere; max-width: 24rem; }
+#comparison td.metric, #comparison td.nowrap { white-space: nowrap; }
 button.expand { background: none; border: 1px solid #bbb; border-radius: 3px; cursor: pointer; width: 1.6rem; }
 tr.role-primary td { font-weight: 600; }
 tr.role-informational td { color: #333; }

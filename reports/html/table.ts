@@ -17,6 +17,8 @@ interface Column {
   /** How the table script orders by this column; absent: not sortable. */
   sort?: 'text' | 'number';
   numeric?: boolean;
+  /** Extra class of its cells (wrapping). */
+  cls?: string;
   /** What the header's tooltip says. */
   help?: string;
 }
@@ -53,11 +55,11 @@ function columns(multipleCandidates: boolean): Column[] {
     { title: '' },
     ...(multipleCandidates ? [{ title: 'candidate', sort: 'text' as const }] : []),
     { title: 'workload', sort: 'text' },
-    { title: 'cell', sort: 'text' },
-    { title: 'metric', sort: 'text' },
+    { title: 'cell', sort: 'text', cls: 'cell' },
+    { title: 'metric', sort: 'text', cls: 'metric' },
     { title: 'role', sort: 'text', help: 'primary: verdicts and q; informational: changed or not; descriptive: shown only' },
     { title: 'unit', sort: 'text' },
-    { title: 'n', sort: 'number', numeric: true, help: 'values used, base v candidate (+k? = k samples without a value)' },
+    { title: 'n', sort: 'number', numeric: true, cls: 'nowrap', help: 'values used, base v candidate (+k? = k samples without a value)' },
     { title: 'base', sort: 'number', numeric: true, help: 'median, with the range of the repetitions and their CoV' },
     { title: 'candidate', sort: 'number', numeric: true, help: 'median, with the range of the repetitions and their CoV' },
     { title: 'change', sort: 'number', numeric: true, help: 'Hodges-Lehmann ratio of candidate to base, in percent; * = q below alpha' },
@@ -76,7 +78,7 @@ function entryCells(c: Comparison, row: ComparisonRow, cand: CandidateResult, mu
     { html: '' },
     ...(multipleCandidates ? [text(candidateLabel)] : []),
     text(row.workload),
-    text(row.cell),
+    text(cellName(row)),
     text(row.metric),
     text(row.role),
     text(scale.unit),
@@ -92,6 +94,11 @@ function entryCells(c: Comparison, row: ComparisonRow, cand: CandidateResult, mu
     num(formatP(cand.q), cand.q),
     text(cand.verdict),
   ];
+}
+
+/** Cell keys start with `workload:` (core/campaign/matrix.ts); the workload has a column of its own. */
+function cellName(row: ComparisonRow): string {
+  return row.cell.startsWith(`${row.workload}:`) ? row.cell.slice(row.workload.length + 1) : row.cell;
 }
 
 function joinDefined(parts: (string | undefined)[]): string {
@@ -153,7 +160,8 @@ export function renderComparisonTable(c: Comparison, repetitions: ReadonlyMap<st
           const col = cols[i]!;
           if (i === 0) return `<td><button type="button" class="expand" aria-expanded="false"${attr('aria-controls', id)} title="repetitions">▸</button></td>`;
           const sortValue = cell.sortValue === undefined ? '' : attr('data-value', cell.sortValue === null || !Number.isFinite(cell.sortValue) ? '' : String(cell.sortValue));
-          return `<td${col.numeric ? ' class="num"' : ''}${sortValue}>${cell.html}</td>`;
+          const classes = [col.numeric ? 'num' : '', col.cls ?? ''].filter((c) => c !== '').join(' ');
+          return `<td${classes === '' ? '' : attr('class', classes)}${sortValue}>${cell.html}</td>`;
         })
         .join('');
       bodies.push(
