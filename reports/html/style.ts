@@ -7,7 +7,7 @@ table { border-collapse: collapse; }
 th, td { padding: .2rem .45rem; text-align: left; vertical-align: top; border-bottom: 1px solid #e4e4e4; }
 .num { text-align: right; font-variant-numeric: tabular-nums; }
 td small { color: #555; }
-.bundles td, .bundles th { white-space: nowrap; }
+.bundles td { overflow-wrap: anywhere; }
 .missing { color: #8a5a00; }
 .warnings li, .notes-list li { margin-bottom: .3rem; }
 .warnings { border-left: 4px solid #c98a00; padding: .3rem 1rem; background: #fff8e6; }
@@ -16,7 +16,7 @@ td small { color: #555; }
 #comparison th[aria-sort="ascending"] button.sort::after { content: " \\25B4"; }
 #comparison th[aria-sort="descending"] button.sort::after { content: " \\25BE"; }
 #comparison td { font-size: 13px; }
-#comparison td.cell { overflow-wrap: anywhere; max-width: 24rem; }
+#comparison td.cell { overflow-wrap: anywhere; min-width: 12rem; max-width: 24rem; }
 #comparison td.metric, #comparison td.nowrap { white-space: nowrap; }
 button.expand { background: none; border: 1px solid #bbb; border-radius: 3px; cursor: pointer; width: 1.6rem; }
 tr.role-primary td { font-weight: 600; }
