@@ -8,8 +8,10 @@ cd "$(dirname "$0")/.."
 # fio, perf, trace-cmd and perftest are measured or probed by the tests; util-linux, mount, fdisk
 # and e2fsprogs make the loop devices of the device-safety tests; openssh-client reaches a remote
 # ib_write_bw server, and the tests run openssh-server's sshd on loopback (the service is not used);
-# strace shows the order of a run's fsyncs and renames (test/unit/bundle-durability.test.ts).
-packages=(fio util-linux mount fdisk e2fsprogs procps kmod linux-perf trace-cmd perftest openssh-client openssh-server strace)
+# strace shows the order of a run's fsyncs and renames (test/unit/bundle-durability.test.ts);
+# chromium is the headless browser that opens `dmabench report`'s page in
+# test/unit/report-browser.test.ts (driven by puppeteer-core, which downloads no browser of its own).
+packages=(fio util-linux mount fdisk e2fsprogs procps kmod linux-perf trace-cmd perftest openssh-client openssh-server strace chromium)
 if [[ "${1:-}" == "--lab" ]]; then
   packages+=(qemu-system-x86 qemu-system-common debootstrap)
 fi

@@ -144,7 +144,7 @@ test('the report of 6.12 against 7.2 loads clean, draws every chart, filters, so
     // Sorting by change: ascending, then descending, absent values last.
     const changeValues = () =>
       page.$$eval('#comparison > tbody.entry', (bodies) =>
-        (bodies as HTMLElement[]).map((b) => {
+        (bodies as HTMLTableSectionElement[]).map((b) => {
           const cell = [...b.rows[0]!.cells].find((c, i) => (b.closest('table') as HTMLTableElement).tHead!.rows[0]!.cells[i]!.textContent!.startsWith('change'));
           const raw = cell?.getAttribute('data-value') ?? '';
           return raw === '' ? null : Number(raw);
@@ -161,7 +161,7 @@ test('the report of 6.12 against 7.2 loads clean, draws every chart, filters, so
 
     // A row opens to its repetitions: read.iops of nvme-randread-64k, base and candidate, as the bundles hold them.
     const entry = await page.$$eval('#comparison > tbody.entry', (bodies) =>
-      (bodies as HTMLElement[]).findIndex((b) => b.dataset.workload === 'nvme-randread-64k' && b.rows[0]!.querySelector('td.metric')!.textContent === 'read.iops'),
+      (bodies as HTMLTableSectionElement[]).findIndex((b) => b.dataset.workload === 'nvme-randread-64k' && b.rows[0]!.querySelector('td.metric')!.textContent === 'read.iops'),
     );
     assert.ok(entry >= 0);
     const body = (await page.$$('#comparison > tbody.entry'))[entry]!;
