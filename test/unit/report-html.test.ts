@@ -107,3 +107,10 @@ test('a bundle copied without raw/ still renders, and the page says what is miss
     assert.equal((html.match(/<canvas /g) ?? []).length, 1, 'the chart is there');
   });
 });
+
+test('one bundle: the page has its charts and says there is nothing to compare', async () => {
+  const html = await report([CAND]);
+  assert.match(html, /One bundle: nothing to compare/);
+  assert.doesNotMatch(html, /<table id="comparison"/);
+  assert.equal((html.match(/<canvas /g) ?? []).length, 2);
+});
