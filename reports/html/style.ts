@@ -6,7 +6,7 @@ h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; margin-top: 2rem; border-botto
 table { border-collapse: collapse; }
 th, td { padding: .2rem .45rem; text-align: left; vertical-align: top; border-bottom: 1px solid #e4e4e4; }
 .num { text-align: right; font-variant-numeric: tabular-nums; }
-td small { color: #555; }
+td small { color: #555; white-space: nowrap; }
 .bundles td { overflow-wrap: anywhere; }
 .missing { color: #8a5a00; }
 .warnings li, .notes-list li { margin-bottom: .3rem; }
@@ -16,7 +16,7 @@ td small { color: #555; }
 #comparison th[aria-sort="ascending"] button.sort::after { content: " \\25B4"; }
 #comparison th[aria-sort="descending"] button.sort::after { content: " \\25BE"; }
 #comparison td { font-size: 13px; }
-#comparison td.cell { overflow-wrap: anywhere; min-width: 12rem; max-width: 24rem; }
+#comparison td.cell { overflow-wrap: anywhere; min-width: 10rem; max-width: 22rem; }
 #comparison td.metric, #comparison td.nowrap { white-space: nowrap; }
 button.expand { background: none; border: 1px solid #bbb; border-radius: 3px; cursor: pointer; width: 1.6rem; }
 tr.role-primary td { font-weight: 600; }

@@ -37,8 +37,10 @@ function text(value: string): CellOut {
   return { html: escapeHtml(value) };
 }
 
-function num(value: string, sortValue: number | null, sub?: string): CellOut {
-  return { html: escapeHtml(value) + (sub ? `<br><small>${escapeHtml(sub)}</small>` : ''), sortValue };
+/** A number, with lines of small print under it (each kept on one line). */
+function num(value: string, sortValue: number | null, sub: (string | undefined)[] = []): CellOut {
+  const lines = sub.filter((l): l is string => l !== undefined).map((l) => `<br><small>${escapeHtml(l)}</small>`);
+  return { html: escapeHtml(value) + lines.join(''), sortValue };
 }
 
 function range(min: number | null, max: number | null, scale: Scale): string | undefined {
@@ -78,19 +80,20 @@ function entryCells(c: Comparison, row: ComparisonRow, cand: CandidateResult, mu
     { html: '' },
     ...(multipleCandidates ? [text(candidateLabel)] : []),
     text(row.workload),
-    text(cellName(row)),
+    // A break allowed after each parameter (escaped first: <wbr> is ours).
+    { html: escapeHtml(cellName(row)).replace(/,/g, ',<wbr>') },
     text(row.metric),
     text(row.role),
     text(scale.unit),
     num(`${nText(row.base.n, row.base.missing)} v ${nText(cand.stats.n, cand.stats.missing)}`, Math.min(row.base.n, cand.stats.n)),
-    num(formatNumber(row.base.median, scale), row.base.median, joinDefined([range(row.base.min, row.base.max, scale), `CoV ${formatCov(row.base.covPct)}`])),
+    num(formatNumber(row.base.median, scale), row.base.median, [range(row.base.min, row.base.max, scale), `CoV ${formatCov(row.base.covPct)}`]),
     num(
       formatNumber(cand.stats.median, candScale) + (cand.unit === row.unit ? '' : ` ${cand.unit}`),
       cand.stats.median,
-      joinDefined([range(cand.stats.min, cand.stats.max, candScale), `CoV ${formatCov(cand.stats.covPct)}`]),
+      [range(cand.stats.min, cand.stats.max, candScale), `CoV ${formatCov(cand.stats.covPct)}`],
     ),
     num(`${formatPct(cand.changePct)}${star}`, cand.changePct),
-    num(formatCi(cand.ci), cand.ci?.lowPct ?? null, cand.ci ? formatLevel(cand.ci.level) : undefined),
+    num(formatCi(cand.ci), cand.ci?.lowPct ?? null, [cand.ci ? formatLevel(cand.ci.level) : undefined]),
     num(formatP(cand.q), cand.q),
     text(cand.verdict),
   ];
@@ -99,10 +102,6 @@ function entryCells(c: Comparison, row: ComparisonRow, cand: CandidateResult, mu
 /** Cell keys start with `workload:` (core/campaign/matrix.ts); the workload has a column of its own. */
 function cellName(row: ComparisonRow): string {
   return row.cell.startsWith(`${row.workload}:`) ? row.cell.slice(row.workload.length + 1) : row.cell;
-}
-
-function joinDefined(parts: (string | undefined)[]): string {
-  return parts.filter((p): p is string => p !== undefined).join(', ');
 }
 
 function repetitionsTable(c: Comparison, row: ComparisonRow, cand: CandidateResult, reps: RowRepetitions | undefined): string {

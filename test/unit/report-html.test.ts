@@ -14,6 +14,7 @@ import { escapeHtml, jsonForScript } from '../../reports/html/escape.js';
 import { renderHtmlReport } from '../../reports/html/report.js';
 import { fixture } from '../helpers/paths.js';
 import { withTempDir } from '../helpers/cli.js';
+import { writeTestBundle } from '../helpers/bundles.js';
 import { PAYLOAD_CLOSE, PAYLOAD_IMG, PAYLOAD_SCRIPT, writeHostileBundle } from '../helpers/hostile-bundle.js';
 
 const BASE = fixture('bundles', 'lab-profile-schema2-6.12');
@@ -113,4 +114,30 @@ test('one bundle: the page has its charts and says there is nothing to compare',
   assert.match(html, /One bundle: nothing to compare/);
   assert.doesNotMatch(html, /<table id="comparison"/);
   assert.equal((html.match(/<canvas /g) ?? []).length, 2);
+});
+
+test('a row is coloured only when its verdict is a regression or an improvement', async () => {
+  // test/helpers/bundles.ts: one cell's read.iops per repetition, compare's contract (the lab
+  // fixtures have 2 repetitions per side, too few for any verdict).
+  await withTempDir('dmabench-report-verdicts-', async (dir) => {
+    const base = path.join(dir, 'base');
+    await writeTestBundle(base, 'base', [1000, 1010, 1020, 1030, 1040]);
+    const verdicts = new Map<string, string>();
+    for (const [name, iops] of [
+      ['worse', [500, 505, 510, 515, 520]],
+      ['better', [2000, 2010, 2020, 2030, 2040]],
+      ['same', [1000, 1010, 1020, 1030, 1040]],
+    ] as const) {
+      await writeTestBundle(path.join(dir, name), name, [...iops]);
+      const html = await report([base, path.join(dir, name)]);
+      const row = /<tbody class="entry"[^>]*data-verdict="([^"]+)"[^>]*><tr class="([^"]+)">/.exec(html);
+      assert.ok(row, name);
+      verdicts.set(name, `${row[1]} / ${row[2]}`);
+    }
+    assert.deepEqual(Object.fromEntries(verdicts), {
+      worse: 'regression / row role-primary verdict-regression',
+      better: 'improvement / row role-primary verdict-improvement',
+      same: 'inconclusive / row role-primary',
+    });
+  });
 });
