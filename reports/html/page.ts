@@ -77,7 +77,7 @@ function bundlesSection(bundles: readonly PageBundle[]): string {
   const rows = bundles
     .map(
       (b) =>
-        `<tr>${td(b.role)}${td(b.label)}${td(b.kernel)}${td(b.iommu)}${td(b.host)}${td(b.status)}${td(String(b.samples), 'num')}${td(b.dir)}</tr>`,
+        `<tr>${td(b.role)}${td(b.label, 'wrap')}${td(b.kernel)}${td(b.iommu)}${td(b.host, 'wrap')}${td(b.status)}${td(String(b.samples), 'num')}${td(b.dir, 'wrap')}</tr>`,
     )
     .join('');
   const missing = bundles.flatMap((b) => b.missing.map((m) => `<li class="missing">${escapeHtml(`${b.label}: ${m}`)}</li>`));

@@ -7,7 +7,8 @@ table { border-collapse: collapse; }
 th, td { padding: .2rem .45rem; text-align: left; vertical-align: top; border-bottom: 1px solid #e4e4e4; }
 .num { text-align: right; font-variant-numeric: tabular-nums; }
 td small { color: #555; white-space: nowrap; }
-.bundles td { overflow-wrap: anywhere; }
+.bundles td { white-space: nowrap; }
+.bundles td.wrap { white-space: normal; overflow-wrap: anywhere; }
 .missing { color: #8a5a00; }
 .warnings li, .notes-list li { margin-bottom: .3rem; }
 .warnings { border-left: 4px solid #c98a00; padding: .3rem 1rem; background: #fff8e6; }

@@ -214,3 +214,20 @@ test('a report of hostile bundles: no payload runs, every payload reads as text'
     await page.close();
   }
 });
+
+test('three bundles, one of another workload: a candidate column, absent points drawn as gaps, no error', async () => {
+  const file = path.join(OUT, 'report-three.html');
+  await writeReport([BASE, CAND, fixture('bundles', 'lab-rxe-7.2')], file);
+  const { page, trouble } = await openReport(file);
+  try {
+    await page.screenshot({ path: path.join(OUT, 'report-three.png'), fullPage: true });
+    assertNoTrouble(trouble);
+    const charts = JSON.parse((await page.$eval('#dmabench-charts', (e) => e.textContent))!) as { series: { points: { y: number | null }[] }[] }[];
+    assert.ok(charts.some((c) => c.series.some((s) => s.points.some((p) => p.y === null))), 'some point is absent');
+    for (const p of await drawnPixels(page)) assert.ok(p.drawn > 0, 'canvas drawn');
+    const headers = await page.$$eval('#comparison thead th', (ths) => ths.map((th) => th.textContent));
+    assert.equal(headers.filter((h) => h === 'candidate').length, 2, 'a column naming the candidate, and the candidate median');
+  } finally {
+    await page.close();
+  }
+});
