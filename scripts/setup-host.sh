@@ -10,8 +10,10 @@ cd "$(dirname "$0")/.."
 # ib_write_bw server, and the tests run openssh-server's sshd on loopback (the service is not used);
 # strace shows the order of a run's fsyncs and renames (test/unit/bundle-durability.test.ts);
 # chromium is the headless browser that opens `dmabench report`'s page in
-# test/unit/report-browser.test.ts (driven by puppeteer-core, which downloads no browser of its own).
-packages=(fio util-linux mount fdisk e2fsprogs procps kmod linux-perf trace-cmd perftest openssh-client openssh-server strace chromium)
+# test/unit/report-browser.test.ts (driven by puppeteer-core, which downloads no browser of its own),
+# with fonts-liberation (only recommended by chromium, which --no-install-recommends leaves out) so
+# the screenshots show text.
+packages=(fio util-linux mount fdisk e2fsprogs procps kmod linux-perf trace-cmd perftest openssh-client openssh-server strace chromium fonts-liberation)
 if [[ "${1:-}" == "--lab" ]]; then
   packages+=(qemu-system-x86 qemu-system-common debootstrap)
 fi
