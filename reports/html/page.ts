@@ -60,7 +60,6 @@ export function contentSecurityPolicy(scripts: readonly string[]): string {
     "default-src 'none'",
     `script-src ${scripts.map(scriptHash).join(' ')}`,
     "style-src 'unsafe-inline'",
-    "img-src 'self' data: blob:",
     "base-uri 'none'",
     "form-action 'none'",
   ].join('; ');

@@ -141,3 +141,11 @@ test('a row is coloured only when its verdict is a regression or an improvement'
     });
   });
 });
+
+test('the summary (reports/summary/, already escaped by its producer) goes in as it is, first after the title', async () => {
+  const bundles = await Promise.all([BASE, CAND].map((d) => readBundle(d)));
+  const summaryHtml = '<p class="answer">7.2 reads <b>19%</b> more 64 KiB IOPS</p>';
+  const html = await renderHtmlReport({ bundles, charts: buildCharts(bundles), summaryHtml });
+  assert.match(html, /<\/h1><section id="summary"><p class="answer">7\.2 reads <b>19%<\/b> more 64 KiB IOPS<\/p><\/section><section id="bundles">/);
+  assert.doesNotMatch(await report([BASE, CAND]), /id="summary"/, 'no summary given: no section');
+});
