@@ -14,6 +14,7 @@ const commands: [string, () => Promise<(program: Command) => void>][] = [
   ['doctor', async () => (await import('./commands/doctor.js')).registerDoctor],
   ['ingest', async () => (await import('./commands/ingest.js')).registerIngest],
   ['compare', async () => (await import('./commands/compare.js')).registerCompare],
+  ['report', async () => (await import('./commands/report.js')).registerReport],
   ['flamegraph', async () => (await import('./commands/flamegraph.js')).registerFlamegraph],
   ['lab', async () => (await import('./commands/lab.js')).registerLab],
 ];

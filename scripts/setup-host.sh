@@ -12,8 +12,12 @@ cd "$(dirname "$0")/.."
 # The compiler, python3, pkg-config and cairo/pango development packages let npm build `canvas`
 # from source (no prebuilt binary can be fetched), the optional dependency of PNG charts
 # (reports/png/, through chartjs-node-canvas): without them npm leaves it out and only PNG output fails.
+# chromium is the headless browser that opens `dmabench report`'s page in
+# test/unit/report-browser.test.ts (driven by puppeteer-core, which downloads no browser of its own),
+# with fonts-liberation (only recommended by chromium, which --no-install-recommends leaves out) so
+# the screenshots show text.
 packages=(fio util-linux mount fdisk e2fsprogs procps kmod linux-perf trace-cmd perftest openssh-client openssh-server strace
-  build-essential python3 pkg-config libcairo2-dev libpango1.0-dev libjpeg-dev libgif-dev librsvg2-dev)
+  build-essential python3 pkg-config libcairo2-dev libpango1.0-dev libjpeg-dev libgif-dev librsvg2-dev chromium fonts-liberation)
 if [[ "${1:-}" == "--lab" ]]; then
   packages+=(qemu-system-x86 qemu-system-common debootstrap)
 fi

@@ -97,7 +97,7 @@ test('compare --fail-on-regression exits 1 when the whole interval of a primary 
 });
 
 test('every subcommand answers --help', async () => {
-  for (const cmd of [[], ['plan'], ['run'], ['doctor'], ['ingest'], ['compare'], ['lab'], ['flamegraph'], ['lab', 'boot'], ['lab', 'run'], ['lab', 'demo'], ['lab', 'image']]) {
+  for (const cmd of [[], ['plan'], ['run'], ['doctor'], ['ingest'], ['compare'], ['report'], ['lab'], ['flamegraph'], ['lab', 'boot'], ['lab', 'run'], ['lab', 'demo'], ['lab', 'image']]) {
     const r = await runCli([...cmd, '--help']);
     assert.equal(r.exitCode, 0, `${cmd.join(' ')} --help: ${String(r.stderr)}`);
     assert.match(String(r.stdout), /Usage: dmabench/);

@@ -1,0 +1,233 @@
+// `dmabench report` in a real browser (issue 13 items 7 and 8): the real CLI writes the page from
+// real lab bundles (6.12 against 7.2), headless Chromium (Debian's `chromium`, driven by
+// puppeteer-core) opens it from file://, and the test checks what a reader would: no console
+// error, no page error, no failed or network request, every chart drawn, filters, sorting and a
+// row's repetitions; then a report of hostile copies of the same bundles, in which nothing runs
+// and every payload reads as text. Screenshots and the pages are kept in test-output/report-browser/
+// (ignored by git; the path is printed).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { readSamples } from '../../core/bundle/read.js';
+import { chooseScale, formatNumber } from '../../reports/render/format.js';
+import { runCli } from '../helpers/cli.js';
+import { fixture, repoRoot } from '../helpers/paths.js';
+import { PAYLOAD_CLOSE, PAYLOAD_IMG, PAYLOAD_SCRIPT, writeHostileBundle } from '../helpers/hostile-bundle.js';
+
+const CHROMIUM = process.env.DMABENCH_CHROMIUM ?? '/usr/bin/chromium';
+const OUT = path.join(repoRoot, 'test-output', 'report-browser');
+const BASE = fixture('bundles', 'lab-profile-schema2-6.12');
+const CAND = fixture('bundles', 'lab-profile-schema2-7.2');
+
+let browser: Browser;
+
+before(async () => {
+  assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: scripts/setup-host.sh installs it (Debian package chromium), or set DMABENCH_CHROMIUM`);
+  await rm(OUT, { recursive: true, force: true });
+  await mkdir(OUT, { recursive: true });
+  console.log(`report-browser: pages and screenshots in ${OUT}`);
+  browser = await puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // Root (CI, the lab) cannot use Chromium's sandbox; /dev/shm is small in containers.
+    args: [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+interface Trouble {
+  consoleErrors: string[];
+  pageErrors: string[];
+  failedRequests: string[];
+  /** Requests for anything but the page itself, data: and blob: URLs. */
+  foreignRequests: string[];
+}
+
+/** Opens the page from file://, recording every console error, page error and request that was not the page. */
+async function openReport(file: string): Promise<{ page: Page; trouble: Trouble }> {
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1400, height: 1000 });
+  const trouble: Trouble = { consoleErrors: [], pageErrors: [], failedRequests: [], foreignRequests: [] };
+  const url = pathToFileURL(file).href;
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warn') trouble.consoleErrors.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => trouble.pageErrors.push(String(e)));
+  page.on('requestfailed', (r) => trouble.failedRequests.push(`${r.url()}: ${r.failure()?.errorText ?? '?'}`));
+  page.on('request', (r) => {
+    if (r.url() !== url && !/^(data|blob):/.test(r.url())) trouble.foreignRequests.push(r.url());
+  });
+  await page.goto(url, { waitUntil: 'load' });
+  return { page, trouble };
+}
+
+function assertNoTrouble(trouble: Trouble): void {
+  assert.deepEqual(trouble.consoleErrors, [], 'console errors');
+  assert.deepEqual(trouble.pageErrors, [], 'page errors');
+  assert.deepEqual(trouble.failedRequests, [], 'failed requests');
+  assert.deepEqual(trouble.foreignRequests, [], 'requests beyond the file');
+}
+
+async function writeReport(dirs: string[], out: string): Promise<void> {
+  const r = await runCli(['report', ...dirs, '--out', out]);
+  assert.equal(r.exitCode, 0, String(r.stderr));
+  assert.equal(String(r.stdout).trim(), `wrote ${out}`);
+}
+
+/** data-index of the entries shown, in table order. */
+function visibleEntries(page: Page): Promise<{ index: number; workload: string; role: string; verdict: string; significant: string }[]> {
+  return page.$$eval('#comparison > tbody.entry', (bodies) =>
+    (bodies as HTMLElement[])
+      .filter((b) => !b.hidden)
+      .map((b) => ({ index: Number(b.dataset.index), workload: b.dataset.workload!, role: b.dataset.role!, verdict: b.dataset.verdict!, significant: b.dataset.significant! })),
+  );
+}
+
+/** Per chart canvas: its size and how many of its pixels are not transparent. */
+function drawnPixels(page: Page): Promise<{ width: number; height: number; drawn: number }[]> {
+  return page.$$eval('figure.chart canvas', (canvases) =>
+    (canvases as HTMLCanvasElement[]).map((c) => {
+      const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let drawn = 0;
+      for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) drawn++;
+      return { width: c.width, height: c.height, drawn };
+    }),
+  );
+}
+
+test('the report of 6.12 against 7.2 loads clean, draws every chart, filters, sorts and expands', async () => {
+  const file = path.join(OUT, 'report-6.12-vs-7.2.html');
+  await writeReport([BASE, CAND], file);
+  const { page, trouble } = await openReport(file);
+  try {
+    await page.screenshot({ path: path.join(OUT, 'report-6.12-vs-7.2.png'), fullPage: true });
+    assertNoTrouble(trouble);
+
+    const charts = JSON.parse((await page.$eval('#dmabench-charts', (e) => e.textContent))!) as unknown[];
+    const pixels = await drawnPixels(page);
+    assert.equal(pixels.length, charts.length, 'a canvas per chart');
+    assert.ok(pixels.length >= 2, 'a chart per workload');
+    for (const p of pixels) assert.ok(p.width > 0 && p.drawn > 0.02 * p.width * p.height, `canvas drawn: ${JSON.stringify(p)}`);
+    for (const href of await page.$$eval('figure.chart a.csv', (as) => as.map((a) => (a as HTMLAnchorElement).href))) assert.match(href, /^blob:/);
+
+    // Filters.
+    const all = await visibleEntries(page);
+    assert.equal(all.length, 24);
+    assert.equal(await page.$eval('#row-count', (e) => e.textContent), '24 of 24 rows');
+    await page.click('#filter-primary');
+    const primary = await visibleEntries(page);
+    assert.ok(primary.length > 0 && primary.length < all.length, `primary only: ${primary.length} of ${all.length}`);
+    assert.ok(primary.every((e) => e.role === 'primary'));
+    assert.equal(await page.$eval('#row-count', (e) => e.textContent), `${primary.length} of 24 rows`);
+    await page.click('#filter-primary');
+    await page.select('#filter-workload', 'nvme-randread-64k-graph');
+    const graph = await visibleEntries(page);
+    assert.ok(graph.length > 0 && graph.length < all.length && graph.every((e) => e.workload === 'nvme-randread-64k-graph'));
+    await page.select('#filter-workload', '');
+    for (const [box, keep] of [
+      ['#filter-regressions', (e: { verdict: string }) => e.verdict === 'regression'],
+      ['#filter-significant', (e: { significant: string }) => e.significant === '1'],
+    ] as const) {
+      await page.click(box);
+      assert.deepEqual(await visibleEntries(page), all.filter(keep), box);
+      await page.click(box);
+    }
+    assert.equal((await visibleEntries(page)).length, all.length, 'every filter off: every row');
+
+    // Sorting by change: ascending, then descending, absent values last.
+    const changeValues = () =>
+      page.$$eval('#comparison > tbody.entry', (bodies) =>
+        (bodies as HTMLTableSectionElement[]).map((b) => {
+          const cell = [...b.rows[0]!.cells].find((c, i) => (b.closest('table') as HTMLTableElement).tHead!.rows[0]!.cells[i]!.textContent!.startsWith('change'));
+          const raw = cell?.getAttribute('data-value') ?? '';
+          return raw === '' ? null : Number(raw);
+        }),
+      );
+    const before = await changeValues();
+    await page.click('#comparison thead button.sort[data-column] ::-p-text(change)');
+    const ascending = (await changeValues()).filter((v): v is number => v !== null);
+    assert.deepEqual(ascending, [...ascending].sort((a, b) => a - b));
+    assert.notDeepEqual(await changeValues(), before, 'sorting changed the order');
+    await page.click('#comparison thead button.sort[data-column] ::-p-text(change)');
+    const descending = (await changeValues()).filter((v): v is number => v !== null);
+    assert.deepEqual(descending, [...descending].sort((a, b) => b - a));
+
+    // A row opens to its repetitions: read.iops of nvme-randread-64k, base and candidate, as the bundles hold them.
+    const entry = await page.$$eval('#comparison > tbody.entry', (bodies) =>
+      (bodies as HTMLTableSectionElement[]).findIndex((b) => b.dataset.workload === 'nvme-randread-64k' && b.rows[0]!.querySelector('td.metric')!.textContent === 'read.iops'),
+    );
+    assert.ok(entry >= 0);
+    const body = (await page.$$('#comparison > tbody.entry'))[entry]!;
+    assert.equal(await body.$eval('tr.reps', (r) => (r as HTMLElement).hidden), true, 'closed at first');
+    await (await body.$('button.expand'))!.click();
+    assert.equal(await body.$eval('button.expand', (b) => b.getAttribute('aria-expanded')), 'true');
+    assert.equal(await body.$eval('tr.reps', (r) => (r as HTMLElement).hidden || (r as HTMLElement).offsetHeight === 0), false, 'open');
+    const shown = await body.$$eval('tr.reps table.reps-table tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
+    const expected = async (dir: string) =>
+      (await readSamples(dir))
+        .filter((s) => s.pass === 'timed' && s.workload === 'nvme-randread-64k' && s.metric === 'read.iops')
+        .sort((a, b) => a.rep - b.rep)
+        .map((s) => formatNumber(s.value, chooseScale('IOPS', null)));
+    const [base, cand] = [await expected(BASE), await expected(CAND)];
+    assert.ok(base.length >= 2);
+    assert.deepEqual(shown, base.map((b, i) => [String(i), b, cand[i]]));
+    await page.screenshot({ path: path.join(OUT, 'report-6.12-vs-7.2-expanded.png'), fullPage: true });
+    assertNoTrouble(trouble);
+  } finally {
+    await page.close();
+  }
+});
+
+test('a report of hostile bundles: no payload runs, every payload reads as text', async () => {
+  const dir = path.join(OUT, 'hostile');
+  await mkdir(dir, { recursive: true });
+  // test/helpers/hostile-bundle.ts: copies of the real bundles, a workload renamed in both, the base's host and the candidate's label replaced.
+  const workload = `graph${PAYLOAD_SCRIPT}`;
+  const base = await writeHostileBundle(BASE, path.join(dir, 'base'), { hostname: PAYLOAD_IMG, replace: [['nvme-randread-64k-graph', workload]] });
+  const cand = await writeHostileBundle(CAND, path.join(dir, 'cand'), { label: PAYLOAD_CLOSE, replace: [['nvme-randread-64k-graph', workload]] });
+  const file = path.join(OUT, 'report-hostile.html');
+  await writeReport([base, cand], file);
+  assert.ok((await readFile(file, 'utf8')).length > 0);
+  const { page, trouble } = await openReport(file);
+  try {
+    await page.screenshot({ path: path.join(OUT, 'report-hostile.png'), fullPage: true });
+    assertNoTrouble(trouble);
+    assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned), undefined, 'no payload ran');
+    assert.equal(await page.evaluate(() => document.images.length), 0, 'no image element was made');
+    assert.equal(await page.evaluate(() => document.scripts.length), 4, 'no script element was made');
+    const text = await page.evaluate(() => document.body.innerText);
+    for (const payload of [PAYLOAD_IMG, PAYLOAD_CLOSE, workload]) assert.ok(text.includes(payload), `shown as text: ${payload}`);
+    // The hostile workload is a filter value like any other, and its charts are drawn.
+    await page.select('#filter-workload', workload);
+    const shown = await visibleEntries(page);
+    assert.ok(shown.length > 0 && shown.every((e) => e.workload === workload));
+    for (const p of await drawnPixels(page)) assert.ok(p.drawn > 0, 'canvas drawn');
+    assertNoTrouble(trouble);
+  } finally {
+    await page.close();
+  }
+});
+
+test('three bundles, one of another workload: a candidate column, absent points drawn as gaps, no error', async () => {
+  const file = path.join(OUT, 'report-three.html');
+  await writeReport([BASE, CAND, fixture('bundles', 'lab-rxe-7.2')], file);
+  const { page, trouble } = await openReport(file);
+  try {
+    await page.screenshot({ path: path.join(OUT, 'report-three.png'), fullPage: true });
+    assertNoTrouble(trouble);
+    const charts = JSON.parse((await page.$eval('#dmabench-charts', (e) => e.textContent))!) as { series: { points: { y: number | null }[] }[] }[];
+    assert.ok(charts.some((c) => c.series.some((s) => s.points.some((p) => p.y === null))), 'some point is absent');
+    for (const p of await drawnPixels(page)) assert.ok(p.drawn > 0, 'canvas drawn');
+    const headers = await page.$$eval('#comparison thead th', (ths) => ths.map((th) => th.textContent));
+    assert.equal(headers.filter((h) => h === 'candidate').length, 2, 'a column naming the candidate, and the candidate median');
+  } finally {
+    await page.close();
+  }
+});
