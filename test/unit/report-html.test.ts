@@ -57,7 +57,9 @@ test('a report of real bundles: one CSP with the hash of each inline script, the
   assert.ok(code[0]!.body.includes('Chart.js v4'), 'chart.js is inlined, not fetched');
   assert.doesNotMatch(html, /\b(src|href)="(https?:)?\/\//, 'nothing refers to the network');
   const charts = JSON.parse(data[0]!.body) as ChartSpec[];
-  assert.deepEqual(charts.map((c) => c.id), ['median-0-nvme-randread-64k', 'median-1-nvme-randread-64k-graph']);
+  const bundles = await Promise.all([BASE, CAND].map((d) => readBundle(d)));
+  assert.deepEqual(charts.map((c) => c.id), buildCharts(bundles).map((c) => c.id), 'every chart of the builders, in their order');
+  assert.ok(charts.length > 2);
   assert.equal((html.match(/<canvas /g) ?? []).length, charts.length);
   // 24 rows of compare (read.iops, bw, clat ... cpu of both workloads), each with its repetitions.
   assert.equal((html.match(/<tbody class="entry"/g) ?? []).length, 24);
@@ -105,7 +107,9 @@ test('a bundle copied without raw/ still renders, and the page says what is miss
     assert.match(missing, /old-main-fio#1: raw\/ is not in this copy/);
     assert.doesNotMatch(missing, /old-main-fio#0/, 'the whole copy lacks nothing');
     assert.ok((html.match(/<tbody class="entry"/g) ?? []).length > 0, 'the table is there');
-    assert.equal((html.match(/<canvas /g) ?? []).length, 1, 'the chart is there');
+    const charts = buildCharts(await Promise.all([whole, trimmed].map((d) => readBundle(d))));
+    assert.ok(charts.length > 0);
+    assert.equal((html.match(/<canvas /g) ?? []).length, charts.length, 'the charts are there');
   });
 });
 
@@ -113,7 +117,9 @@ test('one bundle: the page has its charts and says there is nothing to compare',
   const html = await report([CAND]);
   assert.match(html, /One bundle: nothing to compare/);
   assert.doesNotMatch(html, /<table id="comparison"/);
-  assert.equal((html.match(/<canvas /g) ?? []).length, 2);
+  const charts = buildCharts([await readBundle(CAND)]);
+  assert.ok(charts.length > 0);
+  assert.equal((html.match(/<canvas /g) ?? []).length, charts.length);
 });
 
 test('a row is coloured only when its verdict is a regression or an improvement', async () => {
