@@ -36,38 +36,65 @@ function quotedPieces(arg: string, room: number, firstRoom: number): string[] {
   }
 }
 
+/** Arguments that read as one: an option and its value (`--kernels 6.12,7`) stay on one line where they fit. */
+function argumentUnits(argv: readonly string[]): string[][] {
+  const units: string[][] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const value = argv[i + 1];
+    if (argv[i]!.startsWith('--') && value !== undefined && !value.startsWith('-')) units.push([argv[i]!, argv[++i]!]);
+    else units.push([argv[i]!]);
+  }
+  return units;
+}
+
 /**
  * `dmabench ARGS…` as shell lines of at most `width` columns: arguments quoted (shellQuote), a line
- * ended by ` \` when the command goes on, further lines indented by two more columns. An argument
- * longer than a line (a deep path) is split inside the word: its continuation lines start at
- * column 0, since an indent there would become part of the argument. Non-ASCII characters become
- * `?` (the text is ASCII for mail), which a reader has to put back.
+ * ended by ` \` when the command goes on, further lines indented by two more columns, an option
+ * kept with its value where they fit. An argument longer than a line (a deep path) is split inside
+ * the word: its continuation lines start at column 0, since an indent there would become part of
+ * the argument. Non-ASCII characters become `?` (the text is ASCII for mail), which a reader has
+ * to put back.
  */
 export function commandLines(argv: readonly string[], width: number, indent = ''): string[] {
   const lines: string[] = [];
   const next = `${indent}  `;
   let current = `${indent}dmabench`;
-  for (const raw of argv) {
-    const arg = ascii(raw);
-    const quoted = shellQuote(arg);
-    // Two columns stay free on every line for the ` \` that continues it.
-    if (current.length + 1 + quoted.length + 2 <= width) {
-      current += ` ${quoted}`;
+  // Two columns stay free on every line for the ` \` that continues it.
+  const fits = (text: string): boolean => current.length + (current.trim() ? 1 : 0) + text.length + 2 <= width;
+  const append = (text: string): void => {
+    current += (current.trim() ? ' ' : '') + text;
+  };
+  const newLine = (): void => {
+    if (!current.trim()) return;
+    lines.push(`${current} \\`);
+    current = next;
+  };
+  for (const unit of argumentUnits(argv.map(ascii))) {
+    const quoted = unit.map(shellQuote).join(' ');
+    if (fits(quoted)) {
+      append(quoted);
       continue;
     }
-    if (current.trim()) {
-      lines.push(`${current} \\`);
-      current = next;
-    }
-    if (current.length + quoted.length + 2 <= width) {
-      current += quoted;
+    newLine();
+    if (fits(quoted)) {
+      append(quoted);
       continue;
     }
-    const [first, ...rest] = quotedPieces(arg, width - 1, width - current.length - 1);
-    current += first;
-    for (const piece of rest) {
-      lines.push(`${current}\\`);
-      current = piece;
+    for (const arg of unit) {
+      const q = shellQuote(arg);
+      // A new line only helps an argument that fits on one; a longer one starts where it is.
+      if (!fits(q) && next.length + q.length + 2 <= width) newLine();
+      if (fits(q)) {
+        append(q);
+        continue;
+      }
+      if (width - current.length < 12) newLine();
+      const [first, ...rest] = quotedPieces(arg, width - 1, width - current.length - (current.trim() ? 1 : 0) - 1);
+      append(first!);
+      for (const piece of rest) {
+        lines.push(`${current}\\`);
+        current = piece;
+      }
     }
   }
   lines.push(current);

@@ -1,17 +1,17 @@
 // Line filling for the mail text (reports/render/text.ts): every function here returns lines of at
 // most `width` columns and loses no character, whatever it is given. Sentences break at blanks; a
 // word too long for a line (a cell key, a path, a host name) breaks where its own punctuation
-// allows, after `,` or `:` first (`fio-randread:bs=64k,iodepth=8,...`), then after `/`, `=`, `.`,
-// `+`, `-` or `_`, and is cut only when it has none of those. A reader joins the pieces back by
+// allows, after `,` or `:` first (`fio-randread:bs=64k,iodepth=8,...`), then after `/` (a path),
+// then after `=`, `.`, `+`, `-` or `_`, and is cut only when it has none of those. A reader joins the pieces back by
 // removing the line breaks and the indents.
 
 /** Where a long word may break, most preferred first; the break comes after the character. */
-const BREAK_AFTER: readonly string[] = [',:', '/=.+_-'];
+const BREAK_AFTER: readonly string[] = [',:', '/', '=.+_-'];
 
 /**
  * Where to end a line that can hold `limit` characters of `word`: after the last `,` or `:` that
- * fills at least half the line, else after the last of the other break characters that does,
- * else after the last break character at all, else at `limit` (a cut).
+ * fills at least half the line, else the last `/` that does, else the last of the other break
+ * characters that does, else after the last break character at all, else at `limit` (a cut).
  */
 function breakAt(word: string, limit: number): number {
   const lastAfter = (chars: string): number => {
