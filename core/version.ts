@@ -1,10 +1,7 @@
-// dmabench's own version, read from package.json so there is one place to bump it, and the git
-// commit it runs from when it runs from a checkout.
+// dmabench's own version, read from package.json so there is one place to bump it.
 import { readFileSync } from 'node:fs';
-import { realpath } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { runTool } from './system/run-tool.js';
 
 function findPackageJson(start: string): string {
   let dir = start;
@@ -26,37 +23,3 @@ export const packageRoot = path.dirname(findPackageJson(path.dirname(fileURLToPa
 export const dmabenchVersion: string = (
   JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }
 ).version;
-
-/** The git commit dmabench runs from, for the manifest: what a reader checks out to reproduce a bundle. */
-export interface DmabenchCheckout {
-  /** `git rev-parse HEAD`. */
-  commit: string;
-  /** Tracked files differ from that commit (absent when git could not say). */
-  dirty?: boolean;
-}
-
-/**
- * The commit of the dmabench checkout at `root` (this package's by default), or undefined when it
- * is not a checkout of its own: no git, no repository, or a dmabench installed inside another
- * project's repository (whose HEAD says nothing about dmabench). dmabench often runs as root on a
- * checkout someone else owns, which git refuses to read by default ("dubious ownership"):
- * `safe.directory` is allowed for this one directory and these read-only commands only.
- */
-export async function dmabenchCheckout(root: string = packageRoot): Promise<DmabenchCheckout | undefined> {
-  const git = ['-c', `safe.directory=${root}`, '-C', root];
-  const head = await runTool('git', [...git, 'rev-parse', '--show-toplevel', 'HEAD'], 10_000);
-  if (head.exitCode !== 0) return undefined;
-  const [toplevel, commit] = head.stdout.trim().split('\n');
-  if (!toplevel || !commit || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(commit)) return undefined;
-  if (!(await sameDirectory(toplevel, root))) return undefined;
-  const status = await runTool('git', [...git, 'status', '--porcelain', '--untracked-files=no'], 10_000);
-  return status.exitCode === 0 ? { commit, dirty: status.stdout.trim() !== '' } : { commit };
-}
-
-async function sameDirectory(a: string, b: string): Promise<boolean> {
-  try {
-    return (await realpath(a)) === (await realpath(b));
-  } catch {
-    return false;
-  }
-}

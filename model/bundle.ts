@@ -103,7 +103,7 @@ export interface Manifest {
   endedAt?: string;
   dmabenchVersion: string;
   /**
-   * `git rev-parse HEAD` of the dmabench checkout that created the bundle (core/version.ts); absent
+   * `git rev-parse HEAD` of the dmabench checkout that created the bundle (core/checkout.ts); absent
    * when dmabench was not run from a git checkout, and in bundles written before it was recorded.
    * A lab bundle gets the host's (the guest runs a copy of the host's tree, without its .git).
    */

@@ -56,10 +56,11 @@ test('dmabench run writes a complete bundle with samples, raw outputs and system
     // What a report's "reproduce with" block prints: the command as given, the checkout's commit.
     assert.deepEqual(bundle.manifest.commands, [['run', file, '--label', 'tiny-a', '--out', out]]);
     // (A tree that is not a git checkout, an unpacked tarball, records no commit.)
-    const head = await execa('git', ['-C', repoRoot, 'rev-parse', 'HEAD'], { reject: false });
+    const git = ['-c', `safe.directory=${repoRoot}`, '-C', repoRoot];
+    const head = await execa('git', [...git, 'rev-parse', 'HEAD'], { reject: false });
     assert.equal(bundle.manifest.dmabenchCommit, head.exitCode === 0 ? head.stdout.trim() : undefined);
     if (head.exitCode === 0) {
-      const dirty = (await execa('git', ['-C', repoRoot, 'status', '--porcelain', '--untracked-files=no'])).stdout.trim() !== '';
+      const dirty = (await execa('git', [...git, 'status', '--porcelain', '--untracked-files=no'])).stdout.trim() !== '';
       assert.equal(bundle.manifest.dmabenchDirty, dirty);
     }
   } finally {

@@ -1,11 +1,11 @@
-// core/version.ts dmabenchCheckout: the commit recorded in a manifest is dmabench's own checkout's,
+// core/checkout.ts dmabenchCheckout: the commit recorded in a manifest is dmabench's own checkout's,
 // never that of a repository dmabench happens to be installed in.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { dmabenchCheckout } from '../../core/version.js';
+import { dmabenchCheckout } from '../../core/checkout.js';
 import { withTempDir } from '../helpers/cli.js';
 
 async function git(dir: string, ...args: string[]): Promise<string> {
