@@ -9,6 +9,7 @@ import path from 'node:path';
 import { loadPlan } from '../runner/plan.js';
 import { shareWork } from '../runner/schedule.js';
 import { packageRoot } from '../core/version.js';
+import { dmabenchCheckout, type DmabenchCheckout } from '../core/checkout.js';
 import { copyDmabenchTree, ensureLabImage, type LabImage, type LabKernel } from './image.js';
 import { bootGuest, type BootOptions } from './boot.js';
 import { execa } from 'execa';
@@ -32,6 +33,8 @@ export interface LabRunOptions {
   rebuildImage?: boolean;
   log: (line: string) => void;
   signal?: AbortSignal;
+  /** This `dmabench lab …` command, its arguments after `dmabench`: recorded in each bundle's `lab.command`. */
+  command?: string[];
 }
 
 export interface LabRunResult {
@@ -54,10 +57,19 @@ async function qemuVersion(): Promise<string> {
   return String(r.stdout).split('\n')[0] ?? 'unknown';
 }
 
-/** Adds the emulated machine's configuration to a bundle's manifest (the guest cannot know it). */
-async function recordLabSetup(bundleDir: string, lab: NonNullable<Manifest['lab']>): Promise<void> {
+/**
+ * Adds what the guest cannot know to a bundle's manifest: the emulated machine's configuration and
+ * the host's command, and the commit of the host's checkout (the guest ran a copy of its tree,
+ * without .git, so its own `dmabench run` recorded none).
+ */
+async function recordLabSetup(bundleDir: string, lab: NonNullable<Manifest['lab']>, checkout: DmabenchCheckout | undefined): Promise<void> {
   const manifest = await readManifest(bundleDir);
   manifest.lab = lab;
+  if (checkout) {
+    manifest.dmabenchCommit = checkout.commit;
+    if (checkout.dirty === undefined) delete manifest.dmabenchDirty;
+    else manifest.dmabenchDirty = checkout.dirty;
+  }
   await writeFileAtomic(path.join(bundleDir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
 }
 
@@ -110,6 +122,7 @@ export async function runCampaignInLab(opts: LabRunOptions): Promise<LabRunResul
     };
   });
   const qemu = await qemuVersion();
+  const checkout = await dmabenchCheckout();
   try {
     for (const { run, boot: b } of bootOrder(runs, boots)) {
       // A run that was refused or broke (not 0, not 1 = failed repetitions that a resume runs
@@ -144,7 +157,8 @@ export async function runCampaignInLab(opts: LabRunOptions): Promise<LabRunResul
       await fs.cp(path.join(image.rootfs, run.guestBundle), run.hostBundle, { recursive: true }).catch((err: unknown) => {
         throw new Error(`the guest on ${run.release} left no bundle (exit code ${boot.exitCode}; console: ${boot.consoleLog}): ${String(err)}`);
       });
-      await recordLabSetup(run.hostBundle, { kernel: run.release, iommu: opts.iommu, cachingMode: opts.cachingMode, imageKey: image.key, qemu });
+      const lab = { kernel: run.release, iommu: opts.iommu, cachingMode: opts.cachingMode, imageKey: image.key, qemu, kernelSpec: run.spec };
+      await recordLabSetup(run.hostBundle, opts.command ? { ...lab, command: opts.command } : lab, checkout);
       opts.log(`lab: ${run.release}${bootText} done in ${((Date.now() - started) / 1000).toFixed(0)} s, exit code ${boot.exitCode}, bundle ${run.hostBundle}`);
     }
   } finally {

@@ -102,6 +102,19 @@ export interface Manifest {
   startedAt: string;
   endedAt?: string;
   dmabenchVersion: string;
+  /**
+   * `git rev-parse HEAD` of the dmabench checkout that created the bundle (core/checkout.ts); absent
+   * when dmabench was not run from a git checkout, and in bundles written before it was recorded.
+   * A lab bundle gets the host's (the guest runs a copy of the host's tree, without its .git).
+   */
+  dmabenchCommit?: string;
+  /** With `dmabenchCommit`: the checkout had changes to tracked files not in that commit. */
+  dmabenchDirty?: boolean;
+  /**
+   * Every `dmabench` command that wrote to the bundle, as its arguments after `dmabench`: the
+   * `run`, then each `run --resume`. Absent in bundles written before it was recorded.
+   */
+  commands?: string[][];
   /** The resolved campaign (defaults applied), exactly as it ran. */
   campaign: unknown;
   /** sha256 of the resolved campaign in canonical JSON (core/campaign/identity.ts); --resume refuses another campaign. Absent in schema 1. */
@@ -124,8 +137,12 @@ export interface Manifest {
   schedule?: RunSchedule;
   /** What the kernel logged during each run of the bundle (one window per `dmabench run`, resumes included; absent before issue 11). */
   kernelLog?: KernelLogWindow[];
-  /** Set by `dmabench lab run` on the host: how the emulated machine was configured. */
-  lab?: { kernel: string; iommu: string; cachingMode: boolean; imageKey: string; qemu: string };
+  /**
+   * Set by `dmabench lab run` on the host: how the emulated machine was configured. `kernelSpec`:
+   * the `--kernels` entry that booted it (`7`, `6.12` or a vmlinuz path); `command`: the host's
+   * `dmabench lab …` command, its arguments after `dmabench` (both absent in older lab bundles).
+   */
+  lab?: { kernel: string; iommu: string; cachingMode: boolean; imageKey: string; qemu: string; kernelSpec?: string; command?: string[] };
 }
 
 export interface LoadedBundle {
@@ -166,6 +183,9 @@ export const manifestSchema = z
     startedAt: z.string(),
     endedAt: z.string().optional(),
     dmabenchVersion: z.string(),
+    dmabenchCommit: z.string().optional(),
+    dmabenchDirty: z.boolean().optional(),
+    commands: z.array(z.array(z.string())).optional(),
     campaign: z.record(z.string(), z.unknown()),
     campaignHash: z.string().regex(/^sha256:[0-9a-f]{64}$/).optional(),
     campaignFile: z.string().optional(),
@@ -199,7 +219,18 @@ export const manifestSchema = z
       .passthrough()
       .optional(),
     kernelLog: z.array(kernelLogWindowSchema).optional(),
-    lab: z.object({ kernel: z.string(), iommu: z.string(), cachingMode: z.boolean(), imageKey: z.string(), qemu: z.string() }).passthrough().optional(),
+    lab: z
+      .object({
+        kernel: z.string(),
+        iommu: z.string(),
+        cachingMode: z.boolean(),
+        imageKey: z.string(),
+        qemu: z.string(),
+        kernelSpec: z.string().optional(),
+        command: z.array(z.string()).optional(),
+      })
+      .passthrough()
+      .optional(),
   })
   .passthrough();
 

@@ -25,6 +25,7 @@ import { benchTargetsOf } from './bench-targets.js';
 import { closeKernelLogWindow, openKernelLogWindow } from '../core/system/kernel-log.js';
 import type { BenchTarget } from '../model/dma-setup.js';
 import { dmabenchVersion } from '../core/version.js';
+import { dmabenchCheckout } from '../core/checkout.js';
 import { isLastShare, passSequence, workLeft, type ScheduleOptions, type Share } from './schedule.js';
 import { AdaptiveCells } from './adaptive-cells.js';
 import { IoPhaseWindow } from './io-phase.js';
@@ -50,6 +51,11 @@ export interface RunOptions {
    * is told the devices the campaign benchmarks (their IOMMU groups decide the mode recorded).
    */
   collectSystemState: (targets: readonly BenchTarget[]) => Promise<SystemState>;
+  /**
+   * The dmabench command doing this run, its arguments after `dmabench` (the CLI's argv), for the
+   * manifest's `commands`: what a report's "reproduce with" block prints.
+   */
+  command?: string[];
 }
 
 export interface RunResult {
@@ -157,6 +163,8 @@ async function openBundle(
     opening();
     const writer = await BundleWriter.resume(opts.outDir);
     const boot = recordResumeBoot(writer.manifest, campaign, now, new Date().toISOString());
+    // A bundle from before commands were recorded keeps none: a list without its first run would mislead.
+    if (opts.command && writer.manifest.commands) writer.manifest.commands.push(opts.command);
     if (boot) progress.log(`resuming on a new boot of ${now.kernel.release} (boot id ${boot.bootId})`);
     writer.manifest.schedule ??= newSchedule(plan, writer.manifest);
     await writer.save();
@@ -166,6 +174,7 @@ async function openBundle(
   await preflight(campaign, scratchDir(dir));
   const startedAt = new Date().toISOString();
   const system = await opts.collectSystemState(await benchTargetsOf(campaign, scratchDir(dir)));
+  const checkout = await dmabenchCheckout();
   opening();
   const writer = await BundleWriter.create(dir, {
     schemaVersion: BUNDLE_SCHEMA_VERSION,
@@ -173,6 +182,9 @@ async function openBundle(
     status: 'running',
     startedAt,
     dmabenchVersion,
+    ...(checkout && { dmabenchCommit: checkout.commit }),
+    ...(checkout?.dirty !== undefined && { dmabenchDirty: checkout.dirty }),
+    ...(opts.command && { commands: [opts.command] }),
     campaign,
     campaignHash: campaignHash(campaign),
     campaignFile: opts.campaignFile,

@@ -94,6 +94,7 @@ async function labRunAndCompare(campaignFile: string, opts: LabRunCli): Promise<
       outDir,
       boots: opts.boots,
       rebuildImage: opts.rebuild,
+      command: process.argv.slice(2),
       // The guest's console is long: show it with --verbose, always keep it in the log file.
       log: (line) => {
         if (opts.verbose || !line.startsWith('  guest: ')) log(line);

@@ -27,6 +27,7 @@ export function registerRun(program: Command): void {
         resume: opts.resume,
         share: opts.share,
         collectSystemState: (targets) => collectSystemState({ targets }),
+        command: process.argv.slice(2),
       });
       const state = result.paused ? `${result.paused} done` : result.status;
       process.stderr.write(`bundle: ${result.bundleDir} (${state}${result.errors.length ? `, ${result.errors.length} failed repetitions` : ''})\n`);

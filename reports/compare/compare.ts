@@ -14,7 +14,7 @@
 // A side is a bundle's samples of one pass; across.ts makes sides of one bundle's cells instead.
 // Pure: bundles in, plain data out.
 import { metricRole, weakerRole, type Sample } from '../../model/measurement.js';
-import type { LoadedBundle } from '../../model/bundle.js';
+import type { LoadedBundle, Manifest } from '../../model/bundle.js';
 import { describe } from '../stats/descriptive.js';
 import { pctChange, twoLevelBootstrap } from '../stats/bootstrap.js';
 import { mannWhitneyU } from '../stats/mann-whitney.js';
@@ -29,6 +29,7 @@ import { multiplexNotes } from './multiplexing.js';
 import { runningPctMetricOf } from '../../model/perf-counters.js';
 import type {
   BundleInfo,
+  BundleProvenance,
   CandidateResult,
   Caveat,
   Comparison,
@@ -187,6 +188,23 @@ export function sideInfo(bundle: LoadedBundle, label: string, selected: Selected
     selection,
     boots: selected.bootIds.size > 0 ? selected.bootIds.size : manifestBoots,
     bootIdsKnown: selected.count > 0 && selected.withoutBoot === 0,
+    provenance: provenanceOf(bundle.manifest),
+  };
+}
+
+/** What made a bundle, as its manifest records it (null where an older manifest does not). */
+export function provenanceOf(m: Manifest): BundleProvenance {
+  const name = (m.campaign as { name?: unknown }).name;
+  return {
+    campaign: typeof name === 'string' ? name : null,
+    campaignHash: m.campaignHash ?? null,
+    dmabenchVersion: m.dmabenchVersion,
+    dmabenchCommit: m.dmabenchCommit ?? null,
+    dmabenchDirty: m.dmabenchDirty ?? null,
+    commands: m.commands ?? null,
+    lab: m.lab
+      ? { imageKey: m.lab.imageKey, qemu: m.lab.qemu, cachingMode: m.lab.cachingMode, kernelSpec: m.lab.kernelSpec ?? null, command: m.lab.command ?? null }
+      : null,
   };
 }
 

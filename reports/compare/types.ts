@@ -36,6 +36,36 @@ export interface BundleInfo {
   boots: number | null;
   /** True when every compared sample names its boot, so boots can be resampled. */
   bootIdsKnown: boolean;
+  /** Where the bundle came from, for the mail text's header and its "reproduce with" block. */
+  provenance: BundleProvenance;
+}
+
+/**
+ * What made a bundle, from its manifest (model/bundle.ts). null where the manifest does not say:
+ * bundles written before a field was recorded, or dmabench not run from a git checkout.
+ */
+export interface BundleProvenance {
+  /** The campaign's name. */
+  campaign: string | null;
+  /** `sha256:…` of the resolved campaign (core/campaign/identity.ts). */
+  campaignHash: string | null;
+  dmabenchVersion: string;
+  /** `git rev-parse HEAD` of the dmabench checkout that created the bundle. */
+  dmabenchCommit: string | null;
+  /** That checkout had uncommitted changes to tracked files. */
+  dmabenchDirty: boolean | null;
+  /** The `dmabench` commands that wrote the bundle (the run, then each resume), as argv after `dmabench`. */
+  commands: string[][] | null;
+  /** Set when the bundle was made in the lab (`dmabench lab run`). */
+  lab: {
+    imageKey: string;
+    qemu: string;
+    cachingMode: boolean;
+    /** The `--kernels` entry that booted the guest (`7`, `6.12`, a vmlinuz path). */
+    kernelSpec: string | null;
+    /** The host's `dmabench lab …` command, as argv after `dmabench`. */
+    command: string[] | null;
+  } | null;
 }
 
 /** Statistics of one group: one side's values of one (workload, cell, metric). */

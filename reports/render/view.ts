@@ -235,6 +235,12 @@ export function presentInText(c: Comparison, presentIn: number[]): string {
   return presentIn.map((i) => c.bundles[i]?.label ?? `#${i}`).join(', ');
 }
 
+/** What the text formats call side `index`: `base`, then `cand`, or `cand1`, `cand2`, ... with several candidates. */
+export function sideName(c: Comparison, index: number): string {
+  if (index === 0) return 'base';
+  return c.bundles.length > 2 ? `cand${index}` : 'cand';
+}
+
 /** Column titles of a bundle's summary line in every report header (after the role column). */
 export const BUNDLE_SUMMARY_HEADERS = ['label', 'kernel', 'iommu', 'host', 'status', 'samples'];
 

@@ -5,7 +5,8 @@ import type { Better, Sample } from '../../model/measurement.js';
 import type { LoadedBundle } from '../../model/bundle.js';
 import { testBundle } from '../helpers/bundles.js';
 import { compareBundles, type Comparison } from '../../reports/compare/compare.js';
-import { renderText, wrapKey } from '../../reports/render/text.js';
+import { renderText } from '../../reports/render/text.js';
+import { fill } from '../../reports/render/wrap.js';
 import { renderTerminal } from '../../reports/render/terminal.js';
 import { renderMarkdown } from '../../reports/render/markdown.js';
 import { renderJson } from '../../reports/render/json.js';
@@ -135,9 +136,10 @@ test('text: header, a legend that states the methods, role marks, p and q, and e
 
 test('text: a long cell key wraps after its commas', () => {
   const key = 'map-2m:api=sg,size=2m,segs=512,layout=scattered,dir=to_device,threads=2,iters=10000,warmup=1000,device=edu';
-  const lines = wrapKey('-- ', `${key} (n 5v5)`, 78);
+  const lines = fill(`-- ${key} (n 5v5)`, 78, { indent: '   ' });
   assert.ok(lines.length > 1);
   for (const line of lines) assert.ok(line.length <= 78, line);
+  for (const line of lines.slice(0, -1)) assert.match(line, /,$/, 'each line ends after a comma');
   assert.equal(lines.map((l) => l.trim()).join('').replace(/ /g, ''), `-- ${key} (n 5v5)`.replace(/ /g, ''), 'nothing lost');
 });
 
@@ -279,7 +281,7 @@ test('text: lab-length labels and a long unmatched cell key stay within 78 colum
     ]),
   );
   for (const line of text.split('\n')) assert.ok(line.length <= 78, `line too wide (${line.length}): ${line}`);
-  assert.match(text, /^base: 6\.12\.117\+deb13-amd64 iommu=strict cm=on$/m);
-  assert.match(text.replace(/\n\s+/g, ' '), /kernel 7\.2\.13\+deb14-amd64, iommu strict, host dmabench-lab/);
+  assert.match(text, /^base:\n {2}label: +6\.12\.117\+deb13-amd64 iommu=strict cm=on$/m);
+  assert.match(text, /^cand:\n {2}label: +7\.2\.13\+deb14-amd64 iommu=strict cm=on\n {2}kernel: +7\.2\.13\+deb14-amd64\n {2}IOMMU mode: strict\n {2}host: +dmabench-lab$/m);
   assert.ok(text.replace(/\n\s*/g, '').includes(`${key} map.max: only in`), 'the key is whole once the line breaks are taken out');
 });

@@ -53,6 +53,16 @@ test('dmabench run writes a complete bundle with samples, raw outputs and system
     assert.deepEqual(reps.sort(), ['timed-0', 'timed-1']);
     // The scratch file is removed after a complete run.
     await assert.rejects(readdir(path.join(out, 'scratch')));
+    // What a report's "reproduce with" block prints: the command as given, the checkout's commit.
+    assert.deepEqual(bundle.manifest.commands, [['run', file, '--label', 'tiny-a', '--out', out]]);
+    // (A tree that is not a git checkout, an unpacked tarball, records no commit.)
+    const git = ['-c', `safe.directory=${repoRoot}`, '-C', repoRoot];
+    const head = await execa('git', [...git, 'rev-parse', 'HEAD'], { reject: false });
+    assert.equal(bundle.manifest.dmabenchCommit, head.exitCode === 0 ? head.stdout.trim() : undefined);
+    if (head.exitCode === 0) {
+      const dirty = (await execa('git', [...git, 'status', '--porcelain', '--untracked-files=no'])).stdout.trim() !== '';
+      assert.equal(bundle.manifest.dmabenchDirty, dirty);
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -94,6 +104,7 @@ test('SIGINT during a run leaves a valid incomplete bundle that --resume complet
     assert.equal(resumed.exitCode, 0, String(resumed.stderr));
     const complete = await readBundle(out);
     assert.equal(complete.manifest.status, 'complete');
+    assert.deepEqual(complete.manifest.commands, [['run', file, '--out', out], ['run', file, '--out', out, '--resume']], 'the run, then its resume');
     const iops = complete.samples.filter((s) => s.metric === 'read.iops');
     assert.equal(iops.length, 6, 'exactly one sample per cell × repetition, none duplicated');
     assert.equal(new Set(iops.map((s) => `${s.cell}#${s.rep}`)).size, 6);
