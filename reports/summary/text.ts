@@ -1,22 +1,15 @@
 // The summary as plain ASCII for a mailing list or a terminal: every line at most `width` columns
 // (78 by default, what mail clients keep unwrapped), sentences wrapped at spaces, long words (a
-// cell key, a command-line parameter) broken after their commas or, failing that, hard.
+// cell key, a command-line parameter) broken where reports/render/wrap.ts breaks them.
 import { ascii } from '../render/warnings.js';
-import { wrap } from '../render/text.js';
+import { fill } from '../render/wrap.js';
 import type { Summary } from './types.js';
 
 export const SUMMARY_TEXT_WIDTH = 78;
 
-/** `wrap` with a guarantee: a piece without commas that is still too wide is cut. */
+/** `text` in lines of at most `width`: `indent` before the first, `hanging` before the others. */
 function fit(text: string, width: number, indent: string, hanging = indent): string[] {
-  const room = Math.max(1, width - hanging.length);
-  const words = ascii(text)
-    .split(/\s+/)
-    .filter((w) => w !== '')
-    .flatMap((w) => (w.length <= room ? [w] : w.split(/(?<=,)/).flatMap((p) => p.match(new RegExp(`.{1,${room}}`, 'g')) ?? [])));
-  const lines = wrap(words.join(' '), width, hanging);
-  if (lines.length > 0 && indent !== hanging) lines[0] = indent + lines[0]!.slice(hanging.length);
-  return lines;
+  return fill(ascii(text), width, { first: indent, indent: hanging });
 }
 
 function rule(title: string): string[] {
