@@ -7,7 +7,9 @@ import { buildCharts } from '../../reports/charts/index.js';
 import { compareBundles } from '../../reports/compare/compare.js';
 import { renderHtmlReport } from '../../reports/html/report.js';
 import { renderMarkdown } from '../../reports/render/markdown.js';
-import { renderText } from '../../reports/render/text.js';
+import { renderMailText } from '../../reports/render/text.js';
+import { PngUnavailableError, writePngCharts } from '../../reports/png/render.js';
+import { summarize, summaryHtml, summaryText } from '../../reports/summary/index.js';
 import { UsageError } from '../errors.js';
 
 const FORMATS = ['html', 'text', 'markdown'] as const;
@@ -16,6 +18,7 @@ type ReportFormat = (typeof FORMATS)[number];
 export interface ReportCliOptions {
   base?: string;
   out?: string;
+  png?: string;
   format: string;
 }
 
@@ -46,6 +49,17 @@ async function output(text: string, out: string | undefined): Promise<void> {
   process.stdout.write(`wrote ${out}\n`);
 }
 
+/** The charts as PNG files; without the optional renderer, a usage error saying what to install. */
+async function writePngs(charts: Parameters<typeof writePngCharts>[0], dir: string): Promise<void> {
+  try {
+    const files = await writePngCharts(charts, dir);
+    process.stdout.write(`wrote ${files.length} PNG charts to ${dir}\n`);
+  } catch (err) {
+    if (err instanceof PngUnavailableError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
 export function registerReport(program: Command): void {
   program
     .command('report')
@@ -54,18 +68,26 @@ export function registerReport(program: Command): void {
     .option('--base <label|dir>', 'the base bundle, by its label or its directory (default: the first given)')
     .option('--out <file>', 'where to write the report (html default: report.html; text and markdown: standard output)')
     .option('--format <format>', FORMATS.join(', '), 'html')
+    .option('--png <dir>', 'also write every chart as a PNG file into DIR (<chart id>.png), for mail; needs the optional chartjs-node-canvas')
     .action(async (dirs: string[], opts: ReportCliOptions) => {
       if (!(FORMATS as readonly string[]).includes(opts.format)) throw new UsageError(`unknown --format ${opts.format} (${FORMATS.join(', ')})`);
       const format = opts.format as ReportFormat;
       const bundles = baseFirst(dirs, await Promise.all(dirs.map((d) => readBundle(d))), opts.base);
-      if (format !== 'html') {
-        if (bundles.length < 2) throw new UsageError(`--format ${format} is the comparison: give a base and at least one candidate bundle`);
-        // What `compare --format text|markdown` prints, for now.
-        const comparison = compareBundles(bundles);
-        await output(format === 'text' ? renderText(comparison) : renderMarkdown(comparison), opts.out);
+      const charts = buildCharts(bundles);
+      if (opts.png !== undefined) await writePngs(charts, opts.png);
+      if (format === 'markdown') {
+        if (bundles.length < 2) throw new UsageError('--format markdown is the comparison: give a base and at least one candidate bundle');
+        await output(renderMarkdown(compareBundles(bundles)), opts.out);
         return;
       }
-      const html = await renderHtmlReport({ bundles, charts: buildCharts(bundles) });
+      const summary = summarize(bundles);
+      if (format === 'text') {
+        // The answer first, then the comparison as `compare --format text` prints it (78 columns each).
+        const comparison = bundles.length >= 2 ? renderMailText(compareBundles(bundles), { command: ['report', ...process.argv.slice(2)] }) : '';
+        await output([summaryText(summary), comparison].filter((t) => t !== '').join('\n'), opts.out);
+        return;
+      }
+      const html = await renderHtmlReport({ bundles, charts, summaryHtml: summaryHtml(summary) });
       await output(html, opts.out ?? 'report.html');
     });
 }

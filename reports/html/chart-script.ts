@@ -105,6 +105,8 @@ export const CHART_SCRIPT = `(function () {
         dmabenchPoints: points,
         backgroundColor: s.color,
         borderColor: s.color,
+        // The paths of one bundle share its colour; the dash tells them apart.
+        borderDash: s.dash || [],
         spanGaps: false,
         showLine: spec.kind === 'line'
       };
