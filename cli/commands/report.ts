@@ -4,12 +4,13 @@ import { writeFileAtomic } from '../../core/bundle/atomic.js';
 import { readBundle } from '../../core/bundle/read.js';
 import type { LoadedBundle } from '../../model/bundle.js';
 import { buildCharts } from '../../reports/charts/index.js';
+import type { ChartSpec } from '../../reports/charts/spec.js';
 import { compareBundles } from '../../reports/compare/compare.js';
 import { renderHtmlReport } from '../../reports/html/report.js';
 import { renderMarkdown } from '../../reports/render/markdown.js';
 import { renderMailText } from '../../reports/render/text.js';
 import { PngUnavailableError, writePngCharts } from '../../reports/png/render.js';
-import { summarize, summaryHtml, summaryText } from '../../reports/summary/index.js';
+import { summarize, summaryHtml, summaryText, type Summary } from '../../reports/summary/index.js';
 import { UsageError } from '../errors.js';
 
 const FORMATS = ['html', 'text', 'markdown'] as const;
@@ -47,6 +48,17 @@ async function output(text: string, out: string | undefined): Promise<void> {
   }
   await writeFileAtomic(out, text);
   process.stdout.write(`wrote ${out}\n`);
+}
+
+/**
+ * Writes the HTML report of `bundles` (base first) to `file`; returns its summary, which the
+ * caller may print. Shared with `lab demo`.
+ */
+export async function writeHtmlReport(bundles: LoadedBundle[], file: string, made: { charts?: ChartSpec[]; summary?: Summary } = {}): Promise<Summary> {
+  const summary = made.summary ?? summarize(bundles);
+  const html = await renderHtmlReport({ bundles, charts: made.charts ?? buildCharts(bundles), summaryHtml: summaryHtml(summary) });
+  await writeFileAtomic(file, html);
+  return summary;
 }
 
 /** The charts as PNG files; without the optional renderer, a usage error saying what to install. */
@@ -87,7 +99,7 @@ export function registerReport(program: Command): void {
         await output([summaryText(summary), comparison].filter((t) => t !== '').join('\n'), opts.out);
         return;
       }
-      const html = await renderHtmlReport({ bundles, charts, summaryHtml: summaryHtml(summary) });
-      await output(html, opts.out ?? 'report.html');
+      await writeHtmlReport(bundles, opts.out ?? 'report.html', { charts, summary });
+      process.stdout.write(`wrote ${opts.out ?? 'report.html'}\n`);
     });
 }
