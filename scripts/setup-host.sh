@@ -41,9 +41,22 @@ if ((${#missing[@]} > 0)); then
   fi
 fi
 
+# node-gyp (canvas's build) fetches Node's headers into ~/.cache unless told where they are: this
+# machine reaches no download site, so on a fresh HOME the build failed and npm dropped the
+# optional dependency without a word. The Node package installs its headers under /usr/include/node.
+node_version=$(node -p 'process.versions.node')
+if [[ -z "${npm_config_nodedir:-}" && -f /usr/include/node/node_version.h ]] &&
+  [[ "$(awk '/define NODE_(MAJOR|MINOR|PATCH)_VERSION/ {printf "%s%s", sep, $3; sep="."}' /usr/include/node/node_version.h)" == "$node_version" ]]; then
+  export npm_config_nodedir=/usr
+fi
+
 if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  echo "installing npm packages" >&2
+  echo "installing npm packages (canvas builds from source: a minute or more)" >&2
   npm ci --no-audit --no-fund --loglevel=error
 else
   npm run --silent build
+fi
+# npm leaves out an optional dependency whose build fails, silently: say so.
+if ! node -e "require('canvas')" 2>/dev/null; then
+  echo "setup: canvas (the optional dependency of PNG charts) did not build: dmabench report --png will not work; rerun npm ci --foreground-scripts to see why" >&2
 fi
