@@ -16,6 +16,8 @@ export interface FlameGraphOptions {
   minWidthPx?: number;
   /** Unit of the counts in tooltips. */
   countName?: string;
+  /** Start with the `<?xml …?>` declaration (default true); false for an `<svg>` element inlined in HTML. */
+  xmlDeclaration?: boolean;
 }
 
 interface Node {
@@ -75,6 +77,8 @@ interface Placed {
   depth: number;
   x: number;
   w: number;
+  /** Index of the parent frame in `placed` (-1 for the root): frames are placed parents first. */
+  parent: number;
 }
 
 function render(root: Node, opts: FlameGraphOptions, differential: boolean): string {
@@ -93,18 +97,19 @@ function render(root: Node, opts: FlameGraphOptions, differential: boolean): str
   // Lay frames out left to right in name order, as flamegraph.pl does, so graphs are comparable.
   const placed: Placed[] = [];
   let maxDepth = 0;
-  const walk = (node: Node, depth: number, x: number): void => {
+  const walk = (node: Node, depth: number, x: number, parent: number): void => {
     const w = (differential ? Math.max(node.value, node.before) : node.value) * scale;
     if (w < minWidth) return;
-    placed.push({ node, depth, x, w });
+    const index = placed.length;
+    placed.push({ node, depth, x, w, parent });
     if (depth > maxDepth) maxDepth = depth;
     let cx = x;
     for (const child of [...node.children.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-      walk(child, depth + 1, cx);
+      walk(child, depth + 1, cx, index);
       cx += (differential ? Math.max(child.value, child.before) : child.value) * scale;
     }
   };
-  if (total > 0) walk(root, 0, pad);
+  if (total > 0) walk(root, 0, pad, -1);
 
   const height = titleHeight + (maxDepth + 1) * frameHeight + pad * 2;
   const maxDelta = differential ? maxAbsDelta(placed) : 0;
@@ -113,7 +118,7 @@ function render(root: Node, opts: FlameGraphOptions, differential: boolean): str
 
   const parts: string[] = [];
   parts.push(
-    `<?xml version="1.0" standalone="no"?>\n<svg version="1.1" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
+    `${opts.xmlDeclaration === false ? '' : '<?xml version="1.0" standalone="no"?>\n'}<svg version="1.1" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
     `<rect x="0" y="0" width="${width}" height="${height}" fill="#f8f8f8"/>`,
     `<text x="${width / 2}" y="${fontSize + 6}" font-family="Verdana" font-size="${fontSize + 4}" text-anchor="middle">${escapeXml(title)}</text>`,
   );
@@ -131,8 +136,15 @@ function render(root: Node, opts: FlameGraphOptions, differential: boolean): str
       : `${node.name} (${node.value} ${countName}, ${pct}%)`;
     const fits = Math.floor((p.w - 6) / charWidth);
     const label = fits < 3 ? '' : node.name.length <= fits ? node.name : `${node.name.slice(0, fits - 2)}..`;
+    // What a search needs, for a page's script to read (reports/html/flame-script.ts): the frame's
+    // name, its samples (and, in a diff, the first profile's) and its parent, so nested matches
+    // are counted once. Inert in a standalone SVG.
+    const data =
+      ` class="frame" data-name="${escapeXml(node.name)}" data-samples="${node.value}"` +
+      (differential ? ` data-before="${node.before}"` : '') +
+      ` data-parent="${p.parent}"`;
     parts.push(
-      `<g><title>${escapeXml(tip)}</title><rect x="${fmt(p.x)}" y="${y}" width="${fmt(p.w)}" height="${frameHeight - 1}" fill="${fill}" rx="2" ry="2"/>` +
+      `<g${data}><title>${escapeXml(tip)}</title><rect x="${fmt(p.x)}" y="${y}" width="${fmt(p.w)}" height="${frameHeight - 1}" fill="${fill}" rx="2" ry="2"/>` +
         (label ? `<text x="${fmt(p.x + 3)}" y="${y + frameHeight - 4}" font-family="Verdana" font-size="${fontSize}">${escapeXml(label)}</text>` : '') +
         '</g>',
     );
