@@ -19,8 +19,8 @@ function signedPp(x: number): string {
   return `${x > 0 ? '+' : x < 0 ? '−' : ''}${Math.abs(x).toFixed(2)}`;
 }
 
-function plural(n: number, one: string): string {
-  return `${n} ${one}${n === 1 ? '' : 's'}`;
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
 }
 
 function figure(kind: 'graph' | 'diff', caption: string, svg: string): string {
@@ -33,7 +33,7 @@ function figure(kind: 'graph' | 'diff', caption: string, svg: string): string {
 function graphFigure(g: FlameGraphView, names: readonly FlameBundleName[]): string {
   const b = names[g.bundle]!;
   const role = names.length > 1 ? (g.bundle === 0 ? ' (base)' : ' (candidate)') : '';
-  return figure('graph', `${b.label}${role}: ${plural(g.samples, 'sample')} from ${plural(g.passes, 'perf-record pass')}`, g.svg);
+  return figure('graph', `${b.label}${role}: ${plural(g.samples, 'sample')} from ${plural(g.passes, 'perf-record pass', 'perf-record passes')}`, g.svg);
 }
 
 function shareCell(pctValue: number, samples: number): string {

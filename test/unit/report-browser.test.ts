@@ -201,7 +201,7 @@ test('a report of hostile bundles: no payload runs, every payload reads as text'
     assertNoTrouble(trouble);
     assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned), undefined, 'no payload ran');
     assert.equal(await page.evaluate(() => document.images.length), 0, 'no image element was made');
-    assert.equal(await page.evaluate(() => document.scripts.length), 4, 'no script element was made');
+    assert.equal(await page.evaluate(() => document.scripts.length), 5, 'no script element was made');
     const text = await page.evaluate(() => document.body.innerText);
     for (const payload of [PAYLOAD_IMG, PAYLOAD_CLOSE, workload]) assert.ok(text.includes(payload), `shown as text: ${payload}`);
     // The hostile workload is a filter value like any other, and its charts are drawn.
