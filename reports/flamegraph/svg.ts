@@ -16,6 +16,12 @@ export interface FlameGraphOptions {
   minWidthPx?: number;
   /** Unit of the counts in tooltips. */
   countName?: string;
+  /**
+   * Differential mode: scale the first profile's counts to the second's total when drawing (as
+   * difffolded.pl -n does, unrounded), so widths and colours show a change of share, while the
+   * frames' data-before attributes keep the recorded counts. For pairs that are not normalized yet.
+   */
+  scaleFirst?: boolean;
   /** Start with the `<?xml …?>` declaration (default true); false for an `<svg>` element inlined in HTML. */
   xmlDeclaration?: boolean;
 }
@@ -91,14 +97,17 @@ function render(root: Node, opts: FlameGraphOptions, differential: boolean): str
   const pad = 10;
   const titleHeight = fontSize * 2 + 8;
   const plotWidth = width - 2 * pad;
-  const total = differential ? Math.max(root.value, root.before) : root.value;
+  // The first profile's counts as drawn (scaled to the second's total when asked).
+  const beforeScale = differential && opts.scaleFirst === true && root.before > 0 ? root.value / root.before : 1;
+  const drawnBefore = (node: Node): number => node.before * beforeScale;
+  const total = differential ? Math.max(root.value, drawnBefore(root)) : root.value;
   const scale = total > 0 ? plotWidth / total : 0;
 
   // Lay frames out left to right in name order, as flamegraph.pl does, so graphs are comparable.
   const placed: Placed[] = [];
   let maxDepth = 0;
   const walk = (node: Node, depth: number, x: number, parent: number): void => {
-    const w = (differential ? Math.max(node.value, node.before) : node.value) * scale;
+    const w = (differential ? Math.max(node.value, drawnBefore(node)) : node.value) * scale;
     if (w < minWidth) return;
     const index = placed.length;
     placed.push({ node, depth, x, w, parent });
@@ -106,13 +115,13 @@ function render(root: Node, opts: FlameGraphOptions, differential: boolean): str
     let cx = x;
     for (const child of [...node.children.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       walk(child, depth + 1, cx, index);
-      cx += (differential ? Math.max(child.value, child.before) : child.value) * scale;
+      cx += (differential ? Math.max(child.value, drawnBefore(child)) : child.value) * scale;
     }
   };
   if (total > 0) walk(root, 0, pad, -1);
 
   const height = titleHeight + (maxDepth + 1) * frameHeight + pad * 2;
-  const maxDelta = differential ? maxAbsDelta(placed) : 0;
+  const maxDelta = differential ? maxAbsDelta(placed, drawnBefore) : 0;
   const yOf = (depth: number): number =>
     opts.layout === 'icicle' ? titleHeight + depth * frameHeight : height - pad - (depth + 1) * frameHeight;
 
@@ -129,10 +138,10 @@ function render(root: Node, opts: FlameGraphOptions, differential: boolean): str
   for (const p of placed) {
     const { node } = p;
     const y = yOf(p.depth);
-    const fill = differential ? diffColour(node, maxDelta) : hotColour(node.name);
+    const fill = differential ? diffColour(node.value - drawnBefore(node), maxDelta) : hotColour(node.name);
     const pct = total > 0 ? ((node.value / total) * 100).toFixed(2) : '0.00';
     const tip = differential
-      ? `${node.name} (${node.before} → ${node.value} ${countName}, ${signed(node.value - node.before)})`
+      ? `${node.name} (${Math.round(drawnBefore(node))} → ${node.value} ${countName}, ${signed(node.value - Math.round(drawnBefore(node)))})`
       : `${node.name} (${node.value} ${countName}, ${pct}%)`;
     const fits = Math.floor((p.w - 6) / charWidth);
     const label = fits < 3 ? '' : node.name.length <= fits ? node.name : `${node.name.slice(0, fits - 2)}..`;
@@ -153,15 +162,14 @@ function render(root: Node, opts: FlameGraphOptions, differential: boolean): str
   return parts.join('\n');
 }
 
-function maxAbsDelta(placed: Placed[]): number {
+function maxAbsDelta(placed: Placed[], drawnBefore: (node: Node) => number): number {
   let m = 0;
-  for (const p of placed) m = Math.max(m, Math.abs(p.node.value - p.node.before));
+  for (const p of placed) m = Math.max(m, Math.abs(p.node.value - drawnBefore(p.node)));
   return m;
 }
 
 /** Red for frames that grew, blue for frames that shrank, white for unchanged. */
-function diffColour(node: Node, maxDelta: number): string {
-  const delta = node.value - node.before;
+function diffColour(delta: number, maxDelta: number): string {
   if (delta === 0 || maxDelta === 0) return 'rgb(255,255,255)';
   const strength = Math.round(210 * (Math.abs(delta) / maxDelta));
   const other = 255 - strength;

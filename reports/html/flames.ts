@@ -66,26 +66,28 @@ export async function flameCells(bundles: readonly LoadedBundle[], names: readon
     present.forEach((c, i) => {
       if (!c) return;
       const samples = total(c.stacks);
-      const title = `${cell}: ${nameOf(names[i]!)}, perf record, ${samples} samples`;
+      // Short: the figure's caption says the rest, and a long title runs off the graph.
+      const title = `${nameOf(names[i]!)}: ${samples} samples`;
       graphs.push({ bundle: i, passes: c.passes, samples, svg: flameGraphSvg(c.stacks, { title, xmlDeclaration: false }) });
     });
     const base = present[0];
-    const diffs: FlameDiffView[] = base ? present.flatMap((c, i) => (i > 0 && c ? [diffView(cell, base, c, i, names)] : [])) : [];
+    const diffs: FlameDiffView[] = base ? present.flatMap((c, i) => (i > 0 && c ? [diffView(base, c, i, names)] : [])) : [];
     const without = present.flatMap((c, i) => (c ? [] : [i]));
     return { cell, graphs, diffs, without };
   });
 }
 
-function diffView(cell: string, base: CellStacks, candidate: CellStacks, index: number, names: readonly FlameBundleName[]): FlameDiffView {
-  // Normalized (difffolded.pl -n): the base scaled to the candidate's total, so colour shows a
-  // change of share, not of how long each profile ran.
-  const diff = diffFolded(base.stacks, candidate.stacks, { normalize: true });
-  const title = `${cell}: ${names[0]!.label} → ${names[index]!.label} (widths: ${names[index]!.label}; red grew, blue shrank)`;
+function diffView(base: CellStacks, candidate: CellStacks, index: number, names: readonly FlameBundleName[]): FlameDiffView {
+  // The base drawn scaled to the candidate's total (difffolded.pl -n, unrounded), so colour shows a
+  // change of share, not of how long each profile ran; its frames keep the recorded counts, so the
+  // search's base share is the base graph's.
+  const diff = diffFolded(base.stacks, candidate.stacks);
+  const title = `${names[0]!.label} → ${names[index]!.label}`;
   return {
     candidate: index,
     baseSamples: total(base.stacks),
     candidateSamples: total(candidate.stacks),
-    svg: diffFlameGraphSvg(diff, { title, xmlDeclaration: false }),
+    svg: diffFlameGraphSvg(diff, { title, scaleFirst: true, xmlDeclaration: false }),
     changes: symbolShareChanges(base.stacks, candidate.stacks, SYMBOL_CHANGES_SHOWN),
   };
 }

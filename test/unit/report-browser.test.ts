@@ -298,6 +298,7 @@ test('the flame graphs: a symbol typed into the search highlights its frames and
     const diff = /^matched: base (\d+\.\d\d%), candidate (\d+\.\d\d%) of the samples \((\d+) frames?\)$/.exec(found.shares[2]!);
     assert.ok(diff, found.shares[2]);
     assert.equal(diff[2], candShare, "the differential graph's widths are the candidate's");
+    assert.equal(diff[1], baseShare, "the differential graph's base share is the base graph's (its recorded counts, not the scaled ones)");
     assert.equal(found.status, `${frames(expected.reduce((a, b) => a + b, 0))} in 3 of 3 graphs`);
     await page.screenshot({ path: path.join(OUT, 'report-flame-search.png'), fullPage: true });
 
