@@ -11,6 +11,7 @@ import { cellDirName, cellKey } from '../../core/campaign/matrix.js';
 import { writeFileAtomic } from '../../core/bundle/atomic.js';
 import { STACKS_FOLDED_FILE } from '../../core/bundle/layout.js';
 import { diffFolded, parseFolded, serializeFoldedDiff, total, type Folded } from '../../core/text/folded-stacks.js';
+import type { LoadedBundle, Manifest } from '../../model/bundle.js';
 import { diffFlameGraphSvg, flameGraphSvg } from './svg.js';
 
 /** Raw directory names of perf-record passes (see core/bundle/layout.ts rawRepDir). */
@@ -32,6 +33,34 @@ export interface DiffFlameGraphResult {
   stacks: number;
 }
 
+type CellEntry = Manifest['cells'][number];
+
+/** The stacks.folded files of `entry`'s perf-record passes in `bundle`, in the order of their directories. */
+async function perfRecordStackFiles(bundle: string, entry: CellEntry): Promise<string[]> {
+  // Its repetitions sit under the recorded key's directory, and under the new key's when a newer
+  // dmabench resumed the bundle.
+  const dirs = [...new Set([entry.rawDir ?? cellDirName(entry.cell), cellDirName(cellKey(entry.workload, entry.params, entry.tool))])];
+  const files: string[] = [];
+  for (const dir of dirs) {
+    const cellDir = path.join(bundle, 'raw', dir);
+    const passes = existsSync(cellDir) ? (await readdir(cellDir)).filter((d) => PERF_RECORD_PASS_DIR.test(d)).sort() : [];
+    for (const pass of passes) {
+      const file = path.join(cellDir, pass, STACKS_FOLDED_FILE);
+      if (existsSync(file)) files.push(file);
+    }
+  }
+  return files;
+}
+
+/** The sum of the folded stacks in `files`. */
+async function sumStacks(files: readonly string[]): Promise<Folded> {
+  const sum: Folded = new Map();
+  for (const file of files) {
+    for (const [stack, count] of await parseFolded(createReadStream(file))) sum.set(stack, (sum.get(stack) ?? 0) + count);
+  }
+  return sum;
+}
+
 /** Sum of the folded stacks of every perf-record pass of `cell` in `bundle`. */
 export async function bundleCellStacks(bundle: string, cell: string): Promise<Folded> {
   const manifest = await readManifest(bundle);
@@ -41,23 +70,32 @@ export async function bundleCellStacks(bundle: string, cell: string): Promise<Fo
   if (!entry) {
     throw new BundleError(`${bundle} has no cell ${cell} (cells: ${manifest.cells.map((c) => c.cell).join(', ')})`);
   }
-  // Its repetitions sit under the recorded key's directory, and under the new key's when a newer
-  // dmabench resumed the bundle.
-  const dirs = [...new Set([entry.rawDir ?? cellDirName(entry.cell), cellDirName(cellKey(entry.workload, entry.params, entry.tool))])];
-  const sum: Folded = new Map();
-  let found = 0;
-  for (const dir of dirs) {
-    const cellDir = path.join(bundle, 'raw', dir);
-    const passes = existsSync(cellDir) ? (await readdir(cellDir)).filter((d) => PERF_RECORD_PASS_DIR.test(d)).sort() : [];
-    for (const pass of passes) {
-      const file = path.join(cellDir, pass, STACKS_FOLDED_FILE);
-      if (!existsSync(file)) continue;
-      found++;
-      for (const [stack, count] of await parseFolded(createReadStream(file))) sum.set(stack, (sum.get(stack) ?? 0) + count);
-    }
+  const files = await perfRecordStackFiles(bundle, entry);
+  if (files.length === 0) throw new BundleError(`${bundle}: cell ${cell} has no perf-record stacks (add a perf-record profiler to the workload)`);
+  return sumStacks(files);
+}
+
+/** One cell's perf-record stacks in a loaded bundle. */
+export interface CellStacks {
+  /** The cell's key as the loaded bundle keys it (re-keyed: what compare matches across bundles). */
+  cell: string;
+  workload: string;
+  /** How many perf-record passes left stacks (their sum is `stacks`). */
+  passes: number;
+  stacks: Folded;
+}
+
+/**
+ * Every cell of a loaded bundle that has perf-record stacks, in the manifest's order; a bundle
+ * without them (or copied without raw/) gives none.
+ */
+export async function perfRecordCells(bundle: LoadedBundle): Promise<CellStacks[]> {
+  const out: CellStacks[] = [];
+  for (const entry of bundle.manifest.cells) {
+    const files = await perfRecordStackFiles(bundle.dir, entry);
+    if (files.length > 0) out.push({ cell: entry.cell, workload: entry.workload, passes: files.length, stacks: await sumStacks(files) });
   }
-  if (found === 0) throw new BundleError(`${bundle}: cell ${cell} has no perf-record stacks (add a perf-record profiler to the workload)`);
-  return sum;
+  return out;
 }
 
 /** Writes the flame graph of `cell` in `bundle` to `svgFile`; returns the sample count. */

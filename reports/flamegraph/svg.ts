@@ -16,6 +16,14 @@ export interface FlameGraphOptions {
   minWidthPx?: number;
   /** Unit of the counts in tooltips. */
   countName?: string;
+  /**
+   * Differential mode: scale the first profile's counts to the second's total when drawing (as
+   * difffolded.pl -n does, unrounded), so widths and colours show a change of share, while the
+   * frames' data-before attributes keep the recorded counts. For pairs that are not normalized yet.
+   */
+  scaleFirst?: boolean;
+  /** Start with the `<?xml …?>` declaration (default true); false for an `<svg>` element inlined in HTML. */
+  xmlDeclaration?: boolean;
 }
 
 interface Node {
@@ -75,6 +83,8 @@ interface Placed {
   depth: number;
   x: number;
   w: number;
+  /** Index of the parent frame in `placed` (-1 for the root): frames are placed parents first. */
+  parent: number;
 }
 
 function render(root: Node, opts: FlameGraphOptions, differential: boolean): string {
@@ -87,33 +97,37 @@ function render(root: Node, opts: FlameGraphOptions, differential: boolean): str
   const pad = 10;
   const titleHeight = fontSize * 2 + 8;
   const plotWidth = width - 2 * pad;
-  const total = differential ? Math.max(root.value, root.before) : root.value;
+  // The first profile's counts as drawn (scaled to the second's total when asked).
+  const beforeScale = differential && opts.scaleFirst === true && root.before > 0 ? root.value / root.before : 1;
+  const drawnBefore = (node: Node): number => node.before * beforeScale;
+  const total = differential ? Math.max(root.value, drawnBefore(root)) : root.value;
   const scale = total > 0 ? plotWidth / total : 0;
 
   // Lay frames out left to right in name order, as flamegraph.pl does, so graphs are comparable.
   const placed: Placed[] = [];
   let maxDepth = 0;
-  const walk = (node: Node, depth: number, x: number): void => {
-    const w = (differential ? Math.max(node.value, node.before) : node.value) * scale;
+  const walk = (node: Node, depth: number, x: number, parent: number): void => {
+    const w = (differential ? Math.max(node.value, drawnBefore(node)) : node.value) * scale;
     if (w < minWidth) return;
-    placed.push({ node, depth, x, w });
+    const index = placed.length;
+    placed.push({ node, depth, x, w, parent });
     if (depth > maxDepth) maxDepth = depth;
     let cx = x;
     for (const child of [...node.children.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-      walk(child, depth + 1, cx);
-      cx += (differential ? Math.max(child.value, child.before) : child.value) * scale;
+      walk(child, depth + 1, cx, index);
+      cx += (differential ? Math.max(child.value, drawnBefore(child)) : child.value) * scale;
     }
   };
-  if (total > 0) walk(root, 0, pad);
+  if (total > 0) walk(root, 0, pad, -1);
 
   const height = titleHeight + (maxDepth + 1) * frameHeight + pad * 2;
-  const maxDelta = differential ? maxAbsDelta(placed) : 0;
+  const maxDelta = differential ? maxAbsDelta(placed, drawnBefore) : 0;
   const yOf = (depth: number): number =>
     opts.layout === 'icicle' ? titleHeight + depth * frameHeight : height - pad - (depth + 1) * frameHeight;
 
   const parts: string[] = [];
   parts.push(
-    `<?xml version="1.0" standalone="no"?>\n<svg version="1.1" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
+    `${opts.xmlDeclaration === false ? '' : '<?xml version="1.0" standalone="no"?>\n'}<svg version="1.1" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
     `<rect x="0" y="0" width="${width}" height="${height}" fill="#f8f8f8"/>`,
     `<text x="${width / 2}" y="${fontSize + 6}" font-family="Verdana" font-size="${fontSize + 4}" text-anchor="middle">${escapeXml(title)}</text>`,
   );
@@ -124,15 +138,22 @@ function render(root: Node, opts: FlameGraphOptions, differential: boolean): str
   for (const p of placed) {
     const { node } = p;
     const y = yOf(p.depth);
-    const fill = differential ? diffColour(node, maxDelta) : hotColour(node.name);
+    const fill = differential ? diffColour(node.value - drawnBefore(node), maxDelta) : hotColour(node.name);
     const pct = total > 0 ? ((node.value / total) * 100).toFixed(2) : '0.00';
     const tip = differential
-      ? `${node.name} (${node.before} → ${node.value} ${countName}, ${signed(node.value - node.before)})`
+      ? `${node.name} (${Math.round(drawnBefore(node))} → ${node.value} ${countName}, ${signed(node.value - Math.round(drawnBefore(node)))})`
       : `${node.name} (${node.value} ${countName}, ${pct}%)`;
     const fits = Math.floor((p.w - 6) / charWidth);
     const label = fits < 3 ? '' : node.name.length <= fits ? node.name : `${node.name.slice(0, fits - 2)}..`;
+    // What a search needs, for a page's script to read (reports/html/flame-script.ts): the frame's
+    // name, its samples (and, in a diff, the first profile's) and its parent, so nested matches
+    // are counted once. Inert in a standalone SVG.
+    const data =
+      ` class="frame" data-name="${escapeXml(node.name)}" data-samples="${node.value}"` +
+      (differential ? ` data-before="${node.before}"` : '') +
+      ` data-parent="${p.parent}"`;
     parts.push(
-      `<g><title>${escapeXml(tip)}</title><rect x="${fmt(p.x)}" y="${y}" width="${fmt(p.w)}" height="${frameHeight - 1}" fill="${fill}" rx="2" ry="2"/>` +
+      `<g${data}><title>${escapeXml(tip)}</title><rect x="${fmt(p.x)}" y="${y}" width="${fmt(p.w)}" height="${frameHeight - 1}" fill="${fill}" rx="2" ry="2"/>` +
         (label ? `<text x="${fmt(p.x + 3)}" y="${y + frameHeight - 4}" font-family="Verdana" font-size="${fontSize}">${escapeXml(label)}</text>` : '') +
         '</g>',
     );
@@ -141,15 +162,14 @@ function render(root: Node, opts: FlameGraphOptions, differential: boolean): str
   return parts.join('\n');
 }
 
-function maxAbsDelta(placed: Placed[]): number {
+function maxAbsDelta(placed: Placed[], drawnBefore: (node: Node) => number): number {
   let m = 0;
-  for (const p of placed) m = Math.max(m, Math.abs(p.node.value - p.node.before));
+  for (const p of placed) m = Math.max(m, Math.abs(p.node.value - drawnBefore(p.node)));
   return m;
 }
 
 /** Red for frames that grew, blue for frames that shrank, white for unchanged. */
-function diffColour(node: Node, maxDelta: number): string {
-  const delta = node.value - node.before;
+function diffColour(delta: number, maxDelta: number): string {
   if (delta === 0 || maxDelta === 0) return 'rgb(255,255,255)';
   const strength = Math.round(210 * (Math.abs(delta) / maxDelta));
   const other = 255 - strength;

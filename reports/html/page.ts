@@ -12,6 +12,9 @@ import { renderCharts } from './charts.js';
 import type { ChartJsSource } from './chartjs.js';
 import { CHART_SCRIPT, CHARTS_DATA_ID } from './chart-script.js';
 import { dataBlock } from './data.js';
+import { FLAME_SCRIPT } from './flame-script.js';
+import { renderFlameSection } from './flame-section.js';
+import type { FlameCell } from './flames.js';
 import { assertInlineScript, escapeHtml } from './escape.js';
 import type { RowRepetitions } from './repetitions.js';
 import { PAGE_STYLE } from './style.js';
@@ -48,6 +51,8 @@ export interface ReportPageInput {
    * already escaped: inserted as it is, first in the page. Absent: no summary section.
    */
   summaryHtml?: string;
+  /** The flame graphs of the cells with perf-record stacks (flames.ts); none: no flame section. */
+  flames?: readonly FlameCell[];
 }
 
 function scriptHash(source: string): string {
@@ -119,7 +124,12 @@ function comparisonSection(input: ReportPageInput): string {
 }
 
 export function renderReportPage(input: ReportPageInput): string {
-  const scripts = [input.chartJs.source, assertInlineScript('chart script', CHART_SCRIPT), assertInlineScript('table script', TABLE_SCRIPT)];
+  const scripts = [
+    input.chartJs.source,
+    assertInlineScript('chart script', CHART_SCRIPT),
+    assertInlineScript('table script', TABLE_SCRIPT),
+    assertInlineScript('flame script', FLAME_SCRIPT),
+  ];
   const summary = input.summaryHtml === undefined ? '' : `<section id="summary">${input.summaryHtml}</section>`;
   return (
     '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">' +
@@ -133,6 +143,7 @@ export function renderReportPage(input: ReportPageInput): string {
     (input.comparison ? warningsSection(input.comparison) : '') +
     `<section id="charts-section"><h2>Charts</h2><div class="charts">${renderCharts(input.charts)}</div></section>` +
     comparisonSection(input) +
+    renderFlameSection(input.flames ?? [], input.bundles) +
     `<footer><p>${escapeHtml(`Written by ${input.generator} with chart.js ${input.chartJs.version}.`)}</p></footer>` +
     dataBlock(CHARTS_DATA_ID, input.charts) +
     scripts.map((s) => `<script>${s}</script>`).join('\n') +

@@ -9,6 +9,7 @@ import { compareBundles } from '../compare/compare.js';
 import type { Comparison, ComparisonOptions } from '../compare/types.js';
 import { missingFromBundle } from './bundle-files.js';
 import { loadChartJs } from './chartjs.js';
+import { flameCells } from './flames.js';
 import { renderReportPage, type PageBundle } from './page.js';
 import { rowRepetitions } from './repetitions.js';
 
@@ -46,6 +47,7 @@ export async function renderHtmlReport(input: HtmlReportInput): Promise<string> 
   const [chartJs, missing] = await Promise.all([loadChartJs(), Promise.all(bundles.map(missingFromBundle))]);
   const shown = pageBundles(bundles, comparison, missing);
   const labels = shown.map((b) => b.label);
+  const flames = await flameCells(bundles, shown);
   return renderReportPage({
     title: `dmabench report: ${labels.length === 1 ? labels[0]! : `${labels[0]!} (base) vs ${labels.slice(1).join(', ')}`}`,
     generator: `dmabench ${dmabenchVersion}`,
@@ -54,6 +56,7 @@ export async function renderHtmlReport(input: HtmlReportInput): Promise<string> 
     repetitions: comparison ? rowRepetitions(comparison, bundles) : new Map(),
     charts: input.charts,
     chartJs,
+    flames,
     ...(input.summaryHtml === undefined ? {} : { summaryHtml: input.summaryHtml }),
   });
 }

@@ -32,5 +32,14 @@ tr.reps > td { background: #f7f7f7; font-weight: normal; font-style: normal; col
 figure.chart { margin: 0; border: 1px solid #ddd; padding: .6rem; }
 .canvas-box { position: relative; height: 320px; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+.flame-search { position: sticky; top: 0; z-index: 1; background: #fff; padding: .5rem 0; border-bottom: 1px solid #e4e4e4; }
+.flame-search input { width: 24rem; max-width: 100%; font: inherit; }
+.flame-cell h3 { margin-top: 1.2rem; overflow-wrap: anywhere; }
+figure.flame { margin: .8rem 0; border: 1px solid #ddd; padding: .6rem; }
+figure.flame figcaption { overflow-wrap: anywhere; }
+.flame-svg svg { display: block; width: 100%; height: auto; }
+.flame-svg g.frame.matched rect { fill: rgb(230,0,230); }
+.flame-match { margin: .3rem 0 0; font-weight: 600; min-height: 1.2em; }
+table.symbol-changes td.symbol { font-family: ui-monospace, monospace; overflow-wrap: anywhere; max-width: 40rem; }
 dl.legend dt { font-weight: 600; } dl.legend dd { margin: 0 0 .4rem 1rem; }
 `;

@@ -79,3 +79,20 @@ test('svg: an empty profile still renders a valid document', () => {
   const svg = flameGraphSvg(new Map());
   assert.ok(svg.includes('no samples'));
 });
+
+test('svg diff scaleFirst: drawn as difffolded -n draws it, while the frames keep the first profile\'s recorded counts', async () => {
+  const a = await fold('script-dd.txt');
+  const b = await fold('script-system.txt');
+  const scaled = diffFlameGraphSvg(diffFolded(a, b), { scaleFirst: true, minWidthPx: 0 });
+  const normalized = diffFlameGraphSvg(diffFolded(a, b, { normalize: true }), { minWidthPx: 0 });
+  const root = (svg: string) => /<g class="frame" data-name="all" data-samples="(\d+)" data-before="(\d+)" data-parent="-1"><title>all \((\d+) → (\d+) [^)]*\)<\/title><rect x="[\d.]+" y="\d+" width="([\d.]+)"/.exec(svg);
+  const [s, n] = [root(scaled), root(normalized)];
+  assert.ok(s && n);
+  assert.equal(Number(s[2]), total(a), 'data-before: the recorded counts');
+  assert.equal(Number(s[1]), total(b));
+  assert.equal(Number(s[3]), total(b), 'the tooltip shows the first profile scaled to the second\'s total');
+  assert.ok(Math.abs(Number(s[3]) - Number(n[3])) <= a.size, 'as a normalized diff does, but for its rounding per stack');
+  assert.equal(s[5], n[5], 'the root spans the same width');
+  const fills = (svg: string) => [...svg.matchAll(/<rect [^>]*fill="(rgb\([^)]*\))"/g)].length;
+  assert.equal(fills(scaled), fills(normalized), 'the same frames drawn');
+});

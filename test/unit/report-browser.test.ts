@@ -3,7 +3,8 @@
 // puppeteer-core) opens it from file://, and the test checks what a reader would: no console
 // error, no page error, no failed or network request, every chart drawn, filters, sorting and a
 // row's repetitions; then a report of hostile copies of the same bundles, in which nothing runs
-// and every payload reads as text. Screenshots and the pages are kept in test-output/report-browser/
+// and every payload reads as text; then the flame graphs' search, on copies of the same bundles
+// given perf-record passes folded from real perf captures (test/helpers/perf-record-bundle.ts). Screenshots and the pages are kept in test-output/report-browser/
 // (ignored by git; the path is printed).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +18,7 @@ import { chooseScale, formatNumber } from '../../reports/render/format.js';
 import { runCli } from '../helpers/cli.js';
 import { fixture, repoRoot } from '../helpers/paths.js';
 import { PAYLOAD_CLOSE, PAYLOAD_IMG, PAYLOAD_SCRIPT, writeHostileBundle } from '../helpers/hostile-bundle.js';
+import { writePerfRecordBundle } from '../helpers/perf-record-bundle.js';
 
 const CHROMIUM = process.env.DMABENCH_CHROMIUM ?? '/usr/bin/chromium';
 const OUT = path.join(repoRoot, 'test-output', 'report-browser');
@@ -201,7 +203,7 @@ test('a report of hostile bundles: no payload runs, every payload reads as text'
     assertNoTrouble(trouble);
     assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned), undefined, 'no payload ran');
     assert.equal(await page.evaluate(() => document.images.length), 0, 'no image element was made');
-    assert.equal(await page.evaluate(() => document.scripts.length), 4, 'no script element was made');
+    assert.equal(await page.evaluate(() => document.scripts.length), 5, 'no script element was made');
     const text = await page.evaluate(() => document.body.innerText);
     for (const payload of [PAYLOAD_IMG, PAYLOAD_CLOSE, workload]) assert.ok(text.includes(payload), `shown as text: ${payload}`);
     // The hostile workload is a filter value like any other, and its charts are drawn.
@@ -227,6 +229,115 @@ test('three bundles, one of another workload: a candidate column, absent points 
     for (const p of await drawnPixels(page)) assert.ok(p.drawn > 0, 'canvas drawn');
     const headers = await page.$$eval('#comparison thead th', (ths) => ths.map((th) => th.textContent));
     assert.equal(headers.filter((h) => h === 'candidate').length, 2, 'a column naming the candidate, and the candidate median');
+  } finally {
+    await page.close();
+  }
+});
+
+/** Per flame figure of the page's file, the frames whose name holds `text` (any case): read from the markup, not by the page's script. */
+function framesHolding(html: string, text: string): number[] {
+  return html
+    .split('<figure class="flame"')
+    .slice(1)
+    .map((fig) => [...fig.matchAll(/<g class="frame" data-name="([^"]*)"/g)].filter((m) => m[1]!.toLowerCase().includes(text.toLowerCase())).length);
+}
+
+interface FlameState {
+  matched: number[];
+  shares: string[];
+  status: string;
+  fills: string[];
+}
+
+function flameState(page: Page): Promise<FlameState> {
+  return page.evaluate(() => {
+    const figs = [...document.querySelectorAll('figure.flame')];
+    return {
+      matched: figs.map((f) => f.querySelectorAll('g.frame.matched').length),
+      shares: figs.map((f) => f.querySelector('.flame-match')!.textContent ?? ''),
+      status: document.getElementById('flame-search-status')!.textContent ?? '',
+      fills: [...document.querySelectorAll('g.frame.matched rect')].map((r) => getComputedStyle(r).fill),
+    };
+  });
+}
+
+async function clearSearch(page: Page): Promise<void> {
+  await page.click('#flame-search', { clickCount: 3 });
+  await page.keyboard.press('Backspace');
+}
+
+test('the flame graphs: a symbol typed into the search highlights its frames and shows its share; clearing it removes both', async () => {
+  const dir = path.join(OUT, 'flame');
+  const base = await writePerfRecordBundle(BASE, path.join(dir, 'base'), { captures: ['script-dd.txt'] });
+  const cand = await writePerfRecordBundle(CAND, path.join(dir, 'cand'), { captures: ['script-system.txt'] });
+  const file = path.join(OUT, 'report-flame.html');
+  await writeReport([base.dir, cand.dir], file);
+  const html = await readFile(file, 'utf8');
+  const symbol = 'copy_page_to_iter';
+  const expected = framesHolding(html, symbol);
+  assert.equal(expected.length, 3, 'two flame graphs and the differential one');
+  assert.ok(expected.every((n) => n > 0), `every graph has ${symbol}: ${expected.join(', ')}`);
+  // dd's share of copy_page_to_iter as FlameGraph's own folding of the capture has it.
+  const reference = (await readFile(fixture('perf', 'folded-reference', 'script-dd.folded'), 'utf8')).trim().split('\n');
+  const weight = (line: string) => Number(line.slice(line.lastIndexOf(' ') + 1));
+  const all = reference.reduce((n, l) => n + weight(l), 0);
+  const holding = reference.filter((l) => l.split(' ')[0]!.split(';').includes(symbol)).reduce((n, l) => n + weight(l), 0);
+  const baseShare = `${((100 * holding) / all).toFixed(2)}%`;
+
+  const { page, trouble } = await openReport(file);
+  try {
+    assert.deepEqual((await flameState(page)).matched, [0, 0, 0], 'nothing highlighted before a search');
+    await page.type('#flame-search', symbol.toUpperCase());
+    const found = await flameState(page);
+    assert.deepEqual(found.matched, expected, 'the frames holding the name, in any case, are highlighted');
+    assert.ok(found.fills.length > 0 && found.fills.every((f) => f === 'rgb(230, 0, 230)'), `highlighted frames are drawn magenta: ${[...new Set(found.fills)].join(', ')}`);
+    const frames = (n: number) => `${n} ${n === 1 ? 'frame' : 'frames'}`;
+    assert.equal(found.shares[0], `matched: ${baseShare} of the samples (${frames(expected[0]!)})`);
+    const candShare = /^matched: (\d+\.\d\d%) of the samples/.exec(found.shares[1]!)?.[1];
+    assert.ok(candShare && candShare !== '0.00%', found.shares[1]);
+    const diff = /^matched: base (\d+\.\d\d%), candidate (\d+\.\d\d%) of the samples \((\d+) frames?\)$/.exec(found.shares[2]!);
+    assert.ok(diff, found.shares[2]);
+    assert.equal(diff[2], candShare, "the differential graph's widths are the candidate's");
+    assert.equal(diff[1], baseShare, "the differential graph's base share is the base graph's (its recorded counts, not the scaled ones)");
+    assert.equal(found.status, `${frames(expected.reduce((a, b) => a + b, 0))} in 3 of 3 graphs`);
+    await page.screenshot({ path: path.join(OUT, 'report-flame-search.png'), fullPage: true });
+
+    await clearSearch(page);
+    const cleared = await flameState(page);
+    assert.deepEqual(cleared, { matched: [0, 0, 0], shares: ['', '', ''], status: '', fills: [] }, 'cleared: no highlight, no share');
+    await page.type('#flame-search', 'no_such_function_anywhere');
+    assert.deepEqual((await flameState(page)).shares, ['no frame matches', 'no frame matches', 'no frame matches']);
+    await clearSearch(page);
+    assertNoTrouble(trouble);
+  } finally {
+    await page.close();
+  }
+});
+
+test('hostile symbols in the flame graphs: nothing runs, the search finds them, the table shows them as text', async () => {
+  const dir = path.join(OUT, 'flame-hostile');
+  // A real symbol of both captures rewritten before folding (no space, quote, parenthesis or ;: perf script's lines keep it whole).
+  const hostile = "filemap_read</svg><script>window.__pwned=5</script><img/src=x/onerror=window.__pwned=4>";
+  const rewrite: [string, string][] = [['filemap_read', hostile]];
+  const base = await writePerfRecordBundle(BASE, path.join(dir, 'base'), { captures: ['script-dd.txt'], rewrite });
+  const cand = await writePerfRecordBundle(CAND, path.join(dir, 'cand'), { captures: ['script-system.txt'], rewrite });
+  const file = path.join(OUT, 'report-flame-hostile.html');
+  await writeReport([base.dir, cand.dir], file);
+  const { page, trouble } = await openReport(file);
+  try {
+    assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned), undefined, 'no payload ran');
+    assert.equal(await page.evaluate(() => document.images.length), 0, 'no image element was made');
+    assert.equal(await page.evaluate(() => document.scripts.length), 5, 'no script element was made');
+    assert.equal(await page.evaluate(() => document.querySelectorAll('svg').length), 3, 'no SVG closed early');
+    const names = await page.$$eval('table.symbol-changes td.symbol', (tds) => tds.map((td) => td.textContent));
+    assert.ok(names.includes(hostile), 'the name reads as text in the table');
+    await page.type('#flame-search', '<script>');
+    const found = await flameState(page);
+    assert.deepEqual(found.matched, framesHolding(await readFile(file, 'utf8'), '&lt;script&gt;'));
+    assert.ok(found.matched.every((n) => n > 0), 'the search matches the name as text');
+    await page.screenshot({ path: path.join(OUT, 'report-flame-hostile.png'), fullPage: true });
+    assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned), undefined, 'still nothing ran');
+    assertNoTrouble(trouble);
   } finally {
     await page.close();
   }
