@@ -73,7 +73,8 @@ export function detectChanges(series: MetricSeries, options: DetectOptions = {})
   const changes: SeriesChange[] = [];
   const creepOptions = { ...DEFAULT_CREEP, ...options.creep, ...(options.segmentation ? { segmentation: options.segmentation } : {}) };
   const creep = findCreep(y, w, creepOptions);
-  if (creep) {
+  const stepInWindow = creep !== null && segments.some((s) => s.start > creep.start);
+  if (creep && (creep.beatsSingleStep || !stepInWindow)) {
     const span = y.length - 1 - creep.start;
     const { slope, low, high } = creep.trend;
     const drift = pctOf(slope * span, low * span, high * span);
