@@ -8,7 +8,7 @@
 //   MAX_CURVE_POINTS points per line (downsample.ts).
 // Cells are grouped by every parameter but the path and the run length: one chart holds the
 // paths of one request shape. A percentile the samples cannot resolve (fewer than 1/(1−p)) is
-// absent, as in fio's charts; a bundle without raw/ has no line, and no line at all, no chart.
+// absent, as in fio's charts; a bundle without raw/ has no line, and with no line, no chart.
 // A sample is one timed batch's mean per request (README, "batch"): the distribution of
 // per-batch means when the module batched, which each chart's notes say.
 import { bucketValue, histogramQuantile, mergeHistograms, type LatencyHistogram } from '../../model/latency-histogram.js';
@@ -88,7 +88,10 @@ export function microbenchLatencyCharts(bundles: readonly ChartBundle[]): ChartS
   const cells = microbenchCells(bundles);
   const out: ChartSpec[] = [];
   for (const group of groupBy(cells, (c) => describeParams(c.params, NOT_GROUPING_PATH)).values()) {
-    const present = bundles.filter((b) => group.some((c) => c.bundle.index === b.index));
+    // Bundles with histograms of this group: one copied without raw/ has no line at all (a path
+    // a bundle with raw/ lacks, link on 6.12, is a line of absent points).
+    const present = bundles.filter((b) => group.some((c) => c.bundle.index === b.index && b.raw.histograms.has(c.cell)));
+    if (present.length === 0) continue;
     const shape = where(group[0]!);
     // Per bundle, its lines: a path, or a path's fallback (whose histograms are named fallback.*).
     const lines = present.flatMap((b) => {
