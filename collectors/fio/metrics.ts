@@ -26,7 +26,7 @@
 import { requireFinite, type Measurement } from '../../model/measurement.js';
 import { busyMicrosPerIo, busyResolved, type BusyTime } from '../../core/cpu/proc-stat.js';
 import { measure, quantileOfLabel, quantileResolved, quantileSupported, type MetricSpec } from '../metric-spec.js';
-import { FIO_DIRECTIONS, mergedPercentiles, type FioCompletionLatency, type FioDirection, type FioDirectionResult, type FioJobResult, type FioResult } from '../../core/text/fio-output.js';
+import { FIO_DIRECTIONS, mergedPercentiles, type FioDirection, type FioDirectionResult, type FioJobResult, type FioResult } from '../../core/text/fio-output.js';
 
 /** Percentiles exported as metrics (fio reports more; all stay in the FioResult). */
 export const EXPORTED_PERCENTILES = ['p50', 'p90', 'p99', 'p99.9', 'p99.99'] as const;
