@@ -67,6 +67,34 @@ export function histogramQuantile(h: LatencyHistogram, q: number): number | unde
   return value;
 }
 
+/**
+ * The histogram of the union of several histograms' samples (a cell's repetitions): counts of
+ * identical buckets added, the extremes the smallest min and largest max (known only when every
+ * part knows them), the stated error the largest. Undefined for no parts, or when their buckets
+ * are not of one grid (a bucket of one overlaps a different bucket of another): the union is then
+ * not a histogram any quantile could be cut from exactly.
+ */
+export function mergeHistograms(parts: readonly LatencyHistogram[]): LatencyHistogram | undefined {
+  if (parts.length === 0) return undefined;
+  const byLow = new Map<number, HistogramBucket>();
+  for (const h of parts) {
+    for (const b of h.buckets) {
+      const seen = byLow.get(b.low);
+      if (seen && seen.width !== b.width) return undefined;
+      byLow.set(b.low, { low: b.low, width: b.width, count: (seen?.count ?? 0) + b.count });
+    }
+  }
+  const merged: LatencyHistogram = {
+    unit: 'ns',
+    count: parts.reduce((n, h) => n + h.count, 0),
+    maxRelErr: Math.max(...parts.map((h) => h.maxRelErr)),
+    buckets: [...byLow.values()].sort((a, b) => a.low - b.low),
+  };
+  if (parts.every((h) => h.min !== undefined)) merged.min = Math.min(...parts.map((h) => h.min!));
+  if (parts.every((h) => h.max !== undefined)) merged.max = Math.max(...parts.map((h) => h.max!));
+  return histogramProblem(merged) === undefined ? merged : undefined;
+}
+
 const isCount = (n: number): boolean => Number.isSafeInteger(n) && n >= 0;
 
 /**

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { writeFileAtomic } from '../../core/bundle/atomic.js';
 import { readBundle } from '../../core/bundle/read.js';
 import type { LoadedBundle } from '../../model/bundle.js';
-import { buildCharts } from '../../reports/charts/index.js';
+import { buildCharts, readChartRaw } from '../../reports/charts/index.js';
 import type { ChartSpec } from '../../reports/charts/spec.js';
 import { compareBundles } from '../../reports/compare/compare.js';
 import { renderHtmlReport } from '../../reports/html/report.js';
@@ -56,7 +56,7 @@ async function output(text: string, out: string | undefined): Promise<void> {
  */
 export async function writeHtmlReport(bundles: LoadedBundle[], file: string, made: { charts?: ChartSpec[]; summary?: Summary } = {}): Promise<Summary> {
   const summary = made.summary ?? summarize(bundles);
-  const html = await renderHtmlReport({ bundles, charts: made.charts ?? buildCharts(bundles), summaryHtml: summaryHtml(summary) });
+  const html = await renderHtmlReport({ bundles, charts: made.charts ?? buildCharts(bundles, await readChartRaw(bundles)), summaryHtml: summaryHtml(summary) });
   await writeFileAtomic(file, html);
   return summary;
 }
@@ -85,7 +85,7 @@ export function registerReport(program: Command): void {
       if (!(FORMATS as readonly string[]).includes(opts.format)) throw new UsageError(`unknown --format ${opts.format} (${FORMATS.join(', ')})`);
       const format = opts.format as ReportFormat;
       const bundles = baseFirst(dirs, await Promise.all(dirs.map((d) => readBundle(d))), opts.base);
-      const charts = buildCharts(bundles);
+      const charts = buildCharts(bundles, await readChartRaw(bundles));
       if (opts.png !== undefined) await writePngs(charts, opts.png);
       if (format === 'markdown') {
         if (bundles.length < 2) throw new UsageError('--format markdown is the comparison: give a base and at least one candidate bundle');

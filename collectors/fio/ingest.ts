@@ -1,7 +1,7 @@
 // `dmabench ingest` for fio: its JSON or json+ output, with whatever text fio printed around it.
 import { readFile } from 'node:fs/promises';
 import type { IngestParser } from '../../model/ingest.js';
-import { parseFioOutput } from './parse.js';
+import { parseFioOutput } from '../../core/text/fio-output.js';
 import { fioMeasurements } from './metrics.js';
 
 export const fioIngest: IngestParser = {

@@ -26,7 +26,7 @@
 import { requireFinite, type Measurement } from '../../model/measurement.js';
 import { busyMicrosPerIo, busyResolved, type BusyTime } from '../../core/cpu/proc-stat.js';
 import { measure, quantileOfLabel, quantileResolved, quantileSupported, type MetricSpec } from '../metric-spec.js';
-import { FIO_DIRECTIONS, type FioCompletionLatency, type FioDirection, type FioDirectionResult, type FioJobResult, type FioResult } from './parse.js';
+import { FIO_DIRECTIONS, mergedPercentiles, type FioDirection, type FioDirectionResult, type FioJobResult, type FioResult } from '../../core/text/fio-output.js';
 
 /** Percentiles exported as metrics (fio reports more; all stay in the FioResult). */
 export const EXPORTED_PERCENTILES = ['p50', 'p90', 'p99', 'p99.9', 'p99.99'] as const;
@@ -212,37 +212,3 @@ function cpuSeconds(jobs: FioJobResult[]): { usr: number; sys: number } {
   };
 }
 
-/**
- * Percentiles of the union of several jobs' json+ histograms, the way fio computes them
- * (stat.c calc_clat_percentiles): the value of the first bin whose running count reaches
- * p% of all samples. Which percentiles: the ones every job reported.
- */
-export function mergedPercentiles(clats: (FioCompletionLatency | null)[]): Record<string, number> {
-  if (clats.length === 0 || clats.some((c) => !c || !c.bins)) return {};
-  // Keyed by fio's own text keys: no number conversion per entry, once per distinct bin below.
-  const counts = new Map<string, number>();
-  for (const c of clats) {
-    const bins = c!.bins!;
-    for (const key in bins) counts.set(key, (counts.get(key) ?? 0) + bins[key]!);
-  }
-  const bins = [...counts].map(([key, count]): [number, number] => [Number(key), count]).sort((a, b) => a[0] - b[0]);
-  const total = sum(bins.map(([, c]) => c));
-  if (total === 0) return {};
-
-  const wanted = Object.keys(clats[0]!.percentiles)
-    .filter((label) => clats.every((c) => label in c!.percentiles))
-    .map((label) => ({ label, p: Number(label.slice(1)) }))
-    .sort((a, b) => a.p - b.p);
-  const out: Record<string, number> = {};
-  let running = 0;
-  let w = 0;
-  for (const [ns, count] of bins) {
-    running += count;
-    while (w < wanted.length && running >= (wanted[w]!.p / 100) * total) {
-      out[wanted[w]!.label] = ns;
-      w++;
-    }
-    if (w === wanted.length) break;
-  }
-  return out;
-}

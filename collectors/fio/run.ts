@@ -8,14 +8,16 @@ import { clearTarget, type TargetBaseline, type TargetSpec } from './device-safe
 import { buildFioArgs } from './job.js';
 import { fioMeasurements } from './metrics.js';
 import { isReadOnlyRw, type FioParams } from './params.js';
-import { parseFioOutput, type FioResult } from './parse.js';
+import { parseFioOutput, type FioResult } from '../../core/text/fio-output.js';
 import { firstLine } from '../../core/text/lines.js';
+import { FIO_OUTPUT_FILE } from '../../core/bundle/layout.js';
 import { busyWindowCaveats, busyWindowRecord, clockTicksPerSecond } from '../../core/cpu/busy-window.js';
 import { FioCpuWatch, POLL_MS, type FioCpuWindow } from './cpu-window.js';
 import { FioIoPhaseHook } from './io-phase-hook.js';
 import type { IoPhase } from '../../model/workload-collector.js';
 
-export const FIO_OUTPUT_FILE = 'fio-output.json';
+/** Where fio's json+ result is kept (core/bundle/layout.ts: reports read it too). */
+export { FIO_OUTPUT_FILE };
 export const FIO_STDERR_FILE = 'fio-stderr.txt';
 export const FIO_STDOUT_FILE = 'fio-stdout.txt';
 export const FIO_ARGS_FILE = 'fio-args.json';

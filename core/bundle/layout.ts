@@ -9,6 +9,8 @@ export const CAMPAIGN_COPY_FILE = 'campaign.yaml';
 export const STACKS_FOLDED_FILE = 'stacks.folded';
 /** A repetition's latency histograms (model/latency-histogram.ts RepetitionHistograms, core/bundle/histograms.ts): written by the collector, read by reports. */
 export const HISTOGRAMS_FILE = 'histograms.json';
+/** fio's json+ result of a repetition (collectors/fio/run.ts writes it, core/text/fio-output.ts parses it): reports merge its completion-latency bins. */
+export const FIO_OUTPUT_FILE = 'fio-output.json';
 
 export function manifestPath(bundleDir: string): string {
   return path.join(bundleDir, MANIFEST_FILE);

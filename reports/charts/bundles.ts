@@ -3,6 +3,7 @@
 // mode its numbers were taken under (the mode dominates every DMA figure: ARCHITECTURE.md, "The
 // question"), for the chart titles.
 import type { LoadedBundle } from '../../model/bundle.js';
+import { emptyRaw, type BundleRaw } from './raw.js';
 
 /**
  * Tableau 10: distinguishable, and readable on white paper and screens. The bundle at position
@@ -20,6 +21,8 @@ export interface ChartBundle {
   color: string;
   /** `strict`, `strict, caching mode on`, `unknown` (no system state recorded). */
   iommu: string;
+  /** What the distribution charts draw from its raw/ (reports/charts/raw.ts); empty when not read or absent. */
+  raw: BundleRaw;
 }
 
 function iommuOf(b: LoadedBundle): string {
@@ -28,13 +31,14 @@ function iommuOf(b: LoadedBundle): string {
   return caching === undefined ? mode : `${mode}, caching mode ${caching ? 'on' : 'off'}`;
 }
 
-export function chartBundles(bundles: readonly LoadedBundle[]): ChartBundle[] {
+/** The bundles as charts draw them; `raw[i]` is bundle i's raw data (readChartRaw), none when left out. */
+export function chartBundles(bundles: readonly LoadedBundle[], raw: readonly BundleRaw[] = []): ChartBundle[] {
   const seen = new Map<string, number>();
   return bundles.map((bundle, index) => {
     const label = bundle.manifest.label || `bundle ${index + 1}`;
     const n = (seen.get(label) ?? 0) + 1;
     seen.set(label, n);
-    return { bundle, index, name: n === 1 ? label : `${label} #${n}`, color: PALETTE[index % PALETTE.length]!, iommu: iommuOf(bundle) };
+    return { bundle, index, name: n === 1 ? label : `${label} #${n}`, color: PALETTE[index % PALETTE.length]!, iommu: iommuOf(bundle), raw: raw[index] ?? emptyRaw() };
   });
 }
 

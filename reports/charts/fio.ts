@@ -2,7 +2,8 @@
 // - IOPS, bandwidth and CPU per I/O per block size, one bar per bundle at each size (the cells of
 //   a workload that differ only in `bs` share a chart), median with min-max whiskers;
 // - the completion-latency "nines" (p50 … p99.99) per cell and bundle, from fio's own
-//   percentiles (the samples; a report made from bundles alone has no json+ bins to merge);
+//   percentiles (the samples: median of the repetitions; fio-clat-bins.ts draws the percentiles of
+//   the repetitions' merged json+ bins where the bundle kept raw/);
 // - the repetitions' IOPS in the order they ran (drift, throttling).
 import type { Sample } from '../../model/measurement.js';
 import type { CellParams } from '../../model/cell.js';

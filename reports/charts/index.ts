@@ -4,15 +4,33 @@
 import type { LoadedBundle } from '../../model/bundle.js';
 import { chartBundles } from './bundles.js';
 import { fioCharts } from './fio.js';
+import { fioClatBinCharts } from './fio-clat-bins.js';
 import { uniqueIds } from './ids.js';
 import { microbenchCharts } from './microbench.js';
+import { microbenchLatencyCharts } from './microbench-latency.js';
+import { microbenchThreadCharts } from './microbench-threads.js';
 import { perftestCharts } from './perftest.js';
 import { profilerCharts } from './profilers.js';
+import type { BundleRaw } from './raw.js';
 import type { ChartSpec } from './spec.js';
 
 export type { ChartPoint, ChartSeries, ChartSpec } from './spec.js';
 
-export function buildCharts(bundles: LoadedBundle[]): ChartSpec[] {
-  const styled = chartBundles(bundles);
-  return uniqueIds([...microbenchCharts(styled), ...fioCharts(styled), ...profilerCharts(styled), ...perftestCharts(styled)]);
+export { readChartRaw, type BundleRaw } from './raw.js';
+
+/**
+ * `raw[i]`: what bundle i's raw/ holds for the distribution charts (readChartRaw); without it
+ * (or for a bundle copied without raw/) those charts are simply not drawn.
+ */
+export function buildCharts(bundles: LoadedBundle[], raw: readonly BundleRaw[] = []): ChartSpec[] {
+  const styled = chartBundles(bundles, raw);
+  return uniqueIds([
+    ...microbenchCharts(styled),
+    ...microbenchThreadCharts(styled),
+    ...microbenchLatencyCharts(styled),
+    ...fioCharts(styled),
+    ...fioClatBinCharts(styled),
+    ...profilerCharts(styled),
+    ...perftestCharts(styled),
+  ]);
 }

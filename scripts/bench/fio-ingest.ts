@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
-import { parseFioOutput } from '../../collectors/fio/parse.js';
+import { parseFioOutput } from '../../core/text/fio-output.js';
 import { fioMeasurements } from '../../collectors/fio/metrics.js';
 import { capture } from './captures.js';
 

@@ -8,7 +8,7 @@ import { readManifest, parseSamples } from '../../core/bundle/read.js';
 import { passKey, rawRepDir, samplesPath } from '../../core/bundle/layout.js';
 import { cellDirName } from '../../core/campaign/matrix.js';
 import { FIO_OUTPUT_FILE } from '../../collectors/fio/run.js';
-import { parseFioOutput } from '../../collectors/fio/parse.js';
+import { parseFioOutput } from '../../core/text/fio-output.js';
 import type { PassKind } from '../../model/measurement.js';
 
 export interface BundleCheck {

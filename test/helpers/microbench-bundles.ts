@@ -20,17 +20,28 @@
 //   `passthrough`, `iommu=strict` in the label replaced) planning only the two cells kept.
 //
 // Only repetition 0 of each cell was kept in the fixtures, so every point has n=1. The link
-// results of 6.12 are `unsupported`: their cells have no samples, as in the real bundle.
-import { readdir, readFile } from 'node:fs/promises';
+// results of 6.12 are `unsupported`: their cells have no samples, as in the real bundle. Every
+// cell with a result has repetition 0 marked done in the manifest, as the runner marks it.
+//
+// With `rawDir` (a fresh directory), the bundle lives there, and its raw/ is laid out as the
+// runner lays it out (core/bundle/layout.ts rawRepDir: raw/<cellDirName(cell)>/timed-0/): the
+// result as result.txt and, where the fixture has one (every result that measured), the
+// `.histograms.json` beside it copied unchanged as histograms.json: those are the very files the
+// collector wrote into the guest's raw/<cell>/timed-0/ (the fixtures' README).
+import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { LoadedBundle } from '../../model/bundle.js';
 import { readManifest } from '../../core/bundle/read.js';
+import { HISTOGRAMS_FILE, passKey, rawRepDir } from '../../core/bundle/layout.js';
+import { cellDirName } from '../../core/campaign/matrix.js';
 import type { Sample } from '../../model/measurement.js';
 import { loadPlan } from '../../runner/plan.js';
 import { parseMicrobenchResult } from '../../collectors/microbench/parse.js';
 import { microbenchMeasurements } from '../../collectors/microbench/metrics.js';
 import { microbenchParamsSchema, requestFromParams } from '../../collectors/microbench/params.js';
 import { requestMismatches } from '../../collectors/microbench/request.js';
+import { rawFiles } from '../../collectors/microbench/workload.js';
 import type { MicrobenchEcho, MicrobenchRequest } from '../../collectors/microbench/types.js';
 import { repoRoot } from './paths.js';
 
@@ -45,7 +56,17 @@ function echoedKeys(request: MicrobenchRequest, echo: MicrobenchEcho | undefined
   return out;
 }
 
-export async function microbenchBundle(kernel: LabKernel): Promise<LoadedBundle> {
+export interface MicrobenchBundleOptions {
+  /** A fresh directory to lay the bundle's raw/ out in (the bundle's `dir`); without it, no raw/. */
+  rawDir?: string;
+}
+
+/** The raw directory of a cell's timed repetition in a bundle at `dir`, as the runner names it. */
+export function timedRepDir(dir: string, cell: string, rep: number): string {
+  return rawRepDir(dir, cellDirName(cell), 'timed', rep);
+}
+
+export async function microbenchBundle(kernel: LabKernel, opts: MicrobenchBundleOptions = {}): Promise<LoadedBundle> {
   const { plan } = await loadPlan(path.join(histDir, 'campaign.yaml'));
   const passthrough = kernel === '7.2-passthrough';
   const manifest = await readManifest(path.join(repoRoot, `test/fixtures/bundles/lab-profile-schema2-${passthrough ? '7.2' : kernel}`));
@@ -62,9 +83,17 @@ export async function microbenchBundle(kernel: LabKernel): Promise<LoadedBundle>
     const cells = plan.cells.filter((c) => requestMismatches(echoedKeys(requestFromParams(microbenchParamsSchema.parse(c.params)), result.request), result.request).length === 0);
     if (cells.length !== 1) throw new Error(`${file}: answers ${cells.length} cells of the campaign, not one`);
     const cell = cells[0]!;
+    manifest.done[passKey(cell.key, 'timed')] = [0];
+    if (opts.rawDir !== undefined) {
+      const rep = timedRepDir(opts.rawDir, cell.key, 0);
+      await mkdir(rep, { recursive: true });
+      await copyFile(path.join(histDir, file), path.join(rep, rawFiles.result));
+      const histograms = path.join(histDir, file.replace(/\.txt$/, '.histograms.json'));
+      if (existsSync(histograms)) await copyFile(histograms, path.join(rep, HISTOGRAMS_FILE));
+    }
     samples.push(...microbenchMeasurements(result).map((m): Sample => ({ ...m, workload: cell.workload.name, cell: cell.key, rep: 0, pass: 'timed', tool: 'microbench' })));
   }
   // Of the passthrough boot only two cells' results were kept: its bundle plans those two.
   if (passthrough) manifest.cells = manifest.cells.filter((c) => samples.some((x) => x.cell === c.cell));
-  return { dir: `${histDir} (${kernel})`, manifest, samples };
+  return { dir: opts.rawDir ?? `${histDir} (${kernel})`, manifest, samples };
 }

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runFio, FioRunError, FIO_CPU_FILE, FIO_OUTPUT_FILE, FIO_STDERR_FILE } from '../../collectors/fio/run.js';
 import { fioParamsSchema } from '../../collectors/fio/params.js';
-import { parseFioOutput } from '../../collectors/fio/parse.js';
+import { parseFioOutput } from '../../core/text/fio-output.js';
 import { DeviceSafetyError } from '../../collectors/fio/device-safety.js';
 
 let dir = '';

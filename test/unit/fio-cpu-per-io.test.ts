@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fixture } from '../helpers/paths.js';
 import { busyBetween, parseProcStat } from '../../core/cpu/proc-stat.js';
-import { parseFioOutput } from '../../collectors/fio/parse.js';
+import { parseFioOutput } from '../../core/text/fio-output.js';
 import { fioMeasurements } from '../../collectors/fio/metrics.js';
 import { quantileSupported } from '../../collectors/metric-spec.js';
 

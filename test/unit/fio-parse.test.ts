@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fixture } from '../helpers/paths.js';
-import { parseFioOutput } from '../../collectors/fio/parse.js';
-import { fioMeasurements, mergedPercentiles } from '../../collectors/fio/metrics.js';
+import { mergedPercentiles, parseFioOutput } from '../../core/text/fio-output.js';
+import { fioMeasurements } from '../../collectors/fio/metrics.js';
 import { ParseError } from '../../model/parse-error.js';
 
 type Raw = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -14,7 +14,7 @@ import { summarizeTrace, traceMeasurements } from '../../collectors/ftrace/trace
 import { RequestEventAccumulator } from '../../collectors/ftrace/request-events.js';
 import { ioCount } from '../../collectors/ftrace/profiler.js';
 import { mapEntryFunctions } from '../../model/dma-functions.js';
-import { parseFioOutput } from '../../collectors/fio/parse.js';
+import { parseFioOutput } from '../../core/text/fio-output.js';
 import { fioTotalIos } from '../../collectors/fio/metrics.js';
 import type { BlockDeviceId } from '../../core/system/diskstats.js';
 import { repoRoot } from '../helpers/paths.js';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { fixture } from '../helpers/paths.js';
 import { ParseError } from '../../model/parse-error.js';
-import { parseFioOutput } from '../../collectors/fio/parse.js';
+import { parseFioOutput } from '../../core/text/fio-output.js';
 import { fioMeasurements } from '../../collectors/fio/metrics.js';
 import { parsePerfStat } from '../../collectors/perf/stat-parse.js';
 import { perfStatMeasurements } from '../../collectors/perf/stat-measurements.js';

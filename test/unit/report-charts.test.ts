@@ -12,7 +12,7 @@ import type { Sample } from '../../model/measurement.js';
 import { readBundle, readManifest } from '../../core/bundle/read.js';
 import { busyBetween, parseProcStat } from '../../core/cpu/proc-stat.js';
 import { cellKey } from '../../core/campaign/matrix.js';
-import { parseFioOutput } from '../../collectors/fio/parse.js';
+import { parseFioOutput } from '../../core/text/fio-output.js';
 import { fioMeasurements } from '../../collectors/fio/metrics.js';
 import { buildCharts, type ChartSpec } from '../../reports/charts/index.js';
 import { chartBundles, PALETTE } from '../../reports/charts/bundles.js';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { gzipSync, gunzipSync } from 'node:zlib';
 import type { Measurement } from '../../../model/measurement.js';
 import { fixture } from '../paths.js';
-import { parseFioOutput } from '../../../collectors/fio/parse.js';
+import { parseFioOutput } from '../../../core/text/fio-output.js';
 import { fioMeasurements } from '../../../collectors/fio/metrics.js';
 import { parsePerfStat } from '../../../collectors/perf/stat-parse.js';
 import { perfStatMeasurements } from '../../../collectors/perf/stat-measurements.js';

@@ -1,5 +1,7 @@
 // Parser for fio's JSON / json+ output. Pure: text in, typed result out, usable on files
-// captured anywhere (`dmabench ingest`).
+// captured anywhere (`dmabench ingest`), and by reports reading a bundle's raw fio-output.json
+// (which is why it lives in core/, below both collectors/ and reports/). With it,
+// mergedPercentiles: percentiles of merged json+ histograms, as fio computes them.
 //
 // Real fio output is rarely just JSON: `--output-format=normal,json` prints header lines
 // before the object and the normal report after it, error lines ("fio: pid=0, err=20/...")
@@ -316,3 +318,40 @@ function parseBins(bins: Record<string, unknown>, where: string, fail: Fail): Re
   return bins as Record<string, number>;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Merging json+ histograms
+
+/**
+ * Percentiles of the union of several jobs' json+ histograms, the way fio computes them
+ * (stat.c calc_clat_percentiles): the value of the first bin whose running count reaches
+ * p% of all samples. Which percentiles: the ones every job reported.
+ */
+export function mergedPercentiles(clats: (FioCompletionLatency | null)[]): Record<string, number> {
+  if (clats.length === 0 || clats.some((c) => !c || !c.bins)) return {};
+  // Keyed by fio's own text keys: no number conversion per entry, once per distinct bin below.
+  const counts = new Map<string, number>();
+  for (const c of clats) {
+    const bins = c!.bins!;
+    for (const key in bins) counts.set(key, (counts.get(key) ?? 0) + bins[key]!);
+  }
+  const bins = [...counts].map(([key, count]): [number, number] => [Number(key), count]).sort((a, b) => a[0] - b[0]);
+  const total = bins.reduce((a, [, c]) => a + c, 0);
+  if (total === 0) return {};
+
+  const wanted = Object.keys(clats[0]!.percentiles)
+    .filter((label) => clats.every((c) => label in c!.percentiles))
+    .map((label) => ({ label, p: Number(label.slice(1)) }))
+    .sort((a, b) => a.p - b.p);
+  const out: Record<string, number> = {};
+  let running = 0;
+  let w = 0;
+  for (const [ns, count] of bins) {
+    running += count;
+    while (w < wanted.length && running >= (wanted[w]!.p / 100) * total) {
+      out[wanted[w]!.label] = ns;
+      w++;
+    }
+    if (w === wanted.length) break;
+  }
+  return out;
+}
