@@ -5,7 +5,8 @@
 import { MACHINE_SPECIFIC_PARAMS, type CellParams } from '../../model/cell.js';
 import { FALLBACK_METRIC_PREFIX, type Sample } from '../../model/measurement.js';
 import type { ChartBundle } from './bundles.js';
-import { cellParams, groupBy } from './data.js';
+import { cellParams, groupBy, summarize, valuesOf } from './data.js';
+import type { ChartSeries } from './spec.js';
 
 export const MICROBENCH_TOOL = 'microbench';
 export const PHASES = ['map', 'unmap', 'total'] as const;
@@ -87,4 +88,31 @@ export function pathLines(bundle: ChartBundle, cells: readonly MicrobenchCell[],
 /** Whether a cell's samples include `fallback.<phase>.p50`: link ran on dma_map_phys. */
 export function fellBackIn(phase: Phase): (c: MicrobenchCell) => boolean {
   return (c) => c.samples.some((s) => s.metric === `${FALLBACK_METRIC_PREFIX}${phase}.p50`);
+}
+
+/**
+ * The lines of a sweep chart (segments, threads): one per bundle × path (a fallback run its own),
+ * each point the `phase` p50 of the cells at that x, summarised over their repetitions.
+ */
+export function sweepSeries(
+  present: readonly ChartBundle[],
+  group: readonly MicrobenchCell[],
+  phase: Phase,
+  xs: readonly number[],
+  xOf: (c: MicrobenchCell) => number,
+  noteOf: (x: number) => string,
+): ChartSeries[] {
+  const series: ChartSeries[] = [];
+  for (const b of present) {
+    const mine = group.filter((c) => c.bundle.index === b.index);
+    for (const line of pathLines(b, mine, fellBackIn(phase))) {
+      const metric = `${line.prefix}${phase}.p50`;
+      const points = xs.map((x) => {
+        const values = mine.filter((c) => pathOf(c.params) === line.path && xOf(c) === x).flatMap((c) => valuesOf(c.samples, metric));
+        return summarize(x, values, 1, noteOf(x));
+      });
+      series.push({ label: line.label, color: b.color, dash: line.dash, points });
+    }
+  }
+  return series;
 }

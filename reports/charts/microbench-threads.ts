@@ -4,10 +4,10 @@
 // bundle × path, per phase. A flat line scales; a rising one is contention (the IOVA allocator,
 // the IOTLB flush in strict mode). Groups with a single thread count have no chart.
 import { iommuTitle, type ChartBundle } from './bundles.js';
-import { chart, describeParams, groupBy, summarize, valuesOf, WHISKERS } from './data.js';
+import { chart, describeParams, groupBy, WHISKERS } from './data.js';
 import { slug } from './ids.js';
-import { fellBackIn, microbenchCells, NOT_GROUPING_PATH, pathLines, pathOf, PHASES, type MicrobenchCell } from './microbench-cells.js';
-import type { ChartSeries, ChartSpec } from './spec.js';
+import { microbenchCells, NOT_GROUPING_PATH, PHASES, sweepSeries, type MicrobenchCell } from './microbench-cells.js';
+import type { ChartSpec } from './spec.js';
 
 const NOT_GROUPING = [...NOT_GROUPING_PATH, 'threads'];
 
@@ -25,18 +25,7 @@ export function microbenchThreadCharts(bundles: readonly ChartBundle[]): ChartSp
     const shape = describeParams(group[0]!.params, NOT_GROUPING) || 'module defaults';
     const present = bundles.filter((b) => group.some((c) => c.bundle.index === b.index));
     for (const phase of PHASES) {
-      const series: ChartSeries[] = [];
-      for (const b of present) {
-        const mine = group.filter((c) => c.bundle.index === b.index);
-        for (const line of pathLines(b, mine, fellBackIn(phase))) {
-          const metric = `${line.prefix}${phase}.p50`;
-          const points = threads.map((n) => {
-            const values = mine.filter((c) => pathOf(c.params) === line.path && threadsOf(c) === n).flatMap((c) => valuesOf(c.samples, metric));
-            return summarize(n, values, 1, `${n} thread${n === 1 ? '' : 's'}`);
-          });
-          series.push({ label: line.label, color: b.color, dash: line.dash, points });
-        }
-      }
+      const series = sweepSeries(present, group, phase, threads, threadsOf, (n) => `${n} thread${n === 1 ? '' : 's'}`);
       if (!series.some((s) => s.points.some((p) => p.y !== null))) continue;
       out.push(
         chart({

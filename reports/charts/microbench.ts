@@ -9,10 +9,10 @@
 // configs/microbench.yaml, sg and link split in its nvme-read ones) share a chart when they differ
 // in those alone.
 import { iommuTitle, type ChartBundle } from './bundles.js';
-import { chart, describeParams, formatBytes, groupBy, sizeBytes, summarize, valuesOf, WHISKERS } from './data.js';
+import { chart, describeParams, formatBytes, groupBy, sizeBytes, WHISKERS } from './data.js';
 import { slug } from './ids.js';
-import { fellBackIn, microbenchCells, NOT_GROUPING_PATH, pathLines, pathOf, PHASES, type MicrobenchCell } from './microbench-cells.js';
-import type { ChartSeries, ChartSpec } from './spec.js';
+import { microbenchCells, NOT_GROUPING_PATH, PHASES, sweepSeries, type MicrobenchCell } from './microbench-cells.js';
+import type { ChartSpec } from './spec.js';
 
 const NOT_GROUPING = [...NOT_GROUPING_PATH, 'size', 'segs'];
 
@@ -33,19 +33,7 @@ export function microbenchCharts(bundles: readonly ChartBundle[]): ChartSpec[] {
     const present = bundles.filter((b) => group.some((c) => c.bundle.index === b.index));
     const segs = [...new Set(group.map(segsOf))].sort((a, b) => a - b);
     for (const phase of PHASES) {
-      const series: ChartSeries[] = [];
-      for (const b of present) {
-        const mine = group.filter((c) => c.bundle.index === b.index);
-        // A fallback run is a path of its own (link's cells measured on dma_map_phys).
-        for (const line of pathLines(b, mine, fellBackIn(phase))) {
-          const metric = `${line.prefix}${phase}.p50`;
-          const points = segs.map((n) => {
-            const values = mine.filter((c) => pathOf(c.params) === line.path && segsOf(c) === n).flatMap((c) => valuesOf(c.samples, metric));
-            return summarize(n, values, 1, `${n} segment${n === 1 ? '' : 's'}`);
-          });
-          series.push({ label: line.label, color: b.color, dash: line.dash, points });
-        }
-      }
+      const series = sweepSeries(present, group, phase, segs, segsOf, (n) => `${n} segment${n === 1 ? '' : 's'}`);
       if (!series.some((s) => s.points.some((p) => p.y !== null))) continue;
       out.push(
         chart({
