@@ -38,6 +38,17 @@ interface ClinicDoctor {
   visualize(dataDir: string, outputHtml: string, callback: (err: Error | null) => void): void;
 }
 type DoctorConstructor = new (settings: { dest?: string; sampleInterval?: number }) => ClinicDoctor;
+interface ProcessSample {
+  timestamp: number;
+  delay: number;
+  cpu: number;
+  memory: { rss: number; heapUsed: number };
+  loopUtilization: number;
+}
+interface GcEvent {
+  name: string;
+  args: { startTimestamp: number; endTimestamp: number };
+}
 interface DoctorAnalysis {
   interval: [number, number];
   issues: { delay: string; cpu: string; memory: Record<string, string>; handles: string; loopUtilization: string };
@@ -56,8 +67,8 @@ async function installDoctor(): Promise<NodeJS.Require> {
   return doctorRequire;
 }
 
-/** Doctor's own analysis of a data directory, as its visualize step computes it for the page. */
-function analyse(doctorRequire: NodeJS.Require, dataDir: string): Promise<DoctorAnalysis> {
+/** Doctor's own analysis of a data directory, as its visualize step computes it for the page, and the samples it read. */
+function analyse(doctorRequire: NodeJS.Require, dataDir: string): Promise<{ analysis: DoctorAnalysis; samples: ProcessSample[]; gc: GcEvent[] }> {
   const fs = doctorRequire('fs') as typeof import('node:fs');
   const pumpify = doctorRequire('pumpify') as { obj: (...streams: unknown[]) => NodeJS.ReadableStream };
   const Analysis = doctorRequire('@clinic/doctor/analysis/index.js') as new (...readers: unknown[]) => NodeJS.ReadableStream;
@@ -69,9 +80,13 @@ function analyse(doctorRequire: NodeJS.Require, dataDir: string): Promise<Doctor
   const systemInfo = pumpify.obj(fs.createReadStream(paths['/systeminfo']!), new SystemInfoDecoder());
   const traceEvent = pumpify.obj(fs.createReadStream(paths['/traceevent']!), new TraceEventDecoder(systemInfo));
   const processStat = pumpify.obj(fs.createReadStream(paths['/processstat']!), new ProcessStatDecoder());
+  const samples: ProcessSample[] = [];
+  const gc: GcEvent[] = [];
+  processStat.on('data', (d: ProcessSample) => samples.push(d));
+  traceEvent.on('data', (d: GcEvent) => gc.push(d));
   return new Promise((resolve, reject) => {
     const analysis = new Analysis(systemInfo, traceEvent, processStat);
-    analysis.on('data', (d: DoctorAnalysis) => resolve(d));
+    analysis.on('data', (d: DoctorAnalysis) => resolve({ analysis: d, samples, gc }));
     analysis.on('error', reject);
   });
 }
@@ -95,11 +110,26 @@ console.log(pair.description);
 const doctor = new Doctor({ dest: outDir, sampleInterval: 10 });
 const reportFile = path.join(outDir, 'report.html');
 const args = [process.execPath, cli, 'report', pair.base, pair.cand, '--out', reportFile];
-console.log(`@clinic/doctor ${doctorVersion} on Node ${process.version}: ${args.map((a) => path.relative(process.cwd(), a) || a).join(' ')}`);
+console.log(`@clinic/doctor ${doctorVersion} on Node ${process.version}: ${['node', ...args.slice(1).map((a) => path.relative(process.cwd(), a) || a)].join(' ')}`);
 const dataDir = await new Promise<string>((resolve, reject) => doctor.collect(args, (err, dir) => (err ? reject(err) : resolve(dir))));
 const page = `${dataDir}.html`;
 await new Promise<void>((resolve, reject) => doctor.visualize(dataDir, page, (err) => (err ? reject(err) : resolve())));
-const analysis = await analyse(doctorRequire, dataDir);
+const { analysis, samples, gc } = await analyse(doctorRequire, dataDir);
+const [from, to] = analysis.interval;
+const inside = samples.filter((x) => x.timestamp >= from && x.timestamp <= to);
+const mid = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+// GC time: the union of V8's GC trace events in the interval (they nest: a major GC's phases are events too).
+const spans = gc
+  .map((e) => [Math.max(from, e.args.startTimestamp), Math.min(to, e.args.endTimestamp)] as const)
+  .filter(([a, b]) => b > a)
+  .sort((x, y) => x[0] - y[0]);
+let gcMs = 0;
+let end = -Infinity;
+for (const [a, b] of spans) {
+  if (b <= end) continue;
+  gcMs += b - Math.max(a, end);
+  end = b;
+}
 
 const summaryFile = doctorRequire.resolve(`@clinic/doctor/recommendations/${analysis.issueCategory}-summary.md`);
 const summary = (await readFile(summaryFile, 'utf8')).replace(/<[^>]+>/g, '').replace(/\n{2,}/g, '\n').trim();
@@ -109,5 +139,11 @@ console.log(
   `issues (none / performance / data): event-loop delay ${analysis.issues.delay}, CPU ${analysis.issues.cpu}, ` +
     `memory ${Object.entries(analysis.issues.memory).map(([k, v]) => `${k} ${v}`).join(', ')}, handles ${analysis.issues.handles}, ` +
     `event-loop utilisation ${analysis.issues.loopUtilization}`,
+);
+console.log(
+  `in it: event-loop delay median ${mid(inside.map((x) => x.delay)).toFixed(0)} ms, max ${Math.max(...inside.map((x) => x.delay)).toFixed(0)} ms; ` +
+    `CPU median ${mid(inside.map((x) => x.cpu * 100)).toFixed(0)}%; event-loop utilisation median ${mid(inside.map((x) => x.loopUtilization)).toFixed(0)}%; ` +
+    `heap used max ${(Math.max(...inside.map((x) => x.memory.heapUsed)) / 2 ** 20).toFixed(0)} MiB, RSS max ${(Math.max(...inside.map((x) => x.memory.rss)) / 2 ** 20).toFixed(0)} MiB; ` +
+    `GC ${(gcMs / 1000).toFixed(2)} s (${((100 * gcMs) / (to - from)).toFixed(0)}% of it, ${gc.length} V8.GC events in all)`,
 );
 console.log(`category: ${analysis.issueCategory}\n\n${summary}`);
