@@ -1,9 +1,14 @@
 // The page's stylesheet, inline (the Content-Security-Policy allows inline style, nothing else).
 // Colour marks only a regression or an improvement; roles are told apart by weight and tint.
+// The comparison section is laid out only when it nears the screen (content-visibility: auto):
+// chart.js measures its canvas's box as each chart is made, which lays the page out again, and
+// with thousands of table rows below the charts that was most of the time to interactive
+// (scripts/bench/report-speed.ts: 60 charts over a 3 700-row table, layout 12 s of 25 s).
 export const PAGE_STYLE = `
 body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5rem auto; max-width: 1400px; padding: 0 1rem; color: #1a1a1a; }
 h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #ccc; } h3 { font-size: 1rem; margin: 0 0 .4rem; }
 table { border-collapse: collapse; }
+#comparison-section { content-visibility: auto; contain-intrinsic-size: auto 100vh; }
 th, td { padding: .2rem .45rem; text-align: left; vertical-align: top; border-bottom: 1px solid #e4e4e4; }
 .num { text-align: right; font-variant-numeric: tabular-nums; }
 td small { color: #555; white-space: nowrap; }

@@ -2,6 +2,9 @@
 // repetitions. Plain ES2017 for the browser, inlined and allowed by its hash in the page's
 // Content-Security-Policy. It reads only what table.ts wrote (data-* attributes, text) and writes
 // only attributes, order and textContent: no markup is built from data.
+/** A User Timing mark set once the table's filters and handlers are in place (scripts/bench/report-speed.ts). */
+export const TABLE_READY_MARK = 'dmabench-table-ready';
+
 export const TABLE_SCRIPT = `(function () {
   'use strict';
   var table = document.getElementById('comparison');
@@ -85,5 +88,6 @@ export const TABLE_SCRIPT = `(function () {
     if (expand) toggle(expand);
   });
   applyFilters();
+  performance.mark('${TABLE_READY_MARK}');
 })();
 `;

@@ -109,15 +109,23 @@ function repetitionsTable(c: Comparison, row: ComparisonRow, cand: CandidateResu
   const sides = [0, cand.bundle];
   const bySide = sides.map((side) => new Map((reps?.get(side) ?? []).map((r) => [r.rep, r])));
   const repNumbers = [...new Set(bySide.flatMap((m) => [...m.keys()]))].sort((a, b) => a - b);
-  const head = `<tr><th>repetition</th>${sides.map((side) => `<th>${escapeHtml(c.bundles[side]?.label ?? `#${side}`)}${side === 0 ? ' (base)' : ''}</th>`).join('')}</tr>`;
+  // A side whose repetitions all ran in one boot says so once, on its header: repeated on every
+  // value, the boot id was a fifth of the page for a campaign of 146 cells (scripts/bench/report-speed.ts).
+  const oneBoot = bySide.map((m) => {
+    const boots = new Set([...m.values()].map((r) => r.bootId));
+    return boots.size === 1 ? [...boots][0] : undefined;
+  });
+  const head = `<tr><th>repetition</th>${sides
+    .map((side, i) => `<th${oneBoot[i] === undefined ? '' : attr('title', `boot ${oneBoot[i]}`)}>${escapeHtml(c.bundles[side]?.label ?? `#${side}`)}${side === 0 ? ' (base)' : ''}</th>`)
+    .join('')}</tr>`;
   const body = repNumbers
     .map((rep) => {
-      const cells = bySide.map((m) => {
+      const cells = bySide.map((m, i) => {
         const r = m.get(rep);
         if (!r) return '<td class="num missing">not run</td>';
         if (r.value === null) return '<td class="num missing">absent</td>';
         const shown = r.foreignUnit === undefined ? formatNumber(r.value, scale) : `${formatNumber(r.value)} ${r.foreignUnit}`;
-        return `<td class="num"${r.bootId === undefined ? '' : attr('title', `boot ${r.bootId}`)}>${escapeHtml(shown)}</td>`;
+        return `<td class="num"${r.bootId === undefined || oneBoot[i] !== undefined ? '' : attr('title', `boot ${r.bootId}`)}>${escapeHtml(shown)}</td>`;
       });
       return `<tr><td class="num">${rep}</td>${cells.join('')}</tr>`;
     })
