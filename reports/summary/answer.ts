@@ -147,10 +147,24 @@ function modeSection(findings: readonly Finding[], bundles: readonly SummaryBund
   return sentences.length > 0 ? { topic: 'iommu-modes', title: 'How the answer moves with the IOMMU mode', sentences } : null;
 }
 
-function verdictSection(findings: readonly Finding[], name: (w: string, c: string) => string): AnswerSection | null {
-  if (findings.length === 0) return null;
+/**
+ * The verdicts of the comparisons between kernels. A regression is a kernel doing worse; one API
+ * path slower than another in the same boot is a difference between paths, not a regression, and
+ * is only counted here (the within-kernel sections say which is slower and by how much).
+ */
+function verdictSection(all: readonly Finding[], name: (w: string, c: string) => string): AnswerSection | null {
+  if (all.length === 0) return null;
+  const findings = all.filter((f) => f.scope === 'across-kernels');
+  const within = all.filter((f) => f.scope === 'within-kernel');
   const where = (f: Finding): string => `${f.metric} of ${name(f.workload, f.cell)} (${f.candidate.label} against ${f.base.label})`;
-  const sentences = [`Of ${findings.length} primary comparisons: ${verdictCounts(findings)}.`];
+  const sentences: string[] = [];
+  if (within.length > 0) {
+    const slower = within.filter((f) => f.verdict === 'regression').length;
+    const faster = within.filter((f) => f.verdict === 'improvement').length;
+    sentences.push(`Between API paths within a kernel, ${within.length} primary comparisons: ${slower} slower than ${ACROSS_PARAM}=${ACROSS_BASE}, ${faster} faster, the rest without a verdict (the sections above give each).`);
+  }
+  if (findings.length === 0) return { topic: 'verdicts', title: 'What regressed, what is inconclusive', sentences };
+  sentences.push(`Of ${findings.length} primary comparisons between kernels: ${verdictCounts(findings)}.`);
   const list = (verdict: Verdict, title: string, text: (f: Finding) => string): void => {
     const fs = findings.filter((f) => f.verdict === verdict);
     if (fs.length === 0) return;

@@ -102,7 +102,7 @@ test('6.12 against 7.2: across kernels from fio, honest about two repetitions, a
   assert.match(line, /read\.iops \d+ -> \d+ IOPS, \+\d+\.\d% without an interval \(n too small: 2 and 2 values\)/);
   assert.doesNotMatch(answerText(s), /improvement|faster/);
   const verdicts = s.answer.find((a) => a.topic === 'verdicts')!.sentences.join(' ');
-  assert.match(verdicts, /^Of \d+ primary comparisons: \d+ n too small\./);
+  assert.match(verdicts, /^Of \d+ primary comparisons between kernels: \d+ n too small\./);
   const missing = s.answer.find((a) => a.topic === 'missing')!.sentences.join(' ');
   assert.match(missing, /No microbenchmark cells/);
   assert.match(missing, /one IOMMU setting/);
