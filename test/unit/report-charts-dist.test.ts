@@ -13,6 +13,7 @@
 // then a test input, not a measurement of that cell.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { parse } from 'csv-parse/sync';
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -26,6 +27,9 @@ import { downsampleLogX } from '../../reports/charts/downsample.js';
 import { MAX_CURVE_POINTS } from '../../reports/charts/microbench-latency.js';
 import { histDir, microbenchBundle, timedRepDir } from '../helpers/microbench-bundles.js';
 import { fixture } from '../helpers/paths.js';
+
+/** One CSV record per line (no field of these charts spans lines), quotes as RFC 4180 writes them. */
+const parseCsv = (line: string): string[][] => parse(line, { relax_column_count: true }) as string[][];
 
 const NINES: [string, number][] = [['p50', 0.5], ['p90', 0.9], ['p99', 0.99], ['p99.9', 0.999], ['p99.99', 0.9999]];
 const MERGED_CELL_FIXTURE = '7.2-sg-64k-16seg-scattered-t1-auto-irqson';
@@ -221,28 +225,9 @@ test('every chart: ids unique, and its CSV is its points', () => {
   assert.ok(dist.length >= 10, `${dist.length} distribution and scaling charts`);
   for (const c of dist) {
     const lines = c.csv.trimEnd().split('\n');
-    const rows = lines.slice(1).map(parseCsvLine);
+    const rows = lines.slice(1).map((l) => parseCsv(l)[0]!);
     const points = c.series.flatMap((s) => s.points.map((p) => [s.label, String(p.x), p.y === null ? '' : String(p.y), p.yMin === undefined ? '' : String(p.yMin), p.yMax === undefined ? '' : String(p.yMax), p.note ?? '']));
     assert.deepEqual(rows, points, c.id);
   }
 });
 
-/** One CSV record per line (no field of these charts spans lines), quotes as RFC 4180 writes them. */
-function parseCsvLine(line: string): string[] {
-  const out: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (quoted && ch === '"' && line[i + 1] === '"') {
-      field += '"';
-      i++;
-    } else if (ch === '"') quoted = !quoted;
-    else if (ch === ',' && !quoted) {
-      out.push(field);
-      field = '';
-    } else field += ch;
-  }
-  out.push(field);
-  return out;
-}

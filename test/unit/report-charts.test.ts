@@ -5,6 +5,7 @@
 // raw result text here, independently of the builders' own grouping.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { parse } from 'csv-parse/sync';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LoadedBundle } from '../../model/bundle.js';
@@ -18,6 +19,9 @@ import { buildCharts, type ChartSpec } from '../../reports/charts/index.js';
 import { chartBundles, PALETTE } from '../../reports/charts/bundles.js';
 import { histDir, microbenchBundle } from '../helpers/microbench-bundles.js';
 import { fixture } from '../helpers/paths.js';
+
+/** One CSV record per line (no field of these charts spans lines), quotes as RFC 4180 writes them. */
+const parseCsv = (line: string): string[][] => parse(line, { relax_column_count: true }) as string[][];
 
 const load = (name: string): Promise<LoadedBundle> => readBundle(fixture('bundles', name));
 
@@ -49,28 +53,6 @@ const med = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-/** One CSV record per line (no field of these charts spans lines), quotes as RFC 4180 writes them. */
-function parseCsvLine(line: string): string[] {
-  const out: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (quoted && ch === '"' && line[i + 1] === '"') {
-      field += '"';
-      i++;
-    } else if (ch === '"') {
-      quoted = !quoted;
-    } else if (ch === ',' && !quoted) {
-      out.push(field);
-      field = '';
-    } else {
-      field += ch;
-    }
-  }
-  out.push(field);
-  return out;
-}
 
 async function allFixtureBundles(): Promise<LoadedBundle[]> {
   return [
@@ -103,11 +85,11 @@ test('every chart: a unique [a-z0-9-]+ id, a title with the IOMMU mode, its bund
       assert.equal(s.color, PALETTE[i], `${c.id}: ${s.label}`);
     }
     const lines = c.csv.trimEnd().split('\n');
-    assert.deepEqual(parseCsvLine(lines[0]!), ['series', c.xLabel, c.yLabel, 'y_min', 'y_max', 'note']);
+    assert.deepEqual(parseCsv(lines[0]!)[0]!, ['series', c.xLabel, c.yLabel, 'y_min', 'y_max', 'note']);
     const points = c.series.flatMap((s) => s.points.map((p) => ({ s, p })));
     assert.equal(lines.length - 1, points.length, `${c.id}: one CSV row per point`);
     points.forEach(({ s, p }, k) => {
-      const [label, x, y, lo, hi] = parseCsvLine(lines[k + 1]!);
+      const [label, x, y, lo, hi] = parseCsv(lines[k + 1]!)[0]!;
       assert.equal(label, s.label);
       assert.equal(x, String(p.x));
       assert.equal(y, p.y === null ? '' : String(p.y), `${c.id}: an absent value is an empty field, never 0`);
