@@ -12,6 +12,7 @@ import { packageRoot } from '../core/version.js';
 import { dmabenchCheckout, type DmabenchCheckout } from '../core/checkout.js';
 import { copyDmabenchTree, ensureLabImage, type LabImage, type LabKernel } from './image.js';
 import { bootGuest, type BootOptions } from './boot.js';
+import { GUEST_CLI } from './guest-cli.js';
 import { execa } from 'execa';
 import { readManifest } from '../core/bundle/read.js';
 import { writeFileAtomic } from '../core/bundle/atomic.js';
@@ -102,7 +103,7 @@ export async function runCampaignInLab(opts: LabRunOptions): Promise<LabRunResul
   // A private copy of dmabench per run: another lab run starting meanwhile cannot swap the code
   // under a running guest (seen when two runs shared /opt/dmabench).
   await copyDmabenchTree(packageRoot, path.join(hostRunDir, 'dmabench'));
-  const guestCli = ['node', `${guestRunDir}/dmabench/dist/cli/main.js`];
+  const guestCli = ['node', `${guestRunDir}/dmabench/${GUEST_CLI}`];
 
   const boots = opts.boots ?? 1;
   const runs = opts.kernels.map((spec) => {

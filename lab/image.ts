@@ -14,6 +14,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { requireHostTool, requireRoot, hostTools } from './host.js';
+import { GUEST_CLI } from './guest-cli.js';
 import { runGrouped, type GroupedOptions } from './proc.js';
 import { isAlive } from '../core/proc/tree.js';
 import { kernelCompiler } from '../collectors/microbench/build.js';
@@ -433,8 +434,8 @@ const dmabenchParts = ['dist', 'package.json', 'node_modules', 'configs', 'bench
  * goes to a sibling first and replaces the old one by rename, so a guest never sees half a tree.
  */
 export async function copyDmabenchTree(workTree: string, target: string): Promise<void> {
-  if (!existsSync(path.join(workTree, 'dist', 'cli', 'main.js'))) {
-    throw new Error(`${workTree}/dist/cli/main.js is missing: run npm run build first`);
+  if (!existsSync(path.join(workTree, GUEST_CLI))) {
+    throw new Error(`${workTree}/${GUEST_CLI} is missing: run npm run build first`);
   }
   const staging = `${target}.new-${process.pid}`;
   await fs.rm(staging, { recursive: true, force: true });
@@ -459,5 +460,5 @@ export async function installDmabenchIntoImage(image: LabImage, workTree: string
   await copyDmabenchTree(workTree, path.join(image.rootfs, 'opt', 'dmabench'));
   const wrapper = path.join(image.rootfs, 'usr', 'local', 'bin', 'dmabench');
   await fs.mkdir(path.dirname(wrapper), { recursive: true });
-  await fs.writeFile(wrapper, '#!/bin/sh\nexec node /opt/dmabench/dist/cli/main.js "$@"\n', { mode: 0o755 });
+  await fs.writeFile(wrapper, `#!/bin/sh\nexec node /opt/dmabench/${GUEST_CLI} "$@"\n`, { mode: 0o755 });
 }

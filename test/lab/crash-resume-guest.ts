@@ -21,6 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
 import { checkBundle, type BundleCheck } from '../helpers/bundle-invariants.js';
 import { crashCampaign } from './crash-resume-campaign.js';
+import { GUEST_CLI } from '../../lab/guest-cli.js';
 
 export interface CrashResumeReport {
   mode: string;
@@ -66,7 +67,7 @@ async function diskBySerial(serial: string): Promise<string> {
 }
 
 function startRun(resume: boolean): ResultPromise<{ reject: false; stdin: 'ignore'; stdout: 'inherit'; stderr: 'inherit' }> {
-  const args = [path.join(dist, 'cli', 'main.js'), 'run', campaignFile, '--out', bundle, ...(resume ? ['--resume'] : [])];
+  const args = [path.join(dist, '..', GUEST_CLI), 'run', campaignFile, '--out', bundle, ...(resume ? ['--resume'] : [])];
   return execa(process.execPath, args, { reject: false, stdin: 'ignore', stdout: 'inherit', stderr: 'inherit' });
 }
 

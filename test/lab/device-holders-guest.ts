@@ -11,10 +11,11 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { GUEST_CLI } from '../../lab/guest-cli.js';
 
 const DISK = '/dev/nvme0n1';
-// dist/test/lab/ -> dist/cli/main.js: the built CLI, as a user runs it.
-const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'cli', 'main.js');
+// dist/test/lab/ -> the checkout's root: the CLI as the lab guests run it.
+const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', GUEST_CLI);
 
 export interface Attempt {
   name: string;

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { resolvePciDevice } from '../../collectors/microbench/device.js';
+import { GUEST_CLI } from '../../lab/guest-cli.js';
 
 const campaign = `name: signals
 repetitions: 3
@@ -45,7 +46,7 @@ async function scenario(name: string, signals: NodeJS.Signals[]) {
   const before = state();
   const out = `/tmp/signals-${name}`;
   writeFileSync('/tmp/signals.yaml', campaign);
-  const child = execa(process.execPath, [path.join(dist, 'cli', 'main.js'), 'run', '/tmp/signals.yaml', '--out', out], { reject: false, stdin: 'ignore' });
+  const child = execa(process.execPath, [path.join(dist, '..', GUEST_CLI), 'run', '/tmp/signals.yaml', '--out', out], { reject: false, stdin: 'ignore' });
   let borrowed = false;
   const deadline = Date.now() + 300_000;
   while (Date.now() < deadline && child.exitCode === null) {

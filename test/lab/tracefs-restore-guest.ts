@@ -15,11 +15,12 @@ import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { globalTracefsSnapshot, tracefsDifferences, type TracefsSnapshot } from '../helpers/tracefs.js';
 import { INSTANCE_PREFIX, readTracefsFile } from '../../collectors/ftrace/tracefs.js';
+import { GUEST_CLI } from '../../lab/guest-cli.js';
 
 const T = '/sys/kernel/tracing';
 const out = process.argv[2];
 const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const main = path.join(dist, 'cli', 'main.js');
+const main = path.join(dist, '..', GUEST_CLI);
 
 const fioMatrix = (runtime: number): string => `{ rw: randread, bs: 64k, iodepth: 8, numjobs: 1, ioengine: io_uring, runtime: ${runtime} }`;
 const workload = (name: string, runtime: number, options: string): string => `  - name: ${name}
