@@ -2,12 +2,13 @@
 // expects of it (kept apart so the host test can import it without running the guest side).
 
 /**
- * 3 cells × 12 repetitions of size-bound fio on a scratch file of the bundle. A repetition takes
- * about 3 s in a TCG guest on 7.2 (more on a loaded host), and a run 15 to 20 s to start, so three
- * runs crashed within 40 s of their start, or 10 s after their second new repetition, cannot finish it.
+ * 3 cells × 16 repetitions of size-bound fio on a scratch file of the bundle. A repetition takes
+ * about 1.3 s in a TCG guest on 7.2 on an idle host (3 s on a loaded one), and a run a few seconds
+ * to start, so three runs crashed within 25 s of the first's start, 20 s of a resume's start or 10 s
+ * after a resume's second new repetition (at most about 18 + 14 + 10 repetitions) cannot finish it.
  */
 export const crashCampaign = `name: crash-resume
-repetitions: 12
+repetitions: 16
 warmup: 0
 workloads:
   - name: rr
@@ -20,5 +21,5 @@ workloads:
       ioengine: psync
       size: 1m
 `;
-export const crashCampaignRepetitions = 3 * 12;
+export const crashCampaignRepetitions = 3 * 16;
 

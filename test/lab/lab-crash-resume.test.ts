@@ -55,8 +55,8 @@ test('lab: crashes at seeded random points of a run on ext4 lose no repetition m
           kernel: '7',
           // The IOMMU is not what this test is about; without it the emulated disk is faster.
           iommu: 'off',
-          command: ['node', '/opt/dmabench/dist/test/lab/crash-resume-guest.js', ...args],
-          // A crashed boot ends within a minute; the last one runs what is left of 36 repetitions,
+          command: ['node', '/opt/dmabench/dist/test/lab/crash-resume-guest.mjs', ...args],
+          // A crashed boot ends within a minute; the last one runs what is left of 48 repetitions,
           // which takes minutes on a loaded host. These are bounds against a hang, not timings.
           timeoutSec: args[0] === 'finish' ? 1200 : 420,
           consoleLog,
@@ -90,13 +90,13 @@ test('lab: crashes at seeded random points of a run on ext4 lose no repetition m
       `${crashed.delayMs} ms after ${crashed.anchor}: ${crashed.beforeCrash?.done ?? '?'} done before the crash, ${found.done} on the disk after` +
       `, ${found.undoneSamples} samples of unfinished repetitions${found.tornTail ? ', torn last line' : ''}`;
     for (let n = 0; n < crashes; n++) {
-      // The first run is crashed a seeded time after its bundle exists. A resumed run spends 15 to
+      // The first run is crashed a seeded time after its bundle exists. A resumed run spends 5 to
       // 30 s (host load) starting and rewriting samples.jsonl before its first repetition, so the
       // resumes alternate: counted from the process start (start-up in reach), or from the moment
       // its manifest marks two more repetitions done than the boot found (repetitions in reach:
       // time alone, on a loaded host, let all three crashes land before the first repetition).
       const anchor = n % 2 === 1 ? 'start' : 'progress';
-      const delayMs = Math.round(n === 0 ? 3_000 + random() * 37_000 : anchor === 'start' ? 5_000 + random() * 35_000 : random() * 10_000);
+      const delayMs = Math.round(n === 0 ? 3_000 + random() * 22_000 : anchor === 'start' ? 2_000 + random() * 18_000 : random() * 10_000);
       const { report, lines, error } = await boot(n, n === 0 ? ['start', serial, String(delayMs)] : ['resume', serial, String(delayMs), anchor]);
       process.stdout.write(`# guest ${n}: ${JSON.stringify(report)}\n`);
       assert.equal(report.error, undefined);

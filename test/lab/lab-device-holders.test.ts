@@ -32,7 +32,7 @@ for (const kernel of ['7', '6.12'] as const) {
         image,
         kernel,
         iommu: 'strict',
-        command: ['node', '/opt/dmabench/dist/test/lab/device-holders-guest.js'],
+        command: ['node', '/opt/dmabench/dist/test/lab/device-holders-guest.mjs'],
         timeoutSec: 720,
         consoleLog,
         onConsoleLine: (l) => lines.push(l),

@@ -28,7 +28,7 @@ test('lab: ib_write_bw failures over Soft-RoCE end promptly with perftest\'s wor
       image,
       kernel: '7',
       iommu: 'strict',
-      command: ['node', '/opt/dmabench/dist/test/lab/rdma-failures-guest.js'],
+      command: ['node', '/opt/dmabench/dist/test/lab/rdma-failures-guest.mjs'],
       timeoutSec: 480,
       consoleLog,
       onConsoleLine: (l) => lines.push(l),

@@ -49,7 +49,7 @@ test('lab 7.x: two SIGINTs, or a SIGHUP, during a microbench run: teardown unloa
     kernel: '7',
     iommu: 'strict',
     extraDevices: ['edu'],
-    command: ['node', '/opt/dmabench/dist/test/lab/signals-guest.js'],
+    command: ['node', '/opt/dmabench/dist/test/lab/signals-guest.mjs'],
     timeoutSec: 900,
     consoleLog: path.join(dir, 'signals.console.log'),
     onConsoleLine: (l) => lines.push(l),

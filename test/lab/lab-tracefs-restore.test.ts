@@ -53,7 +53,7 @@ for (const kernel of ['6.12', '7'] as const) {
       image,
       kernel,
       iommu: 'strict',
-      command: ['node', '/opt/dmabench/dist/test/lab/tracefs-restore-guest.js', guestOut],
+      command: ['node', '/opt/dmabench/dist/test/lab/tracefs-restore-guest.mjs', guestOut],
       timeoutSec: 900,
       consoleLog: path.join(dir, 'console.log'),
       onConsoleLine: (l) => lines.push(l),
