@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
-import { runCli } from '../helpers/cli.js';
+import { cliEntry, runCli } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/paths.js';
 import { checkBundle } from '../helpers/bundle-invariants.js';
 import { readBundle } from '../../core/bundle/read.js';
@@ -41,7 +41,7 @@ workloads:
 `;
 }
 
-const cli = [process.execPath, '--import', 'tsx', path.join(repoRoot, 'cli', 'main.ts')];
+const cli = [process.execPath, ...cliEntry()];
 
 async function tempDir(): Promise<string> {
   return mkdtemp(path.join(tmpdir(), 'dmabench-durable-'));

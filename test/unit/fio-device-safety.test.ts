@@ -16,7 +16,7 @@ import { FIO_TARGET_FILE } from '../../collectors/fio/run.js';
 import { workloadSchema } from '../../model/campaign.js';
 import type { RunContext } from '../../model/workload-collector.js';
 import { readBundle } from '../../core/bundle/read.js';
-import { runCli } from '../helpers/cli.js';
+import { cliArgs, runCli } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/paths.js';
 
 let dir = '';
@@ -212,7 +212,7 @@ test('dmabench in a private mount namespace still sees a mount of the initial on
   // mountinfo still shows it.
   const r = await execa(
     'unshare',
-    ['-m', '--propagation', 'private', 'sh', '-c', 'umount "$1" && exec "$2" --import tsx "$3" run "$4" --out "$5"', 'sh', mnt, process.execPath, path.join(repoRoot, 'cli', 'main.ts'), campaign, path.join(dir, 'bundle-initial-ns')],
+    ['-m', '--propagation', 'private', 'sh', '-c', 'm=$1; shift; umount "$m" && exec "$@"', 'sh', mnt, process.execPath, ...cliArgs(['run', campaign, '--out', path.join(dir, 'bundle-initial-ns')])],
     { reject: false, cwd: repoRoot },
   );
   assert.equal(r.exitCode, 2, r.stderr);

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
-import { runCli } from '../helpers/cli.js';
+import { cliArgs, runCli } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/paths.js';
 import { readBundle } from '../../core/bundle/read.js';
 import { FIO_ARGS_FILE, FIO_TARGET_FILE } from '../../collectors/fio/run.js';
@@ -102,7 +102,7 @@ async function waitForDone(bundle: string, n: number): Promise<void> {
 }
 
 function startRun(file: string, out: string) {
-  return execa(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'cli', 'main.ts'), 'run', file, '--out', out], { reject: false, cwd: repoRoot });
+  return execa(process.execPath, cliArgs(['run', file, '--out', out]), { reject: false, cwd: repoRoot });
 }
 
 test('a loop device holding data, given as kind: file with randwrite, is refused naming kind: device; its content is unchanged', async () => {
@@ -224,7 +224,7 @@ test('a lay-out cut short (the file-size limit killed dmabench at 4 MiB) is fini
   const file = await campaign('layout-resume', { target: `{ kind: file, path: ${target}, size: 16M, keep: true }`, rw: 'randread', reps: 2 });
   const out = path.join(dir, 'bundle-layout-resume');
   // RLIMIT_FSIZE: the kernel stops the lay-out at 4 MiB with SIGXFSZ, a crash in the middle of it.
-  const cut = await execa('prlimit', ['--fsize=4194304', process.execPath, '--import', 'tsx', path.join(repoRoot, 'cli', 'main.ts'), 'run', file, '--out', out], { reject: false, cwd: repoRoot });
+  const cut = await execa('prlimit', ['--fsize=4194304', process.execPath, ...cliArgs(['run', file, '--out', out])], { reject: false, cwd: repoRoot });
   assert.equal(cut.signal, 'SIGXFSZ', cut.stderr);
   assert.equal((await stat(target)).size, 4 * MiB);
   await assert.rejects(readdir(path.join(out, 'raw')), { code: 'ENOENT' }, 'no repetition began');

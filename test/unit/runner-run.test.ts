@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
-import { runCli } from '../helpers/cli.js';
+import { cliArgs, runCli } from '../helpers/cli.js';
 import { readBundle } from '../../core/bundle/read.js';
 import { repoRoot } from '../helpers/paths.js';
 
@@ -74,7 +74,7 @@ test('SIGINT during a run leaves a valid incomplete bundle that --resume complet
     const file = path.join(dir, 'c.yaml');
     await writeFile(file, campaign(['4k', '8k', '16k'], 2));
     const out = path.join(dir, 'bundle');
-    const child = execa(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'cli', 'main.ts'), 'run', file, '--out', out], {
+    const child = execa(process.execPath, cliArgs(['run', file, '--out', out]), {
       reject: false,
       cwd: repoRoot,
     });

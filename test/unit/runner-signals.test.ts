@@ -118,12 +118,16 @@ test('a terminal hang-up (the pty goes away, as when ssh closes) leaves an incom
     const out = path.join(dir, 'bundle');
     // script(1) gives dmabench a pty as its controlling terminal and runs `$SHELL -c TEXT`. The text
     // is a constant: the paths reach it through the environment, never spliced into shell text.
-    const main = cliArgs([])[2]!;
-    const term = execa('script', ['-qfec', 'exec "$DMABENCH_NODE" --import tsx "$DMABENCH_MAIN" run "$DMABENCH_CAMPAIGN" --out "$DMABENCH_OUT"', '/dev/null'], {
+    // The CLI's entry is one path (the build) or tsx's --import and the source: DMABENCH_IMPORT is
+    // empty for the first.
+    const entry = cliArgs([]);
+    const main = entry.at(-1)!;
+    const tsxImport = entry.length > 1 ? entry[1]! : '';
+    const term = execa('script', ['-qfec', 'exec "$DMABENCH_NODE" ${DMABENCH_IMPORT:+--import "$DMABENCH_IMPORT"} "$DMABENCH_MAIN" run "$DMABENCH_CAMPAIGN" --out "$DMABENCH_OUT"', '/dev/null'], {
       reject: false,
       cwd: repoRoot,
       stdin: 'pipe', // script copies its stdin to the pty: keep it open and quiet
-      env: { SHELL: '/bin/sh', DMABENCH_NODE: process.execPath, DMABENCH_MAIN: main, DMABENCH_CAMPAIGN: file, DMABENCH_OUT: out },
+      env: { SHELL: '/bin/sh', DMABENCH_NODE: process.execPath, DMABENCH_IMPORT: tsxImport, DMABENCH_MAIN: main, DMABENCH_CAMPAIGN: file, DMABENCH_OUT: out },
     });
     await until('a finished repetition', 60_000, async () => ((await doneCount(out)) ?? 0) >= 1 || undefined);
     const tree = processTree(term.pid!);
