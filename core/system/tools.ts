@@ -44,8 +44,12 @@ export const TOOL_SPECS: readonly ToolSpec[] = [
   { name: 'gcc', versionArgs: ['--version'], parse: parseGccVersion, debianPackage: 'gcc', purpose: 'building the microbench module' },
 ];
 
-/** Finds one tool and asks its version. */
-export async function probeTool(spec: ToolSpec, timeoutMs = 2000): Promise<ToolInfo> {
+/**
+ * Finds one tool and asks its version. The bound is for a tool that hangs, not a timing: in a lab
+ * guest under TCG the eight probes start at once and `fio --version` took over 2 s (seen as
+ * "version unknown" in the demo's environment table).
+ */
+export async function probeTool(spec: ToolSpec, timeoutMs = 10_000): Promise<ToolInfo> {
   const path = await findExecutable(spec.name);
   if (path === undefined) return { found: false };
   const run = await runTool(path, spec.versionArgs, timeoutMs);
