@@ -4,7 +4,7 @@
  * space-separated key=value pairs, values never contain spaces, and the
  * text ends with "end" so a reader can tell a truncated copy. Format v4:
  *
- *   dma_bench version=3 kernel=REL clock=local_clock hist_max_rel_err_pct=0.4 link_api=0|1 map_phys=0|1
+ *   dma_bench version=4 kernel=REL clock=local_clock hist_max_rel_err_pct=0.4 link_api=0|1 map_phys=0|1
  *   device bdf=BDF iommu_domain=DMA|DMA-FQ|identity|blocked|unmanaged|none
  *   request api=.. size=.. segs=.. seg_size=.. dir=.. threads=.. iters=.. warmup=.. layout=.. irqs=on|off batch=K|0 inflight=N sg_build=0|1 duration_ms=MS cpus=LIST
  *   result status=ok|unsupported|fallback|error path=sg|link|phys|page|none function=.. errno=.. reason=.. wall_ns=.. batch=K inflight=D max_seg_size=.. seg_boundary=0x..
