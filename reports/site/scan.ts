@@ -1,0 +1,132 @@
+// The bundles of a results tree (issue 14 items 1 and 7): many machines upload into one directory
+// tree (rsync, an object store synced down), at any depth. A directory holding manifest.json is a
+// bundle (nothing below it is searched); a bundle that cannot be read is kept with its error, for
+// the index to list, and everything else still publishes. Sorted walk: the same tree gives the
+// same list in the same order.
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { readBundle } from '../../core/bundle/read.js';
+import type { LoadedBundle } from '../../model/bundle.js';
+
+export interface FoundBundle {
+  /** Unique id of the bundle in the site: its path below its results directory (`host-a/nightly/2026-12-01`). */
+  id: string;
+  dir: string;
+  bundle: LoadedBundle;
+  /** sha256 over the files the site's pages read from it (manifest, samples, raw/'s names and sizes): what decides whether its pages are rendered again. */
+  inputHash: string;
+}
+
+export interface UnreadableBundle {
+  id: string;
+  dir: string;
+  error: string;
+}
+
+/** A `baseline` file: names the run (by its directory name, id or label) a series is compared against. */
+export interface BaselineFile {
+  /** The directory the file sits in. */
+  dir: string;
+  name: string;
+}
+
+export interface ScanResult {
+  bundles: FoundBundle[];
+  unreadable: UnreadableBundle[];
+  baselines: BaselineFile[];
+  /** `acknowledgements.yaml` files found at the top of each results directory. */
+  acknowledgementFiles: string[];
+}
+
+export const BASELINE_FILE = 'baseline';
+export const ACKNOWLEDGEMENTS_FILE = 'acknowledgements.yaml';
+
+function byName(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Names and sizes of every file under raw/, sorted: a cheap stand-in for its content (traces run to tens of MB). */
+async function rawListing(dir: string): Promise<string> {
+  const lines: string[] = [];
+  async function walk(d: string, rel: string): Promise<void> {
+    let entries;
+    try {
+      entries = await readdir(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries.sort((a, b) => byName(a.name, b.name))) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) await walk(p, `${rel}${e.name}/`);
+      else if (e.isFile()) lines.push(`${rel}${e.name} ${(await stat(p)).size}`);
+    }
+  }
+  await walk(path.join(dir, 'raw'), '');
+  return lines.join('\n');
+}
+
+async function inputHashOf(dir: string): Promise<string> {
+  const hash = createHash('sha256');
+  for (const file of ['manifest.json', 'samples.jsonl', 'campaign.yaml']) {
+    hash.update(`${file}\0`);
+    try {
+      hash.update(await readFile(path.join(dir, file)));
+    } catch {
+      hash.update('absent');
+    }
+    hash.update('\0');
+  }
+  hash.update(await rawListing(dir));
+  return hash.digest('hex');
+}
+
+async function readOne(id: string, dir: string): Promise<FoundBundle | UnreadableBundle> {
+  try {
+    const bundle = await readBundle(dir);
+    return { id, dir, bundle, inputHash: await inputHashOf(dir) };
+  } catch (err) {
+    return { id, dir, error: (err as Error).message };
+  }
+}
+
+/** With one results directory, ids are paths below it; with several, below their parent (`lab-a/…`, `lab-b/…`; `results-2/…` when names repeat). */
+function idPrefixes(roots: readonly string[]): string[] {
+  if (roots.length === 1) return [''];
+  const names = roots.map((r) => path.basename(path.resolve(r)) || 'results');
+  return names.map((n, i) => `${names.filter((m) => m === n).length > 1 ? `${n}-${i + 1}` : n}/`);
+}
+
+/** Every bundle under the results directories, read; ids are unique (the directory's name prefixes them when several are given). */
+export async function scanResults(roots: readonly string[]): Promise<ScanResult> {
+  const result: ScanResult = { bundles: [], unreadable: [], baselines: [], acknowledgementFiles: [] };
+  const prefixes = idPrefixes(roots);
+  for (const [i, root] of roots.entries()) {
+    const entries = await readdir(root, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+      throw new Error(`${root}: not a results directory (${err.code ?? err.message})`);
+    });
+    if (entries.some((e) => e.name === ACKNOWLEDGEMENTS_FILE && e.isFile())) result.acknowledgementFiles.push(path.join(root, ACKNOWLEDGEMENTS_FILE));
+    await walk(root, prefixes[i]!, result);
+  }
+  return result;
+}
+
+async function walk(dir: string, id: string, result: ScanResult): Promise<void> {
+  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => byName(a.name, b.name));
+  if (entries.some((e) => e.name === 'manifest.json' && e.isFile())) {
+    // A results directory that is itself a bundle gets its directory's name for an id.
+    const found = await readOne(id.replace(/\/$/, '') || path.basename(path.resolve(dir)), dir);
+    if ('bundle' in found) result.bundles.push(found);
+    else result.unreadable.push(found);
+    return;
+  }
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (e.isFile() && e.name === BASELINE_FILE) {
+      const name = (await readFile(p, 'utf8')).trim().split('\n')[0]?.trim() ?? '';
+      if (name !== '') result.baselines.push({ dir, name });
+    } else if (e.isDirectory() && !e.name.startsWith('.')) {
+      await walk(p, `${id}${e.name}/`, result);
+    }
+  }
+}
