@@ -53,7 +53,18 @@ export function changeText(change: Pick<SeriesChange, 'kind' | 'direction' | 'ch
   return `${change.kind} ${change.direction} ${formatPct(c.pct)} [${formatPct(c.low)}, ${formatPct(c.high)}]${per}`;
 }
 
+/** The shard of a trend, made once: the series page, its data file and the index's tile all read it. */
+const shards = new WeakMap<MetricTrend, SeriesShard>();
 export function seriesShard(trend: MetricTrend): SeriesShard {
+  let shard = shards.get(trend);
+  if (!shard) {
+    shard = makeShard(trend);
+    shards.set(trend, shard);
+  }
+  return shard;
+}
+
+function makeShard(trend: MetricTrend): SeriesShard {
   const a = trend.analysis;
   const scale = chooseScale(trend.unit, a.points[0]?.median ?? null);
   const f = scale.factor;
