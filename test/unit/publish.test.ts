@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { publishSite } from '../../reports/site/publish.js';
 import { SITE_PATHS } from '../../reports/site/ids.js';
@@ -121,5 +121,25 @@ test('the same inputs give byte-identical sites; one new bundle rewrites only it
     assert.equal((await stat(untouched)).mtimeMs, mtimeBefore, 'a run page of another series is not touched');
     const otherSeries = next.trends.filter((t) => t.series !== nightly).map((t) => SITE_PATHS.series(t.id));
     assert.ok(otherSeries.length > 0 && otherSeries.every((p) => !next.log.written.includes(p)));
+  });
+});
+
+test('an acknowledgements.yaml beside the results marks the regression expected: listed as acknowledged, gone from the open ones', async () => {
+  await withTempDir('dmabench-publish-ack-', async (dir) => {
+    const results = path.join(dir, 'results');
+    await writePublishTree(results, { runs: 30 });
+    const cell = (await publishSite({ roots: [results], out: path.join(dir, 'before') })).regressions[0]!.cell;
+    await writeFile(
+      path.join(results, 'acknowledgements.yaml'),
+      `- metric: read.clat.p50\n  cell: "${cell}"\n  good: ${syntheticCommit('nightly', STEP_RUN - 2)}\n  bad: box-a/nightly/run-0${STEP_RUN + 1}\n  reason: "expected: <the IOMMU default changed>"\n`,
+    );
+    const site = path.join(dir, 'site');
+    const result = await publishSite({ roots: [results], out: site });
+    assert.equal(result.regressions.length, 1);
+    assert.equal(result.regressions[0]!.acknowledged, 'expected: <the IOMMU default changed>');
+    const index = await readFile(path.join(site, 'index.html'), 'utf8');
+    assert.match(index, /No open regression\./);
+    const page = await readFile(path.join(site, 'regressions.html'), 'utf8');
+    assert.ok(page.includes('acknowledged: expected: &lt;the IOMMU default changed&gt;'));
   });
 });
