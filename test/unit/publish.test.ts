@@ -7,15 +7,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { execa } from 'execa';
 import path from 'node:path';
 import { publishSite } from '../../reports/site/publish.js';
 import { SITE_PATHS } from '../../reports/site/ids.js';
 import type { RegressionRecord } from '../../reports/site/regressions.js';
-import { syntheticCommit } from '../../scripts/bench/synthetic-bundles.js';
+import type { Manifest } from '../../model/bundle.js';
+import { readRealBundle, syntheticCommit, writeSyntheticBundle } from '../../scripts/bench/synthetic-bundles.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
 import { PAYLOAD_CLOSE, PAYLOAD_IMG, PAYLOAD_SCRIPT } from '../helpers/hostile-bundle.js';
-import { addNightlyRun, HOSTILE_HOST, STEP_RUN, writePublishTree } from '../helpers/publish-tree.js';
+import { addNightlyRun, HOSTILE_HOST, NIGHTLY_PLAN, NIGHTLY_SOURCE, STEP_RUN, writePublishTree } from '../helpers/publish-tree.js';
 
 async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -141,5 +143,44 @@ test('an acknowledgements.yaml beside the results marks the regression expected:
     assert.match(index, /No open regression\./);
     const page = await readFile(path.join(site, 'regressions.html'), 'utf8');
     assert.ok(page.includes('acknowledged: expected: &lt;the IOMMU default changed&gt;'));
+  });
+});
+
+test('--kernel-tree: bundles naming abbreviated commits are ordered by the tree\'s topology (not by commit dates) and shown by their describe names', async () => {
+  await withTempDir('dmabench-publish-tree-', async (dir) => {
+    const tree = path.join(dir, 'linux');
+    await mkdir(tree);
+    const git = (env: Record<string, string>, ...args: string[]) =>
+      execa('git', ['-C', tree, '-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...args], { env: { ...env, LC_ALL: 'C' } }).then((r) => r.stdout.trim());
+    await git({}, 'init', '-q', '-b', 'master');
+    const shas: string[] = [];
+    // Committer dates run backwards (a rebase): only the topology gives the true order.
+    for (const [i, date] of ['2026-03-01T00:00:00Z', '2026-02-01T00:00:00Z', '2026-01-01T00:00:00Z', '2025-12-01T00:00:00Z'].entries()) {
+      await writeFile(path.join(tree, 'Makefile'), `# ${i}\n`);
+      await git({}, 'add', 'Makefile');
+      await git({ GIT_COMMITTER_DATE: date, GIT_AUTHOR_DATE: date }, 'commit', '-q', '-m', `c${i}`);
+      if (i === 0) await git({}, 'tag', 'v7.3-rc1');
+      shas.push(await git({}, 'rev-parse', 'HEAD'));
+    }
+    const results = path.join(dir, 'results');
+    const real = await readRealBundle(NIGHTLY_SOURCE);
+    for (const [i, sha] of shas.entries()) {
+      // Run dates in the reverse order too: neither the run date nor the commit date gives the series.
+      const bundle = path.join(results, `k${i}`);
+      await writeSyntheticBundle(real, { ...NIGHTLY_PLAN, start: `2026-0${4 - i}-10T00:00:00Z` }, i, bundle);
+      const manifest = JSON.parse(await readFile(path.join(bundle, 'manifest.json'), 'utf8')) as Manifest;
+      manifest.kernelCommit = { commit: sha.slice(0, 12) };
+      await writeFile(path.join(bundle, 'manifest.json'), JSON.stringify(manifest));
+    }
+    const site = path.join(dir, 'site');
+    const result = await publishSite({ roots: [results], out: site, kernelTree: tree });
+    const [series] = result.series;
+    assert.equal(series!.rule, 'topology');
+    assert.deepEqual(series!.runs.map((r) => r.id), ['k0', 'k1', 'k2', 'k3']);
+    assert.deepEqual(series!.runs.map((r) => r.commit?.commit), shas, 'the full shas from the tree');
+    assert.equal(series!.runs[2]!.commit?.describe, `v7.3-rc1-2-g${shas[2]!.slice(0, 7)}`);
+    const index = await readFile(path.join(site, 'index.html'), 'utf8');
+    assert.ok(index.includes(`v7.3-rc1-3-g${shas[3]!.slice(0, 7)}`), 'the latest run shown by its describe name');
+    assert.match(index, /ordered by topology/);
   });
 });
