@@ -15,6 +15,7 @@ const commands: [string, () => Promise<(program: Command) => void>][] = [
   ['ingest', async () => (await import('./commands/ingest.js')).registerIngest],
   ['compare', async () => (await import('./commands/compare.js')).registerCompare],
   ['report', async () => (await import('./commands/report.js')).registerReport],
+  ['publish', async () => (await import('./commands/publish.js')).registerPublish],
   ['flamegraph', async () => (await import('./commands/flamegraph.js')).registerFlamegraph],
   ['lab', async () => (await import('./commands/lab.js')).registerLab],
 ];

@@ -115,6 +115,11 @@ export interface Manifest {
    * `run`, then each `run --resume`. Absent in bundles written before it was recorded.
    */
   commands?: string[][];
+  /**
+   * The kernel commit the run measured, as `dmabench run --commit SHA [--commit-date DATE]` gave it
+   * (core/kernel-commit/identity.ts says what else names it). Absent when not given.
+   */
+  kernelCommit?: { commit: string; date?: string };
   /** The resolved campaign (defaults applied), exactly as it ran. */
   campaign: unknown;
   /** sha256 of the resolved campaign in canonical JSON (core/campaign/identity.ts); --resume refuses another campaign. Absent in schema 1. */
@@ -186,6 +191,7 @@ export const manifestSchema = z
     dmabenchCommit: z.string().optional(),
     dmabenchDirty: z.boolean().optional(),
     commands: z.array(z.array(z.string())).optional(),
+    kernelCommit: z.object({ commit: z.string().regex(/^[0-9a-fA-F]{7,64}$/), date: z.string().optional() }).passthrough().optional(),
     campaign: z.record(z.string(), z.unknown()),
     campaignHash: z.string().regex(/^sha256:[0-9a-f]{64}$/).optional(),
     campaignFile: z.string().optional(),

@@ -56,6 +56,8 @@ export interface RunOptions {
    * manifest's `commands`: what a report's "reproduce with" block prints.
    */
   command?: string[];
+  /** The kernel commit under test, as `--commit`/`--commit-date` gave it: the manifest's `kernelCommit`. */
+  kernelCommit?: { commit: string; date?: string };
 }
 
 export interface RunResult {
@@ -185,6 +187,7 @@ async function openBundle(
     ...(checkout && { dmabenchCommit: checkout.commit }),
     ...(checkout?.dirty !== undefined && { dmabenchDirty: checkout.dirty }),
     ...(opts.command && { commands: [opts.command] }),
+    ...(opts.kernelCommit && { kernelCommit: opts.kernelCommit }),
     campaign,
     campaignHash: campaignHash(campaign),
     campaignFile: opts.campaignFile,

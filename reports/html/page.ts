@@ -53,17 +53,42 @@ export interface ReportPageInput {
   summaryHtml?: string;
   /** The flame graphs of the cells with perf-record stacks (flames.ts); none: no flame section. */
   flames?: readonly FlameCell[];
+  /**
+   * Where the page finds its scripts as files of a site (`dmabench publish`: hundreds of pages share
+   * one copy of chart.js). Absent: the scripts are inlined and the page stands alone.
+   */
+  sharedScripts?: SharedScripts;
+  /** Navigation above the title (a site's links back to its index), HTML its producer has escaped. */
+  navHtml?: string;
 }
+
+/** URLs (relative to the page) of the report's scripts written as files: see REPORT_SCRIPT_FILES. */
+export interface SharedScripts {
+  chartJs: string;
+  chart: string;
+  table: string;
+  flame: string;
+}
+
+/** The report's own scripts by name, for a site that writes them as files beside its pages. */
+export const REPORT_SCRIPTS: Readonly<Record<Exclude<keyof SharedScripts, 'chartJs'>, string>> = {
+  chart: CHART_SCRIPT,
+  table: TABLE_SCRIPT,
+  flame: FLAME_SCRIPT,
+};
 
 function scriptHash(source: string): string {
   return `'sha256-${createHash('sha256').update(source, 'utf8').digest('base64')}'`;
 }
 
-/** default-src 'none' and only our scripts, by hash; inline style is the one other thing allowed. */
-export function contentSecurityPolicy(scripts: readonly string[]): string {
+/**
+ * default-src 'none' and only our scripts, by hash (or, for a page of a site whose scripts are
+ * files, `'self'`: the site's own files); inline style is the one other thing allowed.
+ */
+export function contentSecurityPolicy(scripts: readonly string[] | 'self'): string {
   const policy = [
     "default-src 'none'",
-    `script-src ${scripts.map(scriptHash).join(' ')}`,
+    `script-src ${scripts === 'self' ? "'self'" : scripts.map(scriptHash).join(' ')}`,
     "style-src 'unsafe-inline'",
     "base-uri 'none'",
     "form-action 'none'",
@@ -131,12 +156,17 @@ export function renderReportPage(input: ReportPageInput): string {
     assertInlineScript('flame script', FLAME_SCRIPT),
   ];
   const summary = input.summaryHtml === undefined ? '' : `<section id="summary">${input.summaryHtml}</section>`;
+  const shared = input.sharedScripts;
+  const scriptTags = shared
+    ? [shared.chartJs, shared.chart, shared.table, shared.flame].map((src) => `<script src="${escapeHtml(src)}"></script>`)
+    : scripts.map((s) => `<script>${s}</script>`);
   return (
     '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">' +
-    `<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(scripts)}">` +
+    `<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(shared ? 'self' : scripts)}">` +
     '<meta name="viewport" content="width=device-width, initial-scale=1">' +
     `<meta name="generator" content="${escapeHtml(input.generator)}">` +
     `<title>${escapeHtml(input.title)}</title><style>${PAGE_STYLE}</style></head>\n<body>` +
+    (input.navHtml ?? '') +
     `<h1>${escapeHtml(input.title)}</h1>` +
     summary +
     bundlesSection(input.bundles) +
@@ -146,7 +176,7 @@ export function renderReportPage(input: ReportPageInput): string {
     renderFlameSection(input.flames ?? [], input.bundles) +
     `<footer><p>${escapeHtml(`Written by ${input.generator} with chart.js ${input.chartJs.version}.`)}</p></footer>` +
     dataBlock(CHARTS_DATA_ID, input.charts) +
-    scripts.map((s) => `<script>${s}</script>`).join('\n') +
+    scriptTags.join('\n') +
     '\n</body></html>\n'
   );
 }

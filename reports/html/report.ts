@@ -10,7 +10,7 @@ import type { Comparison, ComparisonOptions } from '../compare/types.js';
 import { missingFromBundle } from './bundle-files.js';
 import { loadChartJs } from './chartjs.js';
 import { flameCells } from './flames.js';
-import { renderReportPage, type PageBundle } from './page.js';
+import { renderReportPage, type PageBundle, type SharedScripts } from './page.js';
 import { rowRepetitions } from './repetitions.js';
 
 export interface HtmlReportInput {
@@ -20,6 +20,12 @@ export interface HtmlReportInput {
   compare?: Partial<ComparisonOptions>;
   /** The summary section (reports/summary/), already escaped by its producer; rendered first. */
   summaryHtml?: string;
+  /** The scripts as files of a site (page.ts SharedScripts); absent: inlined. */
+  sharedScripts?: SharedScripts;
+  /** Navigation above the title, already escaped (page.ts navHtml). */
+  navHtml?: string;
+  /** The page's title; default `dmabench report: <labels>`. */
+  title?: string;
 }
 
 function pageBundles(bundles: readonly LoadedBundle[], c: Comparison | null, missing: string[][]): PageBundle[] {
@@ -49,7 +55,7 @@ export async function renderHtmlReport(input: HtmlReportInput): Promise<string> 
   const labels = shown.map((b) => b.label);
   const flames = await flameCells(bundles, shown);
   return renderReportPage({
-    title: `dmabench report: ${labels.length === 1 ? labels[0]! : `${labels[0]!} (base) vs ${labels.slice(1).join(', ')}`}`,
+    title: input.title ?? `dmabench report: ${labels.length === 1 ? labels[0]! : `${labels[0]!} (base) vs ${labels.slice(1).join(', ')}`}`,
     generator: `dmabench ${dmabenchVersion}`,
     bundles: shown,
     comparison,
@@ -58,5 +64,7 @@ export async function renderHtmlReport(input: HtmlReportInput): Promise<string> 
     chartJs,
     flames,
     ...(input.summaryHtml === undefined ? {} : { summaryHtml: input.summaryHtml }),
+    ...(input.sharedScripts === undefined ? {} : { sharedScripts: input.sharedScripts }),
+    ...(input.navHtml === undefined ? {} : { navHtml: input.navHtml }),
   });
 }

@@ -68,6 +68,23 @@ test('dmabench run writes a complete bundle with samples, raw outputs and system
   }
 });
 
+test('run --commit/--commit-date record the kernel commit under test in the manifest (what publish orders and bisects by)', async () => {
+  const dir = await tempDir();
+  try {
+    const file = path.join(dir, 'c.yaml');
+    await writeFile(file, campaign(['4k'], 1));
+    const out = path.join(dir, 'bundle');
+    const r = await runCli(['run', file, '--out', out, '--commit', 'ABCDEF0123456', '--commit-date', '2026-12-01T10:00:00Z']);
+    assert.equal(r.exitCode, 0, String(r.stderr));
+    assert.deepEqual((await readBundle(out)).manifest.kernelCommit, { commit: 'abcdef0123456', date: '2026-12-01T10:00:00Z' });
+    const bad = await runCli(['run', file, '--out', path.join(dir, 'other'), '--commit', 'v7.2']);
+    assert.equal(bad.exitCode, 2);
+    assert.match(String(bad.stderr), /--commit v7\.2: not a git commit id/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('SIGINT during a run leaves a valid incomplete bundle that --resume completes', async () => {
   const dir = await tempDir();
   try {
