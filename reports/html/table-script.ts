@@ -19,7 +19,7 @@ export const TABLE_READY_MARK = 'dmabench-table-ready';
 export const TABLE_BUILT_MARK = 'dmabench-table-built';
 
 /** Rows built per task. */
-export const TABLE_CHUNK_ROWS = 200;
+export const TABLE_CHUNK_ROWS = 100;
 
 export const TABLE_SCRIPT = `(function () {
   'use strict';
