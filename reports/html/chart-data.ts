@@ -61,9 +61,10 @@ export function pageCharts(specs: readonly ChartSpec[]): PageCharts {
     }
     return i;
   };
-  const charts = specs.map(({ csv: _csv, series, ...rest }): PageChart => ({
-    ...rest,
-    series: series.map((s): PageSeries => {
+  const charts = specs.map((spec): PageChart => ({
+    // Every field but the series and the CSV, which is not read (reports/charts/data.ts makes it when read).
+    ...(Object.fromEntries(Object.keys(spec).filter((k) => k !== 'csv' && k !== 'series').map((k) => [k, spec[k as keyof ChartSpec]])) as Omit<ChartSpec, 'series' | 'csv'>),
+    series: spec.series.map((s): PageSeries => {
       const out: PageSeries = {
         label: intern(s.label),
         color: s.color,
