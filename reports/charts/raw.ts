@@ -7,7 +7,7 @@
 // a BundleError naming it, as anywhere in a bundle.
 import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { readHistograms } from '../../core/bundle/histograms.js';
+import { readHistogramsSync } from '../../core/bundle/histograms.js';
 import { FIO_OUTPUT_FILE, passKey, rawRepDir } from '../../core/bundle/layout.js';
 import { BundleError } from '../../core/bundle/read.js';
 import { cellDirName, cellKey } from '../../core/campaign/matrix.js';
@@ -47,10 +47,10 @@ function repDirs(bundle: LoadedBundle, cell: ManifestCell, rep: number): string[
   return dirs.map((dir) => rawRepDir(bundle.dir, dir, 'timed', rep));
 }
 
-/** The histograms of a cell's timed repetition, from the first of its directories that has them (readHistograms: undefined when the file is not there). */
-async function repHistograms(bundle: LoadedBundle, cell: ManifestCell, rep: number): Promise<RepetitionHistograms | undefined> {
+/** The histograms of a cell's timed repetition, from the first of its directories that has them (undefined when the file is not there). */
+function repHistograms(bundle: LoadedBundle, cell: ManifestCell, rep: number): RepetitionHistograms | undefined {
   for (const dir of repDirs(bundle, cell, rep)) {
-    const data = await readHistograms(dir);
+    const data = readHistogramsSync(dir);
     if (data) return data;
   }
   return undefined;
@@ -95,9 +95,7 @@ export async function readBundleRaw(bundle: LoadedBundle): Promise<BundleRaw> {
   for (const cell of bundle.manifest.cells) {
     const reps = doneReps(bundle, cell.cell);
     if (cell.tool === 'microbench') {
-      // The repetitions' files read together, kept in repetition order.
-      const read = await Promise.all(reps.map(async (rep) => ({ rep, data: await repHistograms(bundle, cell, rep) })));
-      const found = read.filter((r): r is RepetitionRaw<RepetitionHistograms> => r.data !== undefined);
+      const found = reps.map((rep) => ({ rep, data: repHistograms(bundle, cell, rep) })).filter((r): r is RepetitionRaw<RepetitionHistograms> => r.data !== undefined);
       if (found.length > 0) raw.histograms.set(cell.cell, found);
     } else if (cell.tool === 'fio') {
       const found: RepetitionRaw<FioClat[]>[] = [];

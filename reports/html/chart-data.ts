@@ -42,6 +42,8 @@ export interface PageCharts {
 }
 
 function round(v: number): number {
+  // Whole numbers of up to CHART_DIGITS digits (bucket values, sizes, counts) are kept as they are.
+  if (Number.isInteger(v) && Math.abs(v) < 10 ** CHART_DIGITS) return v;
   return Number.isFinite(v) ? Number(v.toPrecision(CHART_DIGITS)) : v;
 }
 
@@ -52,13 +54,19 @@ function roundOrNull(v: number | null | undefined): number | null {
 export function pageCharts(specs: readonly ChartSpec[]): PageCharts {
   const strings: string[] = [];
   const index = new Map<string, number>();
+  let lastText: string | undefined;
+  let lastIndex = -1;
   const intern = (text: string): number => {
+    // The points of a curve share their note: the same text as the last one is not looked up again.
+    if (text === lastText) return lastIndex;
     let i = index.get(text);
     if (i === undefined) {
       i = strings.length;
       strings.push(text);
       index.set(text, i);
     }
+    lastText = text;
+    lastIndex = i;
     return i;
   };
   const charts = specs.map((spec): PageChart => ({
