@@ -19,7 +19,8 @@ import { buildCharts, readChartRaw } from '../../reports/charts/index.js';
 import { chooseScale, formatNumber } from '../../reports/render/format.js';
 import { CHARTS_DATA_ID, type PageCharts } from '../../reports/html/chart-data.js';
 import { CHARTS_DRAWN_MARK } from '../../reports/html/chart-script.js';
-import { TABLE_BUILT_MARK } from '../../reports/html/table-script.js';
+import { TABLE_BUILT_MARK, TABLE_CHUNK_ROWS, TABLE_READY_MARK } from '../../reports/html/table-script.js';
+import { writeMicrobenchPair } from '../../scripts/bench/microbench-pair.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
 import { writeTestBundle } from '../helpers/bundles.js';
 import { fixture, repoRoot } from '../helpers/paths.js';
@@ -285,6 +286,43 @@ test('a row is coloured only when its verdict is a regression or an improvement'
       same: 'inconclusive / row role-primary',
     });
   });
+});
+
+test('a long table (the microbench-shaped pair of scripts/bench/report-speed.ts): filtered and opened while its rows are still being built (sorting: the first test)', async () => {
+  const dir = path.join(OUT, 'long');
+  // 146 cells x 5 repetitions a side, from the real dma_bench results through the collector's code (microbench-pair.ts).
+  const pair = await writeMicrobenchPair(path.join(dir, 'bundles'), 1);
+  const file = path.join(OUT, 'report-long.html');
+  await writeReport([pair.base, pair.cand], file);
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warn') errors.push(m.text());
+  });
+  try {
+    await page.setViewport({ width: 1400, height: 1000 });
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'domcontentloaded' });
+    await page.waitForFunction((m: string) => performance.getEntriesByName(m, 'mark').length > 0, { timeout: 60_000 }, TABLE_READY_MARK);
+    const total = Number(await page.$eval('#comparison', (t) => t.getAttribute('data-rows')));
+    assert.ok(total > 10 * TABLE_CHUNK_ROWS, `a table of many chunks: ${total} rows`);
+    // At once, whatever has been built by now: the filter builds the rest first.
+    await page.click('#filter-primary');
+    const shown = await visibleEntries(page);
+    assert.equal(await page.$$eval('#comparison > tbody.entry', (b) => b.length), total, 'every row built');
+    assert.ok(shown.length > 0 && shown.length < total && shown.every((e) => e.role === 'primary'), `primary only: ${shown.length} of ${total}`);
+    assert.equal(await page.$eval('#row-count', (e) => e.textContent), `${shown.length} of ${total} rows`);
+    const lastReps = await page.evaluate(() => {
+      const bodies = document.querySelectorAll('#comparison > tbody.entry');
+      const last = bodies[bodies.length - 1]!;
+      (last.querySelector('button.expand') as HTMLButtonElement).click();
+      return last.querySelectorAll('tr.reps table.reps-table tbody tr').length;
+    });
+    assert.equal(lastReps, 5);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
 });
 
 test('three bundles, one of another workload: a candidate column, absent points drawn as gaps, no error', async () => {
