@@ -133,13 +133,26 @@ export function histogramProblem(h: LatencyHistogram): string | undefined {
 
 const count = z.number().int().min(0);
 
+/**
+ * A bucket's shape: an object with numeric low, width and count. Whether they are whole, positive
+ * and consistent is histogramProblem's to say, which every reader runs after the schema. Checked
+ * by hand rather than by a zod object per bucket: a microbenchmark campaign's report reads
+ * hundreds of thousands of buckets, and zod's per-object parsing was a third of its CPU time
+ * (scripts/bench/report-speed.ts).
+ */
+function isBucketShape(b: unknown): boolean {
+  if (typeof b !== 'object' || b === null) return false;
+  const { low, width, count: n } = b as Record<string, unknown>;
+  return typeof low === 'number' && typeof width === 'number' && typeof n === 'number';
+}
+
 export const latencyHistogramSchema = z.object({
   unit: z.literal('ns'),
   count,
   min: count.optional(),
   max: count.optional(),
   maxRelErr: z.number().min(0).lt(1),
-  buckets: z.array(z.object({ low: count, width: count.min(1), count: count.min(1) })),
+  buckets: z.custom<HistogramBucket[]>((v) => Array.isArray(v) && v.every(isBucketShape), 'buckets must be an array of {low, width, count} numbers'),
 });
 export const latencyHistogramFromSchema = (h: z.infer<typeof latencyHistogramSchema>): LatencyHistogram => h;
 

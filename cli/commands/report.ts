@@ -5,7 +5,7 @@ import { readBundle } from '../../core/bundle/read.js';
 import type { LoadedBundle } from '../../model/bundle.js';
 import { buildCharts, readChartRaw } from '../../reports/charts/index.js';
 import type { ChartSpec } from '../../reports/charts/spec.js';
-import { compareBundles } from '../../reports/compare/compare.js';
+import { memoizedCompare, type CompareBundles } from '../../reports/compare/memo.js';
 import { renderHtmlReport } from '../../reports/html/report.js';
 import { renderMarkdown } from '../../reports/render/markdown.js';
 import { renderMailText } from '../../reports/render/text.js';
@@ -54,9 +54,11 @@ async function output(text: string, out: string | undefined): Promise<void> {
  * Writes the HTML report of `bundles` (base first) to `file`; returns its summary, which the
  * caller may print. Shared with `lab demo`.
  */
-export async function writeHtmlReport(bundles: LoadedBundle[], file: string, made: { charts?: ChartSpec[]; summary?: Summary } = {}): Promise<Summary> {
-  const summary = made.summary ?? summarize(bundles);
-  const html = await renderHtmlReport({ bundles, charts: made.charts ?? buildCharts(bundles, await readChartRaw(bundles)), summaryHtml: summaryHtml(summary) });
+export async function writeHtmlReport(bundles: LoadedBundle[], file: string, made: { charts?: ChartSpec[]; summary?: Summary; compare?: CompareBundles } = {}): Promise<Summary> {
+  // One comparison of the bundles serves the summary and the table.
+  const compare = made.compare ?? memoizedCompare();
+  const summary = made.summary ?? summarize(bundles, {}, compare);
+  const html = await renderHtmlReport({ bundles, charts: made.charts ?? buildCharts(bundles, await readChartRaw(bundles)), summaryHtml: summaryHtml(summary), compareBundles: compare });
   await writeFileAtomic(file, html);
   return summary;
 }
@@ -85,21 +87,22 @@ export function registerReport(program: Command): void {
       if (!(FORMATS as readonly string[]).includes(opts.format)) throw new UsageError(`unknown --format ${opts.format} (${FORMATS.join(', ')})`);
       const format = opts.format as ReportFormat;
       const bundles = baseFirst(dirs, await Promise.all(dirs.map((d) => readBundle(d))), opts.base);
+      const compare = memoizedCompare();
       const charts = buildCharts(bundles, await readChartRaw(bundles));
       if (opts.png !== undefined) await writePngs(charts, opts.png);
       if (format === 'markdown') {
         if (bundles.length < 2) throw new UsageError('--format markdown is the comparison: give a base and at least one candidate bundle');
-        await output(renderMarkdown(compareBundles(bundles)), opts.out);
+        await output(renderMarkdown(compare(bundles)), opts.out);
         return;
       }
-      const summary = summarize(bundles);
+      const summary = summarize(bundles, {}, compare);
       if (format === 'text') {
         // The answer first, then the comparison as `compare --format text` prints it (78 columns each).
-        const comparison = bundles.length >= 2 ? renderMailText(compareBundles(bundles), { command: ['report', ...process.argv.slice(2)] }) : '';
+        const comparison = bundles.length >= 2 ? renderMailText(compare(bundles), { command: ['report', ...process.argv.slice(2)] }) : '';
         await output([summaryText(summary), comparison].filter((t) => t !== '').join('\n'), opts.out);
         return;
       }
-      await writeHtmlReport(bundles, opts.out ?? 'report.html', { charts, summary });
+      await writeHtmlReport(bundles, opts.out ?? 'report.html', { charts, summary, compare });
       process.stdout.write(`wrote ${opts.out ?? 'report.html'}\n`);
     });
 }

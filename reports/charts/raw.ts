@@ -7,8 +7,8 @@
 // a BundleError naming it, as anywhere in a bundle.
 import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { readHistograms } from '../../core/bundle/histograms.js';
-import { FIO_OUTPUT_FILE, HISTOGRAMS_FILE, passKey, rawRepDir } from '../../core/bundle/layout.js';
+import { readHistogramsSync } from '../../core/bundle/histograms.js';
+import { FIO_OUTPUT_FILE, passKey, rawRepDir } from '../../core/bundle/layout.js';
 import { BundleError } from '../../core/bundle/read.js';
 import { cellDirName, cellKey } from '../../core/campaign/matrix.js';
 import { parseFioOutput, FIO_DIRECTIONS, type FioCompletionLatency } from '../../core/text/fio-output.js';
@@ -39,11 +39,26 @@ export function emptyRaw(): BundleRaw {
   return { histograms: new Map(), fioClat: new Map() };
 }
 
-/** The raw directory of a cell's timed repetition, under the recorded key's directory or the one a newer dmabench would name (as flame graphs look). */
-async function findRepFile(bundle: LoadedBundle, cell: LoadedBundle['manifest']['cells'][number], rep: number, file: string): Promise<string | undefined> {
+type ManifestCell = LoadedBundle['manifest']['cells'][number];
+
+/** Where a cell's timed repetition may keep its raw files: under the recorded key's directory, or the one a newer dmabench would name (as flame graphs look). */
+function repDirs(bundle: LoadedBundle, cell: ManifestCell, rep: number): string[] {
   const dirs = [...new Set([cell.rawDir ?? cellDirName(cell.cell), cellDirName(cellKey(cell.workload, cell.params, cell.tool))])];
-  for (const dir of dirs) {
-    const repDir = rawRepDir(bundle.dir, dir, 'timed', rep);
+  return dirs.map((dir) => rawRepDir(bundle.dir, dir, 'timed', rep));
+}
+
+/** The histograms of a cell's timed repetition, from the first of its directories that has them (undefined when the file is not there). */
+function repHistograms(bundle: LoadedBundle, cell: ManifestCell, rep: number): RepetitionHistograms | undefined {
+  for (const dir of repDirs(bundle, cell, rep)) {
+    const data = readHistogramsSync(dir);
+    if (data) return data;
+  }
+  return undefined;
+}
+
+/** The raw directory of a cell's timed repetition that holds `file`. */
+async function findRepFile(bundle: LoadedBundle, cell: ManifestCell, rep: number, file: string): Promise<string | undefined> {
+  for (const repDir of repDirs(bundle, cell, rep)) {
     const ok = await access(path.join(repDir, file)).then(
       () => true,
       () => false,
@@ -80,12 +95,7 @@ export async function readBundleRaw(bundle: LoadedBundle): Promise<BundleRaw> {
   for (const cell of bundle.manifest.cells) {
     const reps = doneReps(bundle, cell.cell);
     if (cell.tool === 'microbench') {
-      const found: RepetitionRaw<RepetitionHistograms>[] = [];
-      for (const rep of reps) {
-        const dir = await findRepFile(bundle, cell, rep, HISTOGRAMS_FILE);
-        const data = dir === undefined ? undefined : await readHistograms(dir);
-        if (data) found.push({ rep, data });
-      }
+      const found = reps.map((rep) => ({ rep, data: repHistograms(bundle, cell, rep) })).filter((r): r is RepetitionRaw<RepetitionHistograms> => r.data !== undefined);
       if (found.length > 0) raw.histograms.set(cell.cell, found);
     } else if (cell.tool === 'fio') {
       const found: RepetitionRaw<FioClat[]>[] = [];

@@ -27,9 +27,12 @@ export function jsonForScript(value: unknown): string {
 
 /**
  * Refuses script text that would end its element early or switch the parser into a state where
- * the closing tag is not seen (`<!--`): our own scripts and chart.js are checked before inlining.
+ * the closing tag is not seen (`<!--`), and text the HTML parser would change (a carriage return
+ * becomes a line feed, a NUL a replacement character), which would no longer match its hash in
+ * the Content-Security-Policy: our own scripts and chart.js are checked before inlining.
  */
 export function assertInlineScript(name: string, source: string): string {
   if (/<\/script|<!--/i.test(source)) throw new Error(`${name} contains </script or <!--: it cannot be inlined in a <script> element`);
+  if (/[\r\0]/.test(source)) throw new Error(`${name} contains a carriage return or NUL, which the HTML parser changes: its hash would not match`);
   return source;
 }

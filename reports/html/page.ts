@@ -10,7 +10,8 @@ import type { ChartSpec } from '../charts/spec.js';
 import { legend, presentInText } from '../render/view.js';
 import { renderCharts } from './charts.js';
 import type { ChartJsSource } from './chartjs.js';
-import { CHART_SCRIPT, CHARTS_DATA_ID } from './chart-script.js';
+import { CHARTS_DATA_ID, pageCharts } from './chart-data.js';
+import { CHART_SCRIPT } from './chart-script.js';
 import { dataBlock } from './data.js';
 import { FLAME_SCRIPT } from './flame-script.js';
 import { renderFlameSection } from './flame-section.js';
@@ -175,7 +176,7 @@ export function renderReportPage(input: ReportPageInput): string {
     comparisonSection(input) +
     renderFlameSection(input.flames ?? [], input.bundles) +
     `<footer><p>${escapeHtml(`Written by ${input.generator} with chart.js ${input.chartJs.version}.`)}</p></footer>` +
-    dataBlock(CHARTS_DATA_ID, input.charts) +
+    dataBlock(CHARTS_DATA_ID, pageCharts(input.charts)) +
     scriptTags.join('\n') +
     '\n</body></html>\n'
   );

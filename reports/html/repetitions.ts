@@ -19,14 +19,20 @@ export interface RepetitionValue {
 /** Per side (index into Comparison.bundles), the row's repetitions ordered by repetition number. */
 export type RowRepetitions = Map<number, RepetitionValue[]>;
 
-function samplesByKey(samples: readonly Sample[], pass: string): Map<string, Sample[]> {
-  const out = new Map<string, Sample[]>();
+/** A side's samples of one pass by workload, cell and metric: nested maps of the names they carry, so no key string is built per sample (as compare's groupSamples). */
+type SamplesByName = Map<string, Map<string, Map<string, Sample[]>>>;
+
+function samplesByName(samples: readonly Sample[], pass: string): SamplesByName {
+  const out: SamplesByName = new Map();
   for (const s of samples) {
     if (s.pass !== pass) continue;
-    const key = rowKey(s);
-    const list = out.get(key);
+    let byCell = out.get(s.workload);
+    if (!byCell) out.set(s.workload, (byCell = new Map()));
+    let byMetric = byCell.get(s.cell);
+    if (!byMetric) byCell.set(s.cell, (byMetric = new Map()));
+    const list = byMetric.get(s.metric);
     if (list) list.push(s);
-    else out.set(key, [s]);
+    else byMetric.set(s.metric, [s]);
   }
   return out;
 }
@@ -44,13 +50,13 @@ function repetition(s: Sample, row: ComparisonRow): RepetitionValue {
  * the comparison's order (base first), as compareBundles was given them.
  */
 export function rowRepetitions(c: Comparison, bundles: readonly LoadedBundle[]): Map<string, RowRepetitions> {
-  const bySide = bundles.map((b, i) => samplesByKey(b.samples, i === 0 || c.options.vsPass === undefined ? c.options.pass : c.options.vsPass));
+  const bySide = bundles.map((b, i) => samplesByName(b.samples, i === 0 || c.options.vsPass === undefined ? c.options.pass : c.options.vsPass));
   const out = new Map<string, RowRepetitions>();
   for (const row of c.rows) {
     const key = rowKey(row);
     const sides: RowRepetitions = new Map();
     bySide.forEach((index, side) => {
-      const samples = index.get(key);
+      const samples = index.get(row.workload)?.get(row.cell)?.get(row.metric);
       if (!samples) return;
       sides.set(side, samples.map((s) => repetition(s, row)).sort((a, b) => a.rep - b.rep));
     });

@@ -6,6 +6,7 @@ import { dmabenchVersion } from '../../core/version.js';
 import type { LoadedBundle } from '../../model/bundle.js';
 import type { ChartSpec } from '../charts/spec.js';
 import { compareBundles } from '../compare/compare.js';
+import type { CompareBundles } from '../compare/memo.js';
 import type { Comparison, ComparisonOptions } from '../compare/types.js';
 import { missingFromBundle } from './bundle-files.js';
 import { loadChartJs } from './chartjs.js';
@@ -18,6 +19,8 @@ export interface HtmlReportInput {
   bundles: LoadedBundle[];
   charts: ChartSpec[];
   compare?: Partial<ComparisonOptions>;
+  /** What makes the comparison (default compareBundles; a memoizedCompare shares it with the summary). */
+  compareBundles?: CompareBundles;
   /** The summary section (reports/summary/), already escaped by its producer; rendered first. */
   summaryHtml?: string;
   /** The scripts as files of a site (page.ts SharedScripts); absent: inlined. */
@@ -49,7 +52,7 @@ function pageBundles(bundles: readonly LoadedBundle[], c: Comparison | null, mis
 export async function renderHtmlReport(input: HtmlReportInput): Promise<string> {
   const { bundles } = input;
   if (bundles.length === 0) throw new RangeError('a report needs at least one bundle');
-  const comparison = bundles.length >= 2 ? compareBundles(bundles, input.compare) : null;
+  const comparison = bundles.length >= 2 ? (input.compareBundles ?? compareBundles)(bundles, input.compare) : null;
   const [chartJs, missing] = await Promise.all([loadChartJs(), Promise.all(bundles.map(missingFromBundle))]);
   const shown = pageBundles(bundles, comparison, missing);
   const labels = shown.map((b) => b.label);

@@ -8,6 +8,7 @@
 //   an `api` parameter with sg among its values (link and phys against sg, same boot).
 import type { LoadedBundle } from '../../model/bundle.js';
 import { compareBundles } from '../compare/compare.js';
+import type { CompareBundles } from '../compare/memo.js';
 import { compareAcross, SelectionError } from '../compare/across.js';
 import type { Comparison, ComparisonOptions, ComparisonRow } from '../compare/types.js';
 import { compareReleases } from './bundles.js';
@@ -51,7 +52,8 @@ function hasPass(b: LoadedBundle, pass: string): boolean {
   return b.samples.some((s) => s.pass === pass);
 }
 
-export function runComparisons(bundles: readonly LoadedBundle[], described: readonly SummaryBundle[], opts: Partial<ComparisonOptions>): Comparisons {
+/** `compare` runs the across-kernels comparisons (a memoizedCompare shares them with the report's table). */
+export function runComparisons(bundles: readonly LoadedBundle[], described: readonly SummaryBundle[], opts: Partial<ComparisonOptions>, compare: CompareBundles = compareBundles): Comparisons {
   const settings = [...new Set(described.map((d) => d.setting))];
   const acrossKernels: AcrossKernels[] = [];
   for (const setting of settings) {
@@ -59,7 +61,7 @@ export function runComparisons(bundles: readonly LoadedBundle[], described: read
     if (new Set(members.map((d) => d.kernel)).size < 2) continue;
     const group = members.map((d) => bundles[d.index - 1]!);
     const passes = ['timed', FTRACE_PASS].filter((p) => group.every((b) => hasPass(b, p)));
-    acrossKernels.push({ setting, bundles: members.map((d) => d.index), comparisons: passes.map((pass) => ({ pass, comparison: compareBundles(group, { ...opts, pass }) })) });
+    acrossKernels.push({ setting, bundles: members.map((d) => d.index), comparisons: passes.map((pass) => ({ pass, comparison: compare(group, { ...opts, pass }) })) });
   }
   const withinKernel: WithinKernel[] = [];
   bundles.forEach((b, i) => {

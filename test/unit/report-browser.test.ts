@@ -13,9 +13,16 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { readSamples } from '../../core/bundle/read.js';
+import { parse } from 'csv-parse/sync';
+import { readBundle, readSamples } from '../../core/bundle/read.js';
+import { buildCharts, readChartRaw } from '../../reports/charts/index.js';
 import { chooseScale, formatNumber } from '../../reports/render/format.js';
-import { runCli } from '../helpers/cli.js';
+import { CHARTS_DATA_ID, type PageCharts } from '../../reports/html/chart-data.js';
+import { CHARTS_DRAWN_MARK } from '../../reports/html/chart-script.js';
+import { TABLE_BUILT_MARK, TABLE_CHUNK_ROWS, TABLE_READY_MARK } from '../../reports/html/table-script.js';
+import { writeMicrobenchPair } from '../../scripts/bench/microbench-pair.js';
+import { runCli, withTempDir } from '../helpers/cli.js';
+import { writeTestBundle } from '../helpers/bundles.js';
 import { fixture, repoRoot } from '../helpers/paths.js';
 import { PAYLOAD_CLOSE, PAYLOAD_IMG, PAYLOAD_SCRIPT, writeHostileBundle } from '../helpers/hostile-bundle.js';
 import { writePerfRecordBundle } from '../helpers/perf-record-bundle.js';
@@ -67,7 +74,14 @@ async function openReport(file: string): Promise<{ page: Page; trouble: Trouble 
     if (r.url() !== url && !/^(data|blob):/.test(r.url())) trouble.foreignRequests.push(r.url());
   });
   await page.goto(url, { waitUntil: 'load' });
+  // The page draws the charts out of view and builds the table's rows after it answers: wait for all of them.
+  await page.waitForFunction((marks: string[]) => marks.every((m) => performance.getEntriesByName(m, 'mark').length > 0), { timeout: 60_000 }, [CHARTS_DRAWN_MARK, TABLE_BUILT_MARK]);
   return { page, trouble };
+}
+
+/** The page's chart data block. */
+async function pageCharts(page: Page): Promise<PageCharts> {
+  return JSON.parse((await page.$eval(`#${CHARTS_DATA_ID}`, (e) => e.textContent))!) as PageCharts;
 }
 
 function assertNoTrouble(trouble: Trouble): void {
@@ -112,7 +126,7 @@ test('the report of 6.12 against 7.2 loads clean, draws every chart, filters, so
     await page.screenshot({ path: path.join(OUT, 'report-6.12-vs-7.2.png'), fullPage: true });
     assertNoTrouble(trouble);
 
-    const charts = JSON.parse((await page.$eval('#dmabench-charts', (e) => e.textContent))!) as unknown[];
+    const charts = (await pageCharts(page)).charts;
     const pixels = await drawnPixels(page);
     assert.equal(pixels.length, charts.length, 'a canvas per chart');
     assert.ok(pixels.length >= 2, 'a chart per workload');
@@ -167,8 +181,9 @@ test('the report of 6.12 against 7.2 loads clean, draws every chart, filters, so
     );
     assert.ok(entry >= 0);
     const body = (await page.$$('#comparison > tbody.entry'))[entry]!;
-    assert.equal(await body.$eval('tr.reps', (r) => (r as HTMLElement).hidden), true, 'closed at first');
+    assert.equal(await body.$('tr.reps'), null, 'closed at first: its repetitions not built');
     await (await body.$('button.expand'))!.click();
+    assert.equal(await body.$eval('button.expand', (b) => document.getElementById(b.getAttribute('aria-controls')!)?.classList.contains('reps')), true, 'the button names what it opens');
     assert.equal(await body.$eval('button.expand', (b) => b.getAttribute('aria-expanded')), 'true');
     assert.equal(await body.$eval('tr.reps', (r) => (r as HTMLElement).hidden || (r as HTMLElement).offsetHeight === 0), false, 'open');
     const shown = await body.$$eval('tr.reps table.reps-table tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
@@ -203,7 +218,7 @@ test('a report of hostile bundles: no payload runs, every payload reads as text'
     assertNoTrouble(trouble);
     assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned), undefined, 'no payload ran');
     assert.equal(await page.evaluate(() => document.images.length), 0, 'no image element was made');
-    assert.equal(await page.evaluate(() => document.scripts.length), 5, 'no script element was made');
+    assert.equal(await page.evaluate(() => document.scripts.length), 6, 'no script element was made');
     const text = await page.evaluate(() => document.body.innerText);
     for (const payload of [PAYLOAD_IMG, PAYLOAD_CLOSE, workload]) assert.ok(text.includes(payload), `shown as text: ${payload}`);
     // The hostile workload is a filter value like any other, and its charts are drawn.
@@ -217,6 +232,99 @@ test('a report of hostile bundles: no payload runs, every payload reads as text'
   }
 });
 
+test("each chart's CSV download, made in the page from its points, is the chart's CSV (numbers to the page's 6 digits)", async () => {
+  const file = path.join(OUT, 'report-6.12-vs-7.2.html');
+  await writeReport([BASE, CAND], file);
+  const bundles = await Promise.all([BASE, CAND].map((d) => readBundle(d)));
+  const specs = buildCharts(bundles, await readChartRaw(bundles));
+  const page = await browser.newPage();
+  try {
+    // Reading a blob: URL needs fetch, which the page's own policy forbids (default-src 'none'): this tab sets it aside.
+    await page.setBypassCSP(true);
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+    await page.waitForFunction((m: string) => performance.getEntriesByName(m, 'mark').length > 0, { timeout: 60_000 }, CHARTS_DRAWN_MARK);
+    const csvs = await page.$$eval('figure.chart a.csv', (links) => Promise.all(links.map(async (a) => ({ name: a.getAttribute('download'), text: await (await fetch((a as HTMLAnchorElement).href)).text() }))));
+    assert.equal(csvs.length, specs.length);
+    const six = (v: string): string => (v === '' || Number.isNaN(Number(v)) ? v : String(Number(Number(v).toPrecision(6))));
+    csvs.forEach((csv, i) => {
+      assert.equal(csv.name, `${specs[i]!.id}.csv`);
+      const got = parse(csv.text) as string[][];
+      const want = (parse(specs[i]!.csv) as string[][]).map((row, r) => (r === 0 ? row : row.map(six)));
+      assert.deepEqual(got, want, specs[i]!.id);
+    });
+  } finally {
+    await page.close();
+  }
+});
+
+test('a row is coloured only when its verdict is a regression or an improvement', async () => {
+  // test/helpers/bundles.ts: one cell's read.iops per repetition, compare's contract (the lab
+  // fixtures have 2 repetitions per side, too few for any verdict).
+  await withTempDir('dmabench-report-verdicts-', async (dir) => {
+    const base = path.join(dir, 'base');
+    await writeTestBundle(base, 'base', [1000, 1010, 1020, 1030, 1040]);
+    const seen = new Map<string, string>();
+    for (const [name, iops] of [
+      ['worse', [500, 505, 510, 515, 520]],
+      ['better', [2000, 2010, 2020, 2030, 2040]],
+      ['same', [1000, 1010, 1020, 1030, 1040]],
+    ] as const) {
+      await writeTestBundle(path.join(dir, name), name, [...iops]);
+      const file = path.join(dir, `${name}.html`);
+      await writeReport([base, path.join(dir, name)], file);
+      const { page, trouble } = await openReport(file);
+      try {
+        assertNoTrouble(trouble);
+        seen.set(name, await page.$eval('#comparison > tbody.entry', (b) => `${(b as HTMLElement).dataset.verdict} / ${b.querySelector('tr')!.className}`));
+      } finally {
+        await page.close();
+      }
+    }
+    assert.deepEqual(Object.fromEntries(seen), {
+      worse: 'regression / row role-primary verdict-regression',
+      better: 'improvement / row role-primary verdict-improvement',
+      same: 'inconclusive / row role-primary',
+    });
+  });
+});
+
+test('a long table (the microbench-shaped pair of scripts/bench/report-speed.ts): filtered and opened while its rows are still being built (sorting: the first test)', async () => {
+  const dir = path.join(OUT, 'long');
+  // 146 cells x 5 repetitions a side, from the real dma_bench results through the collector's code (microbench-pair.ts).
+  const pair = await writeMicrobenchPair(path.join(dir, 'bundles'), 1);
+  const file = path.join(OUT, 'report-long.html');
+  await writeReport([pair.base, pair.cand], file);
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warn') errors.push(m.text());
+  });
+  try {
+    await page.setViewport({ width: 1400, height: 1000 });
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'domcontentloaded' });
+    await page.waitForFunction((m: string) => performance.getEntriesByName(m, 'mark').length > 0, { timeout: 60_000 }, TABLE_READY_MARK);
+    const total = Number(await page.$eval('#comparison', (t) => t.getAttribute('data-rows')));
+    assert.ok(total > 10 * TABLE_CHUNK_ROWS, `a table of many chunks: ${total} rows`);
+    // At once, whatever has been built by now: the filter builds the rest first.
+    await page.click('#filter-primary');
+    const shown = await visibleEntries(page);
+    assert.equal(await page.$$eval('#comparison > tbody.entry', (b) => b.length), total, 'every row built');
+    assert.ok(shown.length > 0 && shown.length < total && shown.every((e) => e.role === 'primary'), `primary only: ${shown.length} of ${total}`);
+    assert.equal(await page.$eval('#row-count', (e) => e.textContent), `${shown.length} of ${total} rows`);
+    const lastReps = await page.evaluate(() => {
+      const bodies = document.querySelectorAll('#comparison > tbody.entry');
+      const last = bodies[bodies.length - 1]!;
+      (last.querySelector('button.expand') as HTMLButtonElement).click();
+      return last.querySelectorAll('tr.reps table.reps-table tbody tr').length;
+    });
+    assert.equal(lastReps, 5);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
 test('three bundles, one of another workload: a candidate column, absent points drawn as gaps, no error', async () => {
   const file = path.join(OUT, 'report-three.html');
   await writeReport([BASE, CAND, fixture('bundles', 'lab-rxe-7.2')], file);
@@ -224,8 +332,8 @@ test('three bundles, one of another workload: a candidate column, absent points 
   try {
     await page.screenshot({ path: path.join(OUT, 'report-three.png'), fullPage: true });
     assertNoTrouble(trouble);
-    const charts = JSON.parse((await page.$eval('#dmabench-charts', (e) => e.textContent))!) as { series: { points: { y: number | null }[] }[] }[];
-    assert.ok(charts.some((c) => c.series.some((s) => s.points.some((p) => p.y === null))), 'some point is absent');
+    const charts = (await pageCharts(page)).charts;
+    assert.ok(charts.some((c) => c.series.some((s) => s.y.some((y) => y === null))), 'some point is absent');
     for (const p of await drawnPixels(page)) assert.ok(p.drawn > 0, 'canvas drawn');
     const headers = await page.$$eval('#comparison thead th', (ths) => ths.map((th) => th.textContent));
     assert.equal(headers.filter((h) => h === 'candidate').length, 2, 'a column naming the candidate, and the candidate median');
@@ -327,7 +435,7 @@ test('hostile symbols in the flame graphs: nothing runs, the search finds them, 
   try {
     assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned), undefined, 'no payload ran');
     assert.equal(await page.evaluate(() => document.images.length), 0, 'no image element was made');
-    assert.equal(await page.evaluate(() => document.scripts.length), 5, 'no script element was made');
+    assert.equal(await page.evaluate(() => document.scripts.length), 6, 'no script element was made');
     assert.equal(await page.evaluate(() => document.querySelectorAll('svg').length), 3, 'no SVG closed early');
     const names = await page.$$eval('table.symbol-changes td.symbol', (tds) => tds.map((td) => td.textContent));
     assert.ok(names.includes(hostile), 'the name reads as text in the table');

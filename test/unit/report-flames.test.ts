@@ -122,7 +122,7 @@ test('hostile function names (a real symbol rewritten in the captures) are escap
     assert.ok(sec.includes('&amp;lt&lt;/svg'), 'an entity in a name is shown, not read');
     assert.doesNotMatch(html, /<img/i);
     assert.doesNotMatch(html, /<\/svg><script/i);
-    assert.equal((html.match(/<script[\s>]/g) ?? []).length, 5, 'no script element added');
+    assert.equal((html.match(/<script[\s>]/g) ?? []).length, 6, 'no script element added (four scripts, two data blocks)');
     assert.equal((sec.match(/<svg /g) ?? []).length, 3, 'no SVG closed early or opened');
     assert.equal((sec.match(/<\/svg>/g) ?? []).length, 3);
   });

@@ -9,8 +9,9 @@ import { cp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { readBundle } from '../../core/bundle/read.js';
 import { buildCharts } from '../../reports/charts/index.js';
-import type { ChartSpec } from '../../reports/charts/spec.js';
-import { escapeHtml, jsonForScript } from '../../reports/html/escape.js';
+import { CHARTS_DATA_ID, type PageCharts } from '../../reports/html/chart-data.js';
+import { assertInlineScript, escapeHtml, jsonForScript } from '../../reports/html/escape.js';
+import { TABLE_DATA_ID, type TableData } from '../../reports/html/table-data.js';
 import { renderHtmlReport } from '../../reports/html/report.js';
 import { fixture } from '../helpers/paths.js';
 import { withTempDir } from '../helpers/cli.js';
@@ -26,9 +27,16 @@ async function report(dirs: string[]): Promise<string> {
   return renderHtmlReport({ bundles, charts: buildCharts(bundles) });
 }
 
-/** The inline scripts' texts and the data block's, in page order. */
+/** The inline scripts' texts and the data blocks', in page order. */
 function scripts(html: string): { attrs: string; body: string }[] {
   return [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)].map((m) => ({ attrs: m[1]!, body: m[2]! }));
+}
+
+/** The JSON of the data block with this id. */
+function dataOf<T>(html: string, id: string): T {
+  const block = scripts(html).find((s) => s.attrs === ` type="application/json" id="${id}"`);
+  assert.ok(block, `a data block ${id}`);
+  return JSON.parse(block.body) as T;
 }
 
 test('jsonForScript: no <, >, & or line separators left, and JSON.parse gives the value back', () => {
@@ -38,11 +46,16 @@ test('jsonForScript: no <, >, & or line separators left, and JSON.parse gives th
   assert.deepEqual(JSON.parse(json), value);
 });
 
+test('assertInlineScript refuses what would end the element early or change under the HTML parser (and so miss its hash)', () => {
+  assert.equal(assertInlineScript('ok', 'var a = "\\r\\n";'), 'var a = "\\r\\n";');
+  for (const bad of ['x = "</script>"', 'x = "<!--"', 'x = 1;\r\ny = 2;', 'x = "\0"']) assert.throws(() => assertInlineScript('bad', bad), JSON.stringify(bad));
+});
+
 test('escapeHtml escapes the five markup characters', () => {
   assert.equal(escapeHtml(`<a href="x" title='y'>&</a>`), '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;');
 });
 
-test('a report of real bundles: one CSP with the hash of each inline script, the charts as a data block', async () => {
+test('a report of real bundles: one CSP with the hash of each inline script, the charts and the table as data blocks', async () => {
   const html = await report([BASE, CAND]);
   const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1];
   assert.ok(csp, 'a CSP meta element');
@@ -50,20 +63,24 @@ test('a report of real bundles: one CSP with the hash of each inline script, the
   const all = scripts(html);
   const data = all.filter((s) => /type="application\/json"/.test(s.attrs));
   const code = all.filter((s) => s.attrs === '');
-  assert.equal(data.length, 1, 'one data block');
+  assert.equal(data.length, 2, 'two data blocks: the table and the charts');
   assert.equal(code.length, 4, 'chart.js, the chart script, the table script, the flame graph search');
-  assert.equal(all.length, 5, 'no other script element');
+  assert.equal(all.length, 6, 'no other script element');
   for (const s of code) assert.ok(csp.includes(`'sha256-${createHash('sha256').update(s.body, 'utf8').digest('base64')}'`), 'each inline script allowed by its hash');
   assert.ok(code[0]!.body.includes('Chart.js v4'), 'chart.js is inlined, not fetched');
   assert.doesNotMatch(html, /\b(src|href)="(https?:)?\/\//, 'nothing refers to the network');
-  const charts = JSON.parse(data[0]!.body) as ChartSpec[];
+  const charts = dataOf<PageCharts>(html, CHARTS_DATA_ID).charts;
   const bundles = await Promise.all([BASE, CAND].map((d) => readBundle(d)));
   assert.deepEqual(charts.map((c) => c.id), buildCharts(bundles).map((c) => c.id), 'every chart of the builders, in their order');
   assert.ok(charts.length > 2);
   assert.equal((html.match(/<canvas /g) ?? []).length, charts.length);
-  // 24 rows of compare (read.iops, bw, clat ... cpu of both workloads), each with its repetitions.
-  assert.equal((html.match(/<tbody class="entry"/g) ?? []).length, 24);
-  assert.equal((html.match(/<tr class="reps"/g) ?? []).length, 24);
+  assert.doesNotMatch(html, /"csv":/, 'no CSV in the page: the page makes it from the points');
+  // 24 rows of compare (read.iops, bw, clat ... cpu of both workloads), each with its repetitions, built in the page.
+  const table = dataOf<TableData>(html, TABLE_DATA_ID);
+  assert.equal(table.entries.side.length, 24);
+  assert.ok(table.entries.repsBase.every((r) => r.length >= 1) && table.entries.repsCand.every((r) => r.length >= 1), 'every row has its repetitions');
+  assert.match(html, /<table id="comparison" data-rows="24"><thead>/);
+  assert.doesNotMatch(html, /<tbody class="entry"/, 'no row as markup');
 });
 
 test('two reports of the same bundles are byte-identical', async () => {
@@ -87,10 +104,12 @@ test('hostile labels, host and workload names are escaped everywhere and cannot 
     assert.doesNotMatch(html, /<img/i);
     assert.doesNotMatch(html, /window\.__pwned=\d;console\.error\('pwned'\)<\/script>/);
     const all = scripts(html);
-    assert.equal(all.length, 5, 'the payloads added no script element and closed none early');
-    const charts = JSON.parse(all.find((s) => /application\/json/.test(s.attrs))!.body) as ChartSpec[];
+    assert.equal(all.length, 6, 'the payloads added no script element and closed none early');
+    const { charts, strings } = dataOf<PageCharts>(html, CHARTS_DATA_ID);
     assert.ok(charts.some((c) => c.title.includes(HOSTILE_WORKLOAD)), 'the data block keeps the names as they are');
-    assert.ok(charts.some((c) => c.series.some((s) => s.label === PAYLOAD_CLOSE)));
+    assert.ok(charts.some((c) => c.series.some((s) => strings[s.label] === PAYLOAD_CLOSE)));
+    const table = dataOf<TableData>(html, TABLE_DATA_ID);
+    assert.ok(table.strings.includes(HOSTILE_WORKLOAD) && table.labels.includes(PAYLOAD_CLOSE), "the table's data block keeps them as they are too");
   });
 });
 
@@ -106,7 +125,7 @@ test('a bundle copied without raw/ still renders, and the page says what is miss
     const missing = /<ul class="notes-list" id="missing">([\s\S]*?)<\/ul>/.exec(html)?.[1] ?? '';
     assert.match(missing, /old-main-fio#1: raw\/ is not in this copy/);
     assert.doesNotMatch(missing, /old-main-fio#0/, 'the whole copy lacks nothing');
-    assert.ok((html.match(/<tbody class="entry"/g) ?? []).length > 0, 'the table is there');
+    assert.ok(dataOf<TableData>(html, TABLE_DATA_ID).entries.side.length > 0, 'the table is there');
     const charts = buildCharts(await Promise.all([whole, trimmed].map((d) => readBundle(d))));
     assert.ok(charts.length > 0);
     assert.equal((html.match(/<canvas /g) ?? []).length, charts.length, 'the charts are there');
@@ -122,7 +141,7 @@ test('one bundle: the page has its charts and says there is nothing to compare',
   assert.equal((html.match(/<canvas /g) ?? []).length, charts.length);
 });
 
-test('a row is coloured only when its verdict is a regression or an improvement', async () => {
+test("each row's verdict reaches the page's table data (the page colours regressions and improvements: report-browser.test.ts)", async () => {
   // test/helpers/bundles.ts: one cell's read.iops per repetition, compare's contract (the lab
   // fixtures have 2 repetitions per side, too few for any verdict).
   await withTempDir('dmabench-report-verdicts-', async (dir) => {
@@ -135,15 +154,15 @@ test('a row is coloured only when its verdict is a regression or an improvement'
       ['same', [1000, 1010, 1020, 1030, 1040]],
     ] as const) {
       await writeTestBundle(path.join(dir, name), name, [...iops]);
-      const html = await report([base, path.join(dir, name)]);
-      const row = /<tbody class="entry"[^>]*data-verdict="([^"]+)"[^>]*><tr class="([^"]+)">/.exec(html);
-      assert.ok(row, name);
-      verdicts.set(name, `${row[1]} / ${row[2]}`);
+      const table = dataOf<TableData>(await report([base, path.join(dir, name)]), TABLE_DATA_ID);
+      const row = table.entries.metric.findIndex((m) => table.strings[m] === 'read.iops');
+      assert.ok(row >= 0, name);
+      verdicts.set(name, `${table.strings[table.entries.verdict[row]!]} / ${table.strings[table.entries.role[row]!]}`);
     }
     assert.deepEqual(Object.fromEntries(verdicts), {
-      worse: 'regression / row role-primary verdict-regression',
-      better: 'improvement / row role-primary verdict-improvement',
-      same: 'inconclusive / row role-primary',
+      worse: 'regression / primary',
+      better: 'improvement / primary',
+      same: 'inconclusive / primary',
     });
   });
 });
