@@ -8,24 +8,22 @@
 // Screenshots in test-output/publish-browser/ (ignored by git; the path is printed).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
+import { launchChromium } from '../helpers/chromium.js';
 import type { RegressionRecord } from '../../reports/site/regressions.js';
 import { runCli } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/paths.js';
 import { HOSTILE_HOST, STEP_RUN, writePublishTree } from '../helpers/publish-tree.js';
 
-const CHROMIUM = process.env.DMABENCH_CHROMIUM ?? '/usr/bin/chromium';
 const OUT = path.join(repoRoot, 'test-output', 'publish-browser');
 const SITE = path.join(OUT, 'site');
 
 let browser: Browser;
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: scripts/setup-host.sh installs it (Debian package chromium), or set DMABENCH_CHROMIUM`);
   await rm(OUT, { recursive: true, force: true });
   await mkdir(OUT, { recursive: true });
   console.log(`publish-browser: the site and screenshots in ${OUT}`);
@@ -33,11 +31,7 @@ before(async () => {
   await writePublishTree(results, { runs: 30, hostile: true });
   const r = await runCli(['publish', results, '--out', SITE]);
   assert.equal(r.exitCode, 0, String(r.stderr));
-  browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

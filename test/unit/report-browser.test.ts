@@ -8,11 +8,11 @@
 // (ignored by git; the path is printed).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
+import { launchChromium } from '../helpers/chromium.js';
 import { parse } from 'csv-parse/sync';
 import { readBundle, readSamples } from '../../core/bundle/read.js';
 import { buildCharts, readChartRaw } from '../../reports/charts/index.js';
@@ -27,7 +27,6 @@ import { fixture, repoRoot } from '../helpers/paths.js';
 import { PAYLOAD_CLOSE, PAYLOAD_IMG, PAYLOAD_SCRIPT, writeHostileBundle } from '../helpers/hostile-bundle.js';
 import { writePerfRecordBundle } from '../helpers/perf-record-bundle.js';
 
-const CHROMIUM = process.env.DMABENCH_CHROMIUM ?? '/usr/bin/chromium';
 const OUT = path.join(repoRoot, 'test-output', 'report-browser');
 const BASE = fixture('bundles', 'lab-profile-schema2-6.12');
 const CAND = fixture('bundles', 'lab-profile-schema2-7.2');
@@ -35,16 +34,10 @@ const CAND = fixture('bundles', 'lab-profile-schema2-7.2');
 let browser: Browser;
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: scripts/setup-host.sh installs it (Debian package chromium), or set DMABENCH_CHROMIUM`);
   await rm(OUT, { recursive: true, force: true });
   await mkdir(OUT, { recursive: true });
   console.log(`report-browser: pages and screenshots in ${OUT}`);
-  browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    // Root (CI, the lab) cannot use Chromium's sandbox; /dev/shm is small in containers.
-    args: [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
