@@ -1,7 +1,23 @@
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { publishSite } from '../../reports/site/publish.js';
+import { STATE_FILE } from '../../reports/site/site-writer.js';
 import { UsageError } from '../errors.js';
+
+/**
+ * The site goes into a new or empty directory, or one an earlier publish wrote (its state file
+ * says which files are the site's): never over somebody else's files.
+ */
+async function refuseForeignOut(out: string): Promise<void> {
+  const names: string[] = await readdir(out).catch((e: NodeJS.ErrnoException): string[] => {
+    if (e.code === 'ENOENT') return [];
+    throw new UsageError(`cannot use --out ${out}: ${e.message}`);
+  });
+  if (names.length > 0 && !names.includes(STATE_FILE)) {
+    throw new UsageError(`refusing to write the site into ${out}: it is not empty and no earlier publish wrote it (no ${STATE_FILE}); give a new or empty directory`);
+  }
+}
 
 export interface PublishCliOptions {
   out?: string;
@@ -19,6 +35,7 @@ export function registerPublish(program: Command): void {
     .option('--kernel-tree <path>', 'a kernel git tree: full commits, dates, describe names and topological order for the series')
     .action(async (roots: string[], opts: PublishCliOptions) => {
       if (opts.out === undefined) throw new UsageError('--out DIR is needed');
+      await refuseForeignOut(opts.out);
       const result = await publishSite({
         roots,
         out: opts.out,

@@ -184,3 +184,24 @@ test('--kernel-tree: bundles naming abbreviated commits are ordered by the tree\
     assert.match(index, /ordered by topology/);
   });
 });
+
+test('--out that holds somebody else\'s files is refused (exit 2) and left as it was; an empty one is used', async () => {
+  await withTempDir('dmabench-publish-out-', async (dir) => {
+    const results = path.join(dir, 'results');
+    await mkdir(results);
+    const foreign = path.join(dir, 'www');
+    await mkdir(foreign);
+    await writeFile(path.join(foreign, 'index.html'), 'not dmabench\'s\n');
+    const r = await runCli(['publish', results, '--out', foreign]);
+    assert.equal(r.exitCode, 2, String(r.stderr));
+    assert.match(String(r.stderr), /^dmabench: refusing to write the site into .*www: it is not empty and no earlier publish wrote it/);
+    assert.deepEqual(await readdir(foreign), ['index.html']);
+    assert.equal(await readFile(path.join(foreign, 'index.html'), 'utf8'), 'not dmabench\'s\n');
+
+    const empty = path.join(dir, 'site');
+    await mkdir(empty);
+    const ok = await runCli(['publish', results, '--out', empty]);
+    assert.equal(ok.exitCode, 0, String(ok.stderr));
+    assert.ok(existsSync(path.join(empty, 'index.html')));
+  });
+});
