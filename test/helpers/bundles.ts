@@ -44,3 +44,26 @@ export async function writeTestBundle(dir: string, label: string, iops: number[]
   }));
   await writeFile(path.join(dir, 'samples.jsonl'), samples.map((s) => JSON.stringify(s)).join('\n') + '\n');
 }
+
+/** The read.iops of a base and of three candidates whose verdicts against it are known. */
+export const VERDICT_CASES = {
+  worse: [500, 505, 510, 515, 520],
+  better: [2000, 2010, 2020, 2030, 2040],
+  same: [1000, 1010, 1020, 1030, 1040],
+} as const;
+
+/**
+ * Writes `dir/base` and one bundle per VERDICT_CASES entry (`dir/worse`, ...): one cell's
+ * read.iops per repetition, compare's contract (the lab fixtures have 2 repetitions per side, too
+ * few for any verdict). Returns the base and the candidates by name.
+ */
+export async function writeVerdictBundles(dir: string): Promise<{ base: string; candidates: [keyof typeof VERDICT_CASES, string][] }> {
+  const base = path.join(dir, 'base');
+  await writeTestBundle(base, 'base', [1000, 1010, 1020, 1030, 1040]);
+  const candidates: [keyof typeof VERDICT_CASES, string][] = [];
+  for (const [name, iops] of Object.entries(VERDICT_CASES) as [keyof typeof VERDICT_CASES, readonly number[]][]) {
+    await writeTestBundle(path.join(dir, name), name, [...iops]);
+    candidates.push([name, path.join(dir, name)]);
+  }
+  return { base, candidates };
+}

@@ -22,7 +22,7 @@ import { CHARTS_DRAWN_MARK } from '../../reports/html/chart-script.js';
 import { TABLE_BUILT_MARK, TABLE_CHUNK_ROWS, TABLE_READY_MARK } from '../../reports/html/table-script.js';
 import { writeMicrobenchPair } from '../../scripts/bench/microbench-pair.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
-import { writeTestBundle } from '../helpers/bundles.js';
+import { writeVerdictBundles } from '../helpers/bundles.js';
 import { fixture, repoRoot } from '../helpers/paths.js';
 import { PAYLOAD_CLOSE, PAYLOAD_IMG, PAYLOAD_SCRIPT, writeHostileBundle } from '../helpers/hostile-bundle.js';
 import { writePerfRecordBundle } from '../helpers/perf-record-bundle.js';
@@ -251,20 +251,12 @@ test("each chart's CSV download, made in the page from its points, is the chart'
 });
 
 test('a row is coloured only when its verdict is a regression or an improvement', async () => {
-  // test/helpers/bundles.ts: one cell's read.iops per repetition, compare's contract (the lab
-  // fixtures have 2 repetitions per side, too few for any verdict).
   await withTempDir('dmabench-report-verdicts-', async (dir) => {
-    const base = path.join(dir, 'base');
-    await writeTestBundle(base, 'base', [1000, 1010, 1020, 1030, 1040]);
+    const { base, candidates } = await writeVerdictBundles(dir);
     const seen = new Map<string, string>();
-    for (const [name, iops] of [
-      ['worse', [500, 505, 510, 515, 520]],
-      ['better', [2000, 2010, 2020, 2030, 2040]],
-      ['same', [1000, 1010, 1020, 1030, 1040]],
-    ] as const) {
-      await writeTestBundle(path.join(dir, name), name, [...iops]);
+    for (const [name, candidate] of candidates) {
       const file = path.join(dir, `${name}.html`);
-      await writeReport([base, path.join(dir, name)], file);
+      await writeReport([base, candidate], file);
       const { page, trouble } = await openReport(file);
       try {
         assertNoTrouble(trouble);

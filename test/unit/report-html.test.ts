@@ -15,7 +15,7 @@ import { TABLE_DATA_ID, type TableData } from '../../reports/html/table-data.js'
 import { renderHtmlReport } from '../../reports/html/report.js';
 import { fixture } from '../helpers/paths.js';
 import { withTempDir } from '../helpers/cli.js';
-import { writeTestBundle } from '../helpers/bundles.js';
+import { writeVerdictBundles } from '../helpers/bundles.js';
 import { PAYLOAD_CLOSE, PAYLOAD_IMG, PAYLOAD_SCRIPT, writeHostileBundle } from '../helpers/hostile-bundle.js';
 
 const BASE = fixture('bundles', 'lab-profile-schema2-6.12');
@@ -142,19 +142,11 @@ test('one bundle: the page has its charts and says there is nothing to compare',
 });
 
 test("each row's verdict reaches the page's table data (the page colours regressions and improvements: report-browser.test.ts)", async () => {
-  // test/helpers/bundles.ts: one cell's read.iops per repetition, compare's contract (the lab
-  // fixtures have 2 repetitions per side, too few for any verdict).
   await withTempDir('dmabench-report-verdicts-', async (dir) => {
-    const base = path.join(dir, 'base');
-    await writeTestBundle(base, 'base', [1000, 1010, 1020, 1030, 1040]);
+    const { base, candidates } = await writeVerdictBundles(dir);
     const verdicts = new Map<string, string>();
-    for (const [name, iops] of [
-      ['worse', [500, 505, 510, 515, 520]],
-      ['better', [2000, 2010, 2020, 2030, 2040]],
-      ['same', [1000, 1010, 1020, 1030, 1040]],
-    ] as const) {
-      await writeTestBundle(path.join(dir, name), name, [...iops]);
-      const table = dataOf<TableData>(await report([base, path.join(dir, name)]), TABLE_DATA_ID);
+    for (const [name, candidate] of candidates) {
+      const table = dataOf<TableData>(await report([base, candidate]), TABLE_DATA_ID);
       const row = table.entries.metric.findIndex((m) => table.strings[m] === 'read.iops');
       assert.ok(row >= 0, name);
       verdicts.set(name, `${table.strings[table.entries.verdict[row]!]} / ${table.strings[table.entries.role[row]!]}`);
