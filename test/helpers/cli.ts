@@ -3,11 +3,11 @@
 // after an edit never tests stale code. tsx costs ~2 s of CPU per start, and the unit tests start
 // the CLI a few hundred times.
 import assert from 'node:assert/strict';
-import { readdirSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa, type Options, type Result } from 'execa';
+import { staleDistFiles } from './dist.js';
 import { repoRoot } from './paths.js';
 
 export async function runCli(args: string[], options: Options = {}): Promise<Result> {
@@ -19,36 +19,11 @@ export function startCli(args: string[], options: Options = {}) {
   return execa(process.execPath, cliArgs(args), { reject: false, cwd: repoRoot, ...options });
 }
 
-/** The shipped source folders dist/ is built from. */
-const SOURCE_DIRS = ['cli', 'lab', 'runner', 'reports', 'collectors', 'core', 'model'];
-
-function newestSourceMs(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const file = path.join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSourceMs(file));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(file).mtimeMs);
-  }
-  return newest;
-}
-
-function builtCliIsCurrent(): boolean {
-  const built = path.join(repoRoot, 'dist', 'cli', 'main.js');
-  let builtMs: number;
-  try {
-    builtMs = statSync(built).mtimeMs;
-  } catch {
-    return false;
-  }
-  const sources = [...SOURCE_DIRS.map((d) => newestSourceMs(path.join(repoRoot, d))), statSync(path.join(repoRoot, 'package.json')).mtimeMs];
-  return builtMs >= Math.max(...sources);
-}
-
 let entry: string[] | undefined;
 
 /** node's arguments that start the CLI, before the CLI's own: the build when current, else the source through tsx. */
 export function cliEntry(): string[] {
-  entry ??= builtCliIsCurrent() ? [path.join(repoRoot, 'dist', 'cli', 'main.js')] : ['--import', 'tsx', path.join(repoRoot, 'cli', 'main.ts')];
+  entry ??= staleDistFiles().length === 0 ? [path.join(repoRoot, 'dist', 'cli', 'main.js')] : ['--import', 'tsx', path.join(repoRoot, 'cli', 'main.ts')];
   return [...entry];
 }
 

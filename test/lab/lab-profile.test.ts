@@ -8,13 +8,14 @@
 // Needs root, QEMU and the lab image (dmabench lab image); boots two guests (a few minutes).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { repoRoot } from '../helpers/paths.js';
 import { runCli } from '../helpers/cli.js';
+import { staleDistFiles } from '../helpers/dist.js';
 import { readBundle } from '../../core/bundle/read.js';
 import type { LoadedBundle } from '../../model/bundle.js';
 import { comparabilityWarnings } from '../../reports/compare/comparability.js';
@@ -22,25 +23,6 @@ import { rawRepDir } from '../../core/bundle/layout.js';
 import { cellDirName } from '../../core/campaign/matrix.js';
 
 const isRoot = process.getuid?.() === 0;
-
-/** Every compiled source the guest runs must be at least as new as its .ts (the guest runs dist/). */
-async function staleDistFiles(): Promise<string[]> {
-  const stale: string[] = [];
-  for (const top of ['cli', 'lab', 'runner', 'reports', 'collectors', 'core', 'model', 'scripts']) {
-    const walk = async (dir: string): Promise<void> => {
-      for (const entry of await readdir(path.join(repoRoot, dir), { withFileTypes: true })) {
-        const rel = path.join(dir, entry.name);
-        if (entry.isDirectory()) await walk(rel);
-        else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) {
-          const js = path.join(repoRoot, 'dist', rel.replace(/\.ts$/, '.js'));
-          if (!existsSync(js) || (await stat(js)).mtimeMs < (await stat(path.join(repoRoot, rel))).mtimeMs) stale.push(rel);
-        }
-      }
-    };
-    await walk(top);
-  }
-  return stale;
-}
 
 function value(b: LoadedBundle, cellPrefix: string, pass: string, metric: string): number | null | undefined {
   const s = b.samples.find((x) => x.cell.startsWith(cellPrefix) && x.pass === pass && x.metric === metric);
@@ -59,7 +41,7 @@ test('lab: per-I/O DMA call counts on 7.x (dma_iova_*) and 6.12 (dma_map_sgtable
   // The guest runs dist/: build it (other files of the tree may have type errors mid-edit; tsc
   // still emits, and the freshness check below is what matters).
   const build = await execa('npm', ['run', 'build'], { cwd: repoRoot, reject: false });
-  const stale = await staleDistFiles();
+  const stale = staleDistFiles();
   assert.deepEqual(stale, [], `dist is stale after npm run build (exit ${build.exitCode}): ${String(build.stdout).slice(-2000)}`);
 
   const out = await mkdtemp(path.join(tmpdir(), 'dmabench-lab-profile-'));
