@@ -3,7 +3,7 @@
 // containers; the machines have no network, so Chromium's own background traffic is switched off.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import puppeteer, { type Browser } from 'puppeteer-core';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 
 export const CHROMIUM = process.env.DMABENCH_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -22,4 +22,20 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/**
+ * A full-page screenshot of everything on the page. Sections laid out only near the screen
+ * (`content-visibility: auto`, as the report's comparison section) are not painted in a capture
+ * beyond the viewport, so they are made visible first: the kept image then shows what a reader
+ * scrolling down would see. Set through the element's style from script, which the pages'
+ * Content-Security-Policy allows (an injected <style> it would block).
+ */
+export async function screenshotWholePage(page: Page, file: string): Promise<void> {
+  await page.evaluate(() => {
+    for (const element of document.querySelectorAll<HTMLElement>('*')) {
+      if (getComputedStyle(element).contentVisibility === 'auto') element.style.contentVisibility = 'visible';
+    }
+  });
+  await page.screenshot({ path: file, fullPage: true });
 }

@@ -12,7 +12,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'puppeteer-core';
-import { launchChromium } from '../helpers/chromium.js';
+import { launchChromium, screenshotWholePage } from '../helpers/chromium.js';
 import type { RegressionRecord } from '../../reports/site/regressions.js';
 import { runCli } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/paths.js';
@@ -81,7 +81,7 @@ test('index.html from file://: clean, tiles with sparklines, the regression list
   assert.equal(regressions.length, 1);
   const { page, trouble } = await open(path.join(SITE, 'index.html'));
   try {
-    await page.screenshot({ path: path.join(OUT, 'index.png'), fullPage: true });
+    await screenshotWholePage(page, path.join(OUT, 'index.png'));
     assertClean(trouble, 'index');
     await notPwned(page, 'index');
     assert.ok((await page.$$eval('.tile', (t) => t.length)) > 10);
@@ -94,7 +94,7 @@ test('index.html from file://: clean, tiles with sparklines, the regression list
 
     await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('ul.open-regressions li a')]);
     assert.ok(page.url().endsWith(regressions[0]!.links.series), page.url());
-    await page.screenshot({ path: path.join(OUT, 'series.png'), fullPage: true });
+    await screenshotWholePage(page, path.join(OUT, 'series.png'));
     assertClean(trouble, 'series page');
     const chart = await page.$eval('#series-chart', (c) => {
       const canvas = c as HTMLCanvasElement;

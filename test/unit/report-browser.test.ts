@@ -12,7 +12,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'puppeteer-core';
-import { launchChromium } from '../helpers/chromium.js';
+import { launchChromium, screenshotWholePage } from '../helpers/chromium.js';
 import { parse } from 'csv-parse/sync';
 import { readBundle, readSamples } from '../../core/bundle/read.js';
 import { buildCharts, readChartRaw } from '../../reports/charts/index.js';
@@ -116,7 +116,7 @@ test('the report of 6.12 against 7.2 loads clean, draws every chart, filters, so
   await writeReport([BASE, CAND], file);
   const { page, trouble } = await openReport(file);
   try {
-    await page.screenshot({ path: path.join(OUT, 'report-6.12-vs-7.2.png'), fullPage: true });
+    await screenshotWholePage(page, path.join(OUT, 'report-6.12-vs-7.2.png'));
     assertNoTrouble(trouble);
 
     const charts = (await pageCharts(page)).charts;
@@ -188,7 +188,7 @@ test('the report of 6.12 against 7.2 loads clean, draws every chart, filters, so
     const [base, cand] = [await expected(BASE), await expected(CAND)];
     assert.ok(base.length >= 2);
     assert.deepEqual(shown, base.map((b, i) => [String(i), b, cand[i]]));
-    await page.screenshot({ path: path.join(OUT, 'report-6.12-vs-7.2-expanded.png'), fullPage: true });
+    await screenshotWholePage(page, path.join(OUT, 'report-6.12-vs-7.2-expanded.png'));
     assertNoTrouble(trouble);
   } finally {
     await page.close();
@@ -207,7 +207,7 @@ test('a report of hostile bundles: no payload runs, every payload reads as text'
   assert.ok((await readFile(file, 'utf8')).length > 0);
   const { page, trouble } = await openReport(file);
   try {
-    await page.screenshot({ path: path.join(OUT, 'report-hostile.png'), fullPage: true });
+    await screenshotWholePage(page, path.join(OUT, 'report-hostile.png'));
     assertNoTrouble(trouble);
     assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned), undefined, 'no payload ran');
     assert.equal(await page.evaluate(() => document.images.length), 0, 'no image element was made');
@@ -315,7 +315,7 @@ test('three bundles, one of another workload: a candidate column, absent points 
   await writeReport([BASE, CAND, fixture('bundles', 'lab-rxe-7.2')], file);
   const { page, trouble } = await openReport(file);
   try {
-    await page.screenshot({ path: path.join(OUT, 'report-three.png'), fullPage: true });
+    await screenshotWholePage(page, path.join(OUT, 'report-three.png'));
     assertNoTrouble(trouble);
     const charts = (await pageCharts(page)).charts;
     assert.ok(charts.some((c) => c.series.some((s) => s.y.some((y) => y === null))), 'some point is absent');
@@ -393,7 +393,7 @@ test('the flame graphs: a symbol typed into the search highlights its frames and
     assert.equal(diff[2], candShare, "the differential graph's widths are the candidate's");
     assert.equal(diff[1], baseShare, "the differential graph's base share is the base graph's (its recorded counts, not the scaled ones)");
     assert.equal(found.status, `${frames(expected.reduce((a, b) => a + b, 0))} in 3 of 3 graphs`);
-    await page.screenshot({ path: path.join(OUT, 'report-flame-search.png'), fullPage: true });
+    await screenshotWholePage(page, path.join(OUT, 'report-flame-search.png'));
 
     await clearSearch(page);
     const cleared = await flameState(page);
@@ -428,7 +428,7 @@ test('hostile symbols in the flame graphs: nothing runs, the search finds them, 
     const found = await flameState(page);
     assert.deepEqual(found.matched, framesHolding(await readFile(file, 'utf8'), '&lt;script&gt;'));
     assert.ok(found.matched.every((n) => n > 0), 'the search matches the name as text');
-    await page.screenshot({ path: path.join(OUT, 'report-flame-hostile.png'), fullPage: true });
+    await screenshotWholePage(page, path.join(OUT, 'report-flame-hostile.png'));
     assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned), undefined, 'still nothing ran');
     assertNoTrouble(trouble);
   } finally {
