@@ -1,7 +1,6 @@
 // The site's index (issue 14 item 1): per host and campaign, the latest run against its baseline
 // (compare's verdicts on the primary metrics, one tile each, with the series' sparkline and a link
 // to its page), the open regressions, the latest runs, and the bundles that could not be read.
-import { compareBundles } from '../compare/compare.js';
 import type { ComparisonRow } from '../compare/types.js';
 import { escapeHtml } from '../html/escape.js';
 import { chooseScale, formatCi, formatNumber, formatPct } from '../render/format.js';
@@ -20,6 +19,8 @@ export const INDEX_RUNS = 10;
 export interface IndexInput {
   series: readonly RunSeries[];
   trends: ReadonlyMap<string, readonly MetricTrend[]>;
+  /** Per series id: compare's primary rows of its baseline against its latest run (absent for a series of one run). */
+  comparisons: ReadonlyMap<string, readonly ComparisonRow[]>;
   regressions: readonly RegressionRecord[];
   unreadable: readonly UnreadableBundle[];
 }
@@ -45,9 +46,8 @@ function tile(trend: MetricTrend | undefined, row: ComparisonRow | undefined, si
   );
 }
 
-function tiles(series: RunSeries, trends: readonly MetricTrend[]): string {
-  if (series.baseline === series.latest) return `<div class="tiles">${trends.map((t) => tile(t, undefined, true)).join('')}</div>`;
-  const rows = compareBundles([series.baseline.bundle, series.latest.bundle]).rows.filter((r) => r.role === 'primary');
+function tiles(series: RunSeries, trends: readonly MetricTrend[], rows: readonly ComparisonRow[] | undefined): string {
+  if (series.baseline === series.latest || rows === undefined) return `<div class="tiles">${trends.map((t) => tile(t, undefined, true)).join('')}</div>`;
   const byKey = new Map(trends.map((t) => [JSON.stringify([t.cell, t.metric]), t]));
   const shown = rows.map((r) => tile(byKey.get(JSON.stringify([r.cell, r.metric])), r, false));
   return `<div class="tiles">${shown.join('')}</div>`;
@@ -71,7 +71,7 @@ export function runsTable(runs: readonly SiteRun[], cls = 'runs'): string {
   return `<table class="${cls}"><thead><tr><th>run</th><th>host</th><th>kernel (commit)</th><th>IOMMU</th><th>date</th><th>campaign</th><th>status</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
-function seriesSection(series: RunSeries, trends: readonly MetricTrend[], regressions: readonly RegressionRecord[]): string {
+function seriesSection(series: RunSeries, trends: readonly MetricTrend[], rows: readonly ComparisonRow[] | undefined, regressions: readonly RegressionRecord[]): string {
   const open = regressions.filter((r) => r.host === series.host && r.campaign === series.campaign && r.acknowledged === undefined);
   const latestRuns = [...series.runs].reverse().slice(0, INDEX_RUNS);
   const against =
@@ -81,7 +81,7 @@ function seriesSection(series: RunSeries, trends: readonly MetricTrend[], regres
   return (
     `<section class="series" id="series-${series.id}"><h2>${escapeHtml(`${series.host} · ${series.campaign}`)}</h2>` +
     `<p>${series.runs.length} runs, ordered by ${escapeHtml(series.rule)}. ${against}</p>` +
-    tiles(series, trends) +
+    tiles(series, trends, rows) +
     `<h3>Open regressions</h3>${regressionList(open)}` +
     `<h3>Latest runs</h3>${runsTable(latestRuns)}` +
     (series.runs.length > INDEX_RUNS ? `<p>${link(SITE_PATHS.runs, `all ${series.runs.length} runs`)}</p>` : '') +
@@ -96,7 +96,7 @@ function unreadableSection(unreadable: readonly UnreadableBundle[]): string {
 }
 
 export function indexPageBody(input: IndexInput): string {
-  const sections = input.series.map((s) => seriesSection(s, input.trends.get(s.id) ?? [], input.regressions));
+  const sections = input.series.map((s) => seriesSection(s, input.trends.get(s.id) ?? [], input.comparisons.get(s.id), input.regressions));
   const open = input.regressions.filter((r) => r.acknowledged === undefined).length;
   return (
     `<p>${input.series.length} series, ${input.series.reduce((a, s) => a + s.runs.length, 0)} runs; ${link(SITE_PATHS.regressionsHtml, `${open} open regressions`)}.</p>` +

@@ -61,7 +61,11 @@ try {
     const r = await publishSite({ roots: [results], out: site });
     const s = (performance.now() - t0) / 1000;
     const open = r.regressions.filter((x) => !x.acknowledged);
-    console.log(`${what}: ${s.toFixed(1)} s; ${r.log.written.length} written, ${r.log.skipped} unchanged, ${r.log.removed.length} removed; ${r.runs.length} runs, ${r.trends.length} metric series, ${open.length} open regressions`);
+    const c = r.cache;
+    console.log(
+      `${what}: ${s.toFixed(2)} s; ${r.log.written.length} written, ${r.log.skipped} unchanged, ${r.log.removed.length} removed; ${r.runs.length} runs, ${r.trends.length} metric series, ${open.length} open regressions; ` +
+        `cache: ${c.bundleHits} bundles kept, ${c.bundleMisses} read, ${c.fitHits} series fits kept, ${c.fitMisses} fitted`,
+    );
     for (const x of open) console.log(`  ${x.host} ${x.metric} ${x.kind} ${x.change.pct.toFixed(2)}% ${x.lastGood.runIds.join(',')} -> ${x.firstBad.runIds.join(',')}`);
   };
   await timed('cold publish');
