@@ -24,6 +24,8 @@ export const SITE_PATHS = {
   compare: (base: string, candidate: string): string => `compare/${runPageId(base)}-${runPageId(candidate)}.html`,
   series: (id: string): string => `series/${id}.html`,
   seriesData: (id: string): string => `data/${id}.js`,
+  /** The index's shard of one series (index-data.ts). */
+  indexData: (seriesId: string): string => `data/index-${seriesId}.js`,
   asset: (name: string): string => `assets/${name}`,
 } as const;
 

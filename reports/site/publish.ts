@@ -12,9 +12,10 @@ import { readAcknowledgements } from '../series/acknowledge.js';
 import { compareBundles } from '../compare/compare.js';
 import type { ComparisonRow } from '../compare/types.js';
 import { analyseSeries, type MetricTrend } from './analyse.js';
-import { siteAssets, SERIES_ASSET } from './assets.js';
+import { INDEX_ASSET, siteAssets, SERIES_ASSET } from './assets.js';
 import { atomFeed, regressionsJson } from './feed.js';
 import { shortHash, SITE_PATHS } from './ids.js';
+import { indexShard, indexShardScript } from './index-data.js';
 import { indexPageBody, runsTable } from './index-page.js';
 import { renderSitePage } from './layout.js';
 import { regressionRecords, changeEnds, type RegressionRecord } from './regressions.js';
@@ -124,7 +125,18 @@ export async function publishSite(options: PublishOptions): Promise<PublishResul
     });
   }
   const comparisons = await latestAgainstBaseline(series);
-  jobs.push({ path: SITE_PATHS.index, render: () => page({ title, root: '', body: indexPageBody({ series, trends: trendsBySeries, comparisons, regressions, unreadable: scan.unreadable }), generator }) });
+  for (const s of series) jobs.push({ path: SITE_PATHS.indexData(s.id), render: () => indexShardScript(s.id, indexShard(s, trendsBySeries.get(s.id) ?? [])) });
+  jobs.push({
+    path: SITE_PATHS.index,
+    render: () =>
+      page({
+        title,
+        root: '',
+        body: indexPageBody({ series, trends: trendsBySeries, comparisons, regressions, unreadable: scan.unreadable }),
+        scripts: [...series.map((s) => SITE_PATHS.indexData(s.id)), SITE_PATHS.asset(INDEX_ASSET)],
+        generator,
+      }),
+  });
   const allRuns = [...runs].sort((a, b) => (a.runDate < b.runDate ? 1 : a.runDate > b.runDate ? -1 : a.id < b.id ? -1 : 1));
   jobs.push({ path: SITE_PATHS.runs, render: () => page({ title: `${title}: runs`, root: '', body: runsTable(allRuns), generator }) });
   jobs.push({ path: SITE_PATHS.regressionsHtml, render: () => page({ title: `${title}: regressions`, root: '', body: regressionsPageBody(regressions), generator }) });

@@ -78,7 +78,7 @@ test('publish over real bundles and a synthetic series: the step found at its ru
   });
 });
 
-test('the same inputs give byte-identical sites; one new bundle rewrites only its run page, its compare pages, its series, the index and the runs list', async () => {
+test('the same inputs give byte-identical sites; one new bundle rewrites only its run page, its compare pages, its series, the index with its series\' shard and the runs list', async () => {
   await withTempDir('dmabench-publish-incr-', async (dir) => {
     const results = path.join(dir, 'results');
     await writePublishTree(results, { runs: 24 });
@@ -109,6 +109,7 @@ test('the same inputs give byte-identical sites; one new bundle rewrites only it
       SITE_PATHS.compare(previous.id, newRun.id),
       SITE_PATHS.compare(nightly.baseline.id, newRun.id),
       ...seriesPages,
+      SITE_PATHS.indexData(nightly.id),
       SITE_PATHS.index,
       SITE_PATHS.runs,
       SITE_PATHS.regressionsHtml,
@@ -117,12 +118,14 @@ test('the same inputs give byte-identical sites; one new bundle rewrites only it
     ]);
     const stray = next.log.written.filter((f) => !allowed.has(f));
     assert.deepEqual(stray, [], 'pages written that the new bundle does not change');
-    for (const must of [SITE_PATHS.run(newRun.id), SITE_PATHS.index, ...seriesPages]) assert.ok(next.log.written.includes(must), `${must} not rewritten`);
+    for (const must of [SITE_PATHS.run(newRun.id), SITE_PATHS.index, SITE_PATHS.indexData(nightly.id), ...seriesPages]) assert.ok(next.log.written.includes(must), `${must} not rewritten`);
     // The baseline-against-latest compare page of the old latest run is no longer made.
     assert.deepEqual(next.log.removed, [SITE_PATHS.compare(nightly.baseline.id, previous.id)]);
     assert.equal((await stat(untouched)).mtimeMs, mtimeBefore, 'a run page of another series is not touched');
     const otherSeries = next.trends.filter((t) => t.series !== nightly).map((t) => SITE_PATHS.series(t.id));
     assert.ok(otherSeries.length > 0 && otherSeries.every((p) => !next.log.written.includes(p)));
+    const otherShards = next.series.filter((s) => s !== nightly).map((s) => SITE_PATHS.indexData(s.id));
+    assert.ok(otherShards.length > 0 && otherShards.every((p) => !next.log.written.includes(p)), 'the index shards of the other series are not rewritten');
   });
 });
 
