@@ -96,7 +96,7 @@ export function analyseSeries(series: RunSeries, acknowledgements: readonly Ackn
     const runs = series.runs.filter((r) => c.perRun.has(r)).map((run) => ({ run, values: c.perRun.get(run)! }));
     const seriesRuns: SeriesRun[] = runs.map(({ run, values }) => ({ id: run.id, ...(run.commit ? { commit: run.commit.commit } : {}), values }));
     const analysis = applyAcknowledgements(detectMemoised({ metric, cell, better: c.better, runs: seriesRuns }, memo), acknowledgements);
-    trends.push({ id: metricSeriesId(series.host, series.campaign, cell, metric), series, workload: c.workload, cell, metric, unit: c.unit, better: c.better, runs, analysis });
+    trends.push({ id: metricSeriesId(series.host, series.campaign, series.setting, cell, metric), series, workload: c.workload, cell, metric, unit: c.unit, better: c.better, runs, analysis });
   }
   return trends.sort((a, b) => byText(a.cell, b.cell) || byText(a.metric, b.metric));
 }

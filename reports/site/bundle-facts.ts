@@ -1,11 +1,12 @@
 // What `publish` needs from a bundle besides its report: who ran it (host, campaign), what it ran
-// on (kernel release, commit, IOMMU mode), when, how it ended, and the timed pass's values of every
+// on (kernel release, commit, IOMMU mode and caching mode), when, how it ended, and the timed pass's values of every
 // primary metric. Small and plain data, so that bundle-cache.ts can keep it between publishes and
 // an unchanged bundle is not parsed again; the run and compare pages, the only readers of the
 // whole bundle, load it when they are rendered.
 import { kernelCommitOf, kernelReleaseOf, type KernelCommit } from '../../core/kernel-commit/identity.js';
 import type { LoadedBundle } from '../../model/bundle.js';
 import { metricRole, type Better } from '../../model/measurement.js';
+import { cachingModeOf } from '../summary/bundles.js';
 
 /** One primary (cell, metric) of the timed pass: its repetitions' values in sample order. */
 export interface PrimaryValues {
@@ -30,6 +31,8 @@ export interface BundleFacts {
   release?: string;
   /** The IOMMU mode the system state recorded, else the lab's. */
   iommu?: string;
+  /** The IOMMU units' caching mode as the system state recorded it, else as the lab configured it (reports/summary's rule). */
+  cachingMode?: boolean;
   /** The commit the bundle names (core/kernel-commit/identity.ts), before a kernel tree completes it. */
   commit?: KernelCommit;
   /** In the order each (cell, metric) first appears in samples.jsonl. */
@@ -65,6 +68,7 @@ export function bundleFacts(bundle: LoadedBundle): BundleFacts {
   const release = kernelReleaseOf(m);
   const iommu = m.system?.iommu.mode ?? m.lab?.iommu;
   const commit = kernelCommitOf(m);
+  const cachingMode = cachingModeOf(m);
   return {
     label: m.label,
     host: m.system?.hostname ?? 'unknown host',
@@ -73,6 +77,7 @@ export function bundleFacts(bundle: LoadedBundle): BundleFacts {
     status: m.status,
     ...(release === undefined ? {} : { release }),
     ...(iommu === undefined ? {} : { iommu }),
+    ...(cachingMode === null ? {} : { cachingMode }),
     ...(commit === undefined ? {} : { commit }),
     primary: primaryValues(bundle),
   };

@@ -1,4 +1,4 @@
-// The site's index (issue 14 item 1): per host and campaign, the latest run against its baseline
+// The site's index (issue 14 item 1): per host, campaign and IOMMU setting, the latest run against its baseline
 // (compare's verdicts on the primary metrics, one tile each, with the series' sparkline and a link
 // to its page), the open regressions, the latest runs, and the bundles that could not be read.
 // The sparklines and the latest runs' rows are in the series' data shard (index-data.ts), drawn by
@@ -12,7 +12,7 @@ import type { RegressionRecord } from './regressions.js';
 import { INDEX_RUNS, RUN_COLUMNS } from './index-data.js';
 import { kernelText, type SiteRun } from './runs.js';
 import type { UnreadableBundle } from './scan.js';
-import type { RunSeries } from './series.js';
+import { seriesName, type RunSeries } from './series.js';
 
 export interface IndexInput {
   series: readonly RunSeries[];
@@ -77,13 +77,13 @@ export function runsTable(runs: readonly SiteRun[]): string {
 }
 
 function seriesSection(series: RunSeries, trends: readonly MetricTrend[], rows: readonly ComparisonRow[] | undefined, regressions: readonly RegressionRecord[]): string {
-  const open = regressions.filter((r) => r.host === series.host && r.campaign === series.campaign && r.acknowledged === undefined);
+  const open = regressions.filter((r) => r.host === series.host && r.campaign === series.campaign && r.setting === series.setting && r.acknowledged === undefined);
   const against =
     series.baseline === series.latest
       ? `One run: ${link(SITE_PATHS.run(series.latest.id), series.latest.id)}.`
       : `Latest ${link(SITE_PATHS.run(series.latest.id), series.latest.id)} (${escapeHtml(kernelText(series.latest))}) against baseline ${link(SITE_PATHS.run(series.baseline.id), series.baseline.id)} (${escapeHtml(kernelText(series.baseline))}, ${escapeHtml(series.baselineFrom)}): ${link(SITE_PATHS.compare(series.baseline.id, series.latest.id), 'compare')}.`;
   return (
-    `<section class="series" id="series-${series.id}" data-series="${series.id}"><h2>${escapeHtml(`${series.host} · ${series.campaign}`)}</h2>` +
+    `<section class="series" id="series-${series.id}" data-series="${series.id}"><h2>${escapeHtml(seriesName(series))}</h2>` +
     `<p>${series.runs.length} runs, ordered by ${escapeHtml(series.rule)}. ${against}</p>` +
     tiles(series, trends, rows) +
     `<h3>Open regressions</h3>${regressionList(open)}` +

@@ -27,7 +27,8 @@ import type { SeriesAnalysis } from '../series/types.js';
 import { exactJson } from './exact-json.js';
 
 export const CACHE_FILE = '.dmabench-publish-cache.json';
-export const CACHE_FORMAT = 1;
+/** 2: the facts hold the caching mode (a series is per IOMMU setting). */
+export const CACHE_FORMAT = 2;
 
 /** The files of a bundle its facts and content hash are made from. */
 export const BUNDLE_INPUT_FILES = ['manifest.json', 'samples.jsonl', 'campaign.yaml'] as const;
@@ -45,6 +46,7 @@ const factsSchema = z
     status: z.string(),
     release: z.string().optional(),
     iommu: z.string().optional(),
+    cachingMode: z.boolean().optional(),
     commit: kernelCommit.optional(),
     primary: z.array(
       z

@@ -1,5 +1,5 @@
 // `dmabench publish` (issue 14): bundles found under the results directories → series per (host,
-// campaign) in series order → regression detection on every primary metric → the site's pages,
+// campaign, IOMMU setting) in series order → regression detection on every primary metric → the site's pages,
 // written incrementally (site-writer.ts). Deterministic: no clock, no random id; every list sorted
 // or in series order. The only reads are the bundles, the baseline and acknowledgements files,
 // the site's state and cache files and, with a kernel tree, git. The cache (publish-cache.ts) spares
@@ -24,7 +24,7 @@ import { reportPage, REPORT_ASSETS } from './report-pages.js';
 import { commitNames, kernelText, siteRun, type SiteRun } from './runs.js';
 import { PublishCache } from './publish-cache.js';
 import { scanResults, type UnreadableBundle } from './scan.js';
-import { groupSeries, type RunSeries } from './series.js';
+import { groupSeries, seriesName, type RunSeries } from './series.js';
 import { seriesPageBody, seriesShardScript } from './series-page.js';
 import { SITE_FORMAT, writeSite, type PageJob, type WriteLog } from './site-writer.js';
 
@@ -95,7 +95,7 @@ export async function publishSite(options: PublishOptions): Promise<PublishResul
   const keyOf = (...parts: string[]): string => shortHash(String(SITE_FORMAT), generator, title, ...parts);
   for (const run of runs) {
     const s = seriesOf.get(run)!;
-    const context = `Run ${run.id} of ${s.host} · ${s.campaign}: ${kernelText(run)}, started ${run.runDate}.`;
+    const context = `Run ${run.id} of ${seriesName(s)}: ${kernelText(run)}, started ${run.runDate}.`;
     jobs.push({
       path: SITE_PATHS.run(run.id),
       key: keyOf('run', run.id, run.inputHash, context),
@@ -116,7 +116,7 @@ export async function publishSite(options: PublishOptions): Promise<PublishResul
       path: SITE_PATHS.series(t.id),
       render: () =>
         page({
-          title: `${t.metric} · ${t.cell}`,
+          title: `${t.metric} · ${t.cell} · ${t.series.setting}`,
           root: '../',
           body: seriesPageBody(t),
           scripts: [SITE_PATHS.seriesData(t.id), SITE_PATHS.asset(REPORT_ASSETS.chartJs), SITE_PATHS.asset(SERIES_ASSET)],

@@ -1,4 +1,4 @@
-// A bundle as the site sees it: where it sits in a series (host, campaign) and what it measured
+// A bundle as the site sees it: where it sits in a series (host, campaign, IOMMU setting) and what it measured
 // (kernel release, commit), from its facts (bundle-facts.ts). The commit rule is
 // core/kernel-commit/identity.ts's, not repeated here.
 import { withTreeFacts, type KernelCommit, type OrderableRun, type TreeFacts } from '../../core/kernel-commit/identity.js';
@@ -14,6 +14,7 @@ export interface SiteRun extends OrderableRun {
   campaign: string;
   release?: string;
   iommu?: string;
+  cachingMode?: boolean;
   status: string;
   commit?: KernelCommit;
   /** The timed pass's primary values (analyse.ts). */
@@ -41,6 +42,7 @@ export function siteRun(found: FoundBundle, tree?: TreeFacts): SiteRun {
     status: f.status,
     ...(f.release === undefined ? {} : { release: f.release }),
     ...(f.iommu === undefined ? {} : { iommu: f.iommu }),
+    ...(f.cachingMode === undefined ? {} : { cachingMode: f.cachingMode }),
     ...(commit === undefined ? {} : { commit }),
     primary: f.primary,
     load: found.load,

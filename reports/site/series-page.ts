@@ -1,8 +1,8 @@
-// One series page per (host, campaign, cell, metric): its data as a shard (data/<id>.js, a script
-// that hands the data to the page: Chromium refuses fetch() from file://) and the page around it,
-// whose script (series-script.ts) draws the medians, their interval band, every repetition, the
-// fitted levels as steps and the changes' ranges shaded. The text on the page (changes, bisect
-// lines, the runs) is HTML rendered here, so it reads without a script.
+// One series page per (host, campaign, IOMMU setting, cell, metric): its data as a shard
+// (data/<id>.js, a script that hands the data to the page: Chromium refuses fetch() from file://)
+// and the page around it, whose script (series-script.ts) draws the medians, their interval band,
+// every repetition, the fitted levels as steps and the changes' ranges shaded. The text on the page
+// (changes, bisect lines, the runs) is HTML rendered here, so it reads without a script.
 import { chooseScale, formatNumber, formatPct } from '../render/format.js';
 import { escapeHtml, jsonForScript } from '../html/escape.js';
 import { logScale } from '../series/weights.js';
@@ -91,7 +91,7 @@ function makeShard(trend: MetricTrend): SeriesShard {
     };
   });
   return {
-    title: `${trend.metric} of ${trend.cell}`,
+    title: `${trend.metric} of ${trend.cell} (${trend.series.setting})`,
     unit: scale.unit,
     better: trend.better,
     order: trend.series.rule,
@@ -146,6 +146,7 @@ export function seriesPageBody(trend: MetricTrend): string {
   const facts = [
     ['host', s.host],
     ['campaign', s.campaign],
+    ['IOMMU setting', s.setting],
     ['cell', trend.cell],
     ['metric', `${trend.metric} (${shard.unit}, ${trend.better} is better)`],
     ['order', `by ${s.rule}`],
