@@ -4,7 +4,8 @@
 // bundle of configs/lab-profile.yaml, 5 repetitions of every primary metric with 2% noise, and on
 // box-0 +6% on the NVMe cell's read.clat.p50 from night 60 (the regression to find). Times, in this
 // process: a cold publish into an empty site, a publish with nothing new, and a publish after one
-// new bundle; prints what each wrote, the site's size and the index's size.
+// new bundle; prints what each wrote, what the site's cache spared (bundles not parsed, series not
+// fitted again), the site's size and the index's size.
 //
 // Usage: node --import tsx scripts/bench/publish-scale.ts [--hosts 5] [--nights 100] [--keep]
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
