@@ -46,7 +46,8 @@ export function registerPublish(program: Command): void {
       process.stderr.write(
         `${result.runs.length} runs in ${result.series.length} series, ${result.trends.length} metric series, ${open} open regressions` +
           `${result.unreadable.length > 0 ? `, ${result.unreadable.length} unreadable bundles (listed on the index)` : ''}; ` +
-          `${result.log.written.length} files written, ${result.log.skipped} unchanged, ${result.log.removed.length} removed\n`,
+          `${result.log.written.length} files written, ${result.log.skipped} unchanged, ${result.log.removed.length} removed; ` +
+          `${result.cache.bundleMisses} bundles read, ${result.cache.bundleHits} taken from the site's cache\n`,
       );
       process.stdout.write(path.join(opts.out, 'index.html') + '\n');
     });

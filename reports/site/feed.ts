@@ -21,9 +21,9 @@ export function atomFeed(records: readonly RegressionRecord[], title: string, ne
   const dates = records.map((r) => rfc3339(r.firstBad.runDate)).sort();
   const updated = dates.at(-1) ?? (newestRun ? rfc3339(newestRun) : '1970-01-01T00:00:00.000Z');
   const entries = records.map((r) => {
-    const summary = `${r.kind} ${formatPct(r.change.pct)} [${formatPct(r.change.low)}, ${formatPct(r.change.high)}] of ${r.metric} (${r.better} is better) in ${r.cell} on ${r.host}, ${r.campaign}: last good ${r.lastGood.runIds.join(', ')} (${r.lastGood.kernel}), first bad ${r.firstBad.runIds.join(', ')} (${r.firstBad.kernel})${r.bisect ? `; ${r.bisect}` : ''}${r.acknowledged ? `; acknowledged: ${r.acknowledged}` : ''}`;
+    const summary = `${r.kind} ${formatPct(r.change.pct)} [${formatPct(r.change.low)}, ${formatPct(r.change.high)}] of ${r.metric} (${r.better} is better) in ${r.cell} on ${r.host}, ${r.campaign}, ${r.setting}: last good ${r.lastGood.runIds.join(', ')} (${r.lastGood.kernel}), first bad ${r.firstBad.runIds.join(', ')} (${r.firstBad.kernel})${r.bisect ? `; ${r.bisect}` : ''}${r.acknowledged ? `; acknowledged: ${r.acknowledged}` : ''}`;
     return (
-      `<entry><id>urn:dmabench:regression:${r.id}</id><title>${escapeHtml(`${r.metric} ${formatPct(r.change.pct)} on ${r.host} (${r.campaign})`)}</title>` +
+      `<entry><id>urn:dmabench:regression:${r.id}</id><title>${escapeHtml(`${r.metric} ${formatPct(r.change.pct)} on ${r.host} (${r.campaign}, ${r.setting})`)}</title>` +
       `<updated>${escapeHtml(rfc3339(r.firstBad.runDate))}</updated><link href="${escapeHtml(r.links.series)}"/>` +
       `<summary>${escapeHtml(summary)}</summary></entry>`
     );

@@ -9,8 +9,9 @@ export function shortHash(...parts: string[]): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-export const seriesGroupId = (host: string, campaign: string): string => shortHash('series', host, campaign);
-export const metricSeriesId = (host: string, campaign: string, cell: string, metric: string): string => shortHash('metric', host, campaign, cell, metric);
+/** A series of runs: (host, campaign, IOMMU setting in words: series.ts settingText). */
+export const seriesGroupId = (host: string, campaign: string, setting: string): string => shortHash('series', host, campaign, setting);
+export const metricSeriesId = (host: string, campaign: string, setting: string, cell: string, metric: string): string => shortHash('metric', host, campaign, setting, cell, metric);
 export const runPageId = (runId: string): string => shortHash('run', runId);
 
 /** Paths of the pages, relative to the site's root. */
@@ -24,6 +25,8 @@ export const SITE_PATHS = {
   compare: (base: string, candidate: string): string => `compare/${runPageId(base)}-${runPageId(candidate)}.html`,
   series: (id: string): string => `series/${id}.html`,
   seriesData: (id: string): string => `data/${id}.js`,
+  /** The index's shard of one series (index-data.ts). */
+  indexData: (seriesId: string): string => `data/index-${seriesId}.js`,
   asset: (name: string): string => `assets/${name}`,
 } as const;
 

@@ -1,25 +1,24 @@
-// The site's index (issue 14 item 1): per host and campaign, the latest run against its baseline
+// The site's index (issue 14 item 1): per host, campaign and IOMMU setting, the latest run against its baseline
 // (compare's verdicts on the primary metrics, one tile each, with the series' sparkline and a link
 // to its page), the open regressions, the latest runs, and the bundles that could not be read.
-import { compareBundles } from '../compare/compare.js';
+// The sparklines and the latest runs' rows are in the series' data shard (index-data.ts), drawn by
+// the index's script: the page itself stays small (issue 14 item 5).
 import type { ComparisonRow } from '../compare/types.js';
 import { escapeHtml } from '../html/escape.js';
 import { chooseScale, formatCi, formatNumber, formatPct } from '../render/format.js';
 import type { MetricTrend } from './analyse.js';
 import { SITE_PATHS } from './ids.js';
 import type { RegressionRecord } from './regressions.js';
+import { INDEX_RUNS, RUN_COLUMNS } from './index-data.js';
 import { kernelText, type SiteRun } from './runs.js';
 import type { UnreadableBundle } from './scan.js';
-import type { RunSeries } from './series.js';
-import { seriesShard } from './series-page.js';
-import { sparkline } from './sparkline.js';
-
-/** Runs listed per series on the index; runs.html lists them all. */
-export const INDEX_RUNS = 10;
+import { seriesName, type RunSeries } from './series.js';
 
 export interface IndexInput {
   series: readonly RunSeries[];
   trends: ReadonlyMap<string, readonly MetricTrend[]>;
+  /** Per series id: compare's primary rows of its baseline against its latest run (absent for a series of one run). */
+  comparisons: ReadonlyMap<string, readonly ComparisonRow[]>;
   regressions: readonly RegressionRecord[];
   unreadable: readonly UnreadableBundle[];
 }
@@ -32,22 +31,19 @@ function tile(trend: MetricTrend | undefined, row: ComparisonRow | undefined, si
   const cell = trend?.cell ?? row?.cell ?? '';
   const cand = row?.candidates[0] ?? null;
   const verdict = single ? 'one run' : (cand?.verdict ?? 'not in both runs');
-  const shard = trend ? seriesShard(trend) : undefined;
   const scale = chooseScale(row?.unit ?? trend?.unit ?? '', row?.base.median ?? trend?.analysis.points[0]?.median ?? null);
   const latest = single ? (trend?.analysis.points.at(-1)?.median ?? null) : (cand?.stats.median ?? null);
   const title = trend ? link(SITE_PATHS.series(trend.id), metric) : escapeHtml(metric);
   return (
-    `<div class="tile verdict-${escapeHtml(verdict.replace(/ /g, '-'))}"><div class="metric">${title}</div><div class="cell">${escapeHtml(cell)}</div>` +
+    `<div class="tile verdict-${escapeHtml(verdict.replace(/ /g, '-'))}"${trend ? ` data-trend="${escapeHtml(trend.id)}"` : ''}><div class="metric">${title}</div><div class="cell">${escapeHtml(cell)}</div>` +
     `<div class="change">${single ? escapeHtml(`${formatNumber(latest, scale)} ${scale.unit}`) : escapeHtml(formatPct(cand?.changePct ?? null))}</div>` +
     `<div><small>${escapeHtml(single ? verdict : `${verdict}; ${formatCi(cand?.ci ?? null)}; ${formatNumber(row?.base.median ?? null, scale)} → ${formatNumber(latest, scale)} ${scale.unit}`)}</small></div>` +
-    (shard ? sparkline(shard.points.map((p) => p.median), shard.points.map((p) => p.level)) : '') +
     '</div>'
   );
 }
 
-function tiles(series: RunSeries, trends: readonly MetricTrend[]): string {
-  if (series.baseline === series.latest) return `<div class="tiles">${trends.map((t) => tile(t, undefined, true)).join('')}</div>`;
-  const rows = compareBundles([series.baseline.bundle, series.latest.bundle]).rows.filter((r) => r.role === 'primary');
+function tiles(series: RunSeries, trends: readonly MetricTrend[], rows: readonly ComparisonRow[] | undefined): string {
+  if (series.baseline === series.latest || rows === undefined) return `<div class="tiles">${trends.map((t) => tile(t, undefined, true)).join('')}</div>`;
   const byKey = new Map(trends.map((t) => [JSON.stringify([t.cell, t.metric]), t]));
   const shown = rows.map((r) => tile(byKey.get(JSON.stringify([r.cell, r.metric])), r, false));
   return `<div class="tiles">${shown.join('')}</div>`;
@@ -62,29 +58,37 @@ function regressionList(records: readonly RegressionRecord[]): string {
   return `<ul class="open-regressions">${items.join('')}</ul>`;
 }
 
-export function runsTable(runs: readonly SiteRun[], cls = 'runs'): string {
-  const rows = runs.map(
-    (r) =>
-      `<tr><td class="wrap">${link(SITE_PATHS.run(r.id), r.id)}</td><td class="wrap">${escapeHtml(r.host)}</td><td>${escapeHtml(kernelText(r))}</td>` +
-      `<td>${escapeHtml(r.iommu ?? 'unknown')}</td><td>${escapeHtml(r.runDate)}</td><td class="wrap">${escapeHtml(r.campaign)}</td><td>${escapeHtml(r.status)}</td></tr>`,
-  );
-  return `<table class="${cls}"><thead><tr><th>run</th><th>host</th><th>kernel (commit)</th><th>IOMMU</th><th>date</th><th>campaign</th><th>status</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+function runsHead(): string {
+  return `<thead><tr>${RUN_COLUMNS.map((c) => `<th${c.wrap ? ' class="wrap"' : ''}>${escapeHtml(c.head)}</th>`).join('')}</tr></thead>`;
 }
 
-function seriesSection(series: RunSeries, trends: readonly MetricTrend[], regressions: readonly RegressionRecord[]): string {
-  const open = regressions.filter((r) => r.host === series.host && r.campaign === series.campaign && r.acknowledged === undefined);
-  const latestRuns = [...series.runs].reverse().slice(0, INDEX_RUNS);
+/** Every run as a table (runs.html): the columns of the index's latest runs, as HTML. */
+export function runsTable(runs: readonly SiteRun[]): string {
+  const rows = runs.map(
+    (r) =>
+      '<tr>' +
+      RUN_COLUMNS.map((c, i) => {
+        const text = c.text(r);
+        return `<td${c.wrap ? ' class="wrap"' : ''}>${i === 0 ? link(SITE_PATHS.run(r.id), text) : escapeHtml(text)}</td>`;
+      }).join('') +
+      '</tr>',
+  );
+  return `<table class="runs">${runsHead()}<tbody>${rows.join('')}</tbody></table>`;
+}
+
+function seriesSection(series: RunSeries, trends: readonly MetricTrend[], rows: readonly ComparisonRow[] | undefined, regressions: readonly RegressionRecord[]): string {
+  const open = regressions.filter((r) => r.host === series.host && r.campaign === series.campaign && r.setting === series.setting && r.acknowledged === undefined);
   const against =
     series.baseline === series.latest
       ? `One run: ${link(SITE_PATHS.run(series.latest.id), series.latest.id)}.`
       : `Latest ${link(SITE_PATHS.run(series.latest.id), series.latest.id)} (${escapeHtml(kernelText(series.latest))}) against baseline ${link(SITE_PATHS.run(series.baseline.id), series.baseline.id)} (${escapeHtml(kernelText(series.baseline))}, ${escapeHtml(series.baselineFrom)}): ${link(SITE_PATHS.compare(series.baseline.id, series.latest.id), 'compare')}.`;
   return (
-    `<section class="series" id="series-${series.id}"><h2>${escapeHtml(`${series.host} · ${series.campaign}`)}</h2>` +
+    `<section class="series" id="series-${series.id}" data-series="${series.id}"><h2>${escapeHtml(seriesName(series))}</h2>` +
     `<p>${series.runs.length} runs, ordered by ${escapeHtml(series.rule)}. ${against}</p>` +
-    tiles(series, trends) +
+    tiles(series, trends, rows) +
     `<h3>Open regressions</h3>${regressionList(open)}` +
-    `<h3>Latest runs</h3>${runsTable(latestRuns)}` +
-    (series.runs.length > INDEX_RUNS ? `<p>${link(SITE_PATHS.runs, `all ${series.runs.length} runs`)}</p>` : '') +
+    `<h3>Latest runs</h3><table class="runs" data-latest-runs="${Math.min(INDEX_RUNS, series.runs.length)}">${runsHead()}<tbody></tbody></table>` +
+    `<p>${link(SITE_PATHS.runs, series.runs.length > INDEX_RUNS ? `all ${series.runs.length} runs` : 'every run of every series')}</p>` +
     '</section>'
   );
 }
@@ -96,7 +100,7 @@ function unreadableSection(unreadable: readonly UnreadableBundle[]): string {
 }
 
 export function indexPageBody(input: IndexInput): string {
-  const sections = input.series.map((s) => seriesSection(s, input.trends.get(s.id) ?? [], input.regressions));
+  const sections = input.series.map((s) => seriesSection(s, input.trends.get(s.id) ?? [], input.comparisons.get(s.id), input.regressions));
   const open = input.regressions.filter((r) => r.acknowledged === undefined).length;
   return (
     `<p>${input.series.length} series, ${input.series.reduce((a, s) => a + s.runs.length, 0)} runs; ${link(SITE_PATHS.regressionsHtml, `${open} open regressions`)}.</p>` +

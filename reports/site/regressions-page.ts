@@ -2,6 +2,7 @@
 import { escapeHtml } from '../html/escape.js';
 import { formatPct } from '../render/format.js';
 import type { RegressionRecord } from './regressions.js';
+import { seriesName } from './series.js';
 
 const link = (href: string, text: string): string => `<a href="${escapeHtml(href)}">${escapeHtml(text)}</a>`;
 
@@ -10,7 +11,7 @@ export function regressionsPageBody(records: readonly RegressionRecord[]): strin
   const ordered = [...records.filter((r) => !r.acknowledged), ...records.filter((r) => r.acknowledged)];
   const rows = ordered.map(
     (r) =>
-      `<tr class="${r.acknowledged ? 'acknowledged' : 'regression'}"><td class="wrap">${escapeHtml(`${r.host} · ${r.campaign}`)}</td>` +
+      `<tr class="${r.acknowledged ? 'acknowledged' : 'regression'}"><td class="wrap">${escapeHtml(seriesName(r))}</td>` +
       `<td class="wrap">${link(r.links.series, r.metric)}<br><small>${escapeHtml(r.cell)}</small></td>` +
       `<td>${escapeHtml(`${r.kind} ${formatPct(r.change.pct)} [${formatPct(r.change.low)}, ${formatPct(r.change.high)}]`)}${r.pctPerRun === undefined ? '' : `<br><small>${escapeHtml(`${formatPct(r.pctPerRun)} per run`)}</small>`}</td>` +
       `<td class="wrap">${link(r.links.lastGoodRun, r.lastGood.runIds.join(', '))}<br><small>${escapeHtml(r.lastGood.kernel)}</small></td>` +

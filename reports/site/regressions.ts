@@ -19,6 +19,10 @@ export interface RegressionRecord {
   id: string;
   host: string;
   campaign: string;
+  /** The series' IOMMU mode and caching mode (null: not recorded) and both in words. */
+  iommu: string | null;
+  cachingMode: boolean | null;
+  setting: string;
   workload: string;
   cell: string;
   metric: string;
@@ -60,9 +64,12 @@ export function regressionRecords(trends: readonly MetricTrend[]): RegressionRec
       const { run: bad, ...firstBad } = end(trend, change.firstBad.runIds, change.firstBad.commit, 'first');
       const s = trend.series;
       records.push({
-        id: shortHash('regression', s.host, s.campaign, trend.cell, trend.metric, change.kind, good.id, bad.id),
+        id: shortHash('regression', s.host, s.campaign, s.setting, trend.cell, trend.metric, change.kind, good.id, bad.id),
         host: s.host,
         campaign: s.campaign,
+        iommu: s.iommu ?? null,
+        cachingMode: s.cachingMode ?? null,
+        setting: s.setting,
         workload: trend.workload,
         cell: trend.cell,
         metric: trend.metric,

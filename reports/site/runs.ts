@@ -1,7 +1,9 @@
-// A bundle as the site sees it: where it sits in a series (host, campaign) and what it measured
-// (kernel release, commit). The commit rule is core/kernel-commit/identity.ts's, not repeated here.
-import { kernelCommitOf, kernelReleaseOf, withTreeFacts, type KernelCommit, type OrderableRun, type TreeFacts } from '../../core/kernel-commit/identity.js';
+// A bundle as the site sees it: where it sits in a series (host, campaign, IOMMU setting) and what it measured
+// (kernel release, commit), from its facts (bundle-facts.ts). The commit rule is
+// core/kernel-commit/identity.ts's, not repeated here.
+import { withTreeFacts, type KernelCommit, type OrderableRun, type TreeFacts } from '../../core/kernel-commit/identity.js';
 import type { LoadedBundle } from '../../model/bundle.js';
+import type { BundleFacts } from './bundle-facts.js';
 import type { FoundBundle } from './scan.js';
 
 export interface SiteRun extends OrderableRun {
@@ -12,43 +14,38 @@ export interface SiteRun extends OrderableRun {
   campaign: string;
   release?: string;
   iommu?: string;
+  cachingMode?: boolean;
   status: string;
   commit?: KernelCommit;
-  bundle: LoadedBundle;
+  /** The timed pass's primary values (analyse.ts). */
+  primary: BundleFacts['primary'];
+  /** The whole bundle, for the pages that show it (read on first call). */
+  load: () => Promise<LoadedBundle>;
   inputHash: string;
-}
-
-/** The campaign a bundle ran: its name, else the label (a bundle made by `ingest` has no campaign name). */
-function campaignName(bundle: LoadedBundle): string {
-  const name = (bundle.manifest.campaign as { name?: unknown }).name;
-  return typeof name === 'string' && name !== '' ? name : bundle.manifest.label;
 }
 
 /** The commits bundles name, for a kernel tree to resolve (tree.ts readTreeFacts). */
 export function commitNames(found: readonly FoundBundle[]): string[] {
-  return found.flatMap((f) => {
-    const c = kernelCommitOf(f.bundle.manifest);
-    return c ? [c.commit] : [];
-  });
+  return found.flatMap((f) => (f.facts.commit ? [f.facts.commit.commit] : []));
 }
 
 export function siteRun(found: FoundBundle, tree?: TreeFacts): SiteRun {
-  const m = found.bundle.manifest;
-  const release = kernelReleaseOf(m);
-  const commit = withTreeFacts(kernelCommitOf(m), tree);
-  const iommu = m.system?.iommu.mode ?? m.lab?.iommu;
+  const f = found.facts;
+  const commit = withTreeFacts(f.commit, tree);
   return {
     id: found.id,
     dir: found.dir,
-    label: m.label,
-    host: m.system?.hostname ?? 'unknown host',
-    campaign: campaignName(found.bundle),
-    runDate: m.startedAt,
-    status: m.status,
-    ...(release === undefined ? {} : { release }),
-    ...(iommu === undefined ? {} : { iommu }),
+    label: f.label,
+    host: f.host,
+    campaign: f.campaign,
+    runDate: f.runDate,
+    status: f.status,
+    ...(f.release === undefined ? {} : { release: f.release }),
+    ...(f.iommu === undefined ? {} : { iommu: f.iommu }),
+    ...(f.cachingMode === undefined ? {} : { cachingMode: f.cachingMode }),
     ...(commit === undefined ? {} : { commit }),
-    bundle: found.bundle,
+    primary: f.primary,
+    load: found.load,
     inputHash: found.inputHash,
   };
 }

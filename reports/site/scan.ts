@@ -2,20 +2,27 @@
 // tree (rsync, an object store synced down), at any depth. A directory holding manifest.json is a
 // bundle (nothing below it is searched); a bundle that cannot be read is kept with its error, for
 // the index to list, and everything else still publishes. Sorted walk: the same tree gives the
-// same list in the same order.
+// same list in the same order. A bundle whose files are as the site's cache saw them
+// (publish-cache.ts) is not parsed: its facts come from the cache, and the whole bundle is read
+// only when a page needs it (`load`). An unreadable bundle is read again every time: its error may
+// be passing (a file being uploaded, too many open files), and such bundles are few.
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readBundle } from '../../core/bundle/read.js';
 import type { LoadedBundle } from '../../model/bundle.js';
+import { bundleFacts, type BundleFacts } from './bundle-facts.js';
+import { BUNDLE_INPUT_FILES, bundleStamp, PublishCache } from './publish-cache.js';
 
 export interface FoundBundle {
   /** Unique id of the bundle in the site: its path below its results directory (`host-a/nightly/2026-12-01`). */
   id: string;
   dir: string;
-  bundle: LoadedBundle;
-  /** sha256 over the files the site's pages read from it (manifest, samples, raw/'s names and sizes): what decides whether its pages are rendered again. */
+  facts: BundleFacts;
+  /** sha256 over the files the site's pages read from it (manifest, samples, campaign file, raw/'s names and sizes): what decides whether its pages are rendered again. */
   inputHash: string;
+  /** The whole bundle, read once when first asked for (the run and compare pages, the index's tiles). */
+  load: () => Promise<LoadedBundle>;
 }
 
 export interface UnreadableBundle {
@@ -66,9 +73,10 @@ async function rawListing(dir: string): Promise<string> {
   return lines.join('\n');
 }
 
-async function inputHashOf(dir: string): Promise<string> {
+/** sha256 over the bundle's input files (publish-cache.ts keeps it with the facts). */
+async function contentHashOf(dir: string): Promise<string> {
   const hash = createHash('sha256');
-  for (const file of ['manifest.json', 'samples.jsonl', 'campaign.yaml']) {
+  for (const file of BUNDLE_INPUT_FILES) {
     hash.update(`${file}\0`);
     try {
       hash.update(await readFile(path.join(dir, file)));
@@ -77,14 +85,30 @@ async function inputHashOf(dir: string): Promise<string> {
     }
     hash.update('\0');
   }
-  hash.update(await rawListing(dir));
   return hash.digest('hex');
 }
 
-async function readOne(id: string, dir: string): Promise<FoundBundle | UnreadableBundle> {
+/** The run pages' input hash: the files' hash and raw/'s listing (read every time: raw/ is not in the cache's stamp). */
+async function inputHashOf(dir: string, contentHash: string): Promise<string> {
+  return createHash('sha256').update(`${contentHash}\0`).update(await rawListing(dir)).digest('hex');
+}
+
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let promise: Promise<T> | undefined;
+  return () => (promise ??= make());
+}
+
+async function readOne(id: string, dir: string, cache: PublishCache): Promise<FoundBundle | UnreadableBundle> {
   try {
+    // The stamp before the read: a bundle changing meanwhile is read again next time.
+    const stamp = await bundleStamp(dir);
+    const kept = cache.bundle(dir, stamp);
+    if (kept) return { id, dir, facts: kept.facts, inputHash: await inputHashOf(dir, kept.contentHash), load: once(() => readBundle(dir)) };
     const bundle = await readBundle(dir);
-    return { id, dir, bundle, inputHash: await inputHashOf(dir) };
+    const facts = bundleFacts(bundle);
+    const contentHash = await contentHashOf(dir);
+    cache.keepBundle(dir, { stamp, contentHash, facts });
+    return { id, dir, facts, inputHash: await inputHashOf(dir, contentHash), load: once(() => Promise.resolve(bundle)) };
   } catch (err) {
     return { id, dir, error: (err as Error).message };
   }
@@ -100,8 +124,8 @@ function idPrefixes(roots: readonly string[]): string[] {
 /** How many bundles are read at once: reading overlaps parsing, and the order of the results stays the walk's. */
 const READ_CONCURRENCY = 8;
 
-/** Every bundle under the results directories, read; ids are unique (the directory's name prefixes them when several are given). */
-export async function scanResults(roots: readonly string[]): Promise<ScanResult> {
+/** Every bundle under the results directories, read (or its facts taken from the cache); ids are unique (the directory's name prefixes them when several are given). */
+export async function scanResults(roots: readonly string[], cache: PublishCache = PublishCache.none()): Promise<ScanResult> {
   const result: ScanResult = { bundles: [], unreadable: [], baselines: [], acknowledgementFiles: [] };
   const prefixes = idPrefixes(roots);
   const found: { id: string; dir: string }[] = [];
@@ -117,12 +141,12 @@ export async function scanResults(roots: readonly string[]): Promise<ScanResult>
   const worker = async (): Promise<void> => {
     while (next < found.length) {
       const i = next++;
-      read[i] = await readOne(found[i]!.id, found[i]!.dir);
+      read[i] = await readOne(found[i]!.id, found[i]!.dir, cache);
     }
   };
   await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, found.length) }, worker));
   for (const r of read) {
-    if ('bundle' in r) result.bundles.push(r);
+    if ('facts' in r) result.bundles.push(r);
     else result.unreadable.push(r);
   }
   return result;

@@ -1,8 +1,8 @@
-// One series page per (host, campaign, cell, metric): its data as a shard (data/<id>.js, a script
-// that hands the data to the page: Chromium refuses fetch() from file://) and the page around it,
-// whose script (series-script.ts) draws the medians, their interval band, every repetition, the
-// fitted levels as steps and the changes' ranges shaded. The text on the page (changes, bisect
-// lines, the runs) is HTML rendered here, so it reads without a script.
+// One series page per (host, campaign, IOMMU setting, cell, metric): its data as a shard
+// (data/<id>.js, a script that hands the data to the page: Chromium refuses fetch() from file://)
+// and the page around it, whose script (series-script.ts) draws the medians, their interval band,
+// every repetition, the fitted levels as steps and the changes' ranges shaded. The text on the page
+// (changes, bisect lines, the runs) is HTML rendered here, so it reads without a script.
 import { chooseScale, formatNumber, formatPct } from '../render/format.js';
 import { escapeHtml, jsonForScript } from '../html/escape.js';
 import { logScale } from '../series/weights.js';
@@ -10,7 +10,7 @@ import type { SeriesChange } from '../series/types.js';
 import type { MetricTrend } from './analyse.js';
 import { fromSubfolder, SITE_PATHS } from './ids.js';
 import { changeEnds } from './regressions.js';
-import { kernelText } from './runs.js';
+import { kernelText, type SiteRun } from './runs.js';
 
 /** The global the shard sets and the series script reads. */
 export const SERIES_DATA_GLOBAL = 'dmabenchSeries';
@@ -40,8 +40,9 @@ export interface SeriesShard {
   changes: { from: number; to: number; direction: string; kind: string; acknowledged: boolean; text: string }[];
 }
 
-function tickLabel(trend: MetricTrend, runIds: readonly string[]): string {
-  const run = trend.runs.find((r) => r.run.id === runIds[0])!.run;
+type TrendRun = MetricTrend['runs'][number];
+
+function tickLabel(trend: MetricTrend, run: SiteRun): string {
   if (run.commit) return run.commit.describe ?? run.commit.commit.slice(0, 12);
   if (trend.series.rule === 'kernel version' && run.release) return run.release;
   return run.runDate.slice(0, 16).replace('T', ' ');
@@ -66,6 +67,8 @@ export function seriesShard(trend: MetricTrend): SeriesShard {
 
 function makeShard(trend: MetricTrend): SeriesShard {
   const a = trend.analysis;
+  // By id: a series of n runs looked up n times.
+  const byId = new Map<string, TrendRun>(trend.runs.map((r) => [r.run.id, r]));
   const scale = chooseScale(trend.unit, a.points[0]?.median ?? null);
   const f = scale.factor;
   const levels = new Array<number | null>(a.points.length).fill(null);
@@ -75,9 +78,9 @@ function makeShard(trend: MetricTrend): SeriesShard {
     const low = se === null ? (p.interval?.[0] ?? null) : p.median * Math.exp(-Z95 * se);
     const high = se === null ? (p.interval?.[1] ?? null) : p.median * Math.exp(Z95 * se);
     return {
-      label: tickLabel(trend, p.runIds),
+      label: tickLabel(trend, byId.get(p.runIds[0]!)!.run),
       runs: p.runIds.map((id) => {
-        const r = trend.runs.find((x) => x.run.id === id)!;
+        const r = byId.get(id)!;
         return { id, kernel: kernelText(r.run), commit: r.run.commit?.commit ?? null, date: r.run.runDate, n: r.values.length };
       }),
       median: p.median * f,
@@ -88,7 +91,7 @@ function makeShard(trend: MetricTrend): SeriesShard {
     };
   });
   return {
-    title: `${trend.metric} of ${trend.cell}`,
+    title: `${trend.metric} of ${trend.cell} (${trend.series.setting})`,
     unit: scale.unit,
     better: trend.better,
     order: trend.series.rule,
@@ -143,6 +146,7 @@ export function seriesPageBody(trend: MetricTrend): string {
   const facts = [
     ['host', s.host],
     ['campaign', s.campaign],
+    ['IOMMU setting', s.setting],
     ['cell', trend.cell],
     ['metric', `${trend.metric} (${shard.unit}, ${trend.better} is better)`],
     ['order', `by ${s.rule}`],

@@ -4,7 +4,8 @@
 // bundle of configs/lab-profile.yaml, 5 repetitions of every primary metric with 2% noise, and on
 // box-0 +6% on the NVMe cell's read.clat.p50 from night 60 (the regression to find). Times, in this
 // process: a cold publish into an empty site, a publish with nothing new, and a publish after one
-// new bundle; prints what each wrote, the site's size and the index's size.
+// new bundle; prints what each wrote, what the site's cache spared (bundles not parsed, series not
+// fitted again), the site's size and the index's size.
 //
 // Usage: node --import tsx scripts/bench/publish-scale.ts [--hosts 5] [--nights 100] [--keep]
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
@@ -61,7 +62,11 @@ try {
     const r = await publishSite({ roots: [results], out: site });
     const s = (performance.now() - t0) / 1000;
     const open = r.regressions.filter((x) => !x.acknowledged);
-    console.log(`${what}: ${s.toFixed(1)} s; ${r.log.written.length} written, ${r.log.skipped} unchanged, ${r.log.removed.length} removed; ${r.runs.length} runs, ${r.trends.length} metric series, ${open.length} open regressions`);
+    const c = r.cache;
+    console.log(
+      `${what}: ${s.toFixed(2)} s; ${r.log.written.length} written, ${r.log.skipped} unchanged, ${r.log.removed.length} removed; ${r.runs.length} runs, ${r.trends.length} metric series, ${open.length} open regressions; ` +
+        `cache: ${c.bundleHits} bundles kept, ${c.bundleMisses} read, ${c.fitHits} series fits kept, ${c.fitMisses} fitted`,
+    );
     for (const x of open) console.log(`  ${x.host} ${x.metric} ${x.kind} ${x.change.pct.toFixed(2)}% ${x.lastGood.runIds.join(',')} -> ${x.firstBad.runIds.join(',')}`);
   };
   await timed('cold publish');

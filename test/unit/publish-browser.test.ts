@@ -3,11 +3,13 @@
 // bundle with a known step (test/helpers/publish-tree.ts); headless Chromium (Debian's `chromium`,
 // driven by puppeteer-core, as test/unit/report-browser.test.ts does) opens index.html from
 // file:// and follows its links: no console error, no failed request, no request outside the site,
-// the tiles' sparklines and the series chart drawn, the step drawn where detection put it, the
+// the tiles' sparklines and latest runs drawn from the index's data shards (not in index.html), the
+// series chart drawn, the step drawn where detection put it, the
 // regression listed, the log-y toggle working, and nothing from the hostile bundle run.
 // Screenshots in test-output/publish-browser/ (ignored by git; the path is printed).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -85,7 +87,26 @@ test('index.html from file://: clean, tiles with sparklines, the regression list
     assertClean(trouble, 'index');
     await notPwned(page, 'index');
     assert.ok((await page.$$eval('.tile', (t) => t.length)) > 10);
+    // The sparklines and the latest runs are not in index.html: its script draws them from the series' data shards.
+    const html = await readFile(path.join(SITE, 'index.html'), 'utf8');
+    assert.ok(!html.includes('<polyline') && !html.includes('<svg'), 'no sparkline in the index file itself');
+    assert.ok(!/data-latest-runs="\d+"><thead>.*?<\/thead><tbody><tr>/.test(html), 'no latest-run row in the index file itself');
     assert.ok((await page.$$eval('.tile svg.spark polyline', (p) => p.filter((l) => (l.getAttribute('points') ?? '').split(' ').length >= 30).length)) > 10, 'sparklines of 30 runs');
+    const latest = await page.$$eval('table[data-latest-runs]', (tables) =>
+      tables.map((t) => ({
+        want: Number(t.getAttribute('data-latest-runs')),
+        rows: Array.from(t.querySelectorAll('tbody tr'), (tr) => ({ cells: Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? ''), href: tr.querySelector('td a')?.getAttribute('href') ?? '' })),
+      })),
+    );
+    assert.ok(latest.length >= 3);
+    for (const t of latest) assert.equal(t.rows.length, t.want, 'each series lists its latest runs');
+    const nightlyRows = latest.find((t) => t.rows[0]?.cells[0] === `box-a/nightly/run-0${30 - 1}`);
+    assert.ok(nightlyRows, 'the nightly series lists its newest run first');
+    assert.equal(nightlyRows.rows.length, 10);
+    assert.deepEqual(nightlyRows.rows[0]!.cells.slice(1, 2), ['box-a']);
+    for (const row of nightlyRows.rows) assert.ok(existsSync(path.join(SITE, row.href)), `${row.href} is a run page`);
+    const hostileRows = latest.flatMap((t) => t.rows).filter((r) => r.cells[1] === HOSTILE_HOST);
+    assert.equal(hostileRows.length, 1, 'the hostile host name is a cell\'s text');
     const listed = await page.$$eval('ul.open-regressions li', (lis) => lis.map((li) => li.textContent ?? ''));
     assert.equal(listed.length, 1);
     assert.match(listed[0]!, /read\.clat\.p50 of nvme-randread-64k:.*step \+\d\.\d\d%/);
@@ -132,7 +153,7 @@ test('index.html from file://: clean, tiles with sparklines, the regression list
 
 test('the hostile bundle\'s pages: every payload is text, nothing runs', async () => {
   const index = await readFile(path.join(SITE, 'index.html'), 'utf8');
-  const seriesLinks = [...index.matchAll(/<section class="series" id="series-[0-9a-f]+"><h2>box&lt;img[\s\S]*?<\/section>/g)].flatMap((m) => [...m[0].matchAll(/href="((?:series|runs)\/[0-9a-f]+\.html)"/g)].map((x) => x[1]!));
+  const seriesLinks = [...index.matchAll(/<section class="series" id="series-[0-9a-f]+" data-series="[0-9a-f]+"><h2>box&lt;img[\s\S]*?<\/section>/g)].flatMap((m) => [...m[0].matchAll(/href="((?:series|runs)\/[0-9a-f]+\.html)"/g)].map((x) => x[1]!));
   assert.ok(seriesLinks.length >= 2, 'the hostile series has pages');
   for (const link of [...new Set(seriesLinks)].slice(0, 3)) {
     const { page, trouble } = await open(path.join(SITE, link));

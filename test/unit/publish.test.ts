@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import path from 'node:path';
 import { publishSite } from '../../reports/site/publish.js';
@@ -16,7 +16,9 @@ import type { RegressionRecord } from '../../reports/site/regressions.js';
 import type { Manifest } from '../../model/bundle.js';
 import { readRealBundle, syntheticCommit, writeSyntheticBundle } from '../../scripts/bench/synthetic-bundles.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
+import { fixture } from '../helpers/paths.js';
 import { PAYLOAD_CLOSE, PAYLOAD_IMG, PAYLOAD_SCRIPT } from '../helpers/hostile-bundle.js';
+import { setIommuSetting } from '../helpers/iommu-setting.js';
 import { addNightlyRun, HOSTILE_HOST, NIGHTLY_PLAN, NIGHTLY_SOURCE, STEP_RUN, writePublishTree } from '../helpers/publish-tree.js';
 
 async function filesUnder(dir: string): Promise<string[]> {
@@ -45,6 +47,7 @@ test('publish over real bundles and a synthetic series: the step found at its ru
     assert.equal(regressions.length, 1, JSON.stringify(regressions.map((x) => [x.host, x.cell, x.metric, x.kind])));
     const reg = regressions[0]!;
     assert.deepEqual([reg.host, reg.metric, reg.kind, reg.better], ['box-a', 'read.clat.p50', 'step', 'lower']);
+    assert.deepEqual([reg.iommu, reg.cachingMode, reg.setting], ['strict', true, 'IOMMU strict, caching mode on'], 'the series\' IOMMU setting');
     assert.match(reg.cell, /^nvme-randread-64k:/);
     assert.deepEqual([reg.lastGood.runIds, reg.firstBad.runIds], [[`box-a/nightly/run-0${STEP_RUN - 1}`], [`box-a/nightly/run-0${STEP_RUN}`]]);
     assert.equal(reg.bisect, `git bisect start ${syntheticCommit('nightly', STEP_RUN)} ${syntheticCommit('nightly', STEP_RUN - 1)}`);
@@ -78,7 +81,7 @@ test('publish over real bundles and a synthetic series: the step found at its ru
   });
 });
 
-test('the same inputs give byte-identical sites; one new bundle rewrites only its run page, its compare pages, its series, the index and the runs list', async () => {
+test('the same inputs give byte-identical sites; one new bundle rewrites only its run page, its compare pages, its series, the index with its series\' shard and the runs list', async () => {
   await withTempDir('dmabench-publish-incr-', async (dir) => {
     const results = path.join(dir, 'results');
     await writePublishTree(results, { runs: 24 });
@@ -89,7 +92,7 @@ test('the same inputs give byte-identical sites; one new bundle rewrites only it
     const files = await filesUnder(a);
     assert.deepEqual(await filesUnder(b), files);
     for (const f of files) assert.ok((await readFile(path.join(a, f))).equals(await readFile(path.join(b, f))), `${f} differs`);
-    assert.equal(first.log.written.length, files.length - 1, 'a cold publish writes every page (the state file is not in the log)');
+    assert.equal(first.log.written.length, files.length - 2, 'a cold publish writes every page (the state file and the cache are not in the log)');
 
     const again = await publishSite({ roots: [results], out: a });
     assert.deepEqual(again.log, { written: [], removed: [], skipped: again.log.skipped }, 'nothing changed, nothing written');
@@ -109,6 +112,7 @@ test('the same inputs give byte-identical sites; one new bundle rewrites only it
       SITE_PATHS.compare(previous.id, newRun.id),
       SITE_PATHS.compare(nightly.baseline.id, newRun.id),
       ...seriesPages,
+      SITE_PATHS.indexData(nightly.id),
       SITE_PATHS.index,
       SITE_PATHS.runs,
       SITE_PATHS.regressionsHtml,
@@ -117,12 +121,41 @@ test('the same inputs give byte-identical sites; one new bundle rewrites only it
     ]);
     const stray = next.log.written.filter((f) => !allowed.has(f));
     assert.deepEqual(stray, [], 'pages written that the new bundle does not change');
-    for (const must of [SITE_PATHS.run(newRun.id), SITE_PATHS.index, ...seriesPages]) assert.ok(next.log.written.includes(must), `${must} not rewritten`);
+    for (const must of [SITE_PATHS.run(newRun.id), SITE_PATHS.index, SITE_PATHS.indexData(nightly.id), ...seriesPages]) assert.ok(next.log.written.includes(must), `${must} not rewritten`);
     // The baseline-against-latest compare page of the old latest run is no longer made.
     assert.deepEqual(next.log.removed, [SITE_PATHS.compare(nightly.baseline.id, previous.id)]);
     assert.equal((await stat(untouched)).mtimeMs, mtimeBefore, 'a run page of another series is not touched');
     const otherSeries = next.trends.filter((t) => t.series !== nightly).map((t) => SITE_PATHS.series(t.id));
     assert.ok(otherSeries.length > 0 && otherSeries.every((p) => !next.log.written.includes(p)));
+    const otherShards = next.series.filter((s) => s !== nightly).map((s) => SITE_PATHS.indexData(s.id));
+    assert.ok(otherShards.length > 0 && otherShards.every((p) => !next.log.written.includes(p)), 'the index shards of the other series are not rewritten');
+  });
+});
+
+test('a lazy copy of a strict lab bundle is its own series: the index groups by IOMMU setting, the series pages say which', async () => {
+  await withTempDir('dmabench-publish-setting-', async (dir) => {
+    const results = path.join(dir, 'results');
+    for (const name of ['lab-profile-schema2-6.12', 'lab-profile-schema2-7.2']) await cp(fixture('bundles', name), path.join(results, 'strict', name), { recursive: true });
+    await cp(fixture('bundles', 'lab-profile-schema2-7.2'), path.join(results, 'lazy', '7.2'), { recursive: true });
+    await setIommuSetting(path.join(results, 'lazy', '7.2'), { mode: 'lazy', cachingMode: true });
+    const site = path.join(dir, 'site');
+    const result = await publishSite({ roots: [results], out: site });
+    assert.deepEqual(
+      result.series.map((s) => [s.setting, s.runs.map((r) => r.id)]),
+      [
+        ['IOMMU lazy, caching mode on', ['lazy/7.2']],
+        ['IOMMU strict, caching mode on', ['strict/lab-profile-schema2-6.12', 'strict/lab-profile-schema2-7.2']],
+      ],
+    );
+    const index = await readFile(path.join(site, 'index.html'), 'utf8');
+    const headings = [...index.matchAll(/<h2>([^<]*)<\/h2>/g)].map((m) => m[1]);
+    assert.deepEqual(headings, ['dmabench-lab · lab-profile · IOMMU lazy, caching mode on', 'dmabench-lab · lab-profile · IOMMU strict, caching mode on']);
+    const lazy = result.trends.find((t) => t.series.setting.startsWith('IOMMU lazy') && t.metric === 'read.clat.p50')!;
+    const strict = result.trends.find((t) => t.series.setting.startsWith('IOMMU strict') && t.metric === 'read.clat.p50' && t.cell === lazy.cell)!;
+    assert.notEqual(SITE_PATHS.series(lazy.id), SITE_PATHS.series(strict.id));
+    const page = await readFile(path.join(site, SITE_PATHS.series(lazy.id)), 'utf8');
+    assert.match(page, /<title>read\.clat\.p50 · nvme-randread-64k[^<]* · IOMMU lazy, caching mode on<\/title>/);
+    assert.match(page, /<dt>IOMMU setting<\/dt><dd>IOMMU lazy, caching mode on<\/dd>/);
   });
 });
 

@@ -1,8 +1,9 @@
 // reports/site: the results tree scanned (bundles at any depth, unreadable ones kept with their
-// error, baseline files), runs grouped into series per (host, campaign) in series order, and the
-// baseline each series is compared against. Real fixture bundles, copied into a temporary tree;
-// series of runs synthesised from a real bundle by scripts/bench/synthetic-bundles.ts (its head
-// comment gives the transformation).
+// error, baseline files), runs grouped into series per (host, campaign, IOMMU setting) in series
+// order, and the baseline each series is compared against. Real fixture bundles, copied into a
+// temporary tree; series of runs synthesised from a real bundle by
+// scripts/bench/synthetic-bundles.ts (its head comment gives the transformation), some turned into
+// lazy or caching-mode-off runs by test/helpers/iommu-setting.ts (its head comment gives how).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, mkdir, writeFile } from 'node:fs/promises';
@@ -13,6 +14,7 @@ import { groupSeries } from '../../reports/site/series.js';
 import { analyseSeries } from '../../reports/site/analyse.js';
 import { readRealBundle, syntheticCommit, writeSyntheticBundle, type SynthesisPlan } from '../../scripts/bench/synthetic-bundles.js';
 import { withTempDir } from '../helpers/cli.js';
+import { setIommuSetting } from '../helpers/iommu-setting.js';
 import { fixture } from '../helpers/paths.js';
 
 const LAB_72 = fixture('bundles', 'lab-profile-schema2-7.2');
@@ -85,5 +87,51 @@ test('a synthetic series with +6% on read.clat.p50 from run 20 of 30: ordered by
     assert.deepEqual([c.lastGood.index, c.firstBad.index], [19, 20]);
     assert.equal(c.bisect, `git bisect start ${syntheticCommit('nightly', 20)} ${syntheticCommit('nightly', 19)}`);
     assert.ok(c.change.pct > 4 && c.change.pct < 8, `${c.change.pct}`);
+  });
+});
+
+test('one box\'s strict and lazy runs (and a caching mode off) are three series, not one with a false step where the mode changed', async () => {
+  await withTempDir('dmabench-site-setting-', async (dir) => {
+    const real = await readRealBundle(LAB_72);
+    // Lazy maps faster: read.clat.p50 of the NVMe cell 8% lower in the lazy runs (the synthesis's
+    // shape), written after the strict ones, as a box switching its default would.
+    const plan: SynthesisPlan = {
+      source: LAB_72,
+      prefix: 'nightly',
+      host: 'box-a',
+      start: '2026-11-01T02:00:00Z',
+      seed: 5,
+      shape: (run, cell, metric) => (run >= 12 && run < 24 && cell.startsWith('nvme-randread-64k:') && metric === 'read.clat.p50' ? 0.92 : 1),
+    };
+    for (let run = 0; run < 28; run++) {
+      const bundle = path.join(dir, `run-${String(run).padStart(2, '0')}`);
+      await writeSyntheticBundle(real, plan, run, bundle);
+      if (run >= 12 && run < 24) await setIommuSetting(bundle, { mode: 'lazy', cachingMode: true });
+      if (run >= 24) await setIommuSetting(bundle, { mode: 'strict', cachingMode: false });
+    }
+    const scan = await scanResults([dir]);
+    const runs = scan.bundles.map((b) => siteRun(b));
+    const series = groupSeries(runs, scan.baselines);
+    assert.deepEqual(
+      series.map((s) => [s.host, s.campaign, s.setting, s.runs.length]),
+      [
+        ['box-a', 'lab-profile', 'IOMMU lazy, caching mode on', 12],
+        ['box-a', 'lab-profile', 'IOMMU strict, caching mode off', 4],
+        ['box-a', 'lab-profile', 'IOMMU strict, caching mode on', 12],
+      ],
+    );
+    assert.equal(new Set(series.map((s) => s.id)).size, 3, 'three ids');
+    assert.deepEqual(series[0]!.runs.map((r) => r.id), Array.from({ length: 12 }, (_, i) => `run-${i + 12}`));
+    const p50 = (s: (typeof series)[number]) => analyseSeries(s, []).find((t) => t.metric === 'read.clat.p50' && t.cell.startsWith('nvme-randread-64k:'))!;
+    assert.deepEqual(p50(series[0]!).analysis.changes, [], 'lazy alone: flat');
+    assert.deepEqual(p50(series[2]!).analysis.changes, [], 'strict alone: flat');
+    assert.notEqual(p50(series[0]!).id, p50(series[2]!).id, 'each setting its own series page');
+
+    // Keyed by host and campaign alone (as before), the same runs make one series with a step
+    // where the mode changed: what the setting in the key prevents.
+    const mixed = groupSeries(runs.filter((r) => r.cachingMode === true).map((r) => ({ ...r, iommu: 'any' })), scan.baselines);
+    assert.equal(mixed.length, 1);
+    const steps = p50(mixed[0]!).analysis.changes.map((c) => [c.kind, c.direction, c.lastGood.index, c.firstBad.index]);
+    assert.deepEqual(steps, [['step', 'improvement', 11, 12]]);
   });
 });
