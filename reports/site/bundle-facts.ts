@@ -1,6 +1,6 @@
 // What `publish` needs from a bundle besides its report: who ran it (host, campaign), what it ran
 // on (kernel release, commit, IOMMU mode and caching mode), when, how it ended, and the timed pass's values of every
-// primary metric. Small and plain data, so that bundle-cache.ts can keep it between publishes and
+// primary metric. Small and plain data, so that publish-cache.ts can keep it between publishes and
 // an unchanged bundle is not parsed again; the run and compare pages, the only readers of the
 // whole bundle, load it when they are rendered.
 import { kernelCommitOf, kernelReleaseOf, type KernelCommit } from '../../core/kernel-commit/identity.js';

@@ -36,6 +36,13 @@ async function assertSameTree(a: string, b: string, what: string): Promise<void>
   assert.ok(ta.has(CACHE_FILE) && ta.has('.dmabench-publish.json'), 'the cache and the state file are compared too');
 }
 
+/** A cold publish of `results` into `cold` (emptied first) gives, byte for byte, the site at `site`. */
+async function assertSameAsCold(results: string, site: string, cold: string, what: string): Promise<void> {
+  await rm(cold, { recursive: true, force: true });
+  await publishSite({ roots: [results], out: cold });
+  await assertSameTree(cold, site, what);
+}
+
 const RUNS = 12;
 /** Readable bundles of the tree: the nightly runs and the four lab and vm bundles (the torn one is not). */
 const READABLE = (runs: number): number => runs + 4;
@@ -58,9 +65,7 @@ test('publishing one more bundle into a site gives the bytes of a cold publish; 
     assert.equal(next.cache.fitHits, others.length);
     assert.ok(others.length > 0 && nightly.length > 0);
 
-    const cold = path.join(dir, 'cold');
-    await publishSite({ roots: [results], out: cold });
-    await assertSameTree(cold, incremental, 'incremental against cold');
+    await assertSameAsCold(results, incremental, path.join(dir, 'cold'), 'incremental against cold');
   });
 });
 
@@ -92,18 +97,14 @@ test('a bundle rewritten in place after the cache was written (same size, mtime 
     const again = await publishSite({ roots: [results], out: site });
     assert.deepEqual([again.cache.bundleHits, again.cache.bundleMisses], [READABLE(RUNS) - 1, 2], 'the rewritten bundle (and the torn one) read again');
     assert.ok(again.log.written.includes(SITE_PATHS.run('box-a/nightly/run-011')), 'its run page rendered again');
-    const cold = path.join(dir, 'cold');
-    await publishSite({ roots: [results], out: cold });
-    await assertSameTree(cold, site, 'after the rewrite');
+    await assertSameAsCold(results, site, path.join(dir, 'cold'), 'after the rewrite');
 
     await rm(nightlyDir(results, 0), { recursive: true });
     await publishSite({ roots: [results], out: site });
     const cache = await readFile(path.join(site, CACHE_FILE), 'utf8');
     assert.ok(!cache.includes(JSON.stringify(path.resolve(nightlyDir(results, 0)))), 'the removed bundle is no longer in the cache');
     assert.ok(cache.includes(JSON.stringify(path.resolve(nightlyDir(results, 1)))));
-    await rm(cold, { recursive: true });
-    await publishSite({ roots: [results], out: cold });
-    await assertSameTree(cold, site, 'after the removal');
+    await assertSameAsCold(results, site, path.join(dir, 'cold'), 'after the removal');
   });
 });
 

@@ -20,6 +20,18 @@ import { fixture } from '../helpers/paths.js';
 const LAB_72 = fixture('bundles', 'lab-profile-schema2-7.2');
 const LAB_612 = fixture('bundles', 'lab-profile-schema2-6.12');
 
+/** Box-a's nightly series from the 7.2 lab bundle, NVMe 64k read.clat.p50 scaled by `factor(run)`, every other value as synthesised. */
+function nightlyPlan(seed: number, factor: (run: number) => number): SynthesisPlan {
+  return {
+    source: LAB_72,
+    prefix: 'nightly',
+    host: 'box-a',
+    start: '2026-11-01T02:00:00Z',
+    seed,
+    shape: (run, cell, metric) => (cell.startsWith('nvme-randread-64k:') && metric === 'read.clat.p50' ? factor(run) : 1),
+  };
+}
+
 test('the scan finds bundles at any depth, keeps unreadable ones with their error, reads baseline files; the same tree gives the same list', async () => {
   await withTempDir('dmabench-site-scan-', async (dir) => {
     await cp(LAB_72, path.join(dir, 'lab', 'strict', '7.2'), { recursive: true });
@@ -63,14 +75,7 @@ test('without a baseline file the oldest run is the baseline; several results di
 test('a synthetic series with +6% on read.clat.p50 from run 20 of 30: ordered by commit date, one step regression 19 -> 20 on that metric and nothing else', async () => {
   await withTempDir('dmabench-site-step-', async (dir) => {
     const real = await readRealBundle(LAB_72);
-    const plan: SynthesisPlan = {
-      source: LAB_72,
-      prefix: 'nightly',
-      host: 'box-a',
-      start: '2026-11-01T02:00:00Z',
-      seed: 3,
-      shape: (run, cell, metric) => (cell.startsWith('nvme-randread-64k:') && metric === 'read.clat.p50' && run >= 20 ? 1.06 : 1),
-    };
+    const plan = nightlyPlan(3, (run) => (run >= 20 ? 1.06 : 1));
     // Written in reverse so the order comes from the commits, not from the directory names.
     for (let run = 29; run >= 0; run--) await writeSyntheticBundle(real, plan, run, path.join(dir, `r${29 - run}`));
     const scan = await scanResults([dir]);
@@ -95,14 +100,7 @@ test('one box\'s strict and lazy runs (and a caching mode off) are three series,
     const real = await readRealBundle(LAB_72);
     // Lazy maps faster: read.clat.p50 of the NVMe cell 8% lower in the lazy runs (the synthesis's
     // shape), written after the strict ones, as a box switching its default would.
-    const plan: SynthesisPlan = {
-      source: LAB_72,
-      prefix: 'nightly',
-      host: 'box-a',
-      start: '2026-11-01T02:00:00Z',
-      seed: 5,
-      shape: (run, cell, metric) => (run >= 12 && run < 24 && cell.startsWith('nvme-randread-64k:') && metric === 'read.clat.p50' ? 0.92 : 1),
-    };
+    const plan = nightlyPlan(5, (run) => (run >= 12 && run < 24 ? 0.92 : 1));
     for (let run = 0; run < 28; run++) {
       const bundle = path.join(dir, `run-${String(run).padStart(2, '0')}`);
       await writeSyntheticBundle(real, plan, run, bundle);
