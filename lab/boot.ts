@@ -97,6 +97,17 @@ export function kernelCommandLine(iommu: IommuMode, jobId: string): string {
   ].join(' ');
 }
 
+/**
+ * One host thread for every vCPU. Multi-threaded TCG in QEMU before 8.1 races the kernel's live
+ * patching of its own text (ftrace, static keys, alternatives): a vCPU runs a stale int3 after
+ * text_poke_bp has finished and the kernel dies of "Oops: int3" (QEMU 8.1 fixed it with
+ * "accel/tcg: Always lock pages before translation"). Here, with QEMU 7.2, a guest switching the
+ * function tracer on while its other vCPU slept and woke died within seconds in 3 boots of 3
+ * under thread=multi, and never under thread=single (test/lab/lab-text-patching.test.ts). The
+ * cost: the guest's vCPUs take turns, so nothing in a guest runs on two CPUs at once.
+ */
+export const QEMU_ACCEL = 'tcg,thread=single';
+
 export interface QemuArgsInput {
   vmlinuz: string;
   append: string;
@@ -118,7 +129,7 @@ function qemuOptionValue(v: string): string {
 
 export function qemuArgs(i: QemuArgsInput): string[] {
   const args = [
-    '-accel', 'tcg,thread=multi',
+    '-accel', QEMU_ACCEL,
     '-cpu', 'max',
     '-machine', 'q35,kernel-irqchip=split',
     '-smp', String(i.cpus),
@@ -186,12 +197,24 @@ async function waitForSocket(sock: string, virtiofsd: GroupedProcess, exited: ()
   }
 }
 
+/** The first line of a kernel oops (x86's die(), BUG(), a bad page fault). */
+const oopsHeader = /\] (Oops: |BUG: |kernel BUG at |general protection fault)/;
+/** The lines of an oops that say where it died, within its first lines. */
+const oopsParts = [/\] CPU: \d+ /, /\] RIP: /];
+const oopsContextLines = 20;
+
 /** Keeps the console's last lines and writes every byte to the log file. */
 export class ConsoleSink {
   private readonly file;
   private partial = '';
   readonly tail: string[] = [];
   panicked = false;
+  /**
+   * The first oops's header, CPU and RIP lines: what killed the kernel. A panic's console tail is
+   * mostly the later oopses and call traces it set off, so these are kept apart from the tail.
+   */
+  readonly firstOops: string[] = [];
+  private oopsLinesLeft = 0;
   /** Our init printed something: the kernel got as far as userspace, so the job may have run. */
   reachedInit = false;
   private poweringOff = false;
@@ -216,9 +239,31 @@ export class ConsoleSink {
     if (/sysrq: Power Off/.test(l)) this.poweringOff = true;
     if (l.includes('dmabench-lab:')) this.reachedInit = true;
     if (!this.poweringOff && /Kernel panic - not syncing/.test(l)) this.panicked = true;
+    this.noteOops(l);
     this.tail.push(l);
     if (this.tail.length > consoleTailLines) this.tail.shift();
     this.onLine?.(l);
+  }
+
+  private noteOops(l: string): void {
+    if (this.firstOops.length === 0) {
+      if (oopsHeader.test(l)) {
+        this.firstOops.push(l);
+        this.oopsLinesLeft = oopsContextLines;
+      }
+      return;
+    }
+    if (this.oopsLinesLeft === 0) return;
+    this.oopsLinesLeft--;
+    for (const part of oopsParts) {
+      if (part.test(l) && !this.firstOops.some((kept) => part.test(kept))) this.firstOops.push(l);
+    }
+  }
+
+  /** Where to read more and the first oops, for a panic's message. */
+  panicCause(consoleLog: string): string {
+    const oops = this.firstOops.length ? `; its first oops:\n${this.firstOops.join('\n')}` : '';
+    return ` (whole console: ${consoleLog})${oops}`;
   }
 
   text(): string {
@@ -240,9 +285,10 @@ const earlyPanicAttempts = 3;
 
 /**
  * Boot the guest, run `command` in it and return its exit code. Throws LabBootError otherwise.
- * Under multi-threaded TCG a kernel sometimes dies of an int3 oops while patching its own text
- * early in boot (seen on 7.2 with the host loaded). Nothing of the job has run then, so such a
- * boot is retried, and said so on the console stream; every other failure is final.
+ * A kernel that panics before our init ran is booted again, and said so on the console stream:
+ * nothing of the job has run then. Under multi-threaded TCG that was the int3 oops of qemuArgs'
+ * comment, patching text early in boot; under thread=single it has not been seen, and the retry
+ * stays for a host too loaded for the boot's own timing checks. Every other failure is final.
  */
 export async function bootGuest(opts: BootGuestOptions): Promise<BootGuestResult> {
   for (let attempt = 1; ; attempt++) {
@@ -350,9 +396,9 @@ async function bootGuestOnce(opts: BootGuestOptions): Promise<BootGuestResult> {
       throw new LabBootError(`QEMU ${how}: ${qemuStderr.slice(-10).join('\n')}`, 'qemu', tail);
     }
     if (consoleSink.panicked && !consoleSink.reachedInit) {
-      throw new LabBootError('the guest kernel panicked during boot, before init ran', 'early-panic', tail);
+      throw new LabBootError(`the guest kernel panicked during boot, before init ran${consoleSink.panicCause(opts.consoleLog)}`, 'early-panic', tail);
     }
-    if (consoleSink.panicked) throw new LabBootError('the guest kernel panicked', 'panic', tail);
+    if (consoleSink.panicked) throw new LabBootError(`the guest kernel panicked${consoleSink.panicCause(opts.consoleLog)}`, 'panic', tail);
     const outcome = await readGuestJobOutcome(job);
     if (outcome.kind === 'init-error') {
       throw new LabBootError(`the guest init failed: ${outcome.message}`, 'init-error', tail);

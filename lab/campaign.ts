@@ -11,7 +11,7 @@ import { shareWork } from '../runner/schedule.js';
 import { packageRoot } from '../core/version.js';
 import { dmabenchCheckout, type DmabenchCheckout } from '../core/checkout.js';
 import { copyDmabenchTree, ensureLabImage, type LabImage, type LabKernel } from './image.js';
-import { bootGuest, type BootOptions } from './boot.js';
+import { bootGuest, QEMU_ACCEL, type BootOptions } from './boot.js';
 import { GUEST_CLI } from './guest-cli.js';
 import { execa } from 'execa';
 import { readManifest } from '../core/bundle/read.js';
@@ -158,7 +158,7 @@ export async function runCampaignInLab(opts: LabRunOptions): Promise<LabRunResul
       await fs.cp(path.join(image.rootfs, run.guestBundle), run.hostBundle, { recursive: true }).catch((err: unknown) => {
         throw new Error(`the guest on ${run.release} left no bundle (exit code ${boot.exitCode}; console: ${boot.consoleLog}): ${String(err)}`);
       });
-      const lab = { kernel: run.release, iommu: opts.iommu, cachingMode: opts.cachingMode, imageKey: image.key, qemu, kernelSpec: run.spec };
+      const lab = { kernel: run.release, iommu: opts.iommu, cachingMode: opts.cachingMode, imageKey: image.key, qemu, accel: QEMU_ACCEL, kernelSpec: run.spec };
       await recordLabSetup(run.hostBundle, opts.command ? { ...lab, command: opts.command } : lab, checkout);
       opts.log(`lab: ${run.release}${bootText} done in ${((Date.now() - started) / 1000).toFixed(0)} s, exit code ${boot.exitCode}, bundle ${run.hostBundle}`);
     }

@@ -147,7 +147,7 @@ export interface Manifest {
    * the `--kernels` entry that booted it (`7`, `6.12` or a vmlinuz path); `command`: the host's
    * `dmabench lab …` command, its arguments after `dmabench` (both absent in older lab bundles).
    */
-  lab?: { kernel: string; iommu: string; cachingMode: boolean; imageKey: string; qemu: string; kernelSpec?: string; command?: string[] };
+  lab?: { kernel: string; iommu: string; cachingMode: boolean; imageKey: string; qemu: string; accel?: string; kernelSpec?: string; command?: string[] };
 }
 
 export interface LoadedBundle {
@@ -232,6 +232,8 @@ export const manifestSchema = z
         cachingMode: z.boolean(),
         imageKey: z.string(),
         qemu: z.string(),
+        /** QEMU's -accel value; absent before it was recorded (those runs used tcg,thread=multi). */
+        accel: z.string().optional(),
         kernelSpec: z.string().optional(),
         command: z.array(z.string()).optional(),
       })

@@ -195,9 +195,10 @@ export const ftraceProfiler: Profiler = {
     };
     // On abort only tracing stops: the instance is removed by stop(), which the runner calls once
     // the workload's processes are gone. Removing it disables its functions and events, which
-    // patches kernel text (ftrace call sites, tracepoint static keys); under TCG, patching code
-    // that fio was running on the other vCPU oopsed a 7.2 guest (int3 at the iommu:map tracepoint
-    // in iommu_map_nosync, on SIGINT mid-pass).
+    // patches kernel text (ftrace call sites, tracepoint static keys) while fio may still run on
+    // another CPU. In the lab under QEMU 7.2's multi-threaded TCG that oopsed a 7.2 guest (int3 at
+    // the iommu:map tracepoint in iommu_map_nosync, on SIGINT mid-pass); QEMU's bug, which
+    // lab/boot.ts avoids with thread=single, but the pass has no reason to patch under load.
     const onAbort = (): void => {
       try {
         pass.stop();

@@ -342,8 +342,9 @@ export class TracefsPass {
     if (cfg.bufferSizeKb !== undefined) writeFile(dir, 'buffer_size_kb', String(cfg.bufferSizeKb));
     for (const [name, on] of Object.entries({ ...INSTANCE_OPTIONS, ...cfg.options })) this.setOption(name, on, cfg.options?.[name] !== undefined);
     // Filters go in BEFORE the tracer: a function tracer switched on while set_ftrace_filter is
-    // still empty patches every function of the kernel for a moment (seen in the lab: under TCG
-    // that mass live-patching oopsed a 6.12 guest on a stale int3 in an unrelated function).
+    // still empty patches every function of the kernel for a moment, and traces them all (in the
+    // lab under QEMU 7.2's multi-threaded TCG that mass live-patching even oopsed a 6.12 guest on
+    // a stale int3, QEMU's bug: lab/boot.ts).
     if (cfg.filterFunctions !== undefined) {
       const present = available ? cfg.filterFunctions.filter((n) => available.has(n)) : cfg.filterFunctions;
       const absent = available ? cfg.filterFunctions.filter((n) => !available.has(n)) : [];

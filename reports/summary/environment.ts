@@ -73,6 +73,7 @@ function rowSpecs(manifests: readonly Manifest[]): RowSpec[] {
     { name: 'host', value: (m) => m.system?.hostname ?? null },
     ...tools.map((t) => ({ name: `${t} version`, value: (m: Manifest) => toolVersion(m, t) })),
     { name: 'QEMU (lab)', value: (m) => m.lab?.qemu ?? null },
+    { name: 'QEMU accelerator (lab)', value: (m) => m.lab?.accel ?? null },
     { name: 'lab image', value: (m) => m.lab?.imageKey ?? null },
     { name: 'dmabench version', value: (m) => m.dmabenchVersion },
     { name: 'campaign', value: (m) => String((m.campaign as { name?: unknown }).name ?? '') || null },
