@@ -20,8 +20,9 @@
 // - a name missing from available_filter_functions makes the whole filter write fail: names are
 //   checked first and written one by one in append mode; absent ones are reported, not fatal;
 // - an empty set_ftrace_filter means "every function": a pass with none of its names refuses;
-// - the kernel refuses to remove an instance (EBUSY) while its trace_pipe is open: the pass closes
-//   its own descriptors first.
+// - the kernel refuses to remove an instance (EBUSY) while any of its files is open: the pass
+//   closes its own descriptors first, and retries rmdir for a while when another process has one
+//   open, then names the processes that do.
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -212,6 +213,15 @@ export function removeStaleInstances(root: string): string[] {
   return lines;
 }
 
+/**
+ * How long rmdir is retried while the kernel says the instance is busy: any open file of the
+ * instance (trace, trace_pipe, current_tracer, an event's filter: most take a reference on it)
+ * makes rmdir fail with EBUSY, so a tool that merely reads one for a moment (a watcher polling
+ * current_tracer, as the lab's instance test does) would otherwise leave the instance behind.
+ */
+const BUSY_RETRY_MS = 2000;
+const BUSY_POLL_MS = 20;
+
 /** Stops an instance and removes it; the kernel tears its tracer and events down with it. */
 function removeInstanceDir(dir: string): void {
   // Best effort first: tracing off, so nothing more lands in a buffer about to go.
@@ -220,7 +230,58 @@ function removeInstanceDir(dir: string): void {
   } catch {
     // the rmdir below says whether it matters
   }
-  fs.rmdirSync(dir);
+  const deadline = Date.now() + BUSY_RETRY_MS;
+  for (;;) {
+    try {
+      fs.rmdirSync(dir);
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EBUSY') throw e;
+      if (Date.now() >= deadline) {
+        const holders = processesHoldingOpen(dir);
+        const who = holders.length ? `held open by ${holders.join(', ')}` : 'no process holds a file of it open (a reference inside the kernel?)';
+        throw new Error(`${(e as Error).message}: still busy after ${BUSY_RETRY_MS / 1000} s, ${who}`, { cause: e });
+      }
+      // Synchronous: remove() also runs from signal and exit handlers, where nothing async completes.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, BUSY_POLL_MS);
+    }
+  }
+}
+
+/** "pid N (comm)" for every process with a file under `dir` open, from /proc/PID/fd. */
+function processesHoldingOpen(dir: string): string[] {
+  const prefix = dir + path.sep;
+  const holders: string[] = [];
+  let pids: string[] = [];
+  try {
+    pids = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p));
+  } catch {
+    return holders;
+  }
+  for (const pid of pids) {
+    let fds: string[];
+    try {
+      fds = fs.readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    const holds = fds.some((fd) => {
+      try {
+        return fs.readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith(prefix);
+      } catch {
+        return false;
+      }
+    });
+    if (!holds) continue;
+    let comm = '?';
+    try {
+      comm = fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      // exited meanwhile
+    }
+    holders.push(`pid ${pid} (${comm})`);
+  }
+  return holders;
 }
 
 /** The tracers an instance offers (its own available_tracers). */

@@ -203,6 +203,49 @@ test('a pass that cannot be set up removes its instance and says why', { skip },
   assertSameTracefs(globalTracefsSnapshot(root), before);
 });
 
+/** A process holding `file` open (fd 3) for `seconds`; resolves once it holds it. */
+async function holdOpen(file: string, seconds: number): Promise<{ holder: ReturnType<typeof execa> }> {
+  const holder = execa('bash', ['-c', 'exec 3<"$1"; echo HOLDING; exec sleep "$2"', 'holder', file, String(seconds)], { reject: false, buffer: false, stdout: 'pipe' });
+  await new Promise<void>((resolve, reject) => {
+    holder.stdout?.on('data', (d: Buffer) => d.toString().includes('HOLDING') && resolve());
+    void holder.then(() => reject(new Error('the holder ended before it held the file')));
+  });
+  return { holder };
+}
+
+test('another process reading an instance file for a moment does not leave the instance behind', { skip }, async () => {
+  const pass = await TracefsPass.begin({ tracer: 'nop', events: ['syscalls:sys_enter_read'] }, { root });
+  const { holder } = await holdOpen(path.join(pass.dir, 'current_tracer'), 0.5);
+  const started = Date.now();
+  try {
+    assert.deepEqual(pass.remove(), []);
+    // It waited for the reader: the kernel refused rmdir while the file was open.
+    assert.ok(Date.now() - started >= 300, `removed after ${Date.now() - started} ms, while the file was open`);
+    assert.equal(fs.existsSync(pass.dir), false);
+  } finally {
+    holder.kill();
+    await holder;
+  }
+  assert.deepEqual(dmabenchInstances(root), []);
+});
+
+test('an instance a process keeps open is reported with that process, and removed later', { skip }, async () => {
+  const pass = await TracefsPass.begin({ tracer: 'nop', events: ['syscalls:sys_enter_read'] }, { root });
+  const { holder } = await holdOpen(path.join(pass.dir, 'trace'), 30);
+  try {
+    const errors = pass.remove();
+    assert.equal(errors.length, 1, errors.join('\n'));
+    assert.match(errors[0] ?? '', new RegExp(`^${pass.dir}: EBUSY.*: still busy after 2 s, held open by pid ${holder.pid} \\(sleep\\)$`));
+    assert.equal(fs.existsSync(pass.dir), true);
+  } finally {
+    holder.kill();
+    await holder;
+  }
+  // This process left it: the next sweep removes it.
+  assert.deepEqual(removeStaleInstances(root), [`removed the leftover tracefs instance ${instanceName(process.pid)} (this process left it)`]);
+  assert.deepEqual(dmabenchInstances(root), []);
+});
+
 /** A child process that begins an events pass and waits; resolves once its pass is running. */
 async function startChild(): Promise<{ child: ReturnType<typeof execa>; stderr: () => string }> {
   const child = execa('nice', ['-n', '19', 'node', '--import', 'tsx', path.join(repoRoot, 'test/unit/ftrace-tracefs-child.ts'), JSON.stringify(eventsCfg)], {
