@@ -12,7 +12,7 @@ import { readBundle } from '../../core/bundle/read.js';
 import { loadPlan, type PlannedCell } from '../../runner/plan.js';
 import { executedPasses as executed, replayStop, scheduledPasses as scheduled, timedValues as iops } from '../helpers/run-order.js';
 
-function campaign(head: string, cells = '[4k, 8k, 16k]'): string {
+function campaign(head: string, cells = '[4k, 8k, 16k]', length = 'size: 1m'): string {
   return `name: order
 ${head}
 workloads:
@@ -24,7 +24,7 @@ workloads:
       bs: ${cells}
       iodepth: 1
       ioengine: psync
-      size: 1m
+      ${length}
 `;
 }
 
@@ -73,9 +73,12 @@ test('adaptive repetitions: each cell stops where the rule, replayed on its samp
   await withTempDir('dmabench-order-', async (dir) => {
     // A target no fio run on a file meets (unless its IOPS come out identical): cells go to max;
     // and one that most cells meet at once, even on a loaded machine (two values 6× apart have a CoV of 99%).
+    // Time based (1 s): fio divides by a runtime in whole milliseconds, and 1 MB read from the page
+    // cache takes 1 ms on an idle machine, so fixed-size runs gave identical IOPS (256000, CoV 0%)
+    // and every cell met even 0.001% (seen on a fresh-clone run).
     for (const target of ['0.001%', '99%']) {
       const file = path.join(dir, `c-${target}.yaml`);
-      await writeFile(file, campaign(`repetitions: { min: 2, max: 4, target_cov: ${target} }\nwarmup: 0`));
+      await writeFile(file, campaign(`repetitions: { min: 2, max: 4, target_cov: ${target} }\nwarmup: 0`, undefined, 'runtime: 1'));
       const out = path.join(dir, `b-${target}`);
       const r = await runCli(['run', file, '--out', out]);
       assert.equal(r.exitCode, 0, String(r.stderr));
